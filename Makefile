@@ -1,0 +1,52 @@
+# evserve's front door: `make run` serves, `make test` tests. Both install what they need on Debian 12.
+SHELL := /bin/bash
+PYTHON ?= python3
+SWIFT ?= swift
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# System packages: what building needs, and what the tests add. Included .mk files append to these.
+APT_BUILD_PACKAGES := libev-dev libhttp-parser-dev
+APT_TEST_PACKAGES :=
+PIP_TEST_REQUIREMENTS :=
+
+# Each part of the project adds its own targets and packages in its own .mk file.
+-include $(sort $(wildcard tests/*.mk bench/*.mk deploy/*.mk))
+
+.PHONY: run build release test test-swift deps test-deps clean
+
+# Installs only what is missing, so a second run costs nothing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_BUILD_PACKAGES))
+
+test-deps: deps
+	$(call apt_install,$(APT_TEST_PACKAGES))
+	@if [ -n "$(strip $(PIP_TEST_REQUIREMENTS))" ]; then \
+		$(PYTHON) -m pip install -q --disable-pip-version-check $(foreach r,$(PIP_TEST_REQUIREMENTS),-r $(r)); fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product evserve
+
+run: release
+	.build/release/evserve --host $(HOST) --port $(PORT)
+
+test-swift: deps
+	$(SWIFT) test
+
+# Swift suites first, then the live Python suites (differential, browser, OpenAPI, metrics, systemd).
+test: test-deps test-swift $(PY_TEST_TARGETS)
+
+clean:
+	rm -rf .build

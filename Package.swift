@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// evserve: a model-serving HTTP server on libev.
+// Data path: CLibev/CHTTPParser (bytes in) -> Server (HTTP, routing) -> Validation (body -> matrix)
+// -> Inference (matrix -> predictions) -> Validation (predictions -> JSON) -> Server (bytes out).
+let package = Package(
+    name: "evserve",
+    products: [
+        .executable(name: "evserve", targets: ["Server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libev ships no pkg-config file; the module map links `ev` directly.
+        .systemLibrary(name: "CLibev", providers: [.apt(["libev-dev"])]),
+        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
+        // A general JSON reader that reports errors as Python's `json` module does.
+        .target(name: "JSON"),
+        // The model: data set, training, prediction, model files. No I/O, no threads.
+        .target(name: "Inference", dependencies: ["JSON"], exclude: ["Data"]),
+        // Request body -> validated matrix (or FastAPI-shaped 422), predictions -> response JSON.
+        .target(name: "Validation", dependencies: ["JSON"]),
+        .executableTarget(
+            name: "Server",
+            dependencies: [
+                "CLibev", "CHTTPParser", "Inference", "Validation", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "InferenceBench", dependencies: ["Inference"], path: "bench/InferenceBench"),
+        .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Fixtures"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+    ]
+)

@@ -1,0 +1,81 @@
+/// The responses a connection owes, in request order (STYLE habit 12). Each request reserves a
+/// slot when it is parsed; the slot is filled when its response is ready, which for offloaded
+/// jobs may be after later requests' slots. Only the filled prefix may be sent, so pipelined
+/// replies always leave in the order the requests came in.
+struct ResponseQueue {
+    /// How a reserved response must be written, decided when its request was parsed.
+    struct Framing {
+        var keepAlive: Bool
+        var http10: Bool
+        var omitBody: Bool
+    }
+
+    struct Slot {
+        var framing: Framing
+        /// What to record once rendered: the route that answered, the method, when it began.
+        var route: String
+        var method: HTTPMethod
+        var startedAt: Double
+        var bytes: [UInt8]?
+        /// False for interim responses (`100 Continue`), which answer no request on their own.
+        var isFinal: Bool
+    }
+
+    private var slots: [Slot] = []
+    private var head = 0
+    /// Sequence number of `slots[head]`.
+    private var firstSequence = 0
+
+    /// Final responses still owed (reserved and not yet taken).
+    private(set) var outstanding = 0
+
+    var isEmpty: Bool { head == slots.count }
+
+    /// Reserves the next slot and returns its sequence number.
+    mutating func reserve(framing: Framing, route: String, method: HTTPMethod, startedAt: Double) -> Int {
+        slots.append(Slot(framing: framing, route: route, method: method, startedAt: startedAt,
+                          bytes: nil, isFinal: true))
+        outstanding += 1
+        return firstSequence + (slots.count - 1 - head)
+    }
+
+    /// Queues bytes that are ready now and answer no request (an interim response).
+    mutating func appendInterim(_ bytes: [UInt8]) {
+        slots.append(Slot(framing: Framing(keepAlive: true, http10: false, omitBody: false),
+                          route: "", method: .get, startedAt: 0, bytes: bytes, isFinal: false))
+    }
+
+    /// The slot for `sequence`, if it is still owed.
+    func slot(_ sequence: Int) -> Slot? {
+        let index = head + (sequence - firstSequence)
+        guard sequence >= firstSequence, index < slots.count, slots[index].bytes == nil else { return nil }
+        return slots[index]
+    }
+
+    /// Fills the slot for `sequence`. Returns false if there is no such owed slot.
+    @discardableResult
+    mutating func fill(_ sequence: Int, with bytes: [UInt8]) -> Bool {
+        let index = head + (sequence - firstSequence)
+        guard sequence >= firstSequence, index < slots.count, slots[index].bytes == nil else { return false }
+        slots[index].bytes = bytes
+        return true
+    }
+
+    /// Removes and returns the first slot if it is ready to send.
+    mutating func popReady() -> Slot? {
+        guard head < slots.count, slots[head].bytes != nil else { return nil }
+        let slot = slots[head]
+        slots[head].bytes = nil
+        head += 1
+        firstSequence += 1
+        if slot.isFinal { outstanding -= 1 }
+        if head == slots.count {
+            slots.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64 {
+            slots.removeFirst(head)
+            head = 0
+        }
+        return slot
+    }
+}

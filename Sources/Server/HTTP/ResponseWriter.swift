@@ -1,0 +1,38 @@
+/// Renders a response into bytes, whole, before any write (STYLE: "render responses purely"): the
+/// writer only ever drains byte buffers.
+enum ResponseWriter {
+    /// Appends the status line, headers and (unless `omitBody`, for HEAD) the body to `out`.
+    /// `keepAlive` says whether the connection stays open; `http10` whether the client spoke HTTP/1.0,
+    /// which needs an explicit `Connection: keep-alive` to keep the connection (RFC 9112 §9.3).
+    static func render(
+        _ response: HTTPResponse, keepAlive: Bool, http10: Bool, omitBody: Bool, date: [UInt8],
+        into out: inout [UInt8]
+    ) {
+        out.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPStatus.reason(response.status))\r\n".utf8)
+        out.append(contentsOf: "Server: evserve\r\nDate: ".utf8)
+        out.append(contentsOf: date)
+        out.append(contentsOf: "\r\nContent-Type: ".utf8)
+        out.append(contentsOf: response.contentType.utf8)
+        out.append(contentsOf: "\r\nContent-Length: ".utf8)
+        appendDecimal(response.body.count, to: &out)
+        out.append(contentsOf: "\r\n".utf8)
+        for header in response.extraHeaders {
+            out.append(contentsOf: "\(header.name): \(header.value)\r\n".utf8)
+        }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if http10 {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        if !omitBody { out.append(contentsOf: response.body) }
+    }
+
+    /// The interim response a client waits for after `Expect: 100-continue` (RFC 9110 §10.1.1).
+    static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        // Small integers render into a small (inline, allocation-free) String.
+        out.append(contentsOf: String(value).utf8)
+    }
+}

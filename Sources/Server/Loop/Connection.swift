@@ -1,0 +1,273 @@
+import CLibev
+import Glibc
+
+/// One client connection on one loop: reads requests, keeps their responses in order, writes them,
+/// and decides when to stop reading (back-pressure), when to time out and when to close.
+///
+/// One object serves the whole keep-alive connection; the parser resets itself per message.
+/// Everything here runs on the owning loop's thread.
+final class Connection: TimeoutListMember {
+    let id: UInt64
+    let fd: Int32
+    private unowned let server: ServerLoop
+    private let parser: RequestParser
+    private var reader: IOWatcher!
+    private var writer: IOWatcher!
+
+    private var responses = ResponseQueue()
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    /// Bytes read but not yet parsed, kept while back-pressure holds parsing back.
+    private var pendingInput: [UInt8] = []
+
+    /// False once a request asked to close, a protocol error was answered, or the peer closed.
+    private var takesRequests = true
+    private var peerClosed = false
+    /// Write side shut down; reading and discarding until the peer closes (see `startLingering`).
+    private var lingering = false
+    private(set) var isClosed = false
+
+    private var lastActivity: Double
+    private var lastWriteProgress: Double
+    private var lingerStartedAt = 0.0
+
+    // TimeoutListMember
+    var timeoutDeadline = 0.0
+    var timeoutPrevious: Connection?
+    var timeoutNext: Connection?
+    var timeoutListID: Int?
+
+    init(id: UInt64, fd: Int32, server: ServerLoop) {
+        self.id = id
+        self.fd = fd
+        self.server = server
+        self.parser = RequestParser(maxBodySize: server.configuration.maxBodySize)
+        self.lastActivity = server.loop.now
+        self.lastWriteProgress = server.loop.now
+        self.reader = IOWatcher(loop: server.loop, fd: fd, events: Int32(EV_READ)) { [unowned self] in self.readable() }
+        self.writer = IOWatcher(loop: server.loop, fd: fd, events: Int32(EV_WRITE)) { [unowned self] in self.settle() }
+    }
+
+    func start() {
+        reader.start()
+        updateTimeout()
+    }
+
+    private var unsentBytes: Int { output.count - outputOffset }
+
+    private var isOverloaded: Bool {
+        responses.outstanding >= server.configuration.maxPipelinedRequests
+            || unsentBytes >= server.configuration.maxUnsentBytes
+    }
+
+    /// Nothing owed, nothing half-received: the connection may be closed without losing anything.
+    var isIdle: Bool {
+        responses.isEmpty && unsentBytes == 0 && !parser.inMessage && pendingInput.isEmpty
+    }
+
+    // MARK: - Reading
+
+    private func readable() {
+        let buffer = server.readBuffer
+        let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+        if count > 0 {
+            lastActivity = server.loop.now
+            if !lingering { consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+        } else if count == 0 {
+            if lingering { close(); return }
+            peerClosed = true
+            takesRequests = false
+        } else {
+            if errno == EAGAIN || errno == EINTR { return }
+            close()
+            return
+        }
+        settle()
+    }
+
+    /// Parses requests out of `bytes`, one at a time, until they run out or back-pressure holds.
+    private func consume(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        parser.now = server.loop.now
+        while !rest.isEmpty && takesRequests {
+            if isOverloaded {
+                pendingInput.append(contentsOf: rest)
+                return
+            }
+            switch parser.feed(rest) {
+            case .needMoreInput(let sendContinue):
+                if sendContinue { responses.appendInterim(ResponseWriter.continueResponse) }
+                return
+            case .request(let request, let consumed):
+                rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
+                handle(request)
+            case .failure(let error):
+                respond(to: error)
+                return
+            }
+        }
+    }
+
+    private func handle(_ request: HTTPRequest) {
+        let keepAlive = request.keepAlive && !server.isDraining
+        if !keepAlive { takesRequests = false }
+        let framing = ResponseQueue.Framing(
+            keepAlive: keepAlive,
+            http10: request.versionMajor == 1 && request.versionMinor == 0,
+            omitBody: request.method == .head)
+        let (route, outcome) = server.router.route(request)
+        let sequence = responses.reserve(framing: framing, route: route, method: request.method,
+                                         startedAt: parser.messageStartedAt)
+        server.observer?.requestStarted()
+        switch outcome {
+        case .respond(let response):
+            complete(sequence, with: response)
+        case .offload(let work):
+            server.submit(PendingJob(connection: id, sequence: sequence, work: work))
+        }
+    }
+
+    /// Answers a protocol error (after every response already owed) and stops taking requests.
+    private func respond(to error: HTTPError) {
+        takesRequests = false
+        let framing = ResponseQueue.Framing(keepAlive: !error.closesConnection, http10: false, omitBody: false)
+        let sequence = responses.reserve(framing: framing, route: Router.unmatched, method: .other("-"),
+                                         startedAt: parser.inMessage ? parser.messageStartedAt : server.loop.now)
+        server.observer?.requestStarted()
+        complete(sequence, with: error.response)
+    }
+
+    /// Renders the response for request `sequence`; it is sent once every earlier one has been.
+    func complete(_ sequence: Int, with response: HTTPResponse) {
+        guard let slot = responses.slot(sequence) else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + response.body.count)
+        ResponseWriter.render(response, keepAlive: slot.framing.keepAlive, http10: slot.framing.http10,
+                              omitBody: slot.framing.omitBody, date: server.dateHeader(), into: &bytes)
+        responses.fill(sequence, with: bytes)
+        let seconds = server.loop.now - slot.startedAt
+        server.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
+        server.logAccess(method: slot.method, route: slot.route, status: response.status, seconds: seconds)
+    }
+
+    // MARK: - Writing and deciding what next
+
+    /// Moves ready responses to the output, writes, then sets watchers, back-pressure and timeout to
+    /// match the new state. Called after every event on this connection.
+    func settle() {
+        while !isClosed {
+            var closeAfterOutput = false
+            while let slot = responses.popReady() {
+                output.append(contentsOf: slot.bytes!)
+                if slot.isFinal && !slot.framing.keepAlive { closeAfterOutput = true }
+            }
+            if closeAfterOutput { takesRequests = false }
+            writeOutput()
+            if isClosed { return }
+
+            if responses.isEmpty && unsentBytes == 0 && !lingering {
+                if peerClosed { close(); return }
+                if !takesRequests || (server.isDraining && !parser.inMessage) {
+                    startLingering()
+                }
+            }
+            // Input held back by back-pressure: parse it now that there is room.
+            if !pendingInput.isEmpty && !isOverloaded && takesRequests {
+                let held = pendingInput
+                pendingInput = []
+                held.withUnsafeBytes { consume($0) }
+                continue
+            }
+            break
+        }
+        if isClosed { return }
+        if unsentBytes > 0 { writer.start() } else { writer.stop() }
+        let wantsInput = lingering || (takesRequests && !peerClosed && !isOverloaded && pendingInput.isEmpty)
+        if wantsInput { reader.start() } else { reader.stop() }
+        updateTimeout()
+    }
+
+    private func writeOutput() {
+        while outputOffset < output.count {
+            let written = output.withUnsafeBytes { bytes in
+                // MSG_NOSIGNAL: a peer that went away gives EPIPE here, not a process-killing SIGPIPE.
+                send(fd, bytes.baseAddress! + outputOffset, bytes.count - outputOffset, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outputOffset += written
+                lastWriteProgress = server.loop.now
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        // Keep a modest buffer for the next response; give back big ones.
+        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        outputOffset = 0
+    }
+
+    /// Closing right after the last response could make the kernel answer still-unread input with a
+    /// reset that destroys that response at the client (RFC 9112 §9.6). So shut down the write side
+    /// and read until the peer closes, or until a short linger timeout.
+    private func startLingering() {
+        lingering = true
+        takesRequests = false
+        pendingInput = []
+        lingerStartedAt = server.loop.now
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    // MARK: - Timeouts
+
+    /// Puts the connection in the timeout list matching its state (or none while a job runs).
+    private func updateTimeout() {
+        let target: (list: TimeoutList<Connection>, start: Double)?
+        if lingering {
+            target = (server.lingerTimeouts, lingerStartedAt)
+        } else if unsentBytes > 0 {
+            target = (server.writeTimeouts, lastWriteProgress)
+        } else if parser.inMessage && takesRequests {
+            target = (server.requestTimeouts, parser.messageStartedAt)
+        } else if !responses.isEmpty || !pendingInput.isEmpty {
+            target = nil
+        } else {
+            target = (server.idleTimeouts, lastActivity)
+        }
+        if let target, timeoutListID == target.list.id, timeoutDeadline == target.start + target.list.duration {
+            return
+        }
+        server.removeFromTimeoutList(self)
+        if let target { target.list.append(self, start: target.start) }
+    }
+
+    /// The sweep found this connection past its deadline in list `listID`.
+    func timedOut(inList listID: Int) {
+        if listID == server.requestTimeouts.id && parser.inMessage {
+            // Slowloris or a stalled upload: say so, then close.
+            respond(to: .requestTimeout)
+            settle()
+        } else {
+            close()
+        }
+    }
+
+    /// Asked to shut down: close now if nothing would be lost, else finish what is owed first.
+    func beginDrain() {
+        if isIdle { close() } else { settle() }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        // Watchers stop before the descriptor closes: libev must never watch a reused fd number.
+        reader.stop()
+        writer.stop()
+        server.removeFromTimeoutList(self)
+        Glibc.close(fd)
+        server.connectionDidClose(self)
+    }
+}

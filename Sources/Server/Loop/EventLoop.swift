@@ -1,0 +1,30 @@
+import CLibev
+
+/// One libev loop, run by exactly one thread. Every watcher belongs to one `EventLoop` and is only
+/// touched from that loop's thread, except `LoopDoorbell.ring()`, which libev documents as thread-safe.
+final class EventLoop {
+    /// The `struct ev_loop *`; owned by this object, destroyed in `deinit` unless it is the default loop.
+    let raw: OpaquePointer
+    private let isDefault: Bool
+
+    /// The default loop is the only one that may watch signals, so the first worker uses it.
+    init(isDefault: Bool) {
+        // EVFLAG_NOSIGMASK: libev should not touch the signal mask of this (possibly non-main) thread.
+        let flags = UInt32(EVFLAG_AUTO | EVFLAG_NOSIGMASK)
+        let loop = isDefault ? ev_default_loop(flags) : ev_loop_new(flags)
+        guard let loop else { fatalError("libev could not create an event loop") }
+        self.raw = loop
+        self.isDefault = isDefault
+    }
+
+    deinit {
+        if !isDefault { ev_loop_destroy(raw) }
+    }
+
+    /// The loop's cached time (seconds), updated once per iteration: cheap to read on every request.
+    var now: Double { ev_now(raw) }
+
+    func run() { ev_run(raw, 0) }
+
+    func stop() { ev_break(raw, Int32(EVBREAK_ALL)) }
+}

@@ -1,0 +1,96 @@
+import CLibev
+import Dispatch
+import Glibc
+import Logging
+import Synchronization
+
+/// The running server: one listening socket, `workers` event loops serving it, one job queue.
+///
+/// Loops share the listening socket (every loop watches it; the kernel hands each connection to
+/// one `accept`). That also works unchanged for a socket inherited from systemd.
+final class Server: Sendable {
+    let configuration: ServerConfiguration
+    let port: Int
+    private let listenFD: Int32
+    private let router: Router
+    private let observer: (any ServerObserver)?
+    private let logger: Logger
+    private let jobQueue = DispatchQueue(label: "evserve.jobs", qos: .userInitiated, attributes: .concurrent)
+    /// Each loop's command mailbox, filled in as loops start.
+    private let loops = Mutex<[LoopMailbox<LoopCommand>]>([])
+    private let drainRequested = Atomic<Bool>(false)
+    let hooks: Hooks
+
+    struct Hooks: Sendable {
+        /// Runs on the first loop's thread once it is serving: READY notifications, watchdog timers.
+        var onServing: (@Sendable (EventLoop) -> Void)?
+        /// Runs when a drain begins (signal or `shutdown()`).
+        var onDrain: (@Sendable () -> Void)?
+    }
+
+    /// Binds (or adopts `inheritedFD`) right away, so the port is known before `run`.
+    init(configuration: ServerConfiguration, router: Router, observer: (any ServerObserver)?,
+         logger: Logger, inheritedFD: Int32? = nil, hooks: Hooks = Hooks()) throws(SocketError) {
+        self.configuration = configuration
+        self.router = router
+        self.observer = observer
+        self.logger = logger
+        self.hooks = hooks
+        RequestParser.setMaxHeadSize(configuration.maxHeadSize)
+        if let inheritedFD {
+            Socket.setNonBlocking(inheritedFD)
+            listenFD = inheritedFD
+        } else {
+            listenFD = try Socket.listen(host: configuration.host, port: configuration.port,
+                                         backlog: configuration.backlog, reusePort: false)
+        }
+        port = Socket.localPort(listenFD)
+    }
+
+    /// Serves until drained; returns when every loop has stopped. The calling thread runs loop 0.
+    func run() {
+        var threads: [LoopThread] = []
+        for index in 1..<max(1, configuration.workers) {
+            threads.append(LoopThread { [self] in
+                self.runLoop(index: index)
+            })
+        }
+        runLoop(index: 0)
+        for thread in threads { thread.join() }
+        close(listenFD)
+    }
+
+    private func runLoop(index: Int) {
+        // The process's default loop is the only one allowed to watch signals.
+        let loop = EventLoop(isDefault: index == 0 && configuration.handleSignals)
+        let server = ServerLoop(loop: loop, listenFD: listenFD, configuration: configuration, router: router,
+                                observer: observer, jobQueue: jobQueue, logger: logger)
+        var signals: [SignalWatcher] = []
+        if index == 0 && configuration.handleSignals {
+            for signal in [SIGINT, SIGTERM] {
+                let watcher = SignalWatcher(loop: loop, signal: signal) { [self] in
+                    self.logger.info("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"); draining")
+                    self.shutdown()
+                }
+                watcher.start()
+                signals.append(watcher)
+            }
+        }
+        let alreadyDraining = loops.withLock { list in
+            list.append(server.commands)
+            return drainRequested.load(ordering: .acquiring)
+        }
+        if alreadyDraining { server.beginDrain() }
+        if index == 0 { hooks.onServing?(loop) }
+        server.run()
+        for watcher in signals { watcher.stop() }
+    }
+
+    /// Stops accepting on every loop and lets in-flight requests finish. Any thread.
+    func shutdown() {
+        guard !drainRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        hooks.onDrain?()
+        let mailboxes = loops.withLock { $0 }
+        for mailbox in mailboxes { mailbox.post(.drain) }
+    }
+}

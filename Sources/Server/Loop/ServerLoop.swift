@@ -1,0 +1,217 @@
+import CLibev
+import Dispatch
+import Glibc
+import Logging
+
+/// A job handed to the job queue, and where its response goes back to.
+struct PendingJob: Sendable {
+    var connection: UInt64
+    var sequence: Int
+    var work: @Sendable () -> HTTPResponse
+}
+
+struct JobCompletion: Sendable {
+    var connection: UInt64
+    var sequence: Int
+    var response: HTTPResponse
+}
+
+/// Messages other threads send a loop.
+enum LoopCommand: Sendable {
+    /// Stop accepting, finish what is owed, close; stop the loop when no connection is left or
+    /// after the graceful timeout.
+    case drain
+}
+
+/// One event loop on one thread, serving the connections it accepts. It owns them, their timeout
+/// lists, the shared read buffer, and the hand-off of jobs to the job queue and back.
+final class ServerLoop {
+    let loop: EventLoop
+    let configuration: ServerConfiguration
+    let router: Router
+    let observer: (any ServerObserver)?
+    private let logger: Logger
+    private let jobQueue: DispatchQueue
+
+    /// One read buffer for every connection of this loop: bytes are parsed as soon as they are read,
+    /// so no connection needs a buffer of its own. Freed in deinit.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
+    let idleTimeouts: TimeoutList<Connection>
+    let requestTimeouts: TimeoutList<Connection>
+    let writeTimeouts: TimeoutList<Connection>
+    let lingerTimeouts: TimeoutList<Connection>
+    private var timeoutLists: [TimeoutList<Connection>] { [idleTimeouts, requestTimeouts, writeTimeouts, lingerTimeouts] }
+
+    private var listener: Listener?
+    private var connections: [UInt64: Connection] = [:]
+    private var nextConnectionID: UInt64 = 0
+    private let maxConnections: Int
+    private var dates = DateCache()
+    private(set) var isDraining = false
+
+    private var sweepTimer: TimerWatcher!
+    private var gracefulTimer: TimerWatcher?
+    private var jobFlusher: PrepareWatcher!
+    private var pendingJobs: [PendingJob] = []
+    private var completions: LoopMailbox<JobCompletion>!
+    private(set) var commands: LoopMailbox<LoopCommand>!
+
+    /// Called on this loop's thread when the loop has stopped taking connections and every
+    /// connection is closed (after a drain).
+    var onDrained: (() -> Void)?
+
+    init(loop: EventLoop, listenFD: Int32, configuration: ServerConfiguration, router: Router,
+         observer: (any ServerObserver)?, jobQueue: DispatchQueue, logger: Logger) {
+        self.loop = loop
+        self.configuration = configuration
+        self.router = router
+        self.observer = observer
+        self.jobQueue = jobQueue
+        self.logger = logger
+        self.maxConnections = max(1, configuration.maxConnections / max(1, configuration.workers))
+        idleTimeouts = TimeoutList(id: 0, duration: configuration.keepAliveTimeout)
+        requestTimeouts = TimeoutList(id: 1, duration: configuration.requestTimeout)
+        writeTimeouts = TimeoutList(id: 2, duration: configuration.requestTimeout)
+        lingerTimeouts = TimeoutList(id: 3, duration: configuration.lingerTimeout)
+
+        listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
+        completions = LoopMailbox(loop: loop) { [unowned self] batch in self.deliver(batch) }
+        commands = LoopMailbox(loop: loop) { [unowned self] batch in
+            for command in batch {
+                switch command {
+                case .drain: self.beginDrain()
+                }
+            }
+        }
+        // One timer for all connections (see TimeoutList). Its period bounds how late a timeout fires.
+        let shortest = min(configuration.keepAliveTimeout, configuration.requestTimeout, configuration.lingerTimeout)
+        let period = min(1.0, max(0.02, shortest / 4))
+        sweepTimer = TimerWatcher(loop: loop, after: period, repeat: period) { [unowned self] in self.sweep() }
+        jobFlusher = PrepareWatcher(loop: loop) { [unowned self] in self.flushJobs() }
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Serves until drained. Blocks the calling thread, which becomes this loop's thread.
+    func run() {
+        listener?.resume()
+        sweepTimer.start()
+        jobFlusher.start()
+        loop.run()
+        completions.close()
+        commands.close()
+    }
+
+    func dateHeader() -> [UInt8] { dates.value(at: loop.now) }
+
+    // MARK: - Connections
+
+    private func accepted(_ fd: Int32) {
+        nextConnectionID &+= 1
+        let connection = Connection(id: nextConnectionID, fd: fd, server: self)
+        connections[connection.id] = connection
+        observer?.connectionOpened()
+        if connections.count >= maxConnections {
+            // Over the limit, new connections wait in the kernel's backlog rather than being
+            // refused: a burst is served late instead of failed. Accepting resumes below.
+            listener?.pause()
+        }
+        connection.start()
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        connections[connection.id] = nil
+        observer?.connectionClosed()
+        if isDraining {
+            if connections.isEmpty { finishDrain() }
+        } else if let listener, !listener.isAccepting, connections.count < maxConnections {
+            listener.resume()
+        }
+    }
+
+    func removeFromTimeoutList(_ connection: Connection) {
+        guard let id = connection.timeoutListID else { return }
+        timeoutLists[id].remove(connection)
+    }
+
+    private func sweep() {
+        let now = loop.now
+        for list in timeoutLists {
+            for connection in list.popExpired(now: now) where !connection.isClosed {
+                connection.timedOut(inList: list.id)
+            }
+        }
+    }
+
+    var openConnections: Int { connections.count }
+
+    // MARK: - Jobs
+
+    /// Queued until the loop is about to block, so one iteration's jobs leave in one hand-off.
+    func submit(_ job: PendingJob) {
+        pendingJobs.append(job)
+    }
+
+    private func flushJobs() {
+        guard !pendingJobs.isEmpty else { return }
+        let jobs = pendingJobs
+        pendingJobs.removeAll(keepingCapacity: true)
+        let mailbox = completions!
+        // Big batches are split so several cores can share them; each part rings the loop once.
+        let partSize = 16
+        for start in stride(from: 0, to: jobs.count, by: partSize) {
+            let part = jobs[start..<min(start + partSize, jobs.count)]
+            jobQueue.async {
+                mailbox.post(contentsOf: part.map { JobCompletion(connection: $0.connection, sequence: $0.sequence, response: $0.work()) })
+            }
+        }
+    }
+
+    /// Finished jobs, all of them since the last wake-up. A connection that closed meanwhile is
+    /// simply not found: its response is dropped.
+    private func deliver(_ batch: [JobCompletion]) {
+        var touched: [Connection] = []
+        touched.reserveCapacity(batch.count)
+        for completion in batch {
+            guard let connection = connections[completion.connection] else { continue }
+            connection.complete(completion.sequence, with: completion.response)
+            touched.append(connection)
+        }
+        for connection in touched where !connection.isClosed {
+            connection.settle()
+        }
+    }
+
+    // MARK: - Shutdown
+
+    func beginDrain() {
+        guard !isDraining else { return }
+        isDraining = true
+        listener?.pause()
+        listener = nil
+        gracefulTimer = TimerWatcher(loop: loop, after: configuration.gracefulTimeout, repeat: 0) { [unowned self] in
+            self.logger.warning("graceful timeout reached; closing \(self.connections.count) connection(s)")
+            for connection in Array(self.connections.values) { connection.close() }
+            self.finishDrain()
+        }
+        gracefulTimer?.start()
+        for connection in Array(connections.values) { connection.beginDrain() }
+        if connections.isEmpty { finishDrain() }
+    }
+
+    private func finishDrain() {
+        sweepTimer.stop()
+        gracefulTimer?.stop()
+        jobFlusher.stop()
+        onDrained?()
+        loop.stop()
+    }
+
+    func logAccess(method: HTTPMethod, route: String, status: Int, seconds: Double) {
+        guard configuration.accessLog else { return }
+        logger.info("\(method) \(route) \(status) \(Int(seconds * 1_000_000))us")
+    }
+}

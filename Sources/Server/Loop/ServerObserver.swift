@@ -1,0 +1,9 @@
+/// What the loop reports as it works, for metrics and the access log. Called on loop threads, on
+/// the hot path: implementations must be cheap and thread-safe (several loops may share one).
+protocol ServerObserver: Sendable {
+    func connectionOpened()
+    func connectionClosed()
+    func requestStarted()
+    /// A final response was rendered for a request that started at loop time `startedAt`.
+    func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double)
+}

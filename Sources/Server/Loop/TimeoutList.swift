@@ -1,0 +1,59 @@
+/// A member of a `TimeoutList`: the list's links live in the member itself (an intrusive list), so
+/// moving a connection to the back on activity costs a few pointer writes and no allocation.
+protocol TimeoutListMember: AnyObject {
+    var timeoutDeadline: Double { get set }
+    var timeoutPrevious: Self? { get set }
+    var timeoutNext: Self? { get set }
+    var timeoutListID: Int? { get set }
+}
+
+/// Connections waiting on the same kind of timeout, ordered by deadline. This is `man 3 ev`'s
+/// "Be smart about timeouts", method 4: every member of a list has the same timeout length, so
+/// appending at the back on activity keeps the list sorted, and one repeating timer only has to
+/// look at the front of each list instead of every connection.
+final class TimeoutList<Member: TimeoutListMember> {
+    let id: Int
+    /// How long a member may stay in this list before it times out.
+    let duration: Double
+    private(set) var first: Member?
+    private var last: Member?
+    private(set) var count = 0
+
+    init(id: Int, duration: Double) {
+        self.id = id
+        self.duration = duration
+    }
+
+    /// Puts `member` at the back with deadline `start + duration`. `start` must not be earlier
+    /// than the start of any member already in the list (true for the loop's monotonic clock).
+    func append(_ member: Member, start: Double) {
+        precondition(member.timeoutListID == nil, "already in a timeout list")
+        member.timeoutDeadline = start + duration
+        member.timeoutListID = id
+        member.timeoutPrevious = last
+        member.timeoutNext = nil
+        if let last { last.timeoutNext = member } else { first = member }
+        last = member
+        count += 1
+    }
+
+    func remove(_ member: Member) {
+        guard member.timeoutListID == id else { return }
+        if let previous = member.timeoutPrevious { previous.timeoutNext = member.timeoutNext } else { first = member.timeoutNext }
+        if let next = member.timeoutNext { next.timeoutPrevious = member.timeoutPrevious } else { last = member.timeoutPrevious }
+        member.timeoutPrevious = nil
+        member.timeoutNext = nil
+        member.timeoutListID = nil
+        count -= 1
+    }
+
+    /// Removes and returns every member whose deadline is at or before `now`, oldest first.
+    func popExpired(now: Double) -> [Member] {
+        var expired: [Member] = []
+        while let member = first, member.timeoutDeadline <= now {
+            remove(member)
+            expired.append(member)
+        }
+        return expired
+    }
+}

@@ -1,0 +1,109 @@
+import CLibev
+
+// Swift wrappers for the four kinds of libev watcher evserve uses. Each owns a heap-allocated C
+// watcher (libev keeps a pointer to it while it is active, so it must not move) and stores an
+// unretained pointer to itself in the watcher's `data` field, which the C callback turns back into
+// the Swift object. The owner keeps the wrapper alive at least as long as the watcher is started;
+// `deinit` stops the watcher before freeing it, so libev never sees a dangling pointer.
+
+/// Readiness of one file descriptor (EV_READ or EV_WRITE).
+final class IOWatcher {
+    private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
+    private unowned let loop: EventLoop
+    private let onReady: () -> Void
+
+    init(loop: EventLoop, fd: Int32, events: Int32, onReady: @escaping () -> Void) {
+        self.loop = loop
+        self.onReady = onReady
+        evserve_io_init(watcher, { _, w, _ in
+            Unmanaged<IOWatcher>.fromOpaque(w!.pointee.data).takeUnretainedValue().onReady()
+        }, fd, events)
+        watcher.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    var isActive: Bool { evserve_io_is_active(watcher) != 0 }
+
+    func start() { if !isActive { ev_io_start(loop.raw, watcher) } }
+
+    func stop() { if isActive { ev_io_stop(loop.raw, watcher) } }
+
+    deinit {
+        stop()
+        watcher.deallocate()
+    }
+}
+
+/// A repeating timer.
+final class TimerWatcher {
+    private let watcher = UnsafeMutablePointer<ev_timer>.allocate(capacity: 1)
+    private unowned let loop: EventLoop
+    private let onFire: () -> Void
+
+    init(loop: EventLoop, after: Double, repeat interval: Double, onFire: @escaping () -> Void) {
+        self.loop = loop
+        self.onFire = onFire
+        evserve_timer_init(watcher, { _, w, _ in
+            Unmanaged<TimerWatcher>.fromOpaque(w!.pointee.data).takeUnretainedValue().onFire()
+        }, after, interval)
+        watcher.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    func start() { ev_timer_start(loop.raw, watcher) }
+
+    func stop() { ev_timer_stop(loop.raw, watcher) }
+
+    deinit {
+        stop()
+        watcher.deallocate()
+    }
+}
+
+/// A signal delivered to the process, handled safely on the loop (only on the default loop).
+final class SignalWatcher {
+    private let watcher = UnsafeMutablePointer<ev_signal>.allocate(capacity: 1)
+    private unowned let loop: EventLoop
+    private let onSignal: () -> Void
+
+    init(loop: EventLoop, signal: Int32, onSignal: @escaping () -> Void) {
+        self.loop = loop
+        self.onSignal = onSignal
+        evserve_signal_init(watcher, { _, w, _ in
+            Unmanaged<SignalWatcher>.fromOpaque(w!.pointee.data).takeUnretainedValue().onSignal()
+        }, signal)
+        watcher.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    func start() { ev_signal_start(loop.raw, watcher) }
+
+    func stop() { ev_signal_stop(loop.raw, watcher) }
+
+    deinit {
+        stop()
+        watcher.deallocate()
+    }
+}
+
+/// Runs just before the loop blocks for I/O: the place to hand a whole iteration's jobs off at once.
+final class PrepareWatcher {
+    private let watcher = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
+    private unowned let loop: EventLoop
+    private let onPrepare: () -> Void
+
+    init(loop: EventLoop, onPrepare: @escaping () -> Void) {
+        self.loop = loop
+        self.onPrepare = onPrepare
+        evserve_prepare_init(watcher, { _, w, _ in
+            Unmanaged<PrepareWatcher>.fromOpaque(w!.pointee.data).takeUnretainedValue().onPrepare()
+        })
+        watcher.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    func start() { ev_prepare_start(loop.raw, watcher) }
+
+    func stop() { ev_prepare_stop(loop.raw, watcher) }
+
+    deinit {
+        stop()
+        watcher.deallocate()
+    }
+}

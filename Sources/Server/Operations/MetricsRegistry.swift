@@ -1,0 +1,135 @@
+import Synchronization
+
+/// Every number `GET /metrics` reports, shared by all event-loop threads and the inference queue.
+///
+/// Recording is on the hot path, so it does no formatting and, after the first request of each
+/// route/method/status combination, no allocation: label values map to small indexes
+/// (`LabelTable`), the histogram slot is found before taking the lock, and the lock guards a few
+/// integer updates. Gauges are plain atomics. All text is made in `render()`, once per scrape.
+final class MetricsRegistry: Sendable {
+    /// Routes the server has; others passed in are added on first sight, up to a cap.
+    static let knownRoutes = ["/", "/predict", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "unmatched"]
+    /// Methods counted by name; any other method is counted as `other` so a client cannot
+    /// create series at will.
+    static let knownMethods = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+    private struct State: Sendable {
+        var routes = LabelTable(MetricsRegistry.knownRoutes, capacity: 32)
+        var methods = LabelTable(MetricsRegistry.knownMethods, capacity: MetricsRegistry.knownMethods.count)
+        /// Parallel to `routes.names`.
+        var routeLatency = Array(repeating: LatencyHistogram(), count: MetricsRegistry.knownRoutes.count)
+        /// Keyed by `RequestKey.packed`; a dictionary keeps memory to the combinations seen.
+        var requestCounts: [Int: UInt64] = Dictionary(minimumCapacity: 64)
+        var inferenceLatency = LatencyHistogram()
+        var rowsPredicted: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let openConnections = Atomic<Int>(0)
+    private let requestsInFlight = Atomic<Int>(0)
+    private let model: ModelSummary
+
+    init(model: ModelSummary) {
+        self.model = model
+    }
+
+    // MARK: - Recording (hot path)
+
+    /// One answered request. `route` is the matched route's path, or `"unmatched"`.
+    func recordRequest(route: String, method: String, status: Int, seconds: Double) {
+        let slot = LatencyHistogram.slot(for: seconds)
+        state.withLock { state in
+            let routeIndex = state.routes.index(of: route)
+            if routeIndex == state.routeLatency.count { state.routeLatency.append(LatencyHistogram()) }
+            let key = RequestKey(route: routeIndex, method: state.methods.index(of: method), status: status).packed
+            state.requestCounts[key, default: 0] &+= 1
+            state.routeLatency[routeIndex].record(seconds: seconds, slot: slot)
+        }
+    }
+
+    /// One batch through the model: how long it took and how many rows it predicted.
+    func recordInference(seconds: Double, rows: Int) {
+        let slot = LatencyHistogram.slot(for: seconds)
+        state.withLock { state in
+            state.inferenceLatency.record(seconds: seconds, slot: slot)
+            state.rowsPredicted &+= UInt64(max(rows, 0))
+        }
+    }
+
+    func connectionOpened() { openConnections.wrappingAdd(1, ordering: .relaxed) }
+    func connectionClosed() { openConnections.wrappingSubtract(1, ordering: .relaxed) }
+    func requestStarted() { requestsInFlight.wrappingAdd(1, ordering: .relaxed) }
+    func requestFinished() { requestsInFlight.wrappingSubtract(1, ordering: .relaxed) }
+
+    // MARK: - Exposition
+
+    /// Prometheus text format 0.0.4; serve with `Content-Type: text/plain; version=0.0.4; charset=utf-8`.
+    func render() -> [UInt8] {
+        // Copy out under the lock (arrays are copy-on-write, so this is a few retains) and format
+        // outside it; the next recorder pays one copy per scrape instead of waiting on the text.
+        let snapshot = state.withLock { $0 }
+        var out = PrometheusWriter()
+
+        out.family("evserve_http_requests_total", .counter,
+                   help: "HTTP requests answered, by matched route, method and status code.")
+        for key in snapshot.requestCounts.keys.sorted() {
+            let request = RequestKey(packed: key)
+            out.sample("evserve_http_requests_total", labels: [
+                "route": snapshot.routes.names[request.route],
+                "method": snapshot.methods.names[request.method],
+                "status": String(request.status),
+            ], snapshot.requestCounts[key]!)
+        }
+
+        out.family("evserve_http_request_duration_seconds", .histogram,
+                   help: "Time from a complete request to its response being queued, by matched route.")
+        for (i, route) in snapshot.routes.names.enumerated() {
+            out.histogram("evserve_http_request_duration_seconds", label: ("route", route), snapshot.routeLatency[i])
+        }
+
+        out.family("evserve_inference_duration_seconds", .histogram,
+                   help: "Time the model took to predict one request's rows.")
+        out.histogram("evserve_inference_duration_seconds", label: nil, snapshot.inferenceLatency)
+
+        out.family("evserve_predicted_rows_total", .counter, help: "Rows of X the model has predicted.")
+        out.sample("evserve_predicted_rows_total", snapshot.rowsPredicted)
+
+        out.family("evserve_open_connections", .gauge, help: "Client connections currently open.")
+        out.sample("evserve_open_connections", openConnections.load(ordering: .relaxed))
+
+        out.family("evserve_requests_in_flight", .gauge, help: "Requests received and not yet answered.")
+        out.sample("evserve_requests_in_flight", requestsInFlight.load(ordering: .relaxed))
+
+        out.family("evserve_model_info", .gauge, help: "The served model; the value is always 1.")
+        out.sample("evserve_model_info", labels: [
+            "estimator": model.estimator,
+            "trees": String(model.treeCount),
+            "features": String(model.featureCount),
+        ], 1)
+
+        ProcessStats.write(into: &out)
+        return out.bytes
+    }
+}
+
+/// A request counter's label indexes packed into one Int, so the counter table is keyed by a
+/// word rather than a string tuple.
+private struct RequestKey {
+    var route: Int
+    var method: Int
+    var status: Int
+
+    init(route: Int, method: Int, status: Int) {
+        self.route = route
+        self.method = method
+        // Status codes are three digits (RFC 9110 section 15); anything else is a caller bug,
+        // clamped so it cannot spill into the other fields.
+        self.status = min(max(status, 0), 999)
+    }
+
+    init(packed: Int) {
+        self.init(route: packed >> 20, method: (packed >> 10) & 0x3FF, status: packed & 0x3FF)
+    }
+
+    var packed: Int { route << 20 | method << 10 | status }
+}

@@ -1,0 +1,13 @@
+/// What the operations side (OpenAPI document, /docs, model-info metric) needs to know about the
+/// served model. The lead builds it once the model is loaded; it is a plain value so every
+/// event-loop thread can hold a copy.
+struct ModelSummary: Sendable, Equatable {
+    /// The scikit-learn class name, e.g. `GradientBoostingRegressor`.
+    var estimator: String
+    /// How many numbers each row of `X` must hold.
+    var featureCount: Int
+    /// Column names in row order, when the model file carries them.
+    var featureNames: [String]?
+    /// Number of trees (boosting stages) in the ensemble.
+    var treeCount: Int
+}

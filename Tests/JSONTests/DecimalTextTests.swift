@@ -1,0 +1,41 @@
+import Testing
+import JSON
+
+/// Number text converts exactly as the standard library's correctly rounded `Double(String)` does.
+@Suite struct DecimalTextTests {
+    static func convert(_ text: String) -> Double {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { DecimalText.double($0, from: 0, to: bytes.count) }
+    }
+
+    /// Random literals, short (Clinger's exact fast path) and long (strtod), give identical bits.
+    @Test func agreesWithStandardLibraryOnRandomLiterals() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var text = Bool.random(using: &generator) ? "-" : ""
+            let integerDigits = Int.random(in: 1...20, using: &generator)
+            text += String(Int.random(in: 1...9, using: &generator))
+            for _ in 1..<integerDigits { text += String(Int.random(in: 0...9, using: &generator)) }
+            if Bool.random(using: &generator) {
+                text += "."
+                for _ in 0..<Int.random(in: 1...20, using: &generator) { text += String(Int.random(in: 0...9, using: &generator)) }
+            }
+            if Bool.random(using: &generator) {
+                text += "e" + String(Int.random(in: -340...330, using: &generator))
+            }
+            let expected = Double(text)!
+            #expect(Self.convert(text).bitPattern == expected.bitPattern, "\(text)")
+        }
+    }
+
+    /// Zero keeps its sign, and exponents past the Double range give zero or infinity.
+    @Test func edgeCases() {
+        #expect(Self.convert("-0.0").bitPattern == (-0.0 as Double).bitPattern)
+        #expect(Self.convert("0e999") == 0)
+        #expect(Self.convert("1e999") == .infinity)
+        #expect(Self.convert("-1e999") == -.infinity)
+        #expect(Self.convert("1e-999") == 0)
+        #expect(Self.convert("1e100000000000") == .infinity)
+        #expect(Self.convert("123456789.123456789e-5") == 1234.56789123456789)
+    }
+}

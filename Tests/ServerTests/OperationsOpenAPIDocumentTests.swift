@@ -1,0 +1,104 @@
+import Testing
+@testable import Server
+
+@Suite("OpenAPI document")
+struct OperationsOpenAPIDocumentTests {
+    let boston = ModelSummary(
+        estimator: "GradientBoostingRegressor", featureCount: 13,
+        featureNames: ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT"],
+        treeCount: 100)
+
+    /// The document declares OpenAPI 3.1.0 and has an entry for every route the server answers.
+    @Test func coversEveryRoute() throws {
+        let doc = OpenAPIDocument.document(for: boston)
+        #expect(doc["openapi"] == .string("3.1.0"))
+        let paths = try #require(doc["paths"])
+        #expect(paths["/"]?["get"] != nil)
+        #expect(paths["/predict"]?["post"] != nil)
+        for route in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"] {
+            #expect(paths[route]?["get"] != nil, "missing GET \(route)")
+        }
+    }
+
+    /// Observation.X requires at least one row, and every row exactly `featureCount` numbers.
+    @Test func observationSchemaCarriesTheModelsLimits() throws {
+        let model = ModelSummary(estimator: "GradientBoostingRegressor", featureCount: 7, featureNames: nil, treeCount: 3)
+        let x = try #require(OpenAPIDocument.document(for: model)["components"]?["schemas"]?["Observation"]?["properties"]?["X"])
+        #expect(x["type"] == .string("array"))
+        #expect(x["minItems"] == .integer(1))
+        #expect(x["items"]?["type"] == .string("array"))
+        #expect(x["items"]?["minItems"] == .integer(7))
+        #expect(x["items"]?["maxItems"] == .integer(7))
+        #expect(x["items"]?["items"]?["type"] == .string("number"))
+    }
+
+    /// /predict answers 200 with a Prediction and 422 with FastAPI's HTTPValidationError.
+    @Test func predictResponsesUseFastAPINames() throws {
+        let doc = OpenAPIDocument.document(for: boston)
+        let responses = try #require(doc["paths"]?["/predict"]?["post"]?["responses"])
+        func schema(_ status: String) -> OpenAPIValue? { responses[status]?["content"]?["application/json"]?["schema"] }
+        #expect(schema("200") == .object([("$ref", .string("#/components/schemas/Prediction"))]))
+        #expect(schema("422") == .object([("$ref", .string("#/components/schemas/HTTPValidationError"))]))
+        let schemas = try #require(doc["components"]?["schemas"])
+        #expect(schemas["HTTPValidationError"]?["properties"]?["detail"]?["items"]
+            == .object([("$ref", .string("#/components/schemas/ValidationError"))]))
+        #expect(schemas["ValidationError"]?["required"] == .array([.string("loc"), .string("msg"), .string("type")]))
+    }
+
+    /// /readyz documents both the ready (200) and the not-ready (503) answer.
+    @Test func readinessDocumentsBothAnswers() {
+        let responses = OpenAPIDocument.document(for: boston)["paths"]?["/readyz"]?["get"]?["responses"]
+        #expect(responses?["200"] != nil)
+        #expect(responses?["503"] != nil)
+    }
+
+    /// The /predict example has two rows, each as long as the model's feature count.
+    @Test(arguments: [1, 5, 13, 30])
+    func exampleRowsFitTheModel(featureCount: Int) throws {
+        let model = ModelSummary(estimator: "GradientBoostingRegressor", featureCount: featureCount, featureNames: nil, treeCount: 1)
+        let example = try #require(OpenAPIDocument.document(for: model)["paths"]?["/predict"]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"])
+        guard case let .array(rows)? = example["X"] else { Issue.record("example has no X array"); return }
+        #expect(rows.count == 2)
+        for row in rows {
+            guard case let .array(values) = row else { Issue.record("row is not an array"); continue }
+            #expect(values.count == featureCount)
+        }
+    }
+
+    /// Feature names, when known, appear in the row description in model order.
+    @Test func featureNamesAreListedInOrder() throws {
+        let row = try #require(OpenAPIDocument.document(for: boston)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"])
+        guard case let .string(text)? = row["description"] else { Issue.record("no description"); return }
+        #expect(text.contains("CRIM, ZN, INDUS, CHAS, NOX, RM, AGE, DIS, RAD, TAX, PTRATIO, B, LSTAT"))
+    }
+
+    /// Every `$ref` in the document points at a schema the document defines.
+    @Test func everyReferenceResolves() throws {
+        let doc = OpenAPIDocument.document(for: boston)
+        guard case let .object(schemas)? = doc["components"]?["schemas"] else { Issue.record("no schemas"); return }
+        let defined = Set(schemas.map { "#/components/schemas/" + $0.0 })
+        var refs: [String] = []
+        func walk(_ value: OpenAPIValue) {
+            switch value {
+            case let .object(members):
+                for (key, member) in members {
+                    if key == "$ref", case let .string(target) = member { refs.append(target) } else { walk(member) }
+                }
+            case let .array(items): items.forEach(walk)
+            default: break
+            }
+        }
+        walk(doc)
+        #expect(!refs.isEmpty)
+        for ref in refs { #expect(defined.contains(ref), "dangling \(ref)") }
+    }
+
+    /// The served bytes are the document's JSON text, and a model name with quotes stays valid JSON.
+    @Test func jsonEscapesModelText() {
+        let odd = ModelSummary(estimator: "My \"odd\"\\model\n", featureCount: 2, featureNames: nil, treeCount: 1)
+        let text = String(decoding: OpenAPIDocument.json(for: odd), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"openapi":"3.1.0","info":{"title":"evserve","#))
+        #expect(text.contains(#"My \"odd\"\\model\n"#))
+        #expect(!text.contains("\n"))
+    }
+}

@@ -1,0 +1,31 @@
+"""How busy each core was during a run, from /proc/stat.
+
+Process CPU times miss most of loopback TCP: the kernel does that work in softirq context and
+accounts it to the core, not to the process. A pinned run's two cores tell whether the client's core
+or the server's core was the one that ran out.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+Snapshot = dict[str, tuple[int, int]]  # core -> (busy jiffies, total jiffies)
+
+
+def snapshot() -> Snapshot:
+    cores: Snapshot = {}
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            values = [int(v) for v in fields[:8]]  # user nice system idle iowait irq softirq steal
+            idle = values[3] + values[4]
+            cores[name[3:]] = (sum(values) - idle, sum(values))
+    return cores
+
+
+def busy_fractions(before: Snapshot, after: Snapshot) -> dict[str, float]:
+    """Per core, the share of the interval it was not idle (0..1)."""
+    out = {}
+    for core, (busy1, total1) in after.items():
+        busy0, total0 = before.get(core, (0, 0))
+        out[core] = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+    return out

@@ -1,0 +1,66 @@
+"""What the numbers were measured on: machine, kernel, tool and package versions, evserve's commit."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from .paths import LOCUST_VENV, REPO
+
+PYTHON_PACKAGES = ["flask", "gunicorn", "fastapi", "starlette", "uvicorn", "uvicorn-worker", "uvloop",
+                   "httptools", "scikit-learn", "numpy"]
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def first_line(argv: list[str]) -> str:
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "missing"
+    return ((p.stdout or "") + (p.stderr or "")).strip().splitlines()[0] if (p.stdout or p.stderr) else "?"
+
+
+def evserve_commit() -> str:
+    """The checked-out commit, read from .git's files (no git process)."""
+    git = REPO / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            ref_file = git / ref
+            if ref_file.exists():
+                return ref_file.read_text().strip()[:12]
+            for line in (git / "packed-refs").read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return line[:12]
+            return "unknown"
+        return head[:12]
+    except OSError:
+        return "unknown"
+
+
+def describe() -> dict[str, str]:
+    versions = {}
+    for name in PYTHON_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return {
+        "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
+        "kernel": platform.release(),
+        "wrk": first_line(["wrk", "-v"]).split(" [")[0],
+        "nginx": first_line(["nginx", "-v"]).replace("nginx version: ", ""),
+        "locust": first_line([str(LOCUST_VENV / "bin" / "locust"), "--version"]).split(" from ")[0],
+        "python": platform.python_version(),
+        "peers": ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "evserve commit": evserve_commit(),
+    }

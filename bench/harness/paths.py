@@ -1,0 +1,19 @@
+"""Where things live, relative to the repository, whatever folder the harness is started from."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = REPO / "bench"
+PEERS = BENCH / "peers"
+WRK_SCRIPTS = BENCH / "wrk"
+RESULTS = BENCH / "results"
+LOCUSTFILE = REPO / "load_testing" / "locustfile.py"
+PEERS_VENV = BENCH / ".venv-peers"
+LOCUST_VENV = BENCH / ".venv-locust"
+EVSERVE = REPO / ".build" / "release" / "evserve"
+
+# The peers' model module doubles as the oracle: import it from its folder.
+if str(PEERS) not in sys.path:
+    sys.path.insert(0, str(PEERS))

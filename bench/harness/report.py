@@ -1,0 +1,177 @@
+"""Write a bench run as markdown (tables, targets, method), JSON (every number) and a PNG chart."""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from . import chart, environment
+from .locust_run import SPAWN_RATE, USERS
+from .phases import ALL_PHASES, Durations, PhaseResult, ServerResult
+from .wrk import TIMEOUT
+
+MIB = 2**20
+WRK_ERROR_KINDS = ["connect", "read", "write", "timeout", "non-2xx"]
+
+
+def rps_of(results: list[ServerResult], name: str, phase: str) -> float | None:
+    for r in results:
+        if r.name == name and r.pinned and phase in r.phases:
+            return r.phases[phase].load.rps
+    return None
+
+
+def errors_text(pr: PhaseResult, phase: str) -> str:
+    if phase == "locust":
+        return ", ".join(f"{k} {v}" for k, v in sorted(pr.load.errors.items())) or "0"
+    return "/".join(str(pr.load.errors.get(k, 0)) for k in WRK_ERROR_KINDS)
+
+
+def bound_by(pr: PhaseResult, pinned: bool, phase: str) -> str:
+    """Which side ran out of CPU, from the busy share of each core (softirq work included)."""
+    busy = pr.core_busy
+    if not pinned:
+        return "both cores full" if sum(busy.values()) >= 1.8 else "neither core full"
+    client, server = busy.get("0", 0.0), busy.get("1", 0.0)
+    if client >= 0.9 and server >= 0.9:
+        return "both cores full"
+    if client >= 0.9:
+        return "client (core 0 full)"
+    if server >= 0.9:
+        return "server (core 1 full)"
+    return "think time" if phase == "locust" else "neither core full"
+
+
+def cores_text(pr: PhaseResult) -> str:
+    return " / ".join(f"{pr.core_busy[c]:.0%}" for c in sorted(pr.core_busy))
+
+
+def ratio(x: float | None, base: float | None) -> str:
+    return f"{x / base:.2f}×" if x and base else "–"
+
+
+def phase_table(results: list[ServerResult], phase: str) -> list[str]:
+    fastapi, nginx = rps_of(results, "fastapi", phase), rps_of(results, "nginx-static", phase)
+    err_head = "failures by kind" if phase == "locust" else "errors c/r/w/t/non-2xx"
+    lines = [f"| server | req/s | × FastAPI | × nginx | p50 ms | p99 ms | {err_head} | server CPU s "
+             "| cores 0 / 1 busy | peak RSS MiB | limited by |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for r in results:
+        pr = r.phases.get(phase)
+        if pr is None:
+            continue
+        lines.append(
+            f"| {r.name}{'' if r.pinned else ' (unpinned)'} | {pr.load.rps:,.0f} | {ratio(pr.load.rps, fastapi)} "
+            f"| {ratio(pr.load.rps, nginx)} | {pr.load.p50_ms:.2f} | {pr.load.p99_ms:.2f} "
+            f"| {errors_text(pr, phase)} | {pr.server_cpu_seconds:.1f} | {cores_text(pr)} "
+            f"| {pr.peak_rss_bytes / MIB:.1f} | {bound_by(pr, r.pinned, phase)} |")
+    return lines
+
+
+def summary_table(results: list[ServerResult]) -> list[str]:
+    lines = ["| server | /predict 64 conns req/s | p99 ms | /predict 512 conns req/s | p99 ms | errors (512) "
+             "| GET / 64 conns req/s | locust req/s | locust p99 ms | peak RSS MiB (64 conns) |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for r in results:
+        if not r.phases:
+            lines.append(f"| {r.name} | failed: {r.failure} | | | | | | | | |")
+            continue
+        p = r.phases
+
+        def cell(phase: str, what: str) -> str:
+            if phase not in p:
+                return "–"
+            load = p[phase].load
+            return {"rps": f"{load.rps:,.0f}", "p99": f"{load.p99_ms:.2f}", "err": str(load.error_total)}[what]
+
+        rss = f"{p['predict-64'].peak_rss_bytes / MIB:.1f}" if "predict-64" in p else "–"
+        lines.append(f"| {r.name}{'' if r.pinned else ' (unpinned)'} | {cell('predict-64', 'rps')} "
+                     f"| {cell('predict-64', 'p99')} | {cell('predict-512', 'rps')} | {cell('predict-512', 'p99')} "
+                     f"| {cell('predict-512', 'err')} | {cell('index-64', 'rps')} | {cell('locust', 'rps')} "
+                     f"| {cell('locust', 'p99')} | {rss} |")
+    return lines
+
+
+def targets_table(results: list[ServerResult]) -> list[str]:
+    ev = next((r for r in results if r.name == "evserve" and r.pinned), None)
+    if ev is None or not ev.phases:
+        return ["evserve was not measured in this run."]
+    p = ev.phases
+    rows = []
+
+    def add(measure: str, target: str, value: float | None, text: str, ok: bool | None) -> None:
+        met = "–" if ok is None or value is None else ("yes" if ok else "**no**")
+        rows.append(f"| {measure} | {target} | {text if value is not None else '–'} | {met} |")
+
+    def rps_ratio(phase: str, other: str) -> float | None:
+        base = rps_of(results, other, phase)
+        return p[phase].load.rps / base if phase in p and base else None
+
+    v = rps_ratio("predict-64", "fastapi")
+    add("/predict 64 conns, req/s vs FastAPI", "≥ 15×", v, f"{v:.1f}×" if v else "", v is not None and v >= 15)
+    v = rps_ratio("predict-64", "nginx-static")
+    add("/predict 64 conns, req/s vs nginx-static", "≥ 0.6×", v, f"{v:.2f}×" if v else "", v is not None and v >= 0.6)
+    v = p["predict-512"].load.p99_ms if "predict-512" in p else None
+    add("/predict 512 conns, p99", "< 10 ms", v, f"{v:.2f} ms" if v is not None else "", v is not None and v < 10)
+    v = p["predict-512"].load.error_total if "predict-512" in p else None
+    add("/predict 512 conns, errors", "0", v, str(v), v == 0)
+    v = rps_ratio("index-64", "nginx-static")
+    add("GET / 64 conns, req/s vs nginx-static", "≥ 0.9×", v, f"{v:.2f}×" if v else "", v is not None and v >= 0.9)
+    v = p["predict-64"].peak_rss_bytes / MIB if "predict-64" in p else None
+    add("peak RSS at 64 conns", "< 20 MiB", v, f"{v:.1f} MiB" if v is not None else "", v is not None and v < 20)
+    rows.append("| peak RSS at 10 000 conns | < 100 MiB | see `make bench-concurrency` | – |")
+    return ["| measure | target | measured | met |", "|---|---|--:|---|", *rows]
+
+
+def write(stem: Path, results: list[ServerResult], durations: Durations, started_at: datetime.datetime,
+          elapsed: float, fd_limit: int, quick: bool) -> None:
+    env = environment.describe()
+    title = f"evserve and its peers, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else "")
+    chart.draw(stem.with_suffix(".png"), results, title)
+    stem.with_suffix(".json").write_text(json.dumps({
+        "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "durations": asdict(durations),
+        "environment": env, "results": [asdict(r) for r in results]}, indent=1))
+
+    md = [f"# {title}", "",
+          f"Measured by `make bench` (bench/run_bench.py{' with BENCH_QUICK=1' if quick else ''}), started "
+          f"{started_at:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} min in all.", "",
+          "## Summary", "", *summary_table(results), "",
+          f"![requests/s and p99 latency per server]({stem.name}.png)", "",
+          "## Targets (evserve pinned, same run)", "", *targets_table(results), ""]
+    for phase in ALL_PHASES:
+        if any(phase.name in r.phases for r in results):
+            md += [f"## {phase.title}", "", *phase_table(results, phase.name), ""]
+    failures = [r for r in results if r.failure]
+    md += ["## Answers", "", "| server | max abs(y − scikit-learn) over 36 rows | state |", "|---|--:|---|"]
+    for r in results:
+        err = "–" if r.max_prediction_error is None else f"{r.max_prediction_error:.3g}"
+        state = f"failed: {r.failure}" if r.failure else ("ok" if r.max_prediction_error is not None
+                                                          else "static answer, not checked")
+        md.append(f"| {r.name}{'' if r.pinned else ' (unpinned)'} | {err} | {state} |")
+    md += ["", "## How it was measured", "",
+           f"- Machine: {env['cpu']}; Linux {env['kernel']}; loopback only; open-file limit {fd_limit}.",
+           "- Pinned runs: the server under `taskset -c 1`, the load generator under `taskset -c 0`, one "
+           "server at a time. Unpinned runs (evserve --workers 1 / 2): neither pinned, so client and "
+           "server share both cores.",
+           f"- {env['wrk']}: 1 thread, keep-alive, {durations.wrk:g} s per run after a {durations.warmup:g} s "
+           f"warm-up, `--timeout {TIMEOUT}`; POST /predict posts bench/wrk/predict.lua's 2×13 body (rows 1-2 "
+           "of the Boston CSV). Errors are wrk's connect/read/write/timeout counts and non-2xx answers.",
+           f"- {env['locust']}: load_testing/locustfile.py headless, {USERS} users spawned at {SPAWN_RATE}/s, "
+           f"{durations.locust} s, 50–200 ms wait, a fresh 2×13 standard-normal body per request; locust's "
+           "percentiles are rounded by locust.",
+           "- Server CPU s: user + system seconds of the server's process tree during the run. It leaves "
+           "out most loopback TCP work, which the kernel does in softirq context and charges to the core: "
+           "'cores 0 / 1 busy' is each core's non-idle share of the run from /proc/stat (pinned: core 0 "
+           "runs the client, core 1 the server). 'Limited by' names the side whose core was ≥ 90 % busy.",
+           "- Peak RSS: the kernel's VmHWM summed over the process tree (gunicorn: master + worker; "
+           "nginx: master + worker), reset through /proc/PID/clear_refs before each run.",
+           "- Peers: Flask on gunicorn's sync worker; FastAPI and Starlette on gunicorn with "
+           "uvicorn-worker (uvloop + httptools); one worker each; all train the seed's "
+           "GradientBoostingRegressor at start (bench/peers/model.py). nginx-static: nginx with 1 worker "
+           "process returning a fixed 200 JSON (bench/peers/nginx.conf.in).",
+           f"- Versions: {env['nginx']}; Python {env['python']}: {env['peers']}. "
+           f"evserve commit {env['evserve commit']}.", ""]
+    if failures:
+        md += ["## Failures", "", *[f"- {r.name}: {r.failure}" for r in failures], ""]
+    stem.with_suffix(".md").write_text("\n".join(md))

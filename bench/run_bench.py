@@ -1,0 +1,105 @@
+"""`make bench`: evserve beside Flask, FastAPI, Starlette and a static nginx, one server at a time.
+
+Each server runs pinned to CPU 1 and the load generator to CPU 0. For each: check the /predict
+answers against scikit-learn, warm up, then wrk on POST /predict at 64 and 512 connections and on
+GET / at 64, then locust with the seed's settings. Then evserve --workers 1 and 2, unpinned. Writes
+bench/results/<date>.md, .json and .png (BENCH_QUICK=1: short runs, written under results/quick.tmp/).
+
+    bench/.venv-peers/bin/python bench/run_bench.py [--evserve PATH] [--only flask,evserve]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+from harness import oracle, report
+from harness.paths import EVSERVE, RESULTS
+from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, warm_up
+from harness.servers import PEER_SPECS, ServerSpec, evserve, started
+
+SERVER_CPUS = "1"
+CLIENT_CPUS = "0"
+
+
+def raise_fd_limit(wanted: int = 65536) -> int:
+    """Servers and wrk inherit this; 512 connections already pass some default limits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for limit in (wanted, hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max(limit, soft), max(limit, hard)))
+            return max(limit, soft)
+        except (ValueError, OSError):
+            continue
+    return soft
+
+
+def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool) -> ServerResult:
+    result = ServerResult(spec.name, pinned)
+    server_cpus, client_cpus = (SERVER_CPUS, CLIENT_CPUS) if pinned else (None, None)
+    print(f"== {spec.name} ({'pinned' if pinned else 'unpinned'})", flush=True)
+    try:
+        with started(spec, server_cpus) as server:
+            if spec.serves_model:
+                result.max_prediction_error = oracle.check_predictions(server.url)
+                print(f"   /predict matches scikit-learn (max |diff| {result.max_prediction_error:.3g})", flush=True)
+            warm_up(server, durations, client_cpus)
+            for phase in phases:
+                r = run_phase(server, phase, durations, client_cpus)
+                result.phases[phase.name] = r
+                print(f"   {phase.name:12} {r.load.rps:10.0f} req/s  p50 {r.load.p50_ms:8.2f} ms  "
+                      f"p99 {r.load.p99_ms:8.2f} ms  errors {r.load.error_total}  "
+                      f"server cpu {r.server_cpu_seconds:5.1f} s  rss {r.peak_rss_bytes / 2**20:6.1f} MiB",
+                      flush=True)
+    except Exception as e:  # one broken server must not hide the others' numbers
+        result.failure = f"{type(e).__name__}: {e}"
+        print(f"   FAILED: {result.failure}", flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--evserve", type=Path, default=EVSERVE, help="the evserve binary (release build)")
+    parser.add_argument("--only", help="comma-separated server names, e.g. flask,evserve")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+                        help="short runs for development (also BENCH_QUICK=1)")
+    args = parser.parse_args()
+
+    fd_limit = raise_fd_limit()
+    durations = Durations.for_mode(args.quick)
+    pinned_specs = [*PEER_SPECS, ServerSpec("evserve", evserve(args.evserve, 1))]
+    unpinned_specs = [ServerSpec(f"evserve --workers {n}", evserve(args.evserve, n)) for n in (1, 2)]
+    wanted = set(args.only.split(",")) if args.only else None
+
+    def chosen(spec: ServerSpec) -> bool:
+        return wanted is None or spec.name.split()[0] in wanted
+
+    if not args.evserve.exists() and (wanted is None or "evserve" in wanted):
+        print(f"error: {args.evserve} does not exist; build it with "
+              "`swift build -c release --product evserve`", file=sys.stderr)
+        return 2
+
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.monotonic()
+    results = [bench_server(s, ALL_PHASES, durations, pinned=True) for s in pinned_specs if chosen(s)]
+    results += [bench_server(s, WRK_PHASES, durations, pinned=False) for s in unpinned_specs if chosen(s)]
+    elapsed = time.monotonic() - t0
+
+    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / started_at.strftime("%Y-%m-%d")
+    report.write(stem, results, durations, started_at, elapsed, fd_limit, quick=args.quick)
+    print(f"wrote {stem}.md, .json, .png in {elapsed:.0f} s", flush=True)
+    failed = [r.name for r in results if r.failure]
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

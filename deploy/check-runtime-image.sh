@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Proves the Dockerfile's runtime stage without a Docker engine:
+#   1. builds evserve as the build stage does (its COPY set, `swift build -c release --static-swift-stdlib`),
+#   2. debootstraps a minimal Debian 12 (what debian:bookworm-slim is made from) into a folder,
+#   3. replays the runtime stage's instructions in it (RUN in a chroot, COPY --from=build, USER, ...),
+#   4. checks that the binary's libraries come exactly from the base system and the packages the stage names,
+#   5. starts ENTRYPOINT + CMD under chroot as the stage's USER, in a network namespace of its own
+#      (loopback only, so the image's 0.0.0.0:8000 is free and reaches nothing), and checks the HEALTHCHECK,
+#      /healthz, /readyz and /predict (the same answer as the binary gives outside the image), and a clean
+#      exit on SIGTERM.
+# Usage: deploy/check-runtime-image.sh [--binary PATH]   (as root; `make check-image` runs it)
+# Needs: debootstrap, curl, python3, util-linux (unshare), iproute2. Work folder: .build-image/ (kept between runs:
+# the debootstrapped base is reused, everything else is rebuilt).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=${EVSERVE_IMAGE_WORK:-$repo/.build-image}
+binary=""
+if [ "${1:-}" = "--binary" ]; then binary=$(realpath "$2"); fi
+dockerfile=$repo/Dockerfile
+base=$work/minbase          # pristine debootstrap output, reused between runs
+rootfs=$work/rootfs         # this run's image
+say() { printf '[check-image] %s\n' "$*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, unshare)"
+mkdir -p "$work"
+
+# --- The Dockerfile, one instruction a line: continuations joined, comments dropped. -------------------
+instructions() {  # $1 = stage name; prints "INSTRUCTION arguments" lines of that stage
+    python3 - "$dockerfile" "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+lines = [l for l in text.splitlines() if not l.lstrip().startswith("#")]
+joined = re.sub(r"\\\n\s*", " ", "\n".join(lines))
+stage, wanted = None, sys.argv[2]
+for line in joined.splitlines():
+    line = line.strip()
+    if not line:
+        continue
+    m = re.match(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+    if m:
+        stage = m.group(2)
+        if stage == wanted:
+            print("FROM " + m.group(1))
+        continue
+    if stage == wanted:
+        print(line)
+PY
+}
+json_words() { python3 -c 'import json,shlex,sys; print(" ".join(shlex.quote(w) for w in json.loads(sys.argv[1])))' "$1"; }
+
+# --- 1. The binary, built from exactly what the build stage copies. ------------------------------------
+if [ -z "$binary" ]; then
+    context=$work/context
+    rm -rf "$context" && mkdir -p "$context"
+    while read -r instruction args; do
+        [ "$instruction" = COPY ] || continue
+        read -r -a words <<<"$args"
+        for src in "${words[@]:0:${#words[@]}-1}"; do cp -a "$repo/$src" "$context/"; done
+    done < <(instructions build)
+    find "$context" -name '.build*' -prune -exec rm -rf {} +
+    say "building as the build stage does (release, static Swift stdlib)"
+    swift build -c release --static-swift-stdlib --product evserve \
+        --package-path "$context" --scratch-path "$work/swift" >&2
+    binary=$work/swift/release/evserve
+fi
+[ -x "$binary" ] || fail "no binary at $binary"
+
+# --- 2. A minimal bookworm, from the mirror this machine's apt already uses. ---------------------------
+host_sources=/etc/apt/sources.list.d/debian.sources
+mirror=$(python3 - "$host_sources" /etc/apt/sources.list <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    try:
+        text = open(path).read()
+    except OSError:
+        continue
+    # deb822: the URIs of the stanza whose Suites include plain "bookworm"; one-line: "deb URI bookworm ..."
+    for stanza in text.split("\n\n"):
+        uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
+        suites = re.search(r"^Suites:(.*)$", stanza, re.M)
+        if uris and suites and "bookworm" in suites.group(1).split():
+            print(uris.group(1)); sys.exit()
+    m = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M)
+    if m:
+        print(m.group(1)); sys.exit()
+sys.exit("no bookworm source in the host's apt configuration")
+PY
+)
+if [ ! -e "$base/.complete" ]; then
+    rm -rf "$base"
+    say "debootstrap --variant=minbase bookworm (once; reused afterwards)"
+    start=$SECONDS
+    debootstrap --variant=minbase bookworm "$base" "$mirror" >"$work/debootstrap.log" 2>&1 \
+        || { tail -20 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
+    # bookworm-slim's apt sources are deb822 (bookworm, -updates, -security), as this host's are.
+    if [ -e "$host_sources" ]; then
+        rm -f "$base/etc/apt/sources.list"
+        cp "$host_sources" "$base/etc/apt/sources.list.d/debian.sources"
+    fi
+    # Like the Docker image: no downloaded .deb files. And every package marked automatic, so that
+    # afterwards `apt-mark showmanual` lists exactly what the stage's RUN asked for.
+    chroot "$base" apt-get clean
+    chroot "$base" sh -c 'apt-mark auto $(apt-mark showmanual) >/dev/null'
+    touch "$base/.complete"
+    say "debootstrap took $((SECONDS - start)) s"
+fi
+
+# --- 3. The runtime stage, replayed. ---------------------------------------------------------------------
+cleanup() { if mountpoint -q "$rootfs/proc"; then umount "$rootfs/proc"; fi; }
+trap cleanup EXIT
+mountpoint -q "$rootfs/proc" 2>/dev/null && umount "$rootfs/proc"
+rm -rf "$rootfs"
+cp -a "$base" "$rootfs"
+mount -t proc proc "$rootfs/proc"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"   # as Docker provides one; only apt uses it
+in_image() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
+
+user="" port="" healthcheck="" entrypoint="" cmd="" from=""
+while read -r instruction args; do
+    case "${instruction^^}" in
+        FROM) from=$args ;;
+        RUN) say "RUN ${args:0:100}..."; in_image /bin/sh -c "$args" >"$work/run.log" 2>&1 \
+                 || { tail -20 "$work/run.log" >&2; fail "RUN failed: $args"; } ;;
+        COPY) read -r -a words <<<"$args"
+              [ "${words[0]}" = "--from=build" ] && [ "${#words[@]}" = 3 ] || fail "unsupported COPY: $args"
+              install -D -m 0755 "$binary" "$rootfs/${words[2]}" ;;
+        USER) user=$args ;;
+        EXPOSE) port=${args%%/*} ;;
+        HEALTHCHECK) healthcheck=$(json_words "${args#*CMD }") ;;
+        ENTRYPOINT) entrypoint=$(json_words "$args") ;;
+        CMD) cmd=$(json_words "$args") ;;
+        *) fail "the check cannot replay '$instruction' in the runtime stage" ;;
+    esac
+done < <(instructions runtime)
+[ "$from" = "debian:bookworm-slim" ] || fail "runtime stage is FROM '$from', the check emulates debian:bookworm-slim"
+[ -n "$user" ] && [ -n "$port" ] && [ -n "$healthcheck" ] && [ -n "$entrypoint" ] \
+    || fail "runtime stage lacks USER, EXPOSE, HEALTHCHECK or ENTRYPOINT"
+uid=${user%%:*}
+[ "$uid" != 0 ] && [ "$uid" != root ] || fail "runtime stage runs as root"
+say "image folder: $(du -sh --exclude=proc "$rootfs" | cut -f1) (docs and locales kept, unlike -slim); user $user; port $port"
+
+# --- 4. Libraries: all found, each from the base system or from a package the stage asked for. ----------
+exe=$(eval "set -- $entrypoint"; echo "$1")
+ldd_out=$(in_image ldd "$exe")
+! grep -q "not found" <<<"$ldd_out" || fail "missing libraries in the image:"$'\n'"$ldd_out"
+requested=$(in_image apt-mark showmanual | sort)
+owner() {  # the package owning a library: dpkg may know it under /lib or /usr/lib (merged /usr), by name or target
+    local real candidates path
+    real=$(in_image realpath "$1")
+    candidates="$1 $real ${1#/usr} /usr${1#/usr} ${real#/usr} /usr${real#/usr}"
+    for path in $candidates; do
+        in_image dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1 && return 0
+    done
+    fail "no package owns $1"
+}
+needed_packages=""
+for lib in $(awk '/=>/ {print $3}' <<<"$ldd_out"); do needed_packages+="$(owner "$lib")"$'\n'; done
+needed_packages=$(sort -u <<<"$needed_packages" | sed '/^$/d')
+for pkg in $requested; do
+    grep -qx "$pkg" <<<"$needed_packages" || fail "the stage installs $pkg, which the binary does not load"
+done
+for pkg in $needed_packages; do
+    grep -qx "$pkg" <<<"$requested" && continue
+    priority=$(in_image dpkg-query -W -f '${Priority}' "$pkg")
+    [ "$priority" = required ] || fail "the binary loads a library of $pkg, which the stage does not name"
+done
+say "libraries from: $(echo $needed_packages) (stage names: $(echo $requested))"
+
+# --- 5. Serve, as `docker run` would, in a loopback-only network namespace. -------------------------------
+rows='{"X": [[0.00632, 18.0, 2.31, 0.0, 0.538, 6.575, 65.2, 4.09, 1.0, 296.0, 15.3, 396.9, 4.98],
+             [0.02731, 0.0, 7.07, 0.0, 0.469, 6.421, 78.9, 4.9671, 2.0, 242.0, 17.8, 396.9, 9.14]]}'
+export rootfs user port healthcheck entrypoint cmd binary rows
+unshare --net --fork bash -euo pipefail -c '
+    ip link set lo up
+    reference_pid="" server_pid="" reference_log="" image_log=""
+    trap "kill -9 \$reference_pid \$server_pid 2>/dev/null || true; rm -f \$reference_log \$image_log" EXIT
+    say() { printf "[check-image] %s\n" "$*" >&2; }
+    fail() { say "FAIL: $*"; exit 1; }
+    wait_for_listening() {  # $1 = log file
+        for _ in $(seq 600); do grep -q "listening on http://" "$1" && return 0; sleep 0.1; done
+        cat "$1" >&2; fail "server did not log \"listening on\" within 60 s"
+    }
+    predict() { curl -sS --max-time 10 -H "Content-Type: application/json" -d "$rows" "http://127.0.0.1:$1/predict"; }
+
+    # The reference: the same binary outside the image, on another port.
+    reference_log=$(mktemp)
+    "$binary" --host 127.0.0.1 --port 18000 2>"$reference_log" & reference_pid=$!
+    wait_for_listening "$reference_log"
+    expected=$(predict 18000)
+    kill -TERM $reference_pid; wait $reference_pid || true
+
+    image_log=$(mktemp)
+    eval "set -- $entrypoint $cmd"
+    chroot --userspec="$user" "$rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@" 2>"$image_log" &
+    server_pid=$!
+    wait_for_listening "$image_log"
+    say "$(grep -m1 "listening on" "$image_log")"
+    # chroot and env exec, so the background pid is the server itself.
+    running_uid=$(awk "/^Uid:/ {print \$2}" /proc/$server_pid/status)
+    [ "$running_uid" = "${user%%:*}" ] || fail "server runs as uid $running_uid, not ${user%%:*}"
+
+    eval "set -- $healthcheck"
+    chroot --userspec="$user" "$rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@" \
+        || fail "HEALTHCHECK command failed"
+    [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/healthz")" = 200 ] || fail "/healthz not 200"
+    [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz not 200"
+    answer=$(predict "$port")
+    python3 - "$expected" "$answer" <<"PY" || fail "/predict answers differ: image $answer, host $expected"
+import json, sys
+expected, answer = (json.loads(s) for s in sys.argv[1:])
+assert len(expected["y"]) == 2 and all(isinstance(v, float) for v in expected["y"]), expected
+assert answer == expected, (answer, expected)
+PY
+    say "/predict in the image: $answer (same as outside)"
+
+    kill -TERM $server_pid
+    for _ in $(seq 150); do kill -0 $server_pid 2>/dev/null || break; sleep 0.1; done
+    kill -0 $server_pid 2>/dev/null && fail "server still running 15 s after SIGTERM"
+    wait $server_pid && status=0 || status=$?
+    [ "$status" = 0 ] || { cat "$image_log" >&2; fail "exit status $status after SIGTERM"; }
+    server_pid=""
+'
+say "PASS: the runtime stage serves /predict as root-less $user on port $port"

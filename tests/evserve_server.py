@@ -1,0 +1,61 @@
+"""Start the real evserve binary on a free loopback port, for the live Python suites.
+
+The server logs `listening on http://HOST:PORT` once its socket is served; we read the port from
+there, so tests never race for a port number.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LISTENING = re.compile(rb"listening on http://([0-9.]+):([0-9]+)")
+
+
+def evserve_binary() -> str:
+    """The binary under test: $EVSERVE_BIN, else the debug build."""
+    return os.environ.get("EVSERVE_BIN", str(REPO / ".build" / "debug" / "evserve"))
+
+
+@contextlib.contextmanager
+def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0):
+    """Yield (base_url, process) for an evserve started with `--port 0` plus `args`."""
+    proc = subprocess.Popen(
+        [evserve_binary(), "--host", "127.0.0.1", "--port", "0", *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    found: dict = {}
+    ready = threading.Event()
+    log: list[bytes] = []
+
+    def pump() -> None:
+        # Keep draining stderr so the server never blocks on a full pipe.
+        for line in proc.stderr:
+            log.append(line)
+            m = LISTENING.search(line)
+            if m and not ready.is_set():
+                found["url"] = f"http://{m.group(1).decode()}:{m.group(2).decode()}"
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    ready.wait(timeout)
+    if "url" not in found:
+        proc.kill()
+        raise RuntimeError("evserve did not start: " + b"".join(log).decode(errors="replace"))
+    try:
+        yield found["url"], proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
