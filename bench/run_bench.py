@@ -12,30 +12,18 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
-from harness import oracle, report
+from harness import core_usage, oracle, report
+from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, RESULTS
 from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, warm_up
 from harness.servers import PEER_SPECS, ServerSpec, evserve, started
 
 SERVER_CPUS = "1"
 CLIENT_CPUS = "0"
-
-
-def raise_fd_limit(wanted: int = 65536) -> int:
-    """Servers and wrk inherit this; 512 connections already pass some default limits."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    for limit in (wanted, hard):
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (max(limit, soft), max(limit, hard)))
-            return max(limit, soft)
-        except (ValueError, OSError):
-            continue
-    return soft
 
 
 def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool) -> ServerResult:
@@ -85,6 +73,9 @@ def main() -> int:
 
     started_at = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
+    background = core_usage.background_busy()
+    print("background core use before the run: " + ", ".join(f"core {c} {b:.0%}" for c, b in background.items()),
+          flush=True)
     results = [bench_server(s, ALL_PHASES, durations, pinned=True) for s in pinned_specs if chosen(s)]
     results += [bench_server(s, WRK_PHASES, durations, pinned=False) for s in unpinned_specs if chosen(s)]
     elapsed = time.monotonic() - t0
@@ -92,7 +83,7 @@ def main() -> int:
     out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / started_at.strftime("%Y-%m-%d")
-    report.write(stem, results, durations, started_at, elapsed, fd_limit, quick=args.quick)
+    report.write(stem, results, durations, started_at, elapsed, fd_limit, background, quick=args.quick)
     print(f"wrote {stem}.md, .json, .png in {elapsed:.0f} s", flush=True)
     failed = [r.name for r in results if r.failure]
     if failed:

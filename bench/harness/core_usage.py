@@ -29,3 +29,12 @@ def busy_fractions(before: Snapshot, after: Snapshot) -> dict[str, float]:
         busy0, total0 = before.get(core, (0, 0))
         out[core] = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
     return out
+
+
+def background_busy(seconds: float = 2.0) -> dict[str, float]:
+    """Core use before a run starts: anything well above 0 is other work skewing the numbers."""
+    import time
+
+    before = snapshot()
+    time.sleep(seconds)
+    return busy_fractions(before, snapshot())

@@ -125,12 +125,14 @@ def targets_table(results: list[ServerResult]) -> list[str]:
 
 
 def write(stem: Path, results: list[ServerResult], durations: Durations, started_at: datetime.datetime,
-          elapsed: float, fd_limit: int, quick: bool) -> None:
+          elapsed: float, fd_limit: int, background: dict[str, float],
+          quick: bool) -> None:
     env = environment.describe()
     title = f"evserve and its peers, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else "")
     chart.draw(stem.with_suffix(".png"), results, title)
     stem.with_suffix(".json").write_text(json.dumps({
-        "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "durations": asdict(durations),
+        "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "background_core_busy": background,
+        "durations": asdict(durations),
         "environment": env, "results": [asdict(r) for r in results]}, indent=1))
 
     md = [f"# {title}", "",
@@ -150,7 +152,9 @@ def write(stem: Path, results: list[ServerResult], durations: Durations, started
                                                           else "static answer, not checked")
         md.append(f"| {r.name}{'' if r.pinned else ' (unpinned)'} | {err} | {state} |")
     md += ["", "## How it was measured", "",
-           f"- Machine: {env['cpu']}; Linux {env['kernel']}; loopback only; open-file limit {fd_limit}.",
+           f"- Machine: {env['cpu']}; Linux {env['kernel']}; loopback only; open-file limit {fd_limit}. "
+           "Cores busy with other work in the 2 s before the run: "
+           + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
            "- Pinned runs: the server under `taskset -c 1`, the load generator under `taskset -c 0`, one "
            "server at a time. Unpinned runs (evserve --workers 1 / 2): neither pinned, so client and "
            "server share both cores.",

@@ -39,12 +39,16 @@ def gunicorn(app: str, worker: str) -> Callable[[int, Path], list[str]]:
     return argv
 
 
-def nginx(port: int, scratch: Path) -> list[str]:
-    conf = (PEERS / "nginx.conf.in").read_text()
-    conf = conf.replace("@PREFIX@", str(scratch)).replace("@HOST@", HOST).replace("@PORT@", str(port))
-    (scratch / "nginx.conf").write_text(conf)
-    return ["nginx", "-p", str(scratch), "-e", str(scratch / "error.log"), "-c", str(scratch / "nginx.conf"),
-            "-g", "daemon off;"]
+def nginx(worker_connections: int = 4096) -> Callable[[int, Path], list[str]]:
+    def argv(port: int, scratch: Path) -> list[str]:
+        conf = (PEERS / "nginx.conf.in").read_text()
+        for key, value in {"PREFIX": scratch, "HOST": HOST, "PORT": port,
+                           "WORKER_CONNECTIONS": worker_connections}.items():
+            conf = conf.replace(f"@{key}@", str(value))
+        (scratch / "nginx.conf").write_text(conf)
+        return ["nginx", "-p", str(scratch), "-e", str(scratch / "error.log"), "-c", str(scratch / "nginx.conf"),
+                "-g", "daemon off;"]
+    return argv
 
 
 def evserve(binary: Path = EVSERVE, workers: int = 1) -> Callable[[int, Path], list[str]]:
@@ -58,7 +62,7 @@ PEER_SPECS = [
     ServerSpec("flask", gunicorn("flask_app:app", "sync")),
     ServerSpec("fastapi", gunicorn("fastapi_app:app", FAST_WORKER)),
     ServerSpec("starlette", gunicorn("starlette_app:app", FAST_WORKER)),
-    ServerSpec("nginx-static", nginx, serves_model=False),
+    ServerSpec("nginx-static", nginx(), serves_model=False),
 ]
 
 

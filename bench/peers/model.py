@@ -2,13 +2,12 @@
 
 The data is the repository's copy of scikit-learn 1.1.3's `boston_house_prices.csv` (Sources/Inference/
 Data): a count line, a header line, then 506 rows of 13 features and the target. Training follows the
-seed, which follows scikit-learn's old gradient-boosting example: shuffle with random_state=13, cast X
-to float32, fit on the first 90 % of rows. The bench runner imports this module as its oracle, so the
-peers and the correctness check cannot drift apart.
+seed (scikit-learn's old gradient-boosting example): shuffle with random_state=13, cast X to float32,
+and fit, here on all rows, as evserve's reference model is (tools/generate_fixtures.py). The bench
+harness imports this module as its oracle, so the peers and the correctness check cannot drift apart.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +22,11 @@ SHUFFLE_SEED = 13
 # Fixed so that two trainings give the same trees: split candidates are visited in a random feature
 # order, and a tie between two features would otherwise be settled differently from run to run.
 TREE_SEED = 0
-TRAIN_FRACTION = 0.9
-
-
-def boston_csv() -> Path:
-    """The CSV to train on: $BOSTON_CSV when set (development), else the repository's copy."""
-    return Path(os.environ.get("BOSTON_CSV", DEFAULT_CSV))
 
 
 def load_boston(path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """X (506x13 float64) and y (506) in file order; skips the count line and the header line."""
-    data = np.loadtxt(path or boston_csv(), delimiter=",", skiprows=2, dtype=np.float64)
+    data = np.loadtxt(path or DEFAULT_CSV, delimiter=",", skiprows=2, dtype=np.float64)
     return data[:, :-1], data[:, -1]
 
 
@@ -45,9 +38,6 @@ def shuffled_data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def train() -> GradientBoostingRegressor:
-    """Fit the seed's model on the first TRAIN_FRACTION of the shuffled rows."""
+    """Fit the seed's model on the shuffled rows."""
     X, y = shuffled_data()
-    offset = int(X.shape[0] * TRAIN_FRACTION)
-    model = GradientBoostingRegressor(**PARAMS, random_state=TREE_SEED)
-    model.fit(X[:offset], y[:offset])
-    return model
+    return GradientBoostingRegressor(**PARAMS, random_state=TREE_SEED).fit(X, y)

@@ -86,7 +86,7 @@ function refName(ref) { return ref.split("/").pop(); }
 function describe(schema) {
   if (!schema) return "any";
   if (schema.$ref) return refName(schema.$ref);
-  if (schema.anyOf) return schema.anyOf.map(describe).join(" | ");
+  if (schema.anyOf) return "(" + schema.anyOf.map(describe).join(" | ") + ")";
   if (schema.type === "array") {
     const min = schema.minItems, max = schema.maxItems;
     let size = "";
@@ -108,7 +108,7 @@ function schemaTable(schema) {
   const rows = Object.entries(schema.properties || {}).map(([name, prop]) =>
     el("tr", {}, el("td", {}, el("code", {}, name)), el("td", {}, el("code", {}, describe(prop))),
        el("td", {}, required.has(name) ? "required" : "optional"),
-       el("td", {}, prop.description || prop.title || "")));
+       el("td", {}, prop.description || (prop.items && prop.items.description) || prop.title || "")));
   return el("table", {}, el("tr", {}, el("th", {}, "field"), el("th", {}, "type"), el("th", {}, ""), el("th", {}, "about")), ...rows);
 }
 
@@ -125,8 +125,9 @@ function responsesTable(responses) {
 function tryForm(path, method, op) {
   const id = op.operationId;
   const json = op.requestBody && op.requestBody.content && op.requestBody.content["application/json"];
-  const body = json ? el("textarea", { id: "body-" + id, spellcheck: "false", "aria-label": "request body" },
-                         json.example !== undefined ? formatExample(json.example) : "") : null;
+  const example = json && json.example !== undefined ? formatExample(json.example) : "";
+  const body = json ? el("textarea", { id: "body-" + id, spellcheck: "false", "aria-label": "request body",
+                                       rows: String(example.split("\n").length + 1) }, example) : null;
   const status = el("div", { id: "status-" + id, class: "status" });
   const answer = el("pre", { id: "response-" + id, class: "answer" });
   const form = el("form", { id: "try-" + id }, body, el("p", {}, el("button", { type: "submit" }, "Send " + method.toUpperCase() + " " + path)), status, answer);

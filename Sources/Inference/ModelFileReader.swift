@@ -1,0 +1,166 @@
+import JSON
+
+/// Turns a parsed model file (docs/model-format.md) into a `TreeModel`, checking everything first:
+/// a file either loads completely or is refused with one `ModelFileError`.
+struct ModelFileReader {
+    static let format = "evserve.trees"
+    static let version = 1
+    static let nodeArrays = ["children_left", "children_right", "feature", "threshold", "value"]
+
+    static func read(_ bytes: [UInt8]) throws(ModelFileError) -> TreeModel {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes)
+        } catch {
+            throw .notJSON(error.description)
+        }
+        guard let top = document.objectValue else { throw .wrongType(field: "(top level)", expected: "an object") }
+
+        let format = try string(top, "format")
+        guard format == Self.format else {
+            throw .unsupported(field: "format", value: "\"\(format)\"", supported: "\"\(Self.format)\"")
+        }
+        let version = try integer(top, "version")
+        guard version == Self.version else {
+            throw .unsupported(field: "version", value: "\(version)", supported: "\(Self.version)")
+        }
+        let estimatorName = try string(top, "estimator")
+        guard let estimator = TreeModel.Estimator(rawValue: estimatorName) else {
+            throw .unsupported(field: "estimator", value: "\"\(estimatorName)\"",
+                               supported: TreeModel.Estimator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+        }
+        let featureCount = try integer(top, "n_features")
+        guard featureCount >= 1 else { throw .invalidValue(field: "n_features", reason: "must be at least 1") }
+        let featureNames = try names(top, featureCount: featureCount)
+
+        var initialValue = 0.0, learningRate = 1.0
+        if estimator == .gradientBoosting {
+            initialValue = try finite(top, "init")
+            learningRate = try finite(top, "learning_rate")
+        }
+
+        guard let treesValue = top["trees"] else { throw .missingField("trees") }
+        guard let treeValues = treesValue.arrayValue else { throw .wrongType(field: "trees", expected: "an array of trees") }
+        guard !treeValues.isEmpty else { throw .invalidValue(field: "trees", reason: "is empty; a model needs at least one tree") }
+        if estimator == .decisionTree && treeValues.count != 1 {
+            throw .invalidValue(field: "trees", reason: "has \(treeValues.count) trees; a DecisionTreeRegressor has exactly 1")
+        }
+        var trees = [DecisionTree]()
+        trees.reserveCapacity(treeValues.count)
+        var totalNodes = 0
+        for (index, value) in treeValues.enumerated() {
+            let tree = try self.tree(value, index: index, featureCount: featureCount)
+            totalNodes += tree.nodeCount
+            // The prediction layout indexes nodes with Int32.
+            guard totalNodes < Int(Int32.max) else { throw .invalidValue(field: "trees", reason: "has too many nodes") }
+            trees.append(tree)
+        }
+        return TreeModel(estimator: estimator, featureCount: featureCount, featureNames: featureNames,
+                         initialValue: initialValue, learningRate: learningRate, trees: trees)
+    }
+
+    private static func field(_ object: JSONObject, _ key: String, path: String? = nil) throws(ModelFileError) -> JSONValue {
+        guard let value = object[key] else { throw .missingField(path ?? key) }
+        return value
+    }
+
+    private static func string(_ object: JSONObject, _ key: String) throws(ModelFileError) -> String {
+        guard let text = try field(object, key).stringValue else { throw .wrongType(field: key, expected: "a string") }
+        return text
+    }
+
+    private static func integer(_ object: JSONObject, _ key: String) throws(ModelFileError) -> Int {
+        guard let number = try field(object, key).intValue else { throw .wrongType(field: key, expected: "an integer") }
+        return number
+    }
+
+    private static func finite(_ object: JSONObject, _ key: String) throws(ModelFileError) -> Double {
+        guard let number = try field(object, key).doubleValue else { throw .wrongType(field: key, expected: "a number") }
+        guard number.isFinite else { throw .notFinite(field: key) }
+        return number
+    }
+
+    private static func names(_ object: JSONObject, featureCount: Int) throws(ModelFileError) -> [String]? {
+        guard let value = object["feature_names"], !value.isNull else { return nil }
+        let expected = "an array of \(featureCount) strings (one per feature)"
+        guard let elements = value.arrayValue, elements.count == featureCount else {
+            throw .wrongType(field: "feature_names", expected: expected)
+        }
+        var names = [String]()
+        for element in elements {
+            guard let name = element.stringValue else { throw .wrongType(field: "feature_names", expected: expected) }
+            names.append(name)
+        }
+        return names
+    }
+
+    private static func tree(_ value: JSONValue, index: Int, featureCount: Int) throws(ModelFileError) -> DecisionTree {
+        let path = "trees[\(index)]"
+        guard let object = value.objectValue else { throw .wrongType(field: path, expected: "an object of node arrays") }
+        var arrays = [[JSONValue]]()
+        for name in nodeArrays {
+            let value = try field(object, name, path: "\(path).\(name)")
+            guard let elements = value.arrayValue else { throw .wrongType(field: "\(path).\(name)", expected: "an array") }
+            arrays.append(elements)
+        }
+        let nodeCount = arrays[0].count
+        guard nodeCount > 0 else { throw .invalidValue(field: "\(path).children_left", reason: "is empty; a tree needs at least one node") }
+        for (name, elements) in zip(nodeArrays, arrays) where elements.count != nodeCount {
+            throw .lengthMismatch(tree: index, field: name, count: elements.count, expected: nodeCount)
+        }
+        func integers(_ k: Int) throws(ModelFileError) -> [Int] {
+            var result = [Int]()
+            result.reserveCapacity(nodeCount)
+            for (node, element) in arrays[k].enumerated() {
+                guard let number = element.intValue else {
+                    throw .wrongType(field: "\(path).\(nodeArrays[k])[\(node)]", expected: "an integer")
+                }
+                result.append(number)
+            }
+            return result
+        }
+        func numbers(_ k: Int) throws(ModelFileError) -> [Double] {
+            var result = [Double]()
+            result.reserveCapacity(nodeCount)
+            for (node, element) in arrays[k].enumerated() {
+                guard let number = element.doubleValue else {
+                    throw .wrongType(field: "\(path).\(nodeArrays[k])[\(node)]", expected: "a number")
+                }
+                guard number.isFinite else { throw .notFinite(field: "\(path).\(nodeArrays[k])[\(node)]") }
+                result.append(number)
+            }
+            return result
+        }
+        let tree = DecisionTree(childrenLeft: try integers(0), childrenRight: try integers(1), feature: try integers(2),
+                                threshold: try numbers(3), value: try numbers(4))
+        try checkStructure(tree, index: index, featureCount: featureCount)
+        return tree
+    }
+
+    /// Every child index is -1 or a node, a node is a leaf (both -1) or a split on a valid feature,
+    /// and walking from node 0 reaches every node exactly once (so the nodes form one tree).
+    private static func checkStructure(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelFileError) {
+        let nodeCount = tree.nodeCount
+        for node in 0..<nodeCount {
+            let left = tree.childrenLeft[node], right = tree.childrenRight[node]
+            for (name, child) in [("children_left", left), ("children_right", right)] where child != -1 && !(0..<nodeCount).contains(child) {
+                throw .childOutOfRange(tree: index, field: name, node: node, child: child, nodeCount: nodeCount)
+            }
+            if (left == -1) != (right == -1) { throw .halfLeaf(tree: index, node: node) }
+            if left != -1 && !(0..<featureCount).contains(tree.feature[node]) {
+                throw .featureOutOfRange(tree: index, node: node, feature: tree.feature[node], featureCount: featureCount)
+            }
+        }
+        var visited = [Bool](repeating: false, count: nodeCount)
+        var stack = [0]
+        while let node = stack.popLast() {
+            if visited[node] { throw .cycle(tree: index, node: node) }
+            visited[node] = true
+            if tree.childrenLeft[node] != -1 {
+                stack.append(tree.childrenRight[node])
+                stack.append(tree.childrenLeft[node])
+            }
+        }
+        if let node = visited.firstIndex(of: false) { throw .unreachable(tree: index, node: node) }
+    }
+}

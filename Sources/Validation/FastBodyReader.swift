@@ -1,0 +1,110 @@
+import JSON
+
+/// The fast path: reads the one body shape that valid requests have, straight from the bytes,
+/// with no intermediate JSON tree:
+///
+///     ws { ws "X" ws : ws [ ws row ( ws , ws row )* ws ] ws } ws
+///     row = [ ws number ( ws , ws number ){n-1} ws ]
+///
+/// with JSON numbers (integers or floats) whose values are finite, and JSON's whitespace.
+/// It answers nil for anything else — other keys, strings, NaN, wrong row lengths, errors of
+/// any kind — and the caller then takes the general path, which accepts or rejects with
+/// FastAPI's exact errors. So this reader never has to be right about an error, only about
+/// the values it accepts, which must equal the general path's (the property test checks it).
+struct FastBodyReader {
+    let featureCount: Int
+
+    func read(_ body: [UInt8]) -> FeatureMatrix? {
+        var values: [Double] = []
+        // A 13-feature row is ~200 bytes of text; reserve for the common small batch.
+        values.reserveCapacity(max(featureCount, body.count / 8))
+        var rowCount = 0
+        // The buffer pointer lives only for this call; every read is checked against `end`.
+        let accepted = body.withUnsafeBufferPointer { text -> Bool in
+            let end = text.count
+            var i = 0
+
+            @inline(__always) func skipWhitespace() {
+                while i < end {
+                    let c = text[i]
+                    guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+                    i += 1
+                }
+            }
+            @inline(__always) func expect(_ byte: UInt8) -> Bool {
+                skipWhitespace()
+                guard i < end, text[i] == byte else { return false }
+                i += 1
+                return true
+            }
+
+            guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")),
+                  i + 2 <= end, text[i] == UInt8(ascii: "X"), text[i + 1] == UInt8(ascii: "\"") else { return false }
+            i += 2
+            guard expect(UInt8(ascii: ":")), expect(UInt8(ascii: "[")) else { return false }
+            while true {
+                guard expect(UInt8(ascii: "[")) else { return false }
+                for column in 0..<featureCount {
+                    if column > 0, !expect(UInt8(ascii: ",")) { return false }
+                    skipWhitespace()
+                    guard let value = Self.number(text, at: &i), value.isFinite else { return false }
+                    values.append(value)
+                }
+                guard expect(UInt8(ascii: "]")) else { return false }
+                rowCount += 1
+                skipWhitespace()
+                guard i < end else { return false }
+                if text[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                guard text[i] == UInt8(ascii: "]") else { return false }
+                i += 1
+                break
+            }
+            guard expect(UInt8(ascii: "}")) else { return false }
+            skipWhitespace()
+            return i == end
+        }
+        guard accepted, rowCount > 0 else { return nil }
+        return FeatureMatrix(values: values, rowCount: rowCount, featureCount: featureCount)
+    }
+
+    /// A JSON number at `i` (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`), correctly rounded.
+    /// A number must end at a delimiter, so text like `1.` or `01` is refused here (the general
+    /// parser then reports it).
+    @inline(__always)
+    static func number(_ text: UnsafeBufferPointer<UInt8>, at i: inout Int) -> Double? {
+        let start = i
+        let end = text.count
+        var k = i
+        @inline(__always) func isDigit(_ index: Int) -> Bool { index < end && text[index] &- 0x30 < 10 }
+        if k < end, text[k] == UInt8(ascii: "-") { k += 1 }
+        guard isDigit(k) else { return nil }
+        if text[k] == UInt8(ascii: "0") {
+            k += 1
+        } else {
+            while isDigit(k) { k += 1 }
+        }
+        if k < end, text[k] == UInt8(ascii: ".") {
+            k += 1
+            guard isDigit(k) else { return nil }
+            while isDigit(k) { k += 1 }
+        }
+        if k < end, text[k] == UInt8(ascii: "e") || text[k] == UInt8(ascii: "E") {
+            k += 1
+            if k < end, text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: "-") { k += 1 }
+            guard isDigit(k) else { return nil }
+            while isDigit(k) { k += 1 }
+        }
+        // What follows must end the number; anything else (a digit after a leading 0, a letter)
+        // is for the general parser to judge.
+        if k < end {
+            let c = text[k]
+            guard c == UInt8(ascii: ",") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
+            else { return nil }
+        }
+        i = k
+        return DecimalText.double(text, from: start, to: k)
+    }
+}

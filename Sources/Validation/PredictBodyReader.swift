@@ -1,0 +1,53 @@
+import JSON
+
+/// Turns a POST /predict body into the feature matrix, or into the exact response FastAPI
+/// (pydantic 2) gives for it.
+///
+/// Order, as FastAPI does it: an empty body is `missing`; a body whose Content-Type is not
+/// JSON is passed to pydantic as bytes (`model_attributes_type`); otherwise the fast reader
+/// tries the usual shape, and anything it refuses is parsed by the general JSON parser
+/// (`json_invalid` on a syntax error) and validated field by field.
+public struct PredictBodyReader: Sendable {
+    public let featureCount: Int
+    private let fast: FastBodyReader
+    private let general: ObservationValidator
+
+    public init(featureCount: Int) {
+        self.featureCount = featureCount
+        self.fast = FastBodyReader(featureCount: featureCount)
+        self.general = ObservationValidator(featureCount: featureCount)
+    }
+
+    /// contentType: the request's Content-Type header value, nil if absent (deliberate
+    /// difference from FastAPI: nil is read as JSON).
+    public func read(_ body: [UInt8], contentType: String?) -> Result<FeatureMatrix, ValidationFailure> {
+        if body.isEmpty {
+            return .failure(ValidationFailure(issues: [.missing([.key("body")], input: .null)]))
+        }
+        guard ContentType.isJSON(contentType) else {
+            // FastAPI hands pydantic the raw bytes; the error echoes them decoded as UTF-8.
+            return .failure(ValidationFailure(issues: [
+                .modelAttributesType(input: .string(String(decoding: body, as: UTF8.self)))
+            ]))
+        }
+        if let matrix = fast.read(body) { return .success(matrix) }
+        return readGeneral(body)
+    }
+
+    /// The general path alone (the fast reader's reference in tests and benchmarks).
+    func readGeneral(_ body: [UInt8]) -> Result<FeatureMatrix, ValidationFailure> {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(body)
+        } catch {
+            if error.kind == .undecodable { return .failure(.undecodableBody) }
+            return .failure(ValidationFailure(issues: [.jsonInvalid(error)]))
+        }
+        return general.validate(value)
+    }
+
+    /// The fast path alone: nil when the body is not in the shape it reads.
+    func readFast(_ body: [UInt8]) -> FeatureMatrix? {
+        fast.read(body)
+    }
+}

@@ -1,0 +1,89 @@
+import Dispatch
+import Glibc
+import Synchronization
+import Testing
+@testable import Server
+
+/// Live behaviour of the whole server: many connections, limits, shutdown.
+@Suite("Server (live)")
+struct ServerTests {
+    /// 1000 clients connected at the same time are all served.
+    @Test func thousandConcurrentConnectionsAreAllServed() throws {
+        raiseDescriptorLimit(to: 4096)
+        let server = try TestServer()
+        defer { server.stop() }
+        var clients: [TestClient] = []
+        for _ in 0..<1000 { clients.append(try TestClient(port: server.port)) }
+        for (i, client) in clients.enumerated() { try client.send("GET /job?id=\(i) HTTP/1.1\r\n\r\n") }
+        for (i, client) in clients.enumerated() {
+            #expect(try client.readResponse().text == "\"\(i)\"")
+        }
+    }
+
+    /// Beyond --max-connections, a new connection waits in the backlog (not refused) and is served
+    /// as soon as an earlier one closes.
+    @Test func connectionsBeyondTheLimitWaitInTheBacklog() throws {
+        let server = try TestServer { $0.maxConnections = 2 }
+        defer { server.stop() }
+        let first = try TestClient(port: server.port)
+        let second = try TestClient(port: server.port)
+        try first.send("GET / HTTP/1.1\r\n\r\n")
+        try second.send("GET / HTTP/1.1\r\n\r\n")
+        #expect(try first.readResponse().status == 200)
+        #expect(try second.readResponse().status == 200)
+
+        let third = try TestClient(port: server.port, receiveTimeout: 0.3)
+        try third.send("GET / HTTP/1.1\r\n\r\n")
+        #expect(throws: TestClient.Failure.self) { try third.readResponse() }  // not served yet
+        try first.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        #expect(try first.readResponse().status == 200)
+        var served = false
+        for _ in 0..<20 where !served {
+            served = (try? third.readResponse())?.status == 200
+        }
+        #expect(served)
+    }
+
+    /// Shutting down answers every request already received (slow jobs included), closes idle
+    /// connections, and the server's run() returns.
+    @Test func drainFinishesInFlightRequests() throws {
+        let server = try TestServer()
+        let busy = try TestClient(port: server.port)
+        let idle = try TestClient(port: server.port)
+        try idle.send("GET / HTTP/1.1\r\n\r\n")
+        #expect(try idle.readResponse().status == 200)
+        try busy.send("GET /job?ms=300&id=a HTTP/1.1\r\n\r\nGET /job?ms=10&id=b HTTP/1.1\r\n\r\n")
+        usleep(50_000)
+        let stopped = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { server.stop(); stopped.signal() }
+        #expect(try idle.waitsForClose())
+        let a = try busy.readResponse()
+        let b = try busy.readResponse()
+        #expect(a.text == #""a""#)
+        #expect(b.text == #""b""#)
+        #expect(b.headers["connection"] == "close")
+        #expect(try busy.waitsForClose())
+        #expect(stopped.wait(timeout: .now() + 5) == .success)
+    }
+
+    /// The graceful timeout bounds a drain: a job that never ends does not keep the server alive.
+    @Test func gracefulTimeoutBoundsTheDrain() throws {
+        let server = try TestServer { $0.gracefulTimeout = 0.3 }
+        let client = try TestClient(port: server.port)
+        try client.send("GET /job?ms=3000&id=x HTTP/1.1\r\n\r\n")
+        usleep(50_000)
+        let start = DispatchTime.now()
+        server.stop()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        #expect(seconds < 2.5)
+    }
+
+    private func raiseDescriptorLimit(to wanted: rlim_t) {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = min(wanted, limit.rlim_max)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+    }
+}
