@@ -35,14 +35,16 @@ struct CompiledForest: Sendable {
     let nodeRight: [Int32]
     let roots: [Int32]
 
-    init(trees: [DecisionTree], featureCount: Int, base: Double, leafScale: Double?, averaged: Bool) {
+    /// `completeDepthLimit` is the deepest tree padded to a complete layout (tests lower it to reach the linked one).
+    init(trees: [DecisionTree], featureCount: Int, base: Double, leafScale: Double?, averaged: Bool,
+         completeDepthLimit: Int = maxCompleteDepth) {
         self.featureCount = featureCount
         self.treeCount = trees.count
         self.base = base
         self.averaged = averaged
         let scale: (Double) -> Double = { value in leafScale.map { $0 * value } ?? value }
         let deepest = trees.map(\.depth).max() ?? 0
-        if deepest <= Self.maxCompleteDepth {
+        if deepest <= min(completeDepthLimit, Self.maxCompleteDepth) {
             let internalCount = (1 << deepest) - 1
             var features = [Int32](repeating: 0, count: trees.count * internalCount)
             var thresholds = [Int32](repeating: 0, count: trees.count * internalCount)

@@ -45,29 +45,28 @@ import Testing
         let model = TreeModel(estimator: .randomForest, featureCount: 2, featureNames: nil,
                               initialValue: 0, learningRate: 1, trees: [tree, leaf])
         let rows: [Double] = [0.5, 100, 0.6, 2.0, 0.6, 2.1, -1, -100]
-        #expect(model.predict(rows, rowCount: 4) == [(1.0 + 10) / 2, (2.0 + 10) / 2, (3.0 + 10) / 2, (1.0 + 10) / 2])
+        let expected: [Double] = [5.5, 6, 6.5, 5.5]  // (tree + lone leaf 10) / 2
+        #expect(model.predict(rows, rowCount: 4) == expected)
     }
 
-    /// Linked and complete layouts give identical predictions on the same trees.
-    @Test func linkedAndCompleteLayoutsAgree() throws {
-        let model = try TreeModel(modelFile: try Fixtures.bytes("tree_boston.json"))
+    /// Linked and complete layouts give identical predictions, equal to scikit-learn's, on the same trees.
+    @Test(arguments: ["tree_boston.json", "gbr_boston.json"])
+    func linkedAndCompleteLayoutsAgree(file: String) throws {
+        let model = try TreeModel(modelFile: try Fixtures.bytes(file))
         let rows = try Fixtures.checkRows()
-        let complete = CompiledForest(trees: model.trees, featureCount: 13, base: 0, leafScale: nil, averaged: false)
-        #expect(complete.depth == 6)
-        // The same tree under a deep chain forces the linked layout; the chain's other side is a leaf.
-        var deep = model.trees[0]
-        let offset = 9
-        func shift(_ c: [Int]) -> [Int] { c.map { $0 == -1 ? -1 : $0 + offset } }
-        deep = DecisionTree(
-            childrenLeft: (0..<offset).map { $0 + 1 < offset ? $0 + 1 : offset } + shift(deep.childrenLeft),
-            childrenRight: Array(repeating: -1, count: offset) + shift(deep.childrenRight),
-            feature: Array(repeating: 0, count: offset) + deep.feature,
-            threshold: Array(repeating: 1e30, count: offset) + deep.threshold,
-            value: Array(repeating: 0, count: offset) + deep.value)
-        _ = deep
-        let linked = try TreeModel(modelFile: try Fixtures.bytes("forest_boston.json"))
-        #expect(linked.trees.contains { $0.depth > CompiledForest.maxCompleteDepth })
-        #expect(model.predict(rows.features, rowCount: rows.count) == rows.tree)
-        _ = complete
+        let scale: Double? = model.estimator == .gradientBoosting ? model.learningRate : nil
+        let complete = CompiledForest(trees: model.trees, featureCount: 13, base: model.initialValue,
+                                      leafScale: scale, averaged: false)
+        let linked = CompiledForest(trees: model.trees, featureCount: 13, base: model.initialValue,
+                                    leafScale: scale, averaged: false, completeDepthLimit: -1)
+        #expect(complete.depth != nil && linked.depth == nil)
+        let expected = file == "gbr_boston.json" ? rows.gbr : rows.tree
+        for layout in [complete, linked] {
+            var out = [Double](repeating: .nan, count: rows.count)
+            rows.features.withUnsafeBufferPointer { input in
+                out.withUnsafeMutableBufferPointer { layout.predict(input.baseAddress!, rowCount: rows.count, into: $0.baseAddress!) }
+            }
+            #expect(out == expected)
+        }
     }
 }

@@ -13,6 +13,7 @@
 /// `#response-<operationId>` (the raw response body), with `data-status` set on the latter.
 enum DocsPage {
     static let html: [UInt8] = Array(source.utf8)
+    static let contentType = "text/html; charset=utf-8"
 
     private static let source = #"""
 <!doctype html>

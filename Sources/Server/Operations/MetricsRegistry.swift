@@ -24,6 +24,9 @@ final class MetricsRegistry: Sendable {
         var rowsPredicted: UInt64 = 0
     }
 
+    /// The Content-Type `GET /metrics` is served with (text format 0.0.4).
+    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
     private let state = Mutex(State())
     private let openConnections = Atomic<Int>(0)
     private let requestsInFlight = Atomic<Int>(0)

@@ -1,0 +1,48 @@
+import Testing
+@testable import Server
+
+/// Rendering responses and the Date header.
+@Suite struct ResponseWriterTests {
+    private func render(_ response: HTTPResponse, keepAlive: Bool = true, http10: Bool = false, head: Bool = false) -> String {
+        var out: [UInt8] = []
+        ResponseWriter.render(response, keepAlive: keepAlive, http10: http10, omitBody: head,
+                              date: Array("Wed, 25 Nov 2026 16:00:00 GMT".utf8), into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A response renders status line, framing headers and body, in that order.
+    @Test func rendersAWholeResponse() {
+        let text = render(.json(#"{"y":[1.0]}"#))
+        #expect(text == "HTTP/1.1 200 OK\r\nServer: evserve\r\nDate: Wed, 25 Nov 2026 16:00:00 GMT\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"y\":[1.0]}")
+    }
+
+    /// Closing, HTTP/1.0 keep-alive and HEAD change only what they must.
+    @Test func connectionHeadersAndHead() {
+        #expect(render(.json("1"), keepAlive: false).contains("Connection: close\r\n"))
+        #expect(render(.json("1"), http10: true).contains("Connection: keep-alive\r\n"))
+        #expect(!render(.json("1")).contains("Connection:"))
+        let head = render(.json("12345"), head: true)
+        #expect(head.contains("Content-Length: 5\r\n"))
+        #expect(head.hasSuffix("\r\n\r\n"))
+    }
+
+    /// Errors render FastAPI's body shape, with their extra headers.
+    @Test func errorsRenderFastAPIShape() {
+        let text = render(HTTPError.methodNotAllowed(allow: [.get, .post]).response)
+        #expect(text.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+        #expect(text.contains("Allow: GET, POST\r\n"))
+        #expect(text.hasSuffix(#"{"detail":"Method Not Allowed"}"#))
+        #expect(String(decoding: JSONText.string("a\"b\\c\n\u{1}"), as: UTF8.self) == #""a\"b\\c\n\u0001""#)
+    }
+
+    /// The Date header is the IMF-fixdate of the current second, and only changes with it.
+    @Test func dateHeaderFormatsOncePerSecond() {
+        #expect(String(decoding: DateCache.format(epochSeconds: 0), as: UTF8.self) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(String(decoding: DateCache.format(epochSeconds: 1_795_622_400), as: UTF8.self) == "Wed, 25 Nov 2026 16:00:00 GMT")
+        var cache = DateCache()
+        let first = cache.value(at: 100.1)
+        #expect(cache.value(at: 100.9) == first)
+        #expect(cache.value(at: 101.0) != first)
+    }
+}
