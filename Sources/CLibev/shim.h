@@ -5,11 +5,12 @@
 #define EVSERVE_CLIBEV_SHIM_H
 
 #include <ev.h>
-#include <sys/socket.h>
 
 // accept4 is a GNU extension, hidden from Swift's Glibc module (built without _GNU_SOURCE).
-// Declared here so the accept loop gets non-blocking, close-on-exec sockets in one system call.
-extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+// Declared here, with untyped address pointers so this header needs no <sys/socket.h> (including
+// it here would claim that header for this module and hide its names from Glibc's), so the accept
+// loop gets non-blocking, close-on-exec sockets in one system call.
+extern int accept4(int sockfd, void *addr, void *addrlen, int flags);
 
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);
 typedef void (*evserve_timer_cb)(struct ev_loop *loop, ev_timer *watcher, int revents);

@@ -46,29 +46,52 @@ extension CompiledForest {
     private func addComplete(depth: Int, _ x: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
         let internalCount = (1 << depth) - 1
         let stride = featureCount
+        let trees = treeCount
         nodeFeature.withUnsafeBufferPointer { featureBuffer in
         nodeThreshold.withUnsafeBufferPointer { thresholdBuffer in
         leafValue.withUnsafeBufferPointer { leafBuffer in
-            var features = featureBuffer.baseAddress!
-            var thresholds = thresholdBuffer.baseAddress!
-            var leaves = leafBuffer.baseAddress! - internalCount
-            // Tree-major: the trees of one row must be added in order, but rows are independent,
-            // so the adds of different rows overlap instead of waiting on each other.
-            for _ in 0..<treeCount {
-                for r in 0..<count {
-                    let row = x + r &* stride
-                    var i = 0
-                    for _ in 0..<depth {
-                        // Left child 2i+1 if x <= threshold, else right child 2i+2: the sign of the
-                        // 64-bit difference (−1 when x > threshold) picks it without a branch.
-                        let difference = Int64(thresholds[i]) &- Int64(row[Int(features[i])])
-                        i = 2 &* i &+ 1 &- Int(difference >> 63)
-                    }
-                    acc[r] += leaves[i]
+            let features0 = featureBuffer.baseAddress!
+            let thresholds0 = thresholdBuffer.baseAddress!
+            let leaves0 = leafBuffer.baseAddress! - internalCount
+            @inline(__always) func leaf(_ row: UnsafePointer<Int32>, _ features: UnsafePointer<Int32>, _ thresholds: UnsafePointer<Int32>) -> Int {
+                var i = 0
+                for _ in 0..<depth {
+                    // Left child 2i+1 if x <= threshold, else right child 2i+2: the sign of the
+                    // 64-bit difference (−1 when x > threshold) picks it without a branch.
+                    let difference = Int64(thresholds[i]) &- Int64(row[Int(features[i])])
+                    i = 2 &* i &+ 1 &- Int(difference >> 63)
                 }
-                features += internalCount
-                thresholds += internalCount
-                leaves += internalCount + 1
+                return i
+            }
+            // Rows two at a time, their sums in registers: each row's trees must be added in order,
+            // but the two rows' additions (and all descents) are independent and overlap.
+            var r = 0
+            while r + 1 < count {
+                let rowA = x + r &* stride, rowB = rowA + stride
+                var sumA = acc[r], sumB = acc[r + 1]
+                var features = features0, thresholds = thresholds0, leaves = leaves0
+                for _ in 0..<trees {
+                    sumA += leaves[leaf(rowA, features, thresholds)]
+                    sumB += leaves[leaf(rowB, features, thresholds)]
+                    features += internalCount
+                    thresholds += internalCount
+                    leaves += internalCount + 1
+                }
+                acc[r] = sumA
+                acc[r + 1] = sumB
+                r += 2
+            }
+            if r < count {
+                let row = x + r &* stride
+                var sum = acc[r]
+                var features = features0, thresholds = thresholds0, leaves = leaves0
+                for _ in 0..<trees {
+                    sum += leaves[leaf(row, features, thresholds)]
+                    features += internalCount
+                    thresholds += internalCount
+                    leaves += internalCount + 1
+                }
+                acc[r] = sum
             }
         }
         }

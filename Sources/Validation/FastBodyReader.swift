@@ -86,12 +86,15 @@ struct FastBodyReader {
         } else {
             while isDigit(k) { k += 1 }
         }
+        var isInteger = true
         if k < end, text[k] == UInt8(ascii: ".") {
+            isInteger = false
             k += 1
             guard isDigit(k) else { return nil }
             while isDigit(k) { k += 1 }
         }
         if k < end, text[k] == UInt8(ascii: "e") || text[k] == UInt8(ascii: "E") {
+            isInteger = false
             k += 1
             if k < end, text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: "-") { k += 1 }
             guard isDigit(k) else { return nil }
@@ -105,6 +108,8 @@ struct FastBodyReader {
             else { return nil }
         }
         i = k
-        return DecimalText.double(text, from: start, to: k)
+        let value = DecimalText.double(text, from: start, to: k)
+        // `-0` is a Python int, and int zero has no sign: it validates to 0.0, not -0.0.
+        return isInteger && value == 0 ? 0 : value
     }
 }

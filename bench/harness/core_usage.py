@@ -1,8 +1,7 @@
-"""How busy each core was during a run, from /proc/stat.
+"""How busy each core was during a run, from /proc/stat, whoever kept it busy.
 
-Process CPU times miss most of loopback TCP: the kernel does that work in softirq context and
-accounts it to the core, not to the process. A pinned run's two cores tell whether the client's core
-or the server's core was the one that ran out.
+Set beside the client's and the server's own CPU time, a core that is busy with time that is not
+theirs shows other work on the machine (other builds, ksoftirqd) competing with the run.
 """
 from __future__ import annotations
 

@@ -28,18 +28,29 @@ def errors_text(pr: PhaseResult, phase: str) -> str:
     return "/".join(str(pr.load.errors.get(k, 0)) for k in WRK_ERROR_KINDS)
 
 
+def shares(pr: PhaseResult) -> tuple[float, float]:
+    """Client's and server's CPU time as shares of one core over the run."""
+    s = pr.load.seconds or 1.0
+    return pr.load.client_cpu_seconds / s, pr.server_cpu_seconds / s
+
+
 def bound_by(pr: PhaseResult, pinned: bool, phase: str) -> str:
-    """Which side ran out of CPU, from the busy share of each core (softirq work included)."""
+    """Which side ran out of CPU; or, when neither did, whether other work held a core."""
+    client, server = shares(pr)
     busy = pr.core_busy
     if not pinned:
-        return "both cores full" if sum(busy.values()) >= 1.8 else "neither core full"
-    client, server = busy.get("0", 0.0), busy.get("1", 0.0)
+        if client + server >= 1.8:
+            return "both cores full (client + server)"
+        return "cores shared with other work" if sum(busy.values()) >= 1.8 else "neither core full"
     if client >= 0.9 and server >= 0.9:
-        return "both cores full"
+        return "client and server"
     if client >= 0.9:
-        return "client (core 0 full)"
+        return "client (its core full)"
     if server >= 0.9:
-        return "server (core 1 full)"
+        return "server (its core full)"
+    others = [c for c, ours in (("0", client), ("1", server)) if busy.get(c, 0) >= 0.9 and busy[c] - ours >= 0.15]
+    if others:
+        return "core " + " and ".join(others) + " shared with other work"
     return "think time" if phase == "locust" else "neither core full"
 
 
@@ -55,8 +66,8 @@ def phase_table(results: list[ServerResult], phase: str) -> list[str]:
     fastapi, nginx = rps_of(results, "fastapi", phase), rps_of(results, "nginx-static", phase)
     err_head = "failures by kind" if phase == "locust" else "errors c/r/w/t/non-2xx"
     lines = [f"| server | req/s | × FastAPI | × nginx | p50 ms | p99 ms | {err_head} | server CPU s "
-             "| cores 0 / 1 busy | peak RSS MiB | limited by |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+             "| server / client CPU | cores 0 / 1 busy | peak RSS MiB | limited by |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in results:
         pr = r.phases.get(phase)
         if pr is None:
@@ -64,7 +75,8 @@ def phase_table(results: list[ServerResult], phase: str) -> list[str]:
         lines.append(
             f"| {r.name}{'' if r.pinned else ' (unpinned)'} | {pr.load.rps:,.0f} | {ratio(pr.load.rps, fastapi)} "
             f"| {ratio(pr.load.rps, nginx)} | {pr.load.p50_ms:.2f} | {pr.load.p99_ms:.2f} "
-            f"| {errors_text(pr, phase)} | {pr.server_cpu_seconds:.1f} | {cores_text(pr)} "
+            f"| {errors_text(pr, phase)} | {pr.server_cpu_seconds:.1f} "
+            f"| {shares(pr)[1]:.0%} / {shares(pr)[0]:.0%} | {cores_text(pr)} "
             f"| {pr.peak_rss_bytes / MIB:.1f} | {bound_by(pr, r.pinned, phase)} |")
     return lines
 
@@ -164,10 +176,12 @@ def write(stem: Path, results: list[ServerResult], durations: Durations, started
            f"- {env['locust']}: load_testing/locustfile.py headless, {USERS} users spawned at {SPAWN_RATE}/s, "
            f"{durations.locust} s, 50–200 ms wait, a fresh 2×13 standard-normal body per request; locust's "
            "percentiles are rounded by locust.",
-           "- Server CPU s: user + system seconds of the server's process tree during the run. It leaves "
-           "out most loopback TCP work, which the kernel does in softirq context and charges to the core: "
-           "'cores 0 / 1 busy' is each core's non-idle share of the run from /proc/stat (pinned: core 0 "
-           "runs the client, core 1 the server). 'Limited by' names the side whose core was ≥ 90 % busy.",
+           "- Server CPU s: user + system seconds of the server's process tree during the run. 'Server / "
+           "client CPU': the server's and the load generator's CPU time over the run's length (100 % = one "
+           "core). 'Cores 0 / 1 busy': each core's non-idle share of the run from /proc/stat, whoever used "
+           "it (pinned: core 0 runs the client, core 1 the server); busy time beyond the client's and "
+           "server's own is other work on the machine. 'Limited by' names the side that used ≥ 90 % of its "
+           "core, else a core that other work kept busy.",
            "- Peak RSS: the kernel's VmHWM summed over the process tree (gunicorn: master + worker; "
            "nginx: master + worker), reset through /proc/PID/clear_refs before each run.",
            "- Peers: Flask on gunicorn's sync worker; FastAPI and Starlette on gunicorn with "

@@ -22,10 +22,13 @@ final class Server: Sendable {
     let hooks: Hooks
 
     struct Hooks: Sendable {
-        /// Runs on the first loop's thread once it is serving: READY notifications, watchdog timers.
-        var onServing: (@Sendable (EventLoop) -> Void)?
-        /// Runs when a drain begins (signal or `shutdown()`).
+        /// Runs on the first loop's thread once it is serving (systemd READY=1).
+        var onServing: (@Sendable () -> Void)?
+        /// Runs when a drain begins (signal or `shutdown()`): readiness off, systemd STOPPING=1.
         var onDrain: (@Sendable () -> Void)?
+        /// Runs every `interval` seconds on the first loop's thread, so it proves the loop is
+        /// turning (the systemd watchdog).
+        var heartbeat: (interval: Double, beat: @Sendable () -> Void)?
     }
 
     /// Binds (or adopts `inheritedFD`) right away, so the port is known before `run`.
@@ -81,7 +84,13 @@ final class Server: Sendable {
             return drainRequested.load(ordering: .acquiring)
         }
         if alreadyDraining { server.beginDrain() }
-        if index == 0 { hooks.onServing?(loop) }
+        var heartbeat: TimerWatcher?
+        if index == 0, let (interval, beat) = hooks.heartbeat {
+            heartbeat = TimerWatcher(loop: loop, after: 0, repeat: interval) { beat() }
+            heartbeat?.start()
+            server.onDrained = { heartbeat?.stop() }
+        }
+        if index == 0 { hooks.onServing?() }
         server.run()
         for watcher in signals { watcher.stop() }
     }

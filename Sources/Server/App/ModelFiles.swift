@@ -1,0 +1,30 @@
+import Glibc
+
+/// Whole-file reads and writes for model files, with errno's text on failure.
+enum ModelFiles {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func read(_ path: String) throws(Failure) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytes.append(contentsOf: chunk[0..<count])
+            if count < chunk.count {
+                if ferror(file) != 0 { throw Failure(description: "cannot read \(path)") }
+                return bytes
+            }
+        }
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+        guard let file = fopen(path, "wb") else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        let closed = fclose(file)
+        guard written == bytes.count, closed == 0 else { throw Failure(description: "cannot write \(path)") }
+    }
+}

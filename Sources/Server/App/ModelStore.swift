@@ -1,0 +1,32 @@
+import Inference
+import Synchronization
+import Validation
+
+/// The model being served and the body reader sized for it.
+struct ServedModel: Sendable {
+    let model: TreeModel
+    let reader: PredictBodyReader
+
+    init(_ model: TreeModel) {
+        self.model = model
+        self.reader = PredictBodyReader(featureCount: model.featureCount)
+    }
+}
+
+/// Holds the served model once it is loaded, and whether the server is ready for traffic:
+/// `GET /readyz` says 503 before the model is in and again once draining begins.
+final class ModelStore: Sendable {
+    private let current = Mutex<ServedModel?>(nil)
+    private let draining = Atomic<Bool>(false)
+
+    var served: ServedModel? { current.withLock { $0 } }
+
+    var isReady: Bool { !draining.load(ordering: .relaxed) && served != nil }
+
+    func install(_ model: TreeModel) {
+        let served = ServedModel(model)
+        current.withLock { $0 = served }
+    }
+
+    func markDraining() { draining.store(true, ordering: .relaxed) }
+}
