@@ -3,6 +3,47 @@
 extension CompiledForest {
     /// Reads `rowCount * featureCount` Doubles at `rows`, writes `rowCount` predictions at `out`.
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+        var done = 0
+        if let bitvector, rowCount >= Self.minimumBitvectorRows {
+            done = predictBatches(bitvector, rows, rowCount: rowCount, into: out)
+        }
+        if done < rowCount {
+            predictRowByRow(rows + done * featureCount, rowCount: rowCount - done, into: out + done)
+        }
+    }
+
+    /// Below this many rows a pass of the bitvector layout costs more than walking the trees.
+    static let minimumBitvectorRows = 8
+
+    /// Predicts whole passes of the bitvector layout; leaves a tail of fewer than
+    /// `minimumBitvectorRows` rows to the tree walk. Returns how many rows it predicted.
+    private func predictBatches(_ forest: BitvectorForest, _ rows: UnsafePointer<Double>, rowCount: Int,
+                                into out: UnsafeMutablePointer<Double>) -> Int {
+        let pass = BitvectorForest.rowsPerPass
+        let (binCount, codeCount) = forest.scratchVectors()
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: pass * featureCount) { keys in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: pass) { sums in
+        withUnsafeTemporaryAllocation(of: SIMD8<Int16>.self, capacity: binCount) { bins in
+        withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: codeCount) { codes in
+            var start = 0
+            while rowCount - start >= Self.minimumBitvectorRows {
+                let count = min(pass, rowCount - start)
+                let source = rows + start * featureCount
+                for i in 0..<(count * featureCount) { keys[i] = Self.inputKey(source[i]) }
+                for r in 0..<count { sums[r] = base }
+                forest.addTrees(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, codes: codes.baseAddress!)
+                let divisor = Double(treeCount)
+                for r in 0..<count { out[start + r] = averaged ? sums[r] / divisor : sums[r] }
+                start += count
+            }
+            return start
+        }
+        }
+        }
+        }
+    }
+
+    private func predictRowByRow(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         let block = Self.blockRows
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: block * featureCount) { xs in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: block) { sums in

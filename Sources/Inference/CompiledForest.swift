@@ -34,6 +34,8 @@ struct CompiledForest: Sendable {
     let nodeLeft: [Int32]
     let nodeRight: [Int32]
     let roots: [Int32]
+    /// The SIMD layout for batches, when the trees are shallow enough (depth ≤ 4).
+    let bitvector: BitvectorForest?
 
     /// `completeDepthLimit` is the deepest tree padded to a complete layout (tests lower it to reach the linked one).
     init(trees: [DecisionTree], featureCount: Int, base: Double, leafScale: Double?, averaged: Bool,
@@ -44,6 +46,7 @@ struct CompiledForest: Sendable {
         self.averaged = averaged
         let scale: (Double) -> Double = { value in leafScale.map { $0 * value } ?? value }
         let deepest = trees.map(\.depth).max() ?? 0
+        bitvector = deepest <= completeDepthLimit ? BitvectorForest(trees: trees, featureCount: featureCount, leafScale: leafScale) : nil
         if deepest <= min(completeDepthLimit, Self.maxCompleteDepth) {
             let internalCount = (1 << deepest) - 1
             var features = [Int32](repeating: 0, count: trees.count * internalCount)

@@ -1,9 +1,13 @@
 /// Correctly rounded conversion of a JSON number's text to a Double.
 ///
-/// Exact cases use Clinger's fast path: when the significant digits form an integer m < 2^53 and
-/// the decimal exponent e has |e| <= 22, both m and 10^|e| are exact Doubles, so one IEEE
-/// multiplication or division rounds once and the result is correctly rounded. Every other case
-/// goes to the standard library's `Double(String)` (strtod in the C locale, correctly rounded).
+/// Three exact methods cover the usual numbers (at most 19 significant digits, forming m):
+/// - Clinger's fast path: m <= 2^53 and |e| <= 22 make m and 10^|e| exact Doubles, so one IEEE
+///   multiplication or division rounds once, correctly.
+/// - e in 0...19: m * 10^e is computed exactly in 128 bits and rounded once.
+/// - e in -19..<0 with m > 2^53 (Python's 17-digit reprs): m * 2^64 / 10^k is divided exactly in
+///   128 bits, and the quotient (at least 54 bits) is rounded once with the remainder as sticky bit.
+/// Everything else goes to the standard library's `Double(String)` (strtod in the C locale,
+/// correctly rounded).
 public enum DecimalText {
     /// Powers of ten that are exact Doubles.
     @usableFromInline
@@ -63,16 +67,49 @@ public enum DecimalText {
             exponent += exponentNegative ? -written : written
         }
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
-        guard mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else {
+        let value: Double
+        if mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
+            value = exponent < 0 ? Double(mantissa) / exactPowersOfTen[-exponent]
+                                 : Double(mantissa) * exactPowersOfTen[exponent]
+        } else if exponent >= 0, exponent <= 19 {
+            // m * 10^e < 2^64 * 2^64: the exact product, rounded once.
+            value = rounded(UInt128(mantissa) * UInt128(integerPowersOfTen[exponent]), scale: 0, sticky: false)
+        } else if exponent < 0, exponent >= -19, mantissa > 1 << 53 {
+            // m * 2^64 / 10^k, exact quotient and remainder: since m > 2^53 and 10^k < 2^64 the
+            // quotient has at least 54 bits, enough to round correctly with the remainder as sticky bit.
+            // Long division by a 64-bit divisor in two hardware steps: (m : 0) / d.
+            let divisor = integerPowersOfTen[-exponent]
+            let (high, carry) = mantissa.quotientAndRemainder(dividingBy: divisor)
+            let (low, remainder) = divisor.dividingFullWidth((high: carry, low: 0))
+            value = rounded(UInt128(high) << 64 | UInt128(low), scale: -64, sticky: remainder != 0)
+        } else {
             return slowPath(text, from: start, to: end)
         }
-        var value = Double(mantissa)
-        if exponent < 0 {
-            value /= exactPowersOfTen[-exponent]
-        } else {
-            value *= exactPowersOfTen[exponent]
-        }
         return negative ? -value : value
+    }
+
+    @usableFromInline
+    static let integerPowersOfTen: [UInt64] = (0...19).map { power in
+        (0..<power).reduce(UInt64(1)) { value, _ in value * 10 }
+    }
+
+    /// `value * 2^scale` rounded to the nearest Double, ties to even; `sticky` says that nonzero
+    /// bits were already dropped below `value` (so an exact half is really more than half).
+    /// Only used where the result is a normal number.
+    @usableFromInline
+    static func rounded(_ value: UInt128, scale: Int, sticky: Bool) -> Double {
+        let bitCount = 128 - value.leadingZeroBitCount
+        if bitCount <= 53 {
+            return Double(sign: .plus, exponent: scale, significand: Double(UInt64(truncatingIfNeeded: value)))
+        }
+        let shift = bitCount - 53
+        var significand = UInt64(truncatingIfNeeded: value >> shift)
+        let dropped = value & ((UInt128(1) << shift) - 1)
+        let half = UInt128(1) << (shift - 1)
+        if dropped > half || (dropped == half && (sticky || significand & 1 == 1)) {
+            significand += 1  // may become 2^53, still exact as a Double
+        }
+        return Double(sign: .plus, exponent: shift + scale, significand: Double(significand))
     }
 
     @usableFromInline

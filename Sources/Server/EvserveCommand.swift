@@ -19,7 +19,7 @@ struct EvserveCommand: ParsableCommand {
     @Option(help: "Port to bind; 0 picks a free port (logged at start-up).")
     var port = 8000
 
-    @Option(help: "Event-loop threads serving the port (default 1).")
+    @Option(help: "Event-loop threads serving the port.")
     var workers = 1
 
     @Option(help: "Serve this model file (evserve.trees JSON, see docs/model-format.md).")

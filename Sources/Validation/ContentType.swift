@@ -8,6 +8,8 @@
 enum ContentType {
     static func isJSON(_ headerValue: String?) -> Bool {
         guard let headerValue else { return true }
+        // The common spellings, answered without splitting and lowercasing (this runs per request).
+        if headerValue == "application/json" || headerValue == "application/json; charset=utf-8" { return true }
         let mediaType = headerValue.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let normalized = String(mediaType).trimmingPythonWhitespace().lowercased()
         let parts = normalized.split(separator: "/", omittingEmptySubsequences: false)
