@@ -28,6 +28,20 @@ import JSON
         }
     }
 
+    /// The shortest text of random Doubles (15-17 digits, where the 128-bit paths do the work)
+    /// reads back to the same bits.
+    @Test func shortestTextRoundTrips() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let value = Double(bitPattern: generator.next())
+            guard value.isFinite else { continue }
+            let text = value.description
+            #expect(Self.convert(text).bitPattern == value.bitPattern, "\(text)")
+            let scaled = Double.random(in: -1000...1000, using: &generator)
+            #expect(Self.convert(scaled.description).bitPattern == scaled.bitPattern, "\(scaled)")
+        }
+    }
+
     /// Zero keeps its sign, and exponents past the Double range give zero or infinity.
     @Test func edgeCases() {
         #expect(Self.convert("-0.0").bitPattern == (-0.0 as Double).bitPattern)

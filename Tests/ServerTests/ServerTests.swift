@@ -20,6 +20,17 @@ struct ServerTests {
         }
     }
 
+    /// With several loops (--workers), every connection is served and a drain stops all loops.
+    @Test func severalLoopsShareThePortAndStopTogether() throws {
+        let server = try TestServer { $0.workers = 3 }
+        var clients: [TestClient] = []
+        for _ in 0..<30 { clients.append(try TestClient(port: server.port)) }
+        for (i, client) in clients.enumerated() { try client.send("GET /job?id=\(i) HTTP/1.1\r\n\r\n") }
+        for (i, client) in clients.enumerated() { #expect(try client.readResponse().text == "\"\(i)\"") }
+        server.stop()
+        for client in clients { #expect(try client.waitsForClose()) }
+    }
+
     /// Beyond --max-connections, a new connection waits in the backlog (not refused) and is served
     /// as soon as an earlier one closes.
     @Test func connectionsBeyondTheLimitWaitInTheBacklog() throws {

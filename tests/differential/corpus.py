@@ -164,9 +164,9 @@ def _random_item(r: random.Random) -> str:
         return '"' + r.choice(["%.6g" % r.uniform(-100, 100), " 3.5 ", "1_000", "abc", "", "1e5", "+.5", "x1"]) + '"'
     if k < 0.84:
         return r.choice(["true", "false", "null"])
-    if k < 0.90:
+    if k < 0.92:
         return r.choice(["{}", "[]", '{"a":1}', "[1,2]"])
-    if k < 0.94:
+    if k < 0.93:  # rare: most of these make the oracle fail with a 500
         return r.choice(["NaN", "Infinity", "-Infinity", "1e400", '"nan"', '"inf"'])
     return r.choice(["1" * r.randint(20, 30), "-0", "0.0", "1E+2", "5e-324"])
 

@@ -2,7 +2,7 @@
 
 validation_cases.tsv, one line per corpus case (tests/differential/corpus.py):
     name, hex body, content type ("-" when absent), status, then either the response body the
-    oracle app (tests/oracle/app.py, real FastAPI + pydantic) sends, or for 200 the hex bit
+    oracle app (tests/oracle/fastapi_oracle.py, real FastAPI + pydantic) sends, or for 200 the hex bit
     patterns of the X values pydantic validated (row-major, comma-separated).
   Two kinds of case are recorded with evserve's documented answer instead of the oracle's:
   no Content-Type (the oracle's answer for application/json) and the oracle's plain-text 500s
@@ -34,7 +34,7 @@ import expectations  # noqa: E402
 def load_oracle():
     os.environ.setdefault("ORACLE_MODEL", str(MODEL))
     sys.path.insert(0, str(REPO / "tests" / "oracle"))
-    return importlib.import_module("app")
+    return importlib.import_module("fastapi_oracle")
 
 
 async def call(app, body: bytes, content_type: str | None) -> tuple[int, bytes]:

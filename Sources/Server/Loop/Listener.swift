@@ -14,7 +14,8 @@ final class Listener {
     private var spare: Int32 = -1
     private var lastExhaustionLog = -Double.infinity
     private let logger: Logger
-    private unowned let loop: EventLoop
+    // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
+    private let loop: EventLoop
     private let onAccept: (Int32) -> Void
 
     init(fd: Int32, loop: EventLoop, logger: Logger, onAccept: @escaping (Int32) -> Void) {

@@ -9,7 +9,8 @@ import CLibev
 /// Readiness of one file descriptor (EV_READ or EV_WRITE).
 final class IOWatcher {
     private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
-    private unowned let loop: EventLoop
+    // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
+    private let loop: EventLoop
     private let onReady: () -> Void
 
     init(loop: EventLoop, fd: Int32, events: Int32, onReady: @escaping () -> Void) {
@@ -36,7 +37,8 @@ final class IOWatcher {
 /// A repeating timer.
 final class TimerWatcher {
     private let watcher = UnsafeMutablePointer<ev_timer>.allocate(capacity: 1)
-    private unowned let loop: EventLoop
+    // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
+    private let loop: EventLoop
     private let onFire: () -> Void
 
     init(loop: EventLoop, after: Double, repeat interval: Double, onFire: @escaping () -> Void) {
@@ -61,7 +63,8 @@ final class TimerWatcher {
 /// A signal delivered to the process, handled safely on the loop (only on the default loop).
 final class SignalWatcher {
     private let watcher = UnsafeMutablePointer<ev_signal>.allocate(capacity: 1)
-    private unowned let loop: EventLoop
+    // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
+    private let loop: EventLoop
     private let onSignal: () -> Void
 
     init(loop: EventLoop, signal: Int32, onSignal: @escaping () -> Void) {
@@ -86,7 +89,8 @@ final class SignalWatcher {
 /// Runs just before the loop blocks for I/O: the place to hand a whole iteration's jobs off at once.
 final class PrepareWatcher {
     private let watcher = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
-    private unowned let loop: EventLoop
+    // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
+    private let loop: EventLoop
     private let onPrepare: () -> Void
 
     init(loop: EventLoop, onPrepare: @escaping () -> Void) {

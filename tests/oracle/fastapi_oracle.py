@@ -11,7 +11,7 @@ $ORACLE_MODEL. Predictions follow scikit-learn's `predict` for tree ensembles: X
 float32, each tree is walked with `x <= threshold`, and gradient boosting adds
 `learning_rate * leaf` to `init` tree by tree (RandomForest averages, a single tree is itself).
 
-Run: ORACLE_MODEL=path/to/model.json uvicorn app:app --app-dir tests/oracle --port 8001
+Run: ORACLE_MODEL=path/to/model.json uvicorn fastapi_oracle:app --app-dir tests/oracle --port 8001
 """
 import json
 import os
