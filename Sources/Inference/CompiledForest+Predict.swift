@@ -95,12 +95,25 @@ extension CompiledForest {
             let thresholds0 = thresholdBuffer.baseAddress!
             let leaves0 = leafBuffer.baseAddress! - internalCount
             @inline(__always) func leaf(_ row: UnsafePointer<Int32>, _ features: UnsafePointer<Int32>, _ thresholds: UnsafePointer<Int32>) -> Int {
+                // −1 when the row goes right at node i (x > threshold), else 0: the sign of the
+                // 64-bit difference, so no branch is taken on the data.
+                @inline(__always) func right(_ i: Int) -> Int {
+                    Int((Int64(thresholds[i]) &- Int64(row[Int(features[i])])) >> 63)
+                }
                 var i = 0
-                for _ in 0..<depth {
-                    // Left child 2i+1 if x <= threshold, else right child 2i+2: the sign of the
-                    // 64-bit difference (−1 when x > threshold) picks it without a branch.
-                    let difference = Int64(thresholds[i]) &- Int64(row[Int(features[i])])
-                    i = 2 &* i &+ 1 &- Int(difference >> 63)
+                var level = 0
+                if depth >= 2 {
+                    // The root and both its children are tested at once (none waits for another),
+                    // which shortens the chain of dependent loads by one level.
+                    let root = right(0), left = right(1), rightChild = right(2)
+                    let second = left ^ ((left ^ rightChild) & root)  // the child on the path
+                    i = 3 &- 2 &* root &- second
+                    level = 2
+                }
+                while level < depth {
+                    // Left child 2i+1 if x <= threshold, else right child 2i+2.
+                    i = 2 &* i &+ 1 &- right(i)
+                    level &+= 1
                 }
                 return i
             }
