@@ -88,32 +88,19 @@ extension CompiledForest {
         let internalCount = (1 << depth) - 1
         let stride = featureCount
         let trees = treeCount
-        nodeFeature.withUnsafeBufferPointer { featureBuffer in
-        nodeThreshold.withUnsafeBufferPointer { thresholdBuffer in
+        nodePacked.withUnsafeBufferPointer { nodeBuffer in
         leafValue.withUnsafeBufferPointer { leafBuffer in
-            let features0 = featureBuffer.baseAddress!
-            let thresholds0 = thresholdBuffer.baseAddress!
+            let nodes0 = nodeBuffer.baseAddress!
             let leaves0 = leafBuffer.baseAddress! - internalCount
-            @inline(__always) func leaf(_ row: UnsafePointer<Int32>, _ features: UnsafePointer<Int32>, _ thresholds: UnsafePointer<Int32>) -> Int {
-                // −1 when the row goes right at node i (x > threshold), else 0: the sign of the
-                // 64-bit difference, so no branch is taken on the data.
-                @inline(__always) func right(_ i: Int) -> Int {
-                    Int((Int64(thresholds[i]) &- Int64(row[Int(features[i])])) >> 63)
-                }
+            @inline(__always) func leaf(_ row: UnsafePointer<Int32>, _ nodes: UnsafePointer<UInt64>) -> Int {
                 var i = 0
-                var level = 0
-                if depth >= 2 {
-                    // The root and both its children are tested at once (none waits for another),
-                    // which shortens the chain of dependent loads by one level.
-                    let root = right(0), left = right(1), rightChild = right(2)
-                    let second = left ^ ((left ^ rightChild) & root)  // the child on the path
-                    i = 3 &- 2 &* root &- second
-                    level = 2
-                }
-                while level < depth {
-                    // Left child 2i+1 if x <= threshold, else right child 2i+2.
-                    i = 2 &* i &+ 1 &- right(i)
-                    level &+= 1
+                for _ in 0..<depth {
+                    let node = nodes[i]
+                    let feature = Int(truncatingIfNeeded: node & 0xFFFF_FFFF)
+                    let threshold = Int64(Int32(truncatingIfNeeded: node >> 32))
+                    // Left child 2i+1 if x <= threshold, else right child 2i+2: the sign of the
+                    // 64-bit difference (−1 when x > threshold) picks it without a branch.
+                    i = 2 &* i &+ 1 &- Int((threshold &- Int64(row[feature])) >> 63)
                 }
                 return i
             }
@@ -123,12 +110,11 @@ extension CompiledForest {
             while r + 1 < count {
                 let rowA = x + r &* stride, rowB = rowA + stride
                 var sumA = acc[r], sumB = acc[r + 1]
-                var features = features0, thresholds = thresholds0, leaves = leaves0
+                var nodes = nodes0, leaves = leaves0
                 for _ in 0..<trees {
-                    sumA += leaves[leaf(rowA, features, thresholds)]
-                    sumB += leaves[leaf(rowB, features, thresholds)]
-                    features += internalCount
-                    thresholds += internalCount
+                    sumA += leaves[leaf(rowA, nodes)]
+                    sumB += leaves[leaf(rowB, nodes)]
+                    nodes += internalCount
                     leaves += internalCount + 1
                 }
                 acc[r] = sumA
@@ -138,16 +124,28 @@ extension CompiledForest {
             if r < count {
                 let row = x + r &* stride
                 var sum = acc[r]
-                var features = features0, thresholds = thresholds0, leaves = leaves0
-                for _ in 0..<trees {
-                    sum += leaves[leaf(row, features, thresholds)]
-                    features += internalCount
-                    thresholds += internalCount
-                    leaves += internalCount + 1
+                var nodes = nodes0, leaves = leaves0
+                var t = 0
+                // Two trees per step, walked in lock-step so their loads overlap; added in order.
+                while t + 1 < trees {
+                    var i = 0, j = 0
+                    let other = nodes + internalCount
+                    for _ in 0..<depth {
+                        let a = nodes[i], b = other[j]
+                        i = 2 &* i &+ 1 &- Int((Int64(Int32(truncatingIfNeeded: a >> 32)) &- Int64(row[Int(truncatingIfNeeded: a & 0xFFFF_FFFF)])) >> 63)
+                        j = 2 &* j &+ 1 &- Int((Int64(Int32(truncatingIfNeeded: b >> 32)) &- Int64(row[Int(truncatingIfNeeded: b & 0xFFFF_FFFF)])) >> 63)
+                    }
+                    sum += leaves[i]
+                    sum += leaves[internalCount + 1 + j]
+                    nodes += 2 * internalCount
+                    leaves += 2 * (internalCount + 1)
+                    t += 2
+                }
+                if t < trees {
+                    sum += leaves[leaf(row, nodes)]
                 }
                 acc[r] = sum
             }
-        }
         }
         }
     }

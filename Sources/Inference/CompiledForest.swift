@@ -28,6 +28,9 @@ struct CompiledForest: Sendable {
     let nodeFeature: [Int32]
     /// Per node: the `orderKey` of the threshold rounded down to Float.
     let nodeThreshold: [Int32]
+    /// Complete layout only: threshold key << 32 | feature per node, so one load fetches both
+    /// (the walk is limited by loads waiting for their address, not by arithmetic).
+    let nodePacked: [UInt64]
     /// Complete layout: treeCount × 2^D leaf values; linked: per node value (used at leaves).
     let leafValue: [Double]
     /// Linked layout only: absolute child indices, and each tree's root.
@@ -71,6 +74,7 @@ struct CompiledForest: Sendable {
             depth = deepest
             nodeFeature = features
             nodeThreshold = thresholds
+            nodePacked = zip(thresholds, features).map { UInt64(UInt32(bitPattern: $0)) << 32 | UInt64(UInt32(bitPattern: $1)) }
             leafValue = leaves
             nodeLeft = []
             nodeRight = []
@@ -91,6 +95,7 @@ struct CompiledForest: Sendable {
                 }
             }
             depth = nil
+            nodePacked = []
             nodeFeature = features
             nodeThreshold = thresholds
             leafValue = values

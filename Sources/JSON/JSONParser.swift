@@ -7,7 +7,7 @@
 struct JSONParser {
     /// Deeper documents are refused (Python raises RecursionError somewhere near 1000 levels,
     /// depending on its own stack; we stop earlier to keep our stack bounded).
-    static let maxDepth = 512
+    static let maxDepth = 100_000
 
     let text: [UInt8]
     private var depth = 0

@@ -16,6 +16,16 @@ import JSON
         #expect(value["a"] == .number(.integer(3)))
     }
 
+    /// Large objects (which index their keys) keep the same order and last-wins rule.
+    @Test func largeObjectsKeepDictSemantics() throws {
+        let pairs = (0..<40).map { "\"k\($0 % 25)\": \($0)" }.joined(separator: ", ")
+        let object = try #require(try JSONValue.parse("{" + pairs + "}").objectValue)
+        #expect(object.keys == (0..<25).map { "k\($0)" })
+        #expect(object["k3"] == .number(.integer(28)))
+        #expect(object["k24"] == .number(.integer(24)))
+        #expect(object["k25"] == nil)
+    }
+
     /// A number written without fraction or exponent is an integer; with one it is a float.
     @Test func integersAndFloatsStayDistinct() throws {
         #expect(try JSONValue.parse("1") == .number(.integer(1)))

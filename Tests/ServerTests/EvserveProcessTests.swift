@@ -11,10 +11,16 @@ struct EvserveProcessTests {
     }
 
     /// Starts evserve on a free port and returns the process and its port (read from its log).
-    static func start(_ arguments: [String] = []) throws -> (Process, Int, Pipe) {
+    static func start(_ arguments: [String] = [], descriptorLimit: Int? = nil) throws -> (Process, Int, Pipe) {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--port", "0"] + arguments
+        if let descriptorLimit {
+            // The shell lowers the limit for evserve alone, not for the test process.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", binary.path, "--port", "0"] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = ["--port", "0"] + arguments
+        }
         let log = Pipe()
         process.standardError = log
         try process.run()
@@ -54,6 +60,51 @@ struct EvserveProcessTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
+    }
+
+    /// Out of file descriptors, evserve sheds the connections it cannot hold instead of spinning on
+    /// accept, logs it, and serves again as soon as descriptors free up.
+    @Test func outOfDescriptorsDoesNotSpin() throws {
+        let (process, port, log) = try Self.start(descriptorLimit: 40)
+        defer { process.terminate(); process.waitUntilExit() }
+        try Self.waitUntilReady(port: port)  // training uses the CPU; measure the loop alone
+        var clients: [TestClient] = []
+        for _ in 0..<60 { if let client = try? TestClient(port: port, receiveTimeout: 2) { clients.append(client) } }
+        let before = Self.cpuTicks(process.processIdentifier)
+        usleep(1_000_000)
+        let spent = Self.cpuTicks(process.processIdentifier) - before
+        #expect(spent < 30, "the loop used \(spent) of 100 ticks in a second")
+        clients.removeAll()  // frees the server's descriptors
+        usleep(200_000)
+        if process.isRunning == false {
+            Issue.record("evserve died: \(String(decoding: log.fileHandleForReading.availableData, as: UTF8.self))")
+            return
+        }
+        let client = try TestClient(port: port)
+        try client.send("GET /healthz HTTP/1.1\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        process.terminate()
+        process.waitUntilExit()
+        let text = String(decoding: log.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(text.contains("out of file descriptors"))
+    }
+
+    static func waitUntilReady(port: Int) throws {
+        for _ in 0..<200 {
+            let client = try TestClient(port: port)
+            try client.send("GET /readyz HTTP/1.1\r\n\r\n")
+            if try client.readResponse().status == 200 { return }
+            usleep(50_000)
+        }
+        throw TestClient.Failure(description: "evserve never became ready")
+    }
+
+    /// utime + stime of a process, in clock ticks (100 per second).
+    static func cpuTicks(_ pid: Int32) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
 
     /// `--help` documents every flag.

@@ -85,7 +85,7 @@ struct SystemdNotifierTests {
     @Test func neverBlocksOnFullQueue() throws {
         let receiver = try NotifyReceiver(abstract: false)
         let notifier = try #require(makeNotifier(receiver.name))
-        // The kernel queues at most net.unix.max_dgram_qlen (default 512 or less) datagrams per socket;
+        // The kernel queues about net.unix.max_dgram_qlen (10 by default) datagrams per receiving socket;
         // if notify blocked, this loop would hang and the test time out instead of finishing.
         var accepted = 0
         while accepted < 100_000, notifier.notify("WATCHDOG=1") { accepted += 1 }
