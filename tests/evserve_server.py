@@ -11,6 +11,9 @@ import re
 import signal
 import subprocess
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,8 +26,12 @@ def evserve_binary() -> str:
 
 
 @contextlib.contextmanager
-def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0):
-    """Yield (base_url, process) for an evserve started with `--port 0` plus `args`."""
+def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0, wait_ready: bool = True):
+    """Yield (base_url, process) for an evserve started with `--port 0` plus `args`.
+
+    With `wait_ready` (the default) it first waits until GET /readyz answers 200, i.e. the model is
+    trained or loaded (the built-in model trains after the socket is up; a debug build takes ~2 s).
+    """
     proc = subprocess.Popen(
         [evserve_binary(), "--host", "127.0.0.1", "--port", "0", *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -49,6 +56,8 @@ def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0):
     if "url" not in found:
         proc.kill()
         raise RuntimeError("evserve did not start: " + b"".join(log).decode(errors="replace"))
+    if wait_ready:
+        _wait_until_ready(found["url"], proc, timeout)
     try:
         yield found["url"], proc
     finally:
@@ -59,3 +68,17 @@ def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _wait_until_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError:
+            pass  # 503 until the model is in
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("evserve did not become ready")

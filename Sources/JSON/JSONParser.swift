@@ -5,9 +5,11 @@
 /// Python's extras are accepted: `NaN`, `Infinity` and `-Infinity`. Whitespace is only
 /// space, tab, LF and CR.
 struct JSONParser {
-    /// Deeper documents are refused (Python raises RecursionError somewhere near 1000 levels,
-    /// depending on its own stack; we stop earlier to keep our stack bounded).
-    static let maxDepth = 100_000
+    /// Deeper documents are refused, as `.undecodable` (FastAPI's 400). Python gives up near 950
+    /// levels, depending on its own stack; this parser recurses, and a debug build spends up to
+    /// ~5 KiB of stack per level, so 64 levels stay within a 512 KiB Dispatch thread stack with
+    /// room to spare. /predict bodies need 3 levels, model files 4.
+    static let maxDepth = 64
 
     let text: [UInt8]
     private var depth = 0

@@ -2,7 +2,7 @@
 ///
 /// `status` is 422 for every validation error (`{"detail":[...]}`), and 400 for bodies that
 /// are not text at all (invalid UTF-8, an integer past Python's 4300-digit limit, nesting past
-/// 512 levels), which FastAPI answers with `{"detail":"There was an error parsing the body"}`.
+/// 64 levels), which FastAPI answers with `{"detail":"There was an error parsing the body"}`.
 /// The body is always `application/json`.
 public struct ValidationFailure: Error, Sendable, Equatable {
     public let status: Int
