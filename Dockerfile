@@ -23,11 +23,11 @@ RUN swift build -c release --static-swift-stdlib --product evserve \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/evserve" /out/evserve
 
 FROM debian:bookworm-slim AS runtime
-# Exactly what the binary loads besides glibc (see `ldd evserve`): libev, http-parser, and the C++
-# runtime under the Swift runtime (already in the base image, named so that it stays). No curl: the
-# health check below uses bash alone.
+# Exactly the packages of what the binary loads besides glibc (see `ldd evserve`): libev, http-parser,
+# and the C++ runtime under the statically linked Swift runtime (libstdc++6 and libgcc-s1 are in the base
+# image already; named so that they stay). No curl: the health check below uses bash alone.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libev4 libhttp-parser2.9 libstdc++6 \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libev4 libhttp-parser2.9 libstdc++6 libgcc-s1 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 evserve \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin evserve

@@ -111,9 +111,16 @@ def test_index_matches_its_schema(spec, server):
 
 
 def test_documented_statuses_are_what_the_routes_answer(spec, server):
-    """Each GET route answers with one of the statuses the document lists for it."""
+    """Each GET route answers with a status the document lists, and a JSON body that fits its schema."""
     for path, method in ROUTES.items():
         if method != "get":
             continue
-        status = requests.get(server + path, timeout=10).status_code
-        assert str(status) in spec["paths"][path]["get"]["responses"], f"GET {path} -> {status}"
+        response = requests.get(server + path, timeout=10)
+        documented = spec["paths"][path]["get"]["responses"]
+        assert str(response.status_code) in documented, f"GET {path} -> {response.status_code}"
+        content = documented[str(response.status_code)].get("content", {})
+        media = response.headers["Content-Type"].split(";")[0]
+        assert media in content, f"GET {path} answered {media}, documented {list(content)}"
+        if media == "application/json":
+            schema = {**content[media]["schema"], "components": spec["components"]}
+            Draft202012Validator(schema).validate(response.json())

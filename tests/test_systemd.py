@@ -248,14 +248,12 @@ def test_socket_activation_serves_the_inherited_socket():
 
 
 def test_connection_made_before_start_is_answered():
-    """A request sent before evserve is up (still starting) waits in the socket's backlog and is answered:
-    the point of socket activation (restarts lose no connections)."""
+    """A request sent before evserve is up waits in the socket's backlog and is answered, not refused:
+    the point of socket activation (a restart loses no connections)."""
     with socket_activated() as (port, proc):
-        started = time.monotonic()
-        response = requests.post(f"http://127.0.0.1:{port}/predict", json={"X": ROWS}, timeout=START_TIMEOUT)
+        # /healthz answers as soon as the loop runs; /predict says 503 until the model is trained.
+        response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=START_TIMEOUT)
         assert response.status_code == 200, response.text
-        assert len(response.json()["y"]) == 2
-        assert time.monotonic() - started < START_TIMEOUT
         assert stop(proc) == 0
 
 

@@ -10,7 +10,9 @@
 /// leaf values are stored in that multiply's order, so no lookup table is needed.
 /// There are no branches and no dependent loads per node, unlike walking the tree.
 struct BitvectorForest: Sendable {
-    static let rowsPerPass = 32
+    /// Rows a pass handles: 8 vectors of 8 lanes, which keeps every excluded-leaves vector in a register.
+    static let rowsPerPass = 64
+    static let vectorsPerPass = 8
     static let leafCount = 16
     /// A 16-bit de Bruijn sequence: for a one-hot b, (b · 0x09AF mod 2¹⁶) >> 12 differs for each bit.
     static let deBruijn: UInt16 = 0x09AF

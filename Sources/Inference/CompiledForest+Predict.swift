@@ -1,5 +1,5 @@
-/// The prediction loops. All pointer use of the Inference module is here; every pointer is borrowed
-/// from an array or buffer for the duration of one `predict` call and never escapes it.
+/// The prediction loops. The module's pointer use is here and in BitvectorForest+Predict.swift; every
+/// pointer is borrowed from an array or buffer for the duration of one `predict` call and never escapes it.
 extension CompiledForest {
     /// Reads `rowCount * featureCount` Doubles at `rows`, writes `rowCount` predictions at `out`.
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
@@ -12,8 +12,9 @@ extension CompiledForest {
         }
     }
 
-    /// Below this many rows a pass of the bitvector layout costs more than walking the trees.
-    static let minimumBitvectorRows = 8
+    /// Below this many rows walking the trees costs less than a pass of the bitvector layout, whose
+    /// cost is that of a full pass of 64 rows however few it holds (about 16 rows' walks, measured).
+    static let minimumBitvectorRows = 16
 
     /// Predicts whole passes of the bitvector layout; leaves a tail of fewer than
     /// `minimumBitvectorRows` rows to the tree walk. Returns how many rows it predicted.
@@ -88,19 +89,19 @@ extension CompiledForest {
         let internalCount = (1 << depth) - 1
         let stride = featureCount
         let trees = treeCount
-        nodePacked.withUnsafeBufferPointer { nodeBuffer in
+        nodeFeature.withUnsafeBufferPointer { featureBuffer in
+        nodeThreshold.withUnsafeBufferPointer { thresholdBuffer in
         leafValue.withUnsafeBufferPointer { leafBuffer in
-            let nodes0 = nodeBuffer.baseAddress!
+            let features0 = featureBuffer.baseAddress!
+            let thresholds0 = thresholdBuffer.baseAddress!
             let leaves0 = leafBuffer.baseAddress! - internalCount
-            @inline(__always) func leaf(_ row: UnsafePointer<Int32>, _ nodes: UnsafePointer<UInt64>) -> Int {
+            @inline(__always) func leaf(_ row: UnsafePointer<Int32>, _ features: UnsafePointer<Int32>, _ thresholds: UnsafePointer<Int32>) -> Int {
                 var i = 0
                 for _ in 0..<depth {
-                    let node = nodes[i]
-                    let feature = Int(truncatingIfNeeded: node & 0xFFFF_FFFF)
-                    let threshold = Int64(Int32(truncatingIfNeeded: node >> 32))
                     // Left child 2i+1 if x <= threshold, else right child 2i+2: the sign of the
                     // 64-bit difference (−1 when x > threshold) picks it without a branch.
-                    i = 2 &* i &+ 1 &- Int((threshold &- Int64(row[feature])) >> 63)
+                    let difference = Int64(thresholds[i]) &- Int64(row[Int(features[i])])
+                    i = 2 &* i &+ 1 &- Int(difference >> 63)
                 }
                 return i
             }
@@ -110,11 +111,12 @@ extension CompiledForest {
             while r + 1 < count {
                 let rowA = x + r &* stride, rowB = rowA + stride
                 var sumA = acc[r], sumB = acc[r + 1]
-                var nodes = nodes0, leaves = leaves0
+                var features = features0, thresholds = thresholds0, leaves = leaves0
                 for _ in 0..<trees {
-                    sumA += leaves[leaf(rowA, nodes)]
-                    sumB += leaves[leaf(rowB, nodes)]
-                    nodes += internalCount
+                    sumA += leaves[leaf(rowA, features, thresholds)]
+                    sumB += leaves[leaf(rowB, features, thresholds)]
+                    features += internalCount
+                    thresholds += internalCount
                     leaves += internalCount + 1
                 }
                 acc[r] = sumA
@@ -124,28 +126,16 @@ extension CompiledForest {
             if r < count {
                 let row = x + r &* stride
                 var sum = acc[r]
-                var nodes = nodes0, leaves = leaves0
-                var t = 0
-                // Two trees per step, walked in lock-step so their loads overlap; added in order.
-                while t + 1 < trees {
-                    var i = 0, j = 0
-                    let other = nodes + internalCount
-                    for _ in 0..<depth {
-                        let a = nodes[i], b = other[j]
-                        i = 2 &* i &+ 1 &- Int((Int64(Int32(truncatingIfNeeded: a >> 32)) &- Int64(row[Int(truncatingIfNeeded: a & 0xFFFF_FFFF)])) >> 63)
-                        j = 2 &* j &+ 1 &- Int((Int64(Int32(truncatingIfNeeded: b >> 32)) &- Int64(row[Int(truncatingIfNeeded: b & 0xFFFF_FFFF)])) >> 63)
-                    }
-                    sum += leaves[i]
-                    sum += leaves[internalCount + 1 + j]
-                    nodes += 2 * internalCount
-                    leaves += 2 * (internalCount + 1)
-                    t += 2
-                }
-                if t < trees {
-                    sum += leaves[leaf(row, nodes)]
+                var features = features0, thresholds = thresholds0, leaves = leaves0
+                for _ in 0..<trees {
+                    sum += leaves[leaf(row, features, thresholds)]
+                    features += internalCount
+                    thresholds += internalCount
+                    leaves += internalCount + 1
                 }
                 acc[r] = sum
             }
+        }
         }
         }
     }

@@ -11,6 +11,7 @@
 /// Shallow trees (depth ≤ `maxCompleteDepth`, e.g. the reference model's depth 4) are padded to complete
 /// binary trees of one depth D: node i has children 2i+1 and 2i+2, so descending is D branch-free steps
 /// and leaves sit in one array. Deeper trees (random forests) keep scikit-learn's child links.
+/// Forests of depth ≤ 4 also get a `BitvectorForest`, which predicts batches of 16 rows or more.
 struct CompiledForest: Sendable {
     static let maxCompleteDepth = 8
     /// Rows handled together: each tree's nodes are read once per block while they are in cache.
@@ -28,9 +29,6 @@ struct CompiledForest: Sendable {
     let nodeFeature: [Int32]
     /// Per node: the `orderKey` of the threshold rounded down to Float.
     let nodeThreshold: [Int32]
-    /// Complete layout only: threshold key << 32 | feature per node, so one load fetches both
-    /// (the walk is limited by loads waiting for their address, not by arithmetic).
-    let nodePacked: [UInt64]
     /// Complete layout: treeCount × 2^D leaf values; linked: per node value (used at leaves).
     let leafValue: [Double]
     /// Linked layout only: absolute child indices, and each tree's root.
@@ -74,7 +72,6 @@ struct CompiledForest: Sendable {
             depth = deepest
             nodeFeature = features
             nodeThreshold = thresholds
-            nodePacked = zip(thresholds, features).map { UInt64(UInt32(bitPattern: $0)) << 32 | UInt64(UInt32(bitPattern: $1)) }
             leafValue = leaves
             nodeLeft = []
             nodeRight = []
@@ -95,7 +92,6 @@ struct CompiledForest: Sendable {
                 }
             }
             depth = nil
-            nodePacked = []
             nodeFeature = features
             nodeThreshold = thresholds
             leafValue = values

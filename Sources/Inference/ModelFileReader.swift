@@ -6,6 +6,8 @@ struct ModelFileReader {
     static let format = "evserve.trees"
     static let version = 1
     static let nodeArrays = ["children_left", "children_right", "feature", "threshold", "value"]
+    /// Far above any real model; keeps a typo from allocating per-feature tables of absurd size.
+    static let maxFeatureCount = 100_000
 
     static func read(_ bytes: [UInt8]) throws(ModelFileError) -> TreeModel {
         let document: JSONValue
@@ -31,6 +33,9 @@ struct ModelFileReader {
         }
         let featureCount = try integer(top, "n_features")
         guard featureCount >= 1 else { throw .invalidValue(field: "n_features", reason: "must be at least 1") }
+        guard featureCount <= Self.maxFeatureCount else {
+            throw .invalidValue(field: "n_features", reason: "is \(featureCount); at most \(Self.maxFeatureCount) are supported")
+        }
         let featureNames = try names(top, featureCount: featureCount)
 
         var initialValue = 0.0, learningRate = 1.0

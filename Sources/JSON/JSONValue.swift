@@ -71,6 +71,18 @@ extension JSONValue {
         return elements[index]
     }
 
+    /// Every element as an Int, when this is an array of integers that fit.
+    public var intArray: [Int]? {
+        guard case .array(let elements) = self else { return nil }
+        var result: [Int] = []
+        result.reserveCapacity(elements.count)
+        for element in elements {
+            guard let value = element.intValue else { return nil }
+            result.append(value)
+        }
+        return result
+    }
+
     /// Every element as a Double, when this is an array of numbers only.
     public var doubleArray: [Double]? {
         guard case .array(let elements) = self else { return nil }

@@ -145,5 +145,7 @@ import Testing
             .invalidValue(field: "trees", reason: "has 2 trees; a DecisionTreeRegressor has exactly 1"))
         let noFeatures = Self.file(top: #"{"format": "evserve.trees", "version": 1, "estimator": "RandomForestRegressor", "n_features": 0}"#)
         #expect(Self.error(noFeatures) == .invalidValue(field: "n_features", reason: "must be at least 1"))
+        let huge = Self.file(top: #"{"format": "evserve.trees", "version": 1, "estimator": "RandomForestRegressor", "n_features": 1000000000}"#)
+        #expect(Self.error(huge) == .invalidValue(field: "n_features", reason: "is 1000000000; at most 100000 are supported"))
     }
 }

@@ -100,6 +100,8 @@ import JSON
     @Test func accessorsNavigate() throws {
         let value = try JSONValue.parse(#"{"trees": [[1, 2.5], "x"], "n": 3, "ok": true, "none": null}"#)
         #expect(value["trees"]?[0]?.doubleArray == [1, 2.5])
+        #expect(value["trees"]?[0]?.intArray == nil)
+        #expect(try JSONValue.parse("[1, -2, 3]").intArray == [1, -2, 3])
         #expect(value["trees"]?[1]?.stringValue == "x")
         #expect(value["n"]?.intValue == 3)
         #expect(value["ok"]?.boolValue == true)

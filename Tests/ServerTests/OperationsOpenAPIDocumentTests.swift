@@ -48,8 +48,19 @@ struct OperationsOpenAPIDocumentTests {
     /// /readyz documents both the ready (200) and the not-ready (503) answer.
     @Test func readinessDocumentsBothAnswers() {
         let responses = OpenAPIDocument.document(for: boston)["paths"]?["/readyz"]?["get"]?["responses"]
-        #expect(responses?["200"] != nil)
-        #expect(responses?["503"] != nil)
+        #expect(responses?["200"]?["content"]?["application/json"]?["schema"] == .object([("$ref", .string("#/components/schemas/Status"))]))
+        #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == .object([("$ref", .string("#/components/schemas/ErrorMessage"))]))
+    }
+
+    /// /predict also documents the body-too-large (413) and model-not-loaded (503) answers, as `{"detail": string}`.
+    @Test func predictDocumentsServerErrors() throws {
+        let responses = try #require(OpenAPIDocument.document(for: boston)["paths"]?["/predict"]?["post"]?["responses"])
+        for status in ["413", "503"] {
+            #expect(responses[status]?["content"]?["application/json"]?["schema"] == .object([("$ref", .string("#/components/schemas/ErrorMessage"))]))
+        }
+        let message = OpenAPIDocument.document(for: boston)["components"]?["schemas"]?["ErrorMessage"]
+        #expect(message?["required"] == .array([.string("detail")]))
+        #expect(message?["properties"]?["detail"]?["type"] == .string("string"))
     }
 
     /// The /predict example has two rows, each as long as the model's feature count.

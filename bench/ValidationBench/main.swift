@@ -87,6 +87,16 @@ _ = measure("evserve 422 body for the README's invalid request") {
 _ = measure("PredictResponse.encode, 2 predictions") {
     PredictResponse.encode([45.140628195389766, 36.78772305402535]).count
 }
+// The Inference helper reads model files with the same parser: one 600 KB file, whole.
+let modelPath = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
+    + "/Tests/InferenceTests/Fixtures/gbr_boston.json"
+if let model = FileManager.default.contents(atPath: "/" + modelPath) {
+    let bytes = [UInt8](model)
+    let ns = measure("JSONValue.parse, \(bytes.count / 1000) KB model file") {
+        (try? JSONValue.parse(bytes))?["trees"]?.arrayValue?.count ?? 0
+    }
+    print(String(format: "  = %.0f MB/s", Double(bytes.count) / ns * 1000))
+}
 print(String(format: "fast reader: %.1fx faster than JSONSerialization, %.1fx faster than JSONDecoder",
              serialization / fast, decodable / fast))
 print(String(format: "general path: %.1fx faster than JSONSerialization (parse alone %.0f ns)",

@@ -145,7 +145,7 @@ final class Connection: TimeoutListMember {
         ResponseWriter.render(response, keepAlive: slot.framing.keepAlive, http10: slot.framing.http10,
                               omitBody: slot.framing.omitBody, date: server.dateHeader(), into: &bytes)
         responses.fill(sequence, with: bytes)
-        let seconds = server.loop.now - slot.startedAt
+        let seconds = max(0, server.loop.preciseNow - slot.startedAt)
         server.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
         server.logAccess(method: slot.method, route: slot.route, status: response.status, seconds: seconds)
     }

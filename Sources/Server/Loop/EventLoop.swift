@@ -24,6 +24,10 @@ final class EventLoop {
     /// The loop's cached time (seconds), updated once per iteration: cheap to read on every request.
     var now: Double { ev_now(raw) }
 
+    /// The current time, read from the clock (not cached): for measuring durations shorter than
+    /// one loop iteration, such as a response made inline.
+    var preciseNow: Double { ev_time() }
+
     func run() { ev_run(raw, 0) }
 
     func stop() { ev_break(raw, Int32(EVBREAK_ALL)) }

@@ -75,13 +75,13 @@ final class MetricsRegistry: Sendable {
 
         out.family("evserve_http_requests_total", .counter,
                    help: "HTTP requests answered, by matched route, method and status code.")
-        for key in snapshot.requestCounts.keys.sorted() {
+        for (key, count) in snapshot.requestCounts.sorted(by: { $0.key < $1.key }) {
             let request = RequestKey(packed: key)
             out.sample("evserve_http_requests_total", labels: [
                 "route": snapshot.routes.names[request.route],
                 "method": snapshot.methods.names[request.method],
                 "status": String(request.status),
-            ], snapshot.requestCounts[key]!)
+            ], count)
         }
 
         out.family("evserve_http_request_duration_seconds", .histogram,

@@ -66,18 +66,24 @@ enum OpenAPIDocument {
                 ]),
                 responses: [
                     ("200", response("Successful Response", media: "application/json", schema: ref("Prediction"))),
+                    ("413", response("Request body larger than the server's limit (--max-body-size)",
+                                     media: "application/json", schema: ref("ErrorMessage"))),
                     ("422", response("Validation Error", media: "application/json", schema: ref("HTTPValidationError"))),
+                    ("503", response("The model is not loaded yet", media: "application/json", schema: ref("ErrorMessage"))),
                 ]))])),
             ("/healthz", .object([("get", operation(
                 id: "healthz", tag: "operations", summary: "Liveness",
                 description: "Answers while the event loop runs.",
-                responses: [("200", response("The server is alive."))]))])),
+                responses: [("200", response("The server is alive; the body is {\"status\": \"ok\"}.",
+                                             media: "application/json", schema: ref("Status")))]))])),
             ("/readyz", .object([("get", operation(
                 id: "readyz", tag: "operations", summary: "Readiness",
                 description: "Ready once the model is loaded; not ready before that and while draining on shutdown.",
                 responses: [
-                    ("200", response("Ready to serve predictions.")),
-                    ("503", response("Not ready: the model is loading or the server is draining.")),
+                    ("200", response("Ready to serve predictions; the body is {\"status\": \"ready\"}.",
+                                     media: "application/json", schema: ref("Status"))),
+                    ("503", response("Not ready: the model is loading or the server is draining.",
+                                     media: "application/json", schema: ref("ErrorMessage"))),
                 ]))])),
             ("/metrics", .object([("get", operation(
                 id: "metrics", tag: "operations", summary: "Metrics",
@@ -137,6 +143,13 @@ enum OpenAPIDocument {
             ("description", .string(rowDescription)),
         ])
         return .object([
+            // The `{"detail": "..."}` body of evserve's other errors (FastAPI's HTTPException shape).
+            ("ErrorMessage", .object([
+                ("properties", .object([("detail", .object([("type", .string("string")), ("title", .string("Detail"))]))])),
+                ("type", .string("object")),
+                ("required", .array([.string("detail")])),
+                ("title", .string("ErrorMessage")),
+            ])),
             ("HTTPValidationError", .object([
                 ("properties", .object([("detail", .object([
                     ("items", ref("ValidationError")),
@@ -167,6 +180,12 @@ enum OpenAPIDocument {
                 ("type", .string("object")),
                 ("required", .array([.string("y")])),
                 ("title", .string("Prediction")),
+            ])),
+            ("Status", .object([
+                ("properties", .object([("status", .object([("type", .string("string")), ("title", .string("Status"))]))])),
+                ("type", .string("object")),
+                ("required", .array([.string("status")])),
+                ("title", .string("Status")),
             ])),
             ("ValidationError", .object([
                 ("properties", .object([
