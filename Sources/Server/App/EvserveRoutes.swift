@@ -43,12 +43,12 @@ struct EvserveRoutes: Sendable {
     }
 
     /// The data path of a prediction, on a job-queue thread: body bytes -> validated matrix ->
-    /// predictions -> response bytes. Invalid bodies get FastAPI's 422.
+    /// predictions -> response bytes. Invalid bodies get what FastAPI answers (422, or 400 for bodies it cannot parse at all).
     static func predict(body: [UInt8], contentType: String?, with served: ServedModel,
                         metrics: MetricsRegistry) -> HTTPResponse {
         switch served.reader.read(body, contentType: contentType) {
         case .failure(let failure):
-            return .json(failure.body, status: 422)
+            return .json(failure.body, status: failure.status)
         case .success(let matrix):
             let start = monotonicSeconds()
             let y = served.model.predict(matrix.values, rowCount: matrix.rowCount)
