@@ -7,7 +7,7 @@ import JSON
 /// infinity, and FastAPI answers a plain-text 500), the non-finite number is written as the
 /// string "NaN", "Infinity" or "-Infinity", as pydantic's `ser_json_inf_nan="strings"` does, so
 /// the answer stays valid JSON.
-enum PythonJSONWriter {
+public enum PythonJSONWriter {
     static func append(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null:
@@ -58,7 +58,7 @@ enum PythonJSONWriter {
 
     /// `ensure_ascii=False`: only `"`, `\` and control characters below U+0020 are escaped,
     /// with Python's short escapes where it has them and `\u00XX` (lowercase hex) otherwise.
-    static func appendString(_ string: String, to out: inout [UInt8]) {
+    public static func appendString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

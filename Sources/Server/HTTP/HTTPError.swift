@@ -1,3 +1,5 @@
+import Validation
+
 /// An error that ends in a response: the one value every failure becomes (STYLE: "errors are values
 /// with one exit"). `response` is that exit; bodies are FastAPI's shape, `{"detail": "..."}`.
 struct HTTPError: Error, Sendable, Equatable {
@@ -9,7 +11,7 @@ struct HTTPError: Error, Sendable, Equatable {
 
     var response: HTTPResponse {
         var body = Array(#"{"detail":"#.utf8)
-        JSONText.appendString(detail, to: &body)
+        PythonJSONWriter.appendString(detail, to: &body)
         body.append(UInt8(ascii: "}"))
         var response = HTTPResponse.json(body, status: status)
         response.extraHeaders = extraHeaders.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -39,31 +41,12 @@ struct HTTPError: Error, Sendable, Equatable {
     }
 }
 
-/// Minimal JSON text writing for the server's own small bodies (error details, the index string).
+/// JSON text for the server's own small bodies (error details, the index string), escaped as
+/// FastAPI's responses are.
 enum JSONText {
-    static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
     static func string(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
-        appendString(text, to: &out)
+        PythonJSONWriter.appendString(text, to: &out)
         return out
     }
 }

@@ -1,3 +1,4 @@
+import Validation
 /// A JSON value as the OpenAPI document needs it: objects keep their key order, so the document
 /// reads top-down like FastAPI's (openapi, info, paths, components) and its bytes are stable.
 ///
@@ -67,25 +68,8 @@ indirect enum OpenAPIValue: Sendable, Equatable {
         }
     }
 
-    /// RFC 8259 section 7: quote, backslash and control characters must be escaped; everything
-    /// else may go through as UTF-8.
+    /// Strings are escaped as FastAPI's responses escape them (the one JSON string writer evserve has).
     private static func writeString(_ s: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        PythonJSONWriter.appendString(s, to: &out)
     }
 }
