@@ -6,7 +6,9 @@
 APT_BENCH_PACKAGES := wrk nginx-light python3-venv
 BENCH_VENV := bench/.venv-peers
 LOCUST_VENV := bench/.venv-locust
-BENCH_EVSERVE := .build/release/evserve
+# Where the release build goes: the package's default .build unless told (a helper's own scratch copy).
+BENCH_SCRATCH ?= .build
+BENCH_EVSERVE := $(BENCH_SCRATCH)/release/evserve
 
 .PHONY: bench bench-concurrency bench-deps bench-evserve
 
@@ -26,7 +28,7 @@ bench-deps: deps
 	@$(MAKE) --no-print-directory $(BENCH_VENV)/.installed $(LOCUST_VENV)/.installed
 
 bench-evserve: deps
-	$(SWIFT) build -c release --product evserve
+	$(SWIFT) build -c release --product evserve --scratch-path $(BENCH_SCRATCH)
 
 bench: bench-deps bench-evserve
 	$(BENCH_VENV)/bin/python bench/run_bench.py --evserve $(BENCH_EVSERVE)

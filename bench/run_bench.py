@@ -6,11 +6,13 @@ GET / at 64, then locust with the seed's settings. Then evserve --workers 1 and 
 bench/results/<date>.md, .json and .png (BENCH_QUICK=1: short runs, written under results/quick.tmp/).
 
     bench/.venv-peers/bin/python bench/run_bench.py [--evserve PATH] [--only flask,evserve]
+    bench/.venv-peers/bin/python bench/run_bench.py --render bench/results/<date>.json   (redraw .md/.png)
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import sys
 import time
@@ -49,13 +51,26 @@ def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool) -
     return result
 
 
+def render(json_path: Path) -> int:
+    d = json.loads(json_path.read_text())
+    report.write(json_path.with_suffix(""), [ServerResult.from_json(r) for r in d["results"]],
+                 Durations(**d["durations"]), datetime.datetime.fromisoformat(d["started_at"]),
+                 d["elapsed_seconds"], d["fd_limit"], d["background_core_busy"], d.get("quick", False),
+                 environment=d["environment"])
+    print(f"rewrote {json_path.with_suffix('.md')} and .png")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evserve", type=Path, default=EVSERVE, help="the evserve binary (release build)")
     parser.add_argument("--only", help="comma-separated server names, e.g. flask,evserve")
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
                         help="short runs for development (also BENCH_QUICK=1)")
+    parser.add_argument("--render", type=Path, help="rewrite the .md and .png of a run from its .json")
     args = parser.parse_args()
+    if args.render:
+        return render(args.render)
 
     fd_limit = raise_fd_limit()
     durations = Durations.for_mode(args.quick)

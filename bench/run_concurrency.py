@@ -86,15 +86,18 @@ def write(stem: Path, results: list[ConcurrencyResult], connections: int, second
     md = [f"# {connections:,} concurrent connections, {started_at:%Y-%m-%d}", "",
           f"Measured by `make bench-concurrency` (bench/run_concurrency.py), started {started_at:%Y-%m-%d %H:%M} UTC.",
           "", "| server | req/s | p50 ms | p99 ms | errors connect/read/write/timeout/non-2xx | peak fds held "
-          "| peak RSS MiB | server CPU s | cores 0 / 1 busy | result |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+          "| peak RSS MiB | server CPU s | server / client CPU | cores 0 / 1 busy | result |",
+          "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in results:
         if r.load is None:
-            md.append(f"| {r.name} | | | | | | | | | failed: {r.failure} |")
+            md.append(f"| {r.name} | | | | | | | | | | failed: {r.failure} |")
             continue
         errs = "/".join(str(r.load.errors[k]) for k in ("connect", "read", "write", "timeout", "non-2xx"))
         cores = " / ".join(f"{r.core_busy[c]:.0%}" for c in sorted(r.core_busy or {}))
         md.append(f"| {r.name} | {r.load.rps:,.0f} | {r.load.p50_ms:.2f} | {r.load.p99_ms:.2f} | {errs} "
-                  f"| {r.peak_fds:,} | {r.peak_rss_bytes / MIB:.1f} | {r.server_cpu_seconds:.1f} | {cores} "
+                  f"| {r.peak_fds:,} | {r.peak_rss_bytes / MIB:.1f} | {r.server_cpu_seconds:.1f} "
+                  f"| {r.server_cpu_seconds / r.load.seconds:.0%} / {r.load.client_cpu_seconds / r.load.seconds:.0%} "
+                  f"| {cores} "
                   f"| {'pass' if r.passed else '**fail**'} |")
     md += ["", "## How it was measured", "",
            f"- {env['wrk']}, 1 thread pinned to core 0 (`taskset -c 0`), {connections:,} keep-alive connections, "
@@ -104,6 +107,8 @@ def write(stem: Path, results: list[ConcurrencyResult], connections: int, second
            "- Peak fds held: most descriptors the server's processes had open at once (sampled every 0.25 s); "
            "about one per client connection.",
            "- Peak RSS: VmHWM summed over the server's processes, reset before the run.",
+           "- Server / client CPU: each side's CPU time over the run (100 % = one core); a client at ~100 % "
+           "means the figure is client-bound (one wrk thread).",
            f"- Machine: {env['cpu']}; Linux {env['kernel']}; open-file limit {fd_limit}; cores busy with "
            "other work in the 2 s before the run: "
            + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",

@@ -8,21 +8,24 @@
 #      (loopback only, so the image's 0.0.0.0:8000 is free and reaches nothing), and checks the HEALTHCHECK,
 #      /healthz, /readyz and /predict (the same answer as the binary gives outside the image), and a clean
 #      exit on SIGTERM.
-# Usage: deploy/check-runtime-image.sh [--binary PATH]   (as root; `make check-image` runs it)
+# Usage: deploy/check-runtime-image.sh [--binary PATH | --build-only]   (as root; `make check-image` runs it)
+#   --binary PATH: check this binary instead of building one; --build-only: build, print the path, stop.
 # Needs: debootstrap, curl, python3, util-linux (unshare), iproute2. Work folder: .build-image/ (kept between runs:
 # the debootstrapped base is reused, everything else is rebuilt).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=${EVSERVE_IMAGE_WORK:-$repo/.build-image}
-binary=""
-if [ "${1:-}" = "--binary" ]; then binary=$(realpath "$2"); fi
+binary="" build_only=""
+case "${1:-}" in
+    --binary) binary=$(realpath "$2") ;;
+    --build-only) build_only=1 ;;
+esac
 dockerfile=$repo/Dockerfile
 base=$work/minbase          # pristine debootstrap output, reused between runs
 rootfs=$work/rootfs         # this run's image
 say() { printf '[check-image] %s\n' "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, unshare)"
 mkdir -p "$work"
 
 # --- The Dockerfile, one instruction a line: continuations joined, comments dropped. -------------------
@@ -65,6 +68,9 @@ if [ -z "$binary" ]; then
     binary=$work/swift/release/evserve
 fi
 [ -x "$binary" ] || fail "no binary at $binary"
+if [ -n "$build_only" ]; then echo "$binary"; exit 0; fi
+
+[ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, unshare)"
 
 # --- 2. A minimal bookworm, from the mirror this machine's apt already uses. ---------------------------
 host_sources=/etc/apt/sources.list.d/debian.sources

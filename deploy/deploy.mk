@@ -1,19 +1,32 @@
 # Deployment checks (deploy/): the container's runtime stage, the systemd units and protocols, nginx failover.
 # tests/test_systemd.py also runs with the other live suites in `make test` (tests/tests.mk).
-.PHONY: check-image failover check-systemd
+.PHONY: check-image check-systemd-boot failover check-systemd static-release
+
+# The binary the container ships: built by the script from exactly what the Dockerfile's build stage copies,
+# with --static-swift-stdlib, in .build-image/swift (its own scratch folder).
+EVSERVE_STATIC := $(CURDIR)/.build-image/swift/release/evserve
+static-release: deps
+	deploy/check-runtime-image.sh --build-only
 
 # The Dockerfile's runtime stage, replayed in a debootstrapped bookworm (needs Debian's mirror, as apt does):
 # a static release build, a minimal bookworm and the checks; a few minutes from nothing, under a minute
 # when .build-image/ is kept. Part of `make test`, so CI runs it.
-check-image: deps
+check-image: static-release
 	$(call apt_install,debootstrap curl iproute2 util-linux)
-	deploy/check-runtime-image.sh
+	deploy/check-runtime-image.sh --binary $(EVSERVE_STATIC)
 PY_TEST_TARGETS += check-image
 
+# The units under a real systemd (PID 1 of a systemd-nspawn container on the same base and binary):
+# socket activation, READY/STATUS, watchdog, restart after SIGKILL, clean stop, all hardening on (~25 s).
+check-systemd-boot: check-image
+	$(call apt_install,systemd-container)
+	EVSERVE_BIN=$(EVSERVE_STATIC) deploy/check-systemd-boot.sh
+PY_TEST_TARGETS += check-systemd-boot
+
 # nginx in front of two instances, one SIGKILLed under wrk load: must end with 0 failed requests (~15 s).
-failover: release
+failover: static-release
 	$(call apt_install,nginx wrk curl)
-	EVSERVE_BIN=$(CURDIR)/.build/release/evserve deploy/failover.sh
+	EVSERVE_BIN=$(EVSERVE_STATIC) deploy/failover.sh
 
 # The systemd suite alone: unit files, socket activation, READY/WATCHDOG/STOPPING.
 check-systemd: test-deps

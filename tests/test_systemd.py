@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml  # tests/requirements-deploy.txt
 
 from evserve_server import REPO, evserve_binary, running_evserve
 
@@ -316,4 +317,72 @@ def test_no_watchdog_unless_asked(notify_listener, watchdog_env):
         notify_listener.wait_for("READY=1", START_TIMEOUT)
         time.sleep(1.0)  # ten pings' worth, had the watchdog been on
         assert notify_listener.count("WATCHDOG=1") == 0, notify_listener.messages
+        assert stop(proc) == 0
+
+
+# --- The other deployment files agree with the server ------------------------------------------------------
+
+def help_default(flag: str) -> float:
+    """A flag's default as the binary's --help states it (swift-argument-parser's "(default: X)")."""
+    text = subprocess.run([evserve_binary(), "--help"], capture_output=True, text=True, timeout=30).stdout
+    match = re.search(rf"--{flag} <[^>]+>\s+.*?\(default: ([0-9.]+)\)", text, re.S)
+    assert match, text
+    return float(match.group(1))
+
+
+def flag_value(args: list[str], flag: str) -> float:
+    for i, arg in enumerate(args):
+        if arg.startswith(f"--{flag}="):
+            return float(arg.split("=", 1)[1])
+        if arg == f"--{flag}":
+            return float(args[i + 1])
+    raise AssertionError(f"--{flag} not in {args}")
+
+
+def test_nginx_closes_idle_upstream_connections_before_evserve():
+    """nginx's upstream idle timeout is below evserve's default --keep-alive-timeout, so nginx never reuses
+    a connection evserve is closing; retries include POST, which is safe because /predict has no side effects."""
+    conf = (REPO / "deploy" / "nginx" / "evserve.conf").read_text()
+    upstream = re.search(r"upstream evserve \{(.*?)\n\}", conf, re.S).group(1)
+    nginx_idle = float(re.search(r"^\s*keepalive_timeout\s+([0-9.]+)s;", upstream, re.M).group(1))
+    assert nginx_idle < help_default("keep-alive-timeout")
+    assert re.search(r"^\s*keepalive\s+\d+;", upstream, re.M)
+    assert re.search(r"^\s*proxy_http_version 1.1;", conf, re.M)
+    assert re.search(r'^\s*proxy_set_header Connection "";', conf, re.M)
+    assert re.search(r"^\s*proxy_next_upstream [^;]*\berror\b[^;]*\bnon_idempotent\b", conf, re.M)
+
+
+def test_kubernetes_manifests_fit_the_server():
+    """The Deployment probes /readyz and /healthz on the served port, gives the drain its full time before
+    SIGKILL, keeps idle connections longer than a 60 s balancer, and runs as the image's user."""
+    deployment = yaml.safe_load((REPO / "deploy" / "k8s" / "deployment.yaml").read_text())
+    service = yaml.safe_load((REPO / "deploy" / "k8s" / "service.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    args = container["args"]
+    (port,) = container["ports"]
+    assert flag_value(args, "port") == port["containerPort"] == 8000
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port["name"]}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port["name"]}
+    assert service["spec"]["ports"][0]["targetPort"] == port["name"]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert pre_stop[0] == "sleep"
+    assert pod["terminationGracePeriodSeconds"] > float(pre_stop[1]) + flag_value(args, "graceful-timeout")
+    assert flag_value(args, "keep-alive-timeout") > 60
+    user = re.search(r"^USER (\d+):(\d+)$", (REPO / "Dockerfile").read_text(), re.M)
+    assert (pod["securityContext"]["runAsUser"], pod["securityContext"]["runAsGroup"]) == tuple(map(int, user.groups()))
+
+
+def test_kubernetes_args_start_a_server_whose_probes_answer():
+    """The Deployment's flags are accepted by the real binary, and both probe paths answer 200 once ready."""
+    pod = yaml.safe_load((REPO / "deploy" / "k8s" / "deployment.yaml").read_text())["spec"]["template"]["spec"]
+    # Everything but the address, which running_evserve sets to a free loopback port.
+    args = [a for a in pod["containers"][0]["args"] if not a.startswith(("--host", "--port"))]
+    with running_evserve(*args, timeout=START_TIMEOUT) as (base, proc):
+        deadline = time.monotonic() + START_TIMEOUT
+        while requests.get(f"{base}/readyz", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "never ready"
+            time.sleep(0.1)
+        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
         assert stop(proc) == 0

@@ -100,7 +100,8 @@ extension BitvectorForest {
             while r + 8 <= count {
                 var s0 = acc[r], s1 = acc[r + 1], s2 = acc[r + 2], s3 = acc[r + 3]
                 var s4 = acc[r + 4], s5 = acc[r + 5], s6 = acc[r + 6], s7 = acc[r + 7]
-                // Eight 16-bit codes in two 64-bit loads: fewer loads compete with the leaf loads.
+                // Eight 16-bit codes in two 64-bit loads (little-endian: the first row in the low
+                // bits), so fewer loads compete with the leaf loads.
                 var c = UnsafeRawPointer(codes + r)
                 for _ in 0..<treeCount {
                     let low = c.load(as: UInt64.self), high = c.load(fromByteOffset: 8, as: UInt64.self)

@@ -17,7 +17,7 @@ PHASE_LABELS = {"predict-64": "POST /predict, 64 conns", "predict-512": "POST /p
 def draw(path: Path, results: list[ServerResult], title: str) -> None:
     servers = [r for r in results if r.phases]
     phases = [p for p in PHASE_LABELS if any(p in r.phases for r in servers)]
-    fig, axes = plt.subplots(1, 2, figsize=(15, 6.5))
+    fig, axes = plt.subplots(1, 2, figsize=(15, 7))
     width = 0.8 / max(len(phases), 1)
     for ax, metric, label in ((axes[0], lambda pr: pr.load.rps, "requests/s (log)"),
                               (axes[1], lambda pr: pr.load.p99_ms, "p99 latency, ms (log)")):
@@ -37,8 +37,9 @@ def draw(path: Path, results: list[ServerResult], title: str) -> None:
                            rotation=30, ha="right", fontsize=8)
         ax.grid(axis="y", which="major", alpha=0.3)
         ax.margins(y=0.15)
-    axes[0].legend(fontsize=8, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)

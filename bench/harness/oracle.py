@@ -1,7 +1,12 @@
 """Is a server's /predict answer right? Compare its y with scikit-learn's predictions for the same rows.
 
-The oracle is the peers' own model module (bench/peers/model.py), trained here once. Three bodies are
-checked: the two rows wrk posts, 32 rows of the data set, and a 2x13 standard-normal draw like locust's.
+The oracle is the peers' own model module (bench/peers/model.py), trained here once. Two bodies are
+checked: the two rows wrk posts, and all 506 rows of the data set.
+
+Only rows of the data set are compared. Off the data (locust's standard-normal rows, say) the answer
+depends on how training broke ties between features that split the training rows identically; that
+is random (random_state) in scikit-learn and differs between its versions, so two faithful fits of
+this model disagree there (by ~0.5 on such rows), while on the data they agree to ~1e-14.
 """
 from __future__ import annotations
 
@@ -30,8 +35,7 @@ def wrk_rows() -> np.ndarray:
 
 def bodies() -> list[np.ndarray]:
     X, _ = model.load_boston()
-    rng = np.random.default_rng(5)
-    return [wrk_rows(), X[rng.choice(len(X), 32, replace=False)], rng.standard_normal((2, 13))]
+    return [wrk_rows(), X]
 
 
 def post_predict(url: str, rows: np.ndarray) -> list[float]:

@@ -61,6 +61,12 @@ class ServerResult:
     failure: str | None = None
     phases: dict[str, PhaseResult] = field(default_factory=dict)
 
+    @staticmethod
+    def from_json(d: dict) -> "ServerResult":
+        phases = {name: PhaseResult(LoadResult(**p["load"]), p["server_cpu_seconds"], p["peak_rss_bytes"],
+                                    p["core_busy"]) for name, p in d["phases"].items()}
+        return ServerResult(d["name"], d["pinned"], d["max_prediction_error"], d["failure"], phases)
+
 
 def warm_up(server: RunningServer, durations: Durations, client_cpus: str | None) -> None:
     """Unrecorded load first, so lazy set-up (imports, caches, page faults) is not measured."""

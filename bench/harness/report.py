@@ -6,7 +6,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from . import chart, environment
+from . import chart
+from .environment import describe as describe_environment
 from .locust_run import SPAWN_RATE, USERS
 from .phases import ALL_PHASES, Durations, PhaseResult, ServerResult
 from .wrk import TIMEOUT
@@ -138,13 +139,13 @@ def targets_table(results: list[ServerResult]) -> list[str]:
 
 def write(stem: Path, results: list[ServerResult], durations: Durations, started_at: datetime.datetime,
           elapsed: float, fd_limit: int, background: dict[str, float],
-          quick: bool) -> None:
-    env = environment.describe()
+          quick: bool, environment: dict[str, str] | None = None) -> None:
+    env = environment or describe_environment()
     title = f"evserve and its peers, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else "")
     chart.draw(stem.with_suffix(".png"), results, title)
     stem.with_suffix(".json").write_text(json.dumps({
         "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "background_core_busy": background,
-        "durations": asdict(durations),
+        "fd_limit": fd_limit, "quick": quick, "durations": asdict(durations),
         "environment": env, "results": [asdict(r) for r in results]}, indent=1))
 
     md = [f"# {title}", "",
@@ -157,7 +158,7 @@ def write(stem: Path, results: list[ServerResult], durations: Durations, started
         if any(phase.name in r.phases for r in results):
             md += [f"## {phase.title}", "", *phase_table(results, phase.name), ""]
     failures = [r for r in results if r.failure]
-    md += ["## Answers", "", "| server | max abs(y − scikit-learn) over 36 rows | state |", "|---|--:|---|"]
+    md += ["## Answers", "", "| server | max abs(y − scikit-learn) over the data set's 506 rows | state |", "|---|--:|---|"]
     for r in results:
         err = "–" if r.max_prediction_error is None else f"{r.max_prediction_error:.3g}"
         state = f"failed: {r.failure}" if r.failure else ("ok" if r.max_prediction_error is not None

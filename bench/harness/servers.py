@@ -87,22 +87,36 @@ class RunningServer:
         return ""
 
 
+# Readiness probe for servers with a model: a model still loading may answer GET / but 503 on /predict.
+PROBE_BODY = b'{"X": [[0.00632, 18.0, 2.31, 0.0, 0.538, 6.575, 65.2, 4.09, 1.0, 296.0, 15.3, 396.9, 4.98]]}'
+
+
+def answers(server: RunningServer) -> bool:
+    if server.spec.serves_model:
+        request = urllib.request.Request(server.url + "/predict", data=PROBE_BODY,
+                                         headers={"Content-Type": "application/json"})
+    else:
+        request = urllib.request.Request(server.url + "/")
+    with contextlib.suppress(OSError):  # refused, reset, or an HTTPError such as 503
+        with urllib.request.urlopen(request, timeout=2) as r:
+            return r.status == 200
+    return False
+
+
 def wait_until_answering(server: RunningServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
             raise RuntimeError(f"{server.spec.name} exited with {server.proc.returncode}:\n{server.log_tail()}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(server.url + "/", timeout=2) as r:
-                if r.status == 200:
-                    return
+        if answers(server):
+            return
         time.sleep(0.2)
-    raise RuntimeError(f"{server.spec.name} did not answer GET / within {timeout:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"{server.spec.name} did not answer within {timeout:.0f} s:\n{server.log_tail()}")
 
 
 @contextlib.contextmanager
 def started(spec: ServerSpec, cpus: str | None, timeout: float = 90.0):
-    """Yield a RunningServer that answers GET /; stop it (SIGTERM, then SIGKILL) on the way out."""
+    """Yield a RunningServer that answers (POST /predict, or GET / for nginx); stop it (SIGTERM, then SIGKILL) on the way out."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp:
         scratch = Path(tmp)
         port = free_port()
