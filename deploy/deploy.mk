@@ -10,7 +10,7 @@ static-release: deps
 
 # The Dockerfile's runtime stage, replayed in a debootstrapped bookworm (needs Debian's mirror, as apt does):
 # a static release build, a minimal bookworm and the checks; a few minutes from nothing, under a minute
-# when .build-image/ is kept. Part of `make test`, so CI runs it.
+# when .build-image/ is kept. Like the two targets below, part of `make test`, so CI runs it.
 check-image: static-release
 	$(call apt_install,debootstrap curl iproute2 util-linux)
 	deploy/check-runtime-image.sh --binary $(EVSERVE_STATIC)
@@ -27,6 +27,7 @@ PY_TEST_TARGETS += check-systemd-boot
 failover: static-release
 	$(call apt_install,nginx wrk curl)
 	EVSERVE_BIN=$(EVSERVE_STATIC) deploy/failover.sh
+PY_TEST_TARGETS += failover
 
 # The systemd suite alone: unit files, socket activation, READY/WATCHDOG/STOPPING.
 check-systemd: test-deps

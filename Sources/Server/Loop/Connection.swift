@@ -9,7 +9,10 @@ import Glibc
 final class Connection: TimeoutListMember {
     let id: UInt64
     let fd: Int32
-    private unowned let server: ServerLoop
+    /// Strong on purpose: the loop's table of connections and this reference form a cycle that
+    /// `close()` breaks (the loop drops the connection), and a strong reference costs nothing per
+    /// access, where `unowned` checks the object on every use in the hot path.
+    private let server: ServerLoop
     private let parser: RequestParser
     private var reader: IOWatcher!
     private var writer: IOWatcher!
