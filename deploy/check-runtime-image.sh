@@ -3,10 +3,11 @@
 #   1. builds evserve as the build stage does (its COPY set, `swift build -c release --static-swift-stdlib`),
 #   2. debootstraps a minimal Debian 12 (what debian:bookworm-slim is made from) into a folder,
 #   3. replays the runtime stage's instructions in it (RUN in a chroot, COPY --from=build, USER, ...),
-#   4. checks that the binary's libraries come exactly from the base system and the packages the stage names,
+#   4. checks that every library the binary loads is there, and that the stage installs exactly the packages
+#      those libraries come from (glibc aside),
 #   5. starts ENTRYPOINT + CMD under chroot as the stage's USER, in a network namespace of its own
 #      (loopback only, so the image's 0.0.0.0:8000 is free and reaches nothing), and checks the HEALTHCHECK,
-#      /healthz, /readyz and /predict (the same answer as the binary gives outside the image), and a clean
+#      /healthz, /readyz, /predict on the 506 training rows against scikit-learn's predictions, and a clean
 #      exit on SIGTERM.
 # Usage: deploy/check-runtime-image.sh [--binary PATH | --build-only]   (as root; `make check-image` runs it)
 #   --binary PATH: check this binary instead of building one; --build-only: build, print the path, stop.
@@ -50,6 +51,26 @@ for line in joined.splitlines():
         print(line)
 PY
 }
+debian_mirror() {  # $@ = apt source files; prints the URI this host uses for bookworm
+    python3 - "$@" <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    try:
+        text = open(path).read()
+    except OSError:
+        continue
+    # deb822: the URIs of the stanza whose Suites include plain "bookworm"; one-line: "deb URI bookworm ..."
+    for stanza in text.split("\n\n"):
+        uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
+        suites = re.search(r"^Suites:(.*)$", stanza, re.M)
+        if uris and suites and "bookworm" in suites.group(1).split():
+            print(uris.group(1)); sys.exit()
+    m = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M)
+    if m:
+        print(m.group(1)); sys.exit()
+sys.exit("no bookworm source in the host's apt configuration")
+PY
+}
 json_words() { python3 -c 'import json,shlex,sys; print(" ".join(shlex.quote(w) for w in json.loads(sys.argv[1])))' "$1"; }
 
 # --- 1. The binary, built from exactly what the build stage copies. ------------------------------------
@@ -73,27 +94,9 @@ if [ -n "$build_only" ]; then echo "$binary"; exit 0; fi
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, unshare)"
 
 # --- 2. A minimal bookworm, from the mirror this machine's apt already uses. ---------------------------
-host_sources=/etc/apt/sources.list.d/debian.sources
-mirror=$(python3 - "$host_sources" /etc/apt/sources.list <<'PY'
-import re, sys
-for path in sys.argv[1:]:
-    try:
-        text = open(path).read()
-    except OSError:
-        continue
-    # deb822: the URIs of the stanza whose Suites include plain "bookworm"; one-line: "deb URI bookworm ..."
-    for stanza in text.split("\n\n"):
-        uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
-        suites = re.search(r"^Suites:(.*)$", stanza, re.M)
-        if uris and suites and "bookworm" in suites.group(1).split():
-            print(uris.group(1)); sys.exit()
-    m = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M)
-    if m:
-        print(m.group(1)); sys.exit()
-sys.exit("no bookworm source in the host's apt configuration")
-PY
-)
 if [ ! -e "$base/.complete" ]; then
+    host_sources=/etc/apt/sources.list.d/debian.sources
+    mirror=$(debian_mirror "$host_sources" /etc/apt/sources.list)
     rm -rf "$base"
     say "debootstrap --variant=minbase bookworm (once; reused afterwards)"
     start=$SECONDS

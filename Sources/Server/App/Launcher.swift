@@ -84,12 +84,17 @@ struct Launcher {
         let origin = inherited.isEmpty ? "" : " (socket from systemd)"
         logger.info("listening on http://\(configuration.host):\(server.port)\(origin), workers: \(configuration.workers)")
 
+        if fileModel == nil && !inherited.isEmpty {
+            // systemd holds the socket while we start, so connections simply wait in its backlog:
+            // train before serving, and a restart is invisible to clients (no 503s).
+            fileModel = TreeModel.trainReference()
+        }
         if let fileModel {
             store.install(fileModel)
             readiness.mark(.modelLoaded)
             logger.info("serving \(summary.estimator) from \(modelPath ?? "")")
         } else {
-            DispatchQueue.global(qos: .userInitiated).async {
+            DispatchQueue.global().async {
                 let start = monotonicSeconds()
                 let model = TreeModel.trainReference()
                 store.install(model)

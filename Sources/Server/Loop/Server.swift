@@ -15,7 +15,8 @@ final class Server: Sendable {
     private let router: Router
     private let observer: (any ServerObserver)?
     private let logger: Logger
-    private let jobQueue = DispatchQueue(label: "evserve.jobs", qos: .userInitiated, attributes: .concurrent)
+    // Default QoS: raising thread priority needs a capability a hardened systemd unit does not grant.
+    private let jobQueue = DispatchQueue(label: "evserve.jobs", attributes: .concurrent)
     /// Each loop's command mailbox, filled in as loops start.
     private let loops = Mutex<[LoopMailbox<LoopCommand>]>([])
     private let drainRequested = Atomic<Bool>(false)
