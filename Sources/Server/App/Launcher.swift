@@ -92,7 +92,7 @@ struct Launcher {
         if let fileModel {
             store.install(fileModel)
             readiness.mark(.modelLoaded)
-            logger.info("serving \(summary.estimator) from \(modelPath ?? "")")
+            logger.info("serving \(summary.estimator) from \(modelPath ?? "the built-in training run"); ready")
         } else {
             DispatchQueue.global().async {
                 let start = monotonicSeconds()
