@@ -33,9 +33,11 @@ let package = Package(
         ),
         .executableTarget(name: "InferenceBench", dependencies: ["Inference"], path: "bench/InferenceBench"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Fixtures"]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
+        // Fixture reading and seeded randomness shared by the test suites.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "JSON", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
     ]
 )
