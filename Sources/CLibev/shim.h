@@ -11,6 +11,8 @@
 // it here would claim that header for this module and hide its names from Glibc's), so the accept
 // loop gets non-blocking, close-on-exec sockets in one system call.
 extern int accept4(int sockfd, void *addr, void *addrlen, int flags);
+// Also GNU: the CPUs this process may run on (for sizing parallel work to `taskset` or cpusets).
+extern int sched_getaffinity(int pid, unsigned long cpusetsize, void *mask);
 
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);
 typedef void (*evserve_timer_cb)(struct ev_loop *loop, ev_timer *watcher, int revents);

@@ -160,8 +160,10 @@ final class ServerLoop {
         let jobs = pendingJobs
         pendingJobs.removeAll(keepingCapacity: true)
         let mailbox = completions!
-        // Big batches are split so several cores can share them; each part rings the loop once.
-        let partSize = 16
+        // A batch is split only as far as there are cores to run the parts: each part costs a thread
+        // wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. Each part rings once.
+        let parts = min(CPUAffinity.usableCores, (jobs.count + 7) / 8)
+        let partSize = (jobs.count + parts - 1) / parts
         for start in stride(from: 0, to: jobs.count, by: partSize) {
             let part = jobs[start..<min(start + partSize, jobs.count)]
             jobQueue.async {
