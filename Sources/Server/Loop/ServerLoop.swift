@@ -167,7 +167,12 @@ final class ServerLoop {
         for start in stride(from: 0, to: jobs.count, by: partSize) {
             let part = jobs[start..<min(start + partSize, jobs.count)]
             jobQueue.async {
-                mailbox.post(contentsOf: part.map { JobCompletion(connection: $0.connection, sequence: $0.sequence, response: $0.work()) })
+                // Each result is posted as soon as it exists: the loop can write it while the rest
+                // of the part is computed, instead of a whole part's responses leaving in one burst
+                // (which shows up as tail latency with hundreds of connections).
+                for job in part {
+                    mailbox.post(JobCompletion(connection: job.connection, sequence: job.sequence, response: job.work()))
+                }
             }
         }
     }
