@@ -1,43 +1,47 @@
-/// The prediction loops. The module's pointer use is here and in BitvectorForest+Predict.swift; every
-/// pointer is borrowed from an array or buffer for the duration of one `predict` call and never escapes it.
+/// The prediction loops. The module's pointer use is here, in ShallowForest+Walk.swift,
+/// ShallowForest+Batch.swift and `ThresholdTable.decide`; every pointer is borrowed from an array or
+/// buffer for the duration of one `predict` call and never escapes it.
 extension CompiledForest {
     /// Reads `rowCount * featureCount` Doubles at `rows`, writes `rowCount` predictions at `out`.
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
-        var done = 0
-        if let bitvector, rowCount >= Self.minimumBitvectorRows {
-            done = predictBatches(bitvector, rows, rowCount: rowCount, into: out)
-        }
-        if done < rowCount {
-            predictRowByRow(rows + done * featureCount, rowCount: rowCount - done, into: out + done)
+        if let shallow {
+            predictShallow(shallow, rows, rowCount: rowCount, into: out)
+        } else {
+            predictRowByRow(rows, rowCount: rowCount, into: out)
         }
     }
 
-    /// Below this many rows walking the trees costs less than a pass of the bitvector layout, whose
-    /// cost is that of a full pass of 64 rows however few it holds (about 16 rows' walks, measured).
-    static let minimumBitvectorRows = 16
+    /// From this many rows on, a pass of the bitvector layout costs less than walking the trees: a pass
+    /// costs about the same for 1 or 64 rows, as much as walking 16 to 24 rows (measured: 11 µs for a
+    /// pass of up to 16 rows, 0.73 µs a row for the walk, reference model).
+    static let minimumBatchRows = 20
 
-    /// Predicts whole passes of the bitvector layout; leaves a tail of fewer than
-    /// `minimumBitvectorRows` rows to the tree walk. Returns how many rows it predicted.
-    private func predictBatches(_ forest: BitvectorForest, _ rows: UnsafePointer<Double>, rowCount: Int,
-                                into out: UnsafeMutablePointer<Double>) -> Int {
-        let pass = BitvectorForest.rowsPerPass
+    /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
+    /// when fewer than `minimumBatchRows` rows are left, to the walk.
+    private func predictShallow(_ forest: ShallowForest, _ rows: UnsafePointer<Double>, rowCount: Int,
+                                into out: UnsafeMutablePointer<Double>) {
+        let pass = ShallowForest.rowsPerPass
         let (binCount, codeCount) = forest.scratchVectors()
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: pass * featureCount) { keys in
+        let batches = forest.depth > 0 && rowCount >= Self.minimumBatchRows
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: pass * featureCount) { keys in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: pass) { sums in
-        withUnsafeTemporaryAllocation(of: SIMD8<Int16>.self, capacity: binCount) { bins in
-        withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: codeCount) { codes in
+        withUnsafeTemporaryAllocation(of: SIMD16<Int8>.self, capacity: batches ? binCount : 0) { bins in
+        withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: batches ? codeCount : 0) { leaves in
             var start = 0
-            while rowCount - start >= Self.minimumBitvectorRows {
+            while start < rowCount {
                 let count = min(pass, rowCount - start)
                 let source = rows + start * featureCount
                 for i in 0..<(count * featureCount) { keys[i] = Self.inputKey(source[i]) }
                 for r in 0..<count { sums[r] = base }
-                forest.addTrees(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, codes: codes.baseAddress!)
+                if batches && count >= Self.minimumBatchRows {
+                    forest.addInBatch(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, leaves: leaves.baseAddress!)
+                } else {
+                    forest.addByWalking(keys.baseAddress!, count, sums.baseAddress!)
+                }
                 let divisor = Double(treeCount)
                 for r in 0..<count { out[start + r] = averaged ? sums[r] / divisor : sums[r] }
                 start += count
             }
-            return start
         }
         }
         }

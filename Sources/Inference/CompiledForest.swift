@@ -11,8 +11,11 @@
 /// Shallow trees (depth ≤ `maxCompleteDepth`, e.g. the reference model's depth 4) are padded to complete
 /// binary trees of one depth D: node i has children 2i+1 and 2i+2, so descending is D branch-free steps
 /// and leaves sit in one array. Deeper trees (random forests) keep scikit-learn's child links.
-/// Forests of depth ≤ 4 also get a `BitvectorForest`, which predicts batches of 16 rows or more.
-struct CompiledForest: Sendable {
+/// Forests of depth ≤ 4 (the reference model's) are predicted by a `ShallowForest` instead.
+///
+/// A class, so that copying a `TreeModel` (the server copies it out of a lock for each request)
+/// retains one reference rather than each of its thirty arrays.
+final class CompiledForest: Sendable {
     static let maxCompleteDepth = 8
     /// Rows handled together: each tree's nodes are read once per block while they are in cache.
     static let blockRows = 64
@@ -35,19 +38,20 @@ struct CompiledForest: Sendable {
     let nodeLeft: [Int32]
     let nodeRight: [Int32]
     let roots: [Int32]
-    /// The SIMD layout for batches, when the trees are shallow enough (depth ≤ 4).
-    let bitvector: BitvectorForest?
+    /// The layouts that predict instead, when the trees are shallow enough (depth ≤ 4).
+    let shallow: ShallowForest?
 
-    /// `completeDepthLimit` is the deepest tree padded to a complete layout (tests lower it to reach the linked one).
+    /// `completeDepthLimit` is the deepest tree padded to a complete layout (tests lower it to reach the
+    /// linked one); `shallowLayout: false` keeps shallow forests on the complete layout (tests compare them).
     init(trees: [DecisionTree], featureCount: Int, base: Double, leafScale: Double?, averaged: Bool,
-         completeDepthLimit: Int = maxCompleteDepth) {
+         completeDepthLimit: Int = maxCompleteDepth, shallowLayout: Bool = true) {
         self.featureCount = featureCount
         self.treeCount = trees.count
         self.base = base
         self.averaged = averaged
         let scale: (Double) -> Double = { value in leafScale.map { $0 * value } ?? value }
         let deepest = trees.map(\.depth).max() ?? 0
-        bitvector = deepest <= completeDepthLimit ? BitvectorForest(trees: trees, featureCount: featureCount, leafScale: leafScale) : nil
+        shallow = shallowLayout && deepest <= completeDepthLimit ? ShallowForest(trees: trees, featureCount: featureCount, leafScale: leafScale) : nil
         if deepest <= min(completeDepthLimit, Self.maxCompleteDepth) {
             let internalCount = (1 << deepest) - 1
             var features = [Int32](repeating: 0, count: trees.count * internalCount)

@@ -49,19 +49,23 @@ import Testing
         #expect(model.predict(rows, rowCount: 4) == expected)
     }
 
-    /// Linked and complete layouts give identical predictions, equal to scikit-learn's, on the same trees.
+    /// Linked, complete and shallow layouts give identical predictions, equal to scikit-learn's, on the same trees.
     @Test(arguments: ["tree_boston.json", "gbr_boston.json"])
-    func linkedAndCompleteLayoutsAgree(file: String) throws {
+    func allLayoutsAgree(file: String) throws {
         let model = try TreeModel(modelFile: try Fixtures.bytes(file))
         let rows = try Fixtures.checkRows()
         let scale: Double? = model.estimator == .gradientBoosting ? model.learningRate : nil
+        let shallow = CompiledForest(trees: model.trees, featureCount: 13, base: model.initialValue,
+                                     leafScale: scale, averaged: false)
         let complete = CompiledForest(trees: model.trees, featureCount: 13, base: model.initialValue,
-                                      leafScale: scale, averaged: false)
+                                      leafScale: scale, averaged: false, shallowLayout: false)
         let linked = CompiledForest(trees: model.trees, featureCount: 13, base: model.initialValue,
                                     leafScale: scale, averaged: false, completeDepthLimit: -1)
-        #expect(complete.depth != nil && linked.depth == nil)
+        #expect(complete.depth != nil && complete.shallow == nil && linked.depth == nil && linked.shallow == nil)
+        // The GBR's trees are 4 deep, the decision tree is 6 deep.
+        #expect((shallow.shallow != nil) == (file == "gbr_boston.json"))
         let expected = file == "gbr_boston.json" ? rows.gbr : rows.tree
-        for layout in [complete, linked] {
+        for layout in [shallow, complete, linked] {
             var out = [Double](repeating: .nan, count: rows.count)
             rows.features.withUnsafeBufferPointer { input in
                 out.withUnsafeMutableBufferPointer { layout.predict(input.baseAddress!, rowCount: rows.count, into: $0.baseAddress!) }

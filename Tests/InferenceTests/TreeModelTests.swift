@@ -32,16 +32,21 @@ import Testing
         #expect(model.predict(Self.rows.features, rowCount: Self.rows.count) == Self.rows.tree)
     }
 
-    /// Every batch size, whichever layout and tail handling it takes, predicts scikit-learn's values.
-    @Test(arguments: [1, 2, 3, 15, 16, 17, 63, 64, 65, 79, 80, 200])
-    func bufferAPIMatchesArrayAPI(batch: Int) throws {
+    /// Every batch size, whichever layout and tail handling it takes (the walk below 20 rows, passes of
+    /// up to 64 rows from 20 on, a shorter tail walked), predicts scikit-learn's values, and what each
+    /// row predicts alone.
+    @Test(arguments: ShallowForestTests.batchSizes)
+    func everyBatchSizeMatchesScikitLearn(batch: Int) throws {
         let model = try Self.load("gbr_boston.json")
-        let features = Array(Self.rows.features[(13 * 100)..<(13 * (100 + batch))])
+        let first = 100
+        let features = Array(Self.rows.features[(13 * first)..<(13 * (first + batch))])
         var out = [Double](repeating: .nan, count: batch)
         features.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { model.predict(input, rowCount: batch, into: $0) }
         }
-        #expect(out == Array(Self.rows.gbr[100..<(100 + batch)]))
+        #expect(out == Array(Self.rows.gbr[first..<(first + batch)]))
+        let alone = (0..<batch).flatMap { r in model.predict(Array(features[(13 * r)..<(13 * r + 13)]), rowCount: 1) }
+        #expect(out == alone)
     }
 
     /// Zero rows give zero predictions.
