@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Inference
 
@@ -46,7 +47,7 @@ import Testing
                                     threshold: [0.5, -2, -2], value: [0, 1, 2])
 
     /// Random trees up to 4 deep: unbalanced, lone leaves among them, thresholds drawn from `cuts`.
-    static func randomForest(_ random: inout SplitMix, trees: Int, features: Int, cuts: [Double]) -> [DecisionTree] {
+    static func randomForest(_ random: inout SeededGenerator, trees: Int, features: Int, cuts: [Double]) -> [DecisionTree] {
         func grow(_ tree: inout DecisionTree, depth: Int) -> Int {
             let node = tree.value.count
             tree.value.append(Double(random.next() % 1000) / 7)
@@ -106,7 +107,7 @@ import Testing
     /// them (±0, ±infinity, NaN included), every batch size gives exactly what the complete layout gives.
     @Test(arguments: 0..<6)
     func agreesWithTheCompleteLayout(seed: Int) {
-        var random = SplitMix(seed: UInt64(seed))
+        var random = SeededGenerator(seed: UInt64(seed))
         let cuts: [Double] = [-1.5, -0.0, 0.25, 0.1, 1e-30, 3.0000001, 3, 7.5, 1e30, -3.5e38, 3.5e38]
         let trees = Self.randomForest(&random, trees: 40, features: 3, cuts: cuts)
         var inputs: [Double] = [.nan, .infinity, -.infinity, 0, -0.0]
@@ -121,7 +122,7 @@ import Testing
     /// A feature with more distinct thresholds than an 8-bit bin counts is cut into segments of 255,
     /// and still predicts as the complete layout does.
     @Test func manyThresholdsSpanSegments() throws {
-        var random = SplitMix(seed: 99)
+        var random = SeededGenerator(seed: 99)
         let cuts = (0..<700).map { Double($0) * 0.37 - 100 }
         let trees = Self.randomForest(&random, trees: 300, features: 2, cuts: cuts)
         let forest = try #require(ShallowForest(trees: trees, featureCount: 2, leafScale: nil))
@@ -136,18 +137,5 @@ import Testing
         let rows: [Double] = (0..<100).map { Double($0 % 7) * 0.2 }
         Self.expectLayoutsAgree([leaf, leaf], features: 1, rows: rows, sizes: [1, 2, 9, 21, 100])
         Self.expectLayoutsAgree([leaf, Self.stump, leaf], features: 1, rows: rows, sizes: [1, 2, 9, 21, 100])
-    }
-}
-
-/// A small deterministic generator, so a failing case can be rerun.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,10 +1,11 @@
+import TestSupport
 import Testing
 @testable import Inference
 
 @Suite struct ThresholdTableTests {
     /// Random trees over 3 features with thresholds from `cuts`, and the table of their thresholds.
     static func table(seed: UInt64, cuts: [Double]) -> (trees: [DecisionTree], table: ThresholdTable) {
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let trees = ShallowForestTests.randomForest(&random, trees: 30, features: 3, cuts: cuts)
         return (trees, ThresholdTable(trees: trees, featureCount: 3))
     }
