@@ -1,4 +1,4 @@
-# Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx; about 8 min)
+# Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx; about 10 min)
 # and `make bench-concurrency` (10 000 keep-alive connections to evserve; about 2 min).
 # BENCH_QUICK=1 makes `make bench` a short development run (results under bench/results/quick.tmp/).
 # Both install what they need: wrk, nginx-light and python3-venv from Debian, and two venvs from pinned

@@ -54,7 +54,7 @@ def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool) -
 def render(json_path: Path) -> int:
     d = json.loads(json_path.read_text())
     report.write(json_path.with_suffix(""), [ServerResult.from_json(r) for r in d["results"]],
-                 Durations(**d["durations"]), datetime.datetime.fromisoformat(d["started_at"]),
+                 Durations(**({"wrk_repeats": 1} | d["durations"])), datetime.datetime.fromisoformat(d["started_at"]),
                  d["elapsed_seconds"], d["fd_limit"], d["background_core_busy"], d.get("quick", False),
                  environment=d["environment"])
     print(f"rewrote {json_path.with_suffix('.md')} and .png")

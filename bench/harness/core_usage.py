@@ -21,13 +21,15 @@ def snapshot() -> Snapshot:
     return cores
 
 
+def delta(before: Snapshot, after: Snapshot) -> Snapshot:
+    """Per core, the busy and total jiffies between two snapshots."""
+    return {core: (busy1 - before.get(core, (0, 0))[0], total1 - before.get(core, (0, 0))[1])
+            for core, (busy1, total1) in after.items()}
+
+
 def busy_fractions(before: Snapshot, after: Snapshot) -> dict[str, float]:
     """Per core, the share of the interval it was not idle (0..1)."""
-    out = {}
-    for core, (busy1, total1) in after.items():
-        busy0, total0 = before.get(core, (0, 0))
-        out[core] = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
-    return out
+    return {core: (busy / total if total > 0 else 0.0) for core, (busy, total) in delta(before, after).items()}
 
 
 def background_busy(seconds: float = 2.0) -> dict[str, float]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import core_usage
@@ -15,12 +15,15 @@ from .wrk import LoadResult, run_wrk
 class Durations:
     warmup: float
     wrk: float
+    # Each wrk load runs this many times and the median run (by requests/s) is reported: other work on
+    # a shared 2-core machine comes and goes, and one disturbed run should not stand for the server.
+    wrk_repeats: int
     locust: int
-    settle: float  # pause between phases, so one phase's closing connections do not leak into the next
+    settle: float  # pause between runs, so one run's closing connections do not leak into the next
 
     @staticmethod
     def for_mode(quick: bool) -> "Durations":
-        return Durations(1, 3, 10, 0.5) if quick else Durations(3, 10, 30, 1)
+        return Durations(1, 3, 1, 10, 0.5) if quick else Durations(3, 5, 3, 30, 0.5)
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Phase:
     name: str
     title: str
     run: Callable[[str, Durations, str | None], LoadResult]
+    repeated: bool = True
 
 
 PREDICT_64 = Phase("predict-64", "POST /predict, 64 connections",
@@ -37,20 +41,26 @@ PREDICT_512 = Phase("predict-512", "POST /predict, 512 connections",
 INDEX_64 = Phase("index-64", "GET /, 64 connections",
                  lambda url, d, cpus: run_wrk(url, "index.lua", 64, d.wrk, cpus))
 LOCUST = Phase("locust", "locust: 200 users, 50-200 ms wait, POST /predict",
-               lambda url, d, cpus: run_locust(url, d.locust, cpus))
+               lambda url, d, cpus: run_locust(url, d.locust, cpus), repeated=False)
 ALL_PHASES = [PREDICT_64, PREDICT_512, INDEX_64, LOCUST]
 WRK_PHASES = [PREDICT_64, PREDICT_512, INDEX_64]
 
 
 @dataclass
 class PhaseResult:
-    load: LoadResult
-    server_cpu_seconds: float
+    load: LoadResult  # the median run
+    server_cpu_seconds: float  # the rest covers all runs of the phase
     peak_rss_bytes: int
-    core_busy: dict[str, float]  # core -> share of the run it was busy, whoever used it
+    core_busy: dict[str, float]  # core -> share of the runs' time it was busy, whoever used it
+    runs_rps: list[float] = field(default_factory=list)
+    measured_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
-    def to_json(self) -> dict:
-        return asdict(self) | {"rps": self.load.rps}
+    def shares(self) -> tuple[float, float]:
+        """Client's and server's CPU time as shares of one core over the measured time."""
+        seconds = self.measured_seconds or self.load.seconds or 1.0
+        client = self.client_cpu_seconds or self.load.client_cpu_seconds
+        return client / seconds, self.server_cpu_seconds / seconds
 
 
 @dataclass
@@ -63,8 +73,7 @@ class ServerResult:
 
     @staticmethod
     def from_json(d: dict) -> "ServerResult":
-        phases = {name: PhaseResult(LoadResult(**p["load"]), p["server_cpu_seconds"], p["peak_rss_bytes"],
-                                    p["core_busy"]) for name, p in d["phases"].items()}
+        phases = {name: PhaseResult(**(p | {"load": LoadResult(**p["load"])})) for name, p in d["phases"].items()}
         return ServerResult(d["name"], d["pinned"], d["max_prediction_error"], d["failure"], phases)
 
 
@@ -74,9 +83,21 @@ def warm_up(server: RunningServer, durations: Durations, client_cpus: str | None
 
 
 def run_phase(server: RunningServer, phase: Phase, durations: Durations, client_cpus: str | None) -> PhaseResult:
-    time.sleep(durations.settle)
     server.tree.reset_peak_rss()
-    cpu_before, cores_before = server.tree.cpu_seconds(), core_usage.snapshot()
-    load = phase.run(server.url, durations, client_cpus)
-    cores = core_usage.busy_fractions(cores_before, core_usage.snapshot())
-    return PhaseResult(load, server.tree.cpu_seconds() - cpu_before, server.tree.peak_rss_bytes(), cores)
+    runs: list[LoadResult] = []
+    server_cpu = 0.0
+    busy_jiffies: dict[str, tuple[int, int]] = {}
+    for _ in range(durations.wrk_repeats if phase.repeated else 1):
+        time.sleep(durations.settle)
+        cpu_before, cores_before = server.tree.cpu_seconds(), core_usage.snapshot()
+        runs.append(phase.run(server.url, durations, client_cpus))
+        server_cpu += server.tree.cpu_seconds() - cpu_before
+        for core, (busy, total) in core_usage.delta(cores_before, core_usage.snapshot()).items():
+            b, t = busy_jiffies.get(core, (0, 0))
+            busy_jiffies[core] = (b + busy, t + total)
+    median = sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
+    return PhaseResult(
+        load=median, server_cpu_seconds=server_cpu, peak_rss_bytes=server.tree.peak_rss_bytes(),
+        core_busy={c: (b / t if t else 0.0) for c, (b, t) in busy_jiffies.items()},
+        runs_rps=[r.rps for r in runs], measured_seconds=sum(r.seconds for r in runs),
+        client_cpu_seconds=sum(r.client_cpu_seconds for r in runs))

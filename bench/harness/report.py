@@ -30,9 +30,7 @@ def errors_text(pr: PhaseResult, phase: str) -> str:
 
 
 def shares(pr: PhaseResult) -> tuple[float, float]:
-    """Client's and server's CPU time as shares of one core over the run."""
-    s = pr.load.seconds or 1.0
-    return pr.load.client_cpu_seconds / s, pr.server_cpu_seconds / s
+    return pr.shares()
 
 
 def bound_by(pr: PhaseResult, pinned: bool, phase: str) -> str:
@@ -55,6 +53,10 @@ def bound_by(pr: PhaseResult, pinned: bool, phase: str) -> str:
     return "think time" if phase == "locust" else "neither core full"
 
 
+def runs_text(pr: PhaseResult) -> str:
+    return " / ".join(f"{x / 1000:.1f}k" if x >= 10_000 else f"{x:,.0f}" for x in pr.runs_rps) or "–"
+
+
 def cores_text(pr: PhaseResult) -> str:
     return " / ".join(f"{pr.core_busy[c]:.0%}" for c in sorted(pr.core_busy))
 
@@ -67,8 +69,8 @@ def phase_table(results: list[ServerResult], phase: str) -> list[str]:
     fastapi, nginx = rps_of(results, "fastapi", phase), rps_of(results, "nginx-static", phase)
     err_head = "failures by kind" if phase == "locust" else "errors c/r/w/t/non-2xx"
     lines = [f"| server | req/s | × FastAPI | × nginx | p50 ms | p99 ms | {err_head} | server CPU s "
-             "| server / client CPU | cores 0 / 1 busy | peak RSS MiB | limited by |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+             "| server / client CPU | cores 0 / 1 busy | peak RSS MiB | limited by | req/s of each run |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"]
     for r in results:
         pr = r.phases.get(phase)
         if pr is None:
@@ -78,7 +80,7 @@ def phase_table(results: list[ServerResult], phase: str) -> list[str]:
             f"| {ratio(pr.load.rps, nginx)} | {pr.load.p50_ms:.2f} | {pr.load.p99_ms:.2f} "
             f"| {errors_text(pr, phase)} | {pr.server_cpu_seconds:.1f} "
             f"| {shares(pr)[1]:.0%} / {shares(pr)[0]:.0%} | {cores_text(pr)} "
-            f"| {pr.peak_rss_bytes / MIB:.1f} | {bound_by(pr, r.pinned, phase)} |")
+            f"| {pr.peak_rss_bytes / MIB:.1f} | {bound_by(pr, r.pinned, phase)} | {runs_text(pr)} |")
     return lines
 
 
@@ -171,12 +173,14 @@ def write(stem: Path, results: list[ServerResult], durations: Durations, started
            "- Pinned runs: the server under `taskset -c 1`, the load generator under `taskset -c 0`, one "
            "server at a time. Unpinned runs (evserve --workers 1 / 2): neither pinned, so client and "
            "server share both cores.",
-           f"- {env['wrk']}: 1 thread, keep-alive, {durations.wrk:g} s per run after a {durations.warmup:g} s "
-           f"warm-up, `--timeout {TIMEOUT}`; POST /predict posts bench/wrk/predict.lua's 2×13 body (rows 1-2 "
+           f"- {env['wrk']}: 1 thread, keep-alive, `--timeout {TIMEOUT}`, after a {durations.warmup:g} s warm-up; "
+           f"each load runs {durations.wrk_repeats} times for {durations.wrk:g} s and the tables give the median "
+           "run by requests/s (its latencies and errors); CPU, core use and peak RSS cover all the runs; POST /predict posts bench/wrk/predict.lua's 2×13 body (rows 1-2 "
            "of the Boston CSV). Errors are wrk's connect/read/write/timeout counts and non-2xx answers.",
            f"- {env['locust']}: load_testing/locustfile.py headless, {USERS} users spawned at {SPAWN_RATE}/s, "
            f"{durations.locust} s, 50–200 ms wait, a fresh 2×13 standard-normal body per request; locust's "
-           "percentiles are rounded by locust.",
+           "percentiles come from response times it keeps rounded to whole milliseconds (below 100 ms; "
+           "coarser above), so a sub-millisecond p50 shows as 0 or 1.",
            "- Server CPU s: user + system seconds of the server's process tree during the run. 'Server / "
            "client CPU': the server's and the load generator's CPU time over the run's length (100 % = one "
            "core). 'Cores 0 / 1 busy': each core's non-idle share of the run from /proc/stat, whoever used "
