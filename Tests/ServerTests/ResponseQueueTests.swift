@@ -22,6 +22,21 @@ import Testing
         #expect(queue.outstanding == 0)
     }
 
+    /// `unfilled` counts the responses still being made, so a closing connection knows how many
+    /// requests it abandons.
+    @Test func countsResponsesStillBeingMade() {
+        var queue = ResponseQueue()
+        let a = queue.reserve(framing: framing, route: "/", method: .get, startedAt: 0)
+        _ = queue.reserve(framing: framing, route: "/", method: .get, startedAt: 0)
+        queue.appendInterim([100])
+        #expect(queue.unfilled == 2)
+        queue.fill(a, with: [1])
+        #expect(queue.unfilled == 1)
+        _ = queue.popReady()
+        #expect(queue.unfilled == 1)
+        #expect(queue.outstanding == 1)
+    }
+
     /// An interim response goes out in its place and does not count as an owed response.
     @Test func interimResponsesKeepTheirPlace() {
         var queue = ResponseQueue()

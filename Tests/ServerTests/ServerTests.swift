@@ -88,6 +88,28 @@ struct ServerTests {
         #expect(seconds < 2.5)
     }
 
+    /// Every started request leaves the in-flight count: answered, or abandoned because its client
+    /// left while the job ran. Connections opened are all closed again.
+    @Test func inFlightCountReturnsToZero() throws {
+        let counts = CountingObserver()
+        let server = try TestServer(observer: counts)
+        do {
+            let leaving = try TestClient(port: server.port)
+            try leaving.send("GET /job?ms=200&id=a HTTP/1.1\r\n\r\nGET /job?ms=10&id=b HTTP/1.1\r\n\r\n")
+            usleep(50_000)
+            leaving.reset()
+        }  // the client aborts (RST) with both jobs running: the server closes at once
+        let staying = try TestClient(port: server.port)
+        try staying.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        #expect(try staying.readResponse().status == 200)
+        #expect(try staying.waitsForClose())
+        usleep(400_000)  // the jobs end; their results are dropped
+        server.stop()
+        #expect(counts.inFlight.load(ordering: .relaxed) == 0)
+        #expect(counts.open.load(ordering: .relaxed) == 0)
+        #expect(counts.started.load(ordering: .relaxed) == 3)
+    }
+
     private func raiseDescriptorLimit(to wanted: rlim_t) {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
@@ -96,4 +118,21 @@ struct ServerTests {
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
     }
+}
+
+/// Counts what the server reports, as the metrics registry would.
+final class CountingObserver: ServerObserver {
+    let inFlight = Atomic<Int>(0)
+    let open = Atomic<Int>(0)
+    let started = Atomic<Int>(0)
+    func connectionOpened() { open.wrappingAdd(1, ordering: .relaxed) }
+    func connectionClosed() { open.wrappingSubtract(1, ordering: .relaxed) }
+    func requestStarted() {
+        inFlight.wrappingAdd(1, ordering: .relaxed)
+        started.wrappingAdd(1, ordering: .relaxed)
+    }
+    func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double) {
+        inFlight.wrappingSubtract(1, ordering: .relaxed)
+    }
+    func requestAbandoned() { inFlight.wrappingSubtract(1, ordering: .relaxed) }
 }

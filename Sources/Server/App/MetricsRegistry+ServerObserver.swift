@@ -4,4 +4,8 @@ extension MetricsRegistry: ServerObserver {
         requestFinished()
         recordRequest(route: route, method: method.description, status: status, seconds: seconds)
     }
+
+    func requestAbandoned() {
+        requestFinished()
+    }
 }

@@ -28,6 +28,8 @@ struct ResponseQueue {
 
     /// Final responses still owed (reserved and not yet taken).
     private(set) var outstanding = 0
+    /// Final responses reserved but not yet made (their jobs may still be running).
+    private(set) var unfilled = 0
 
     var isEmpty: Bool { head == slots.count }
 
@@ -36,6 +38,7 @@ struct ResponseQueue {
         slots.append(Slot(framing: framing, route: route, method: method, startedAt: startedAt,
                           bytes: nil, isFinal: true))
         outstanding += 1
+        unfilled += 1
         return firstSequence + (slots.count - 1 - head)
     }
 
@@ -58,6 +61,7 @@ struct ResponseQueue {
         let index = head + (sequence - firstSequence)
         guard sequence >= firstSequence, index < slots.count, slots[index].bytes == nil else { return false }
         slots[index].bytes = bytes
+        if slots[index].isFinal { unfilled -= 1 }
         return true
     }
 

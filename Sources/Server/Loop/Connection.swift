@@ -271,6 +271,8 @@ final class Connection: TimeoutListMember {
         writer.stop()
         server.removeFromTimeoutList(self)
         Glibc.close(fd)
+        // Requests whose jobs are still running will never be answered: they leave the in-flight count.
+        for _ in 0..<responses.unfilled { server.observer?.requestAbandoned() }
         server.connectionDidClose(self)
     }
 }

@@ -6,4 +6,6 @@ protocol ServerObserver: Sendable {
     func requestStarted()
     /// A final response was rendered for a request that started at loop time `startedAt`.
     func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double)
+    /// A started request will get no response: its connection closed while its job ran.
+    func requestAbandoned()
 }

@@ -95,6 +95,13 @@ final class TestClient: @unchecked Sendable {
         buffer.isEmpty ? !(try fill()) : false
     }
 
+    /// Aborts the connection: the peer gets a reset (RST), not an orderly close.
+    func reset() {
+        var abort = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+        shutdown(fd, Int32(SHUT_RD))
+    }
+
     /// Half-closes: tells the server this client will send nothing more.
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 }

@@ -12,7 +12,8 @@ final class TestServer: Sendable {
     var port: Int { server.port }
 
     init(configure: (inout ServerConfiguration) -> Void = { _ in },
-         routes: (inout Router) -> Void = TestServer.standardRoutes) throws {
+         routes: (inout Router) -> Void = TestServer.standardRoutes,
+         observer: (any ServerObserver)? = nil) throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.handleSignals = false  // signals belong to the test runner
@@ -21,7 +22,7 @@ final class TestServer: Sendable {
         routes(&router)
         var logger = Logger(label: "evserve-test")
         logger.logLevel = .critical
-        let server = try Server(configuration: configuration, router: router, observer: nil, logger: logger)
+        let server = try Server(configuration: configuration, router: router, observer: observer, logger: logger)
         self.server = server
         thread = LoopThread { server.run() }
     }
