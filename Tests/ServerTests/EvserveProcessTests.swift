@@ -107,6 +107,18 @@ struct EvserveProcessTests {
         return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
 
+    /// `--access-log` writes one line per request: method, target as sent, status, duration.
+    @Test func accessLogNamesEachRequest() throws {
+        let (process, port, log) = try Self.start(["--access-log"])
+        let client = try TestClient(port: port)
+        try client.send("GET /nowhere?x=1 HTTP/1.1\r\n\r\n")
+        #expect(try client.readResponse().status == 404)
+        process.terminate()
+        process.waitUntilExit()
+        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("GET /nowhere?x=1 404 "))
+    }
+
     /// `--help` documents every flag.
     @Test func helpListsTheFlags() throws {
         let process = Process()

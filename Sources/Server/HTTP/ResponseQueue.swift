@@ -15,6 +15,8 @@ struct ResponseQueue {
         /// What to record once rendered: the route that answered, the method, when it began.
         var route: String
         var method: HTTPMethod
+        /// The request target as sent, for the access log.
+        var target: String
         var startedAt: Double
         var bytes: [UInt8]?
         /// False for interim responses (`100 Continue`), which answer no request on their own.
@@ -34,8 +36,9 @@ struct ResponseQueue {
     var isEmpty: Bool { head == slots.count }
 
     /// Reserves the next slot and returns its sequence number.
-    mutating func reserve(framing: Framing, route: String, method: HTTPMethod, startedAt: Double) -> Int {
-        slots.append(Slot(framing: framing, route: route, method: method, startedAt: startedAt,
+    mutating func reserve(framing: Framing, route: String, method: HTTPMethod, target: String = "",
+                          startedAt: Double) -> Int {
+        slots.append(Slot(framing: framing, route: route, method: method, target: target, startedAt: startedAt,
                           bytes: nil, isFinal: true))
         outstanding += 1
         unfilled += 1
@@ -45,7 +48,7 @@ struct ResponseQueue {
     /// Queues bytes that are ready now and answer no request (an interim response).
     mutating func appendInterim(_ bytes: [UInt8]) {
         slots.append(Slot(framing: Framing(keepAlive: true, http10: false, omitBody: false),
-                          route: "", method: .get, startedAt: 0, bytes: bytes, isFinal: false))
+                          route: "", method: .get, target: "", startedAt: 0, bytes: bytes, isFinal: false))
     }
 
     /// The slot for `sequence`, if it is still owed.

@@ -120,7 +120,7 @@ final class Connection: TimeoutListMember {
             omitBody: request.method == .head)
         let (route, outcome) = server.router.route(request)
         let sequence = responses.reserve(framing: framing, route: route, method: request.method,
-                                         startedAt: parser.messageStartedAt)
+                                         target: request.target, startedAt: parser.messageStartedAt)
         server.observer?.requestStarted()
         switch outcome {
         case .respond(let response):
@@ -150,7 +150,7 @@ final class Connection: TimeoutListMember {
         responses.fill(sequence, with: bytes)
         let seconds = max(0, server.loop.preciseNow - slot.startedAt)
         server.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
-        server.logAccess(method: slot.method, route: slot.route, status: response.status, seconds: seconds)
+        server.logAccess(method: slot.method, target: slot.target, status: response.status, seconds: seconds)
     }
 
     // MARK: - Writing and deciding what next

@@ -217,8 +217,8 @@ final class ServerLoop {
         loop.stop()
     }
 
-    func logAccess(method: HTTPMethod, route: String, status: Int, seconds: Double) {
+    func logAccess(method: HTTPMethod, target: String, status: Int, seconds: Double) {
         guard configuration.accessLog else { return }
-        logger.info("\(method) \(route) \(status) \(Int(seconds * 1_000_000))us")
+        logger.info("\(method) \(target.isEmpty ? "-" : target) \(status) \(Int(seconds * 1_000_000))us")
     }
 }
