@@ -24,7 +24,6 @@ struct HTTPError: Error, Sendable, Equatable {
     static let unsupportedTransferEncoding = HTTPError(
         status: 501, detail: "Unsupported Transfer-Encoding", closesConnection: true)
     static let notFound = HTTPError(status: 404, detail: "Not Found", closesConnection: false)
-    static let internalError = HTTPError(status: 500, detail: "Internal Server Error", closesConnection: false)
 
     static func bodyTooLarge(limit: Int) -> HTTPError {
         HTTPError(status: 413, detail: "Request body larger than the limit of \(limit) bytes", closesConnection: true)

@@ -20,11 +20,6 @@ struct Router: Sendable {
         routes[path, default: []].append((method, handler))
     }
 
-    /// Every (method, path) registered, in registration order per path.
-    var registered: [(method: HTTPMethod, path: String)] {
-        routes.keys.sorted().flatMap { path in routes[path]!.map { ($0.method, path) } }
-    }
-
     /// The route's path (as a metrics label) and what to do.
     func route(_ request: HTTPRequest) -> (route: String, outcome: RouteOutcome) {
         let path = String(request.path)

@@ -146,8 +146,6 @@ final class ServerLoop {
         }
     }
 
-    var openConnections: Int { connections.count }
-
     // MARK: - Jobs
 
     /// Queued until the loop is about to block, so one iteration's jobs leave in one hand-off.
