@@ -57,20 +57,21 @@ extension ValidationIssue {
     }
 
     static func tooShort(_ location: [LocationPart], input: JSONValue, minimum: Int, actual: Int) -> ValidationIssue {
-        ValidationIssue(
-            type: "too_short", location: location,
-            message: "List should have at least \(minimum) item\(minimum == 1 ? "" : "s") after validation, not \(actual)",
-            input: input,
-            context: JSONObject([("field_type", .string("List")), ("min_length", .number(.integer(Int64(minimum)))),
-                                 ("actual_length", .number(.integer(Int64(actual))))]))
+        listLength("too_short", "at least", bound: ("min_length", minimum), location, input: input, actual: actual)
     }
 
     static func tooLong(_ location: [LocationPart], input: JSONValue, maximum: Int, actual: Int) -> ValidationIssue {
+        listLength("too_long", "at most", bound: ("max_length", maximum), location, input: input, actual: actual)
+    }
+
+    /// pydantic's two list-length errors differ only in type, wording and the name of the bound.
+    private static func listLength(_ type: String, _ comparison: String, bound: (name: String, value: Int),
+                                   _ location: [LocationPart], input: JSONValue, actual: Int) -> ValidationIssue {
         ValidationIssue(
-            type: "too_long", location: location,
-            message: "List should have at most \(maximum) item\(maximum == 1 ? "" : "s") after validation, not \(actual)",
+            type: type, location: location,
+            message: "List should have \(comparison) \(bound.value) item\(bound.value == 1 ? "" : "s") after validation, not \(actual)",
             input: input,
-            context: JSONObject([("field_type", .string("List")), ("max_length", .number(.integer(Int64(maximum)))),
+            context: JSONObject([("field_type", .string("List")), (bound.name, .number(.integer(Int64(bound.value)))),
                                  ("actual_length", .number(.integer(Int64(actual))))]))
     }
 
