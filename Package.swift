@@ -2,8 +2,8 @@
 import PackageDescription
 
 // evserve: a model-serving HTTP server on libev.
-// Data path: CLibev/CHTTPParser (bytes in) -> Server (HTTP, routing) -> Validation (body -> matrix)
-// -> Inference (matrix -> predictions) -> Validation (predictions -> JSON) -> Server (bytes out).
+// Data path: CLibev/CHTTPParser (bytes in) -> Evserve (HTTP, routing) -> Validation (body -> matrix)
+// -> Inference (matrix -> predictions) -> Validation (predictions -> JSON) -> Evserve (bytes out).
 // Release builds skip Swift's dynamic exclusivity checks in evserve's own modules: the checks cost
 // ~2% of a /predict request in profiles, and the static checks (always on) plus the tests cover it.
 let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -11,7 +11,7 @@ let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecke
 let package = Package(
     name: "evserve",
     products: [
-        .executable(name: "evserve", targets: ["Server"]),
+        .executable(name: "evserve", targets: ["Evserve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,7 +28,7 @@ let package = Package(
         // Request body -> validated matrix (or FastAPI-shaped 422), predictions -> response JSON.
         .target(name: "Validation", dependencies: ["JSON"], swiftSettings: releaseSpeed),
         .executableTarget(
-            name: "Server",
+            name: "Evserve",
             dependencies: [
                 "CLibev", "CHTTPParser", "Inference", "Validation", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,6 +43,6 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "JSON", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "TestSupport"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "EvserveTests", dependencies: ["Evserve"]),
     ]
 )

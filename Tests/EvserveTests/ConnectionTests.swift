@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// Live behaviour of one connection: a real server on a loopback port, a real client socket.
 @Suite("Connection (live)")

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-@testable import Server
+@testable import Evserve
 
 @Suite("SocketActivation", .serialized)
 struct SystemdSocketActivationTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// The intrusive, deadline-ordered timeout list.
 @Suite struct TimeoutListTests {

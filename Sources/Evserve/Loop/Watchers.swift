@@ -10,10 +10,10 @@ import CLibev
 final class IOWatcher {
     private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
     // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
-    private let loop: EventLoop
+    private let loop: EvLoop
     private let onReady: () -> Void
 
-    init(loop: EventLoop, fd: Int32, events: Int32, onReady: @escaping () -> Void) {
+    init(loop: EvLoop, fd: Int32, events: Int32, onReady: @escaping () -> Void) {
         self.loop = loop
         self.onReady = onReady
         evserve_io_init(watcher, { _, w, _ in
@@ -38,10 +38,10 @@ final class IOWatcher {
 final class TimerWatcher {
     private let watcher = UnsafeMutablePointer<ev_timer>.allocate(capacity: 1)
     // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
-    private let loop: EventLoop
+    private let loop: EvLoop
     private let onFire: () -> Void
 
-    init(loop: EventLoop, after: Double, repeat interval: Double, onFire: @escaping () -> Void) {
+    init(loop: EvLoop, after: Double, repeat interval: Double, onFire: @escaping () -> Void) {
         self.loop = loop
         self.onFire = onFire
         evserve_timer_init(watcher, { _, w, _ in
@@ -64,10 +64,10 @@ final class TimerWatcher {
 final class SignalWatcher {
     private let watcher = UnsafeMutablePointer<ev_signal>.allocate(capacity: 1)
     // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
-    private let loop: EventLoop
+    private let loop: EvLoop
     private let onSignal: () -> Void
 
-    init(loop: EventLoop, signal: Int32, onSignal: @escaping () -> Void) {
+    init(loop: EvLoop, signal: Int32, onSignal: @escaping () -> Void) {
         self.loop = loop
         self.onSignal = onSignal
         evserve_signal_init(watcher, { _, w, _ in
@@ -90,10 +90,10 @@ final class SignalWatcher {
 final class PrepareWatcher {
     private let watcher = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
     // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
-    private let loop: EventLoop
+    private let loop: EvLoop
     private let onPrepare: () -> Void
 
-    init(loop: EventLoop, onPrepare: @escaping () -> Void) {
+    init(loop: EvLoop, onPrepare: @escaping () -> Void) {
         self.loop = loop
         self.onPrepare = onPrepare
         evserve_prepare_init(watcher, { _, w, _ in

@@ -2,7 +2,7 @@ import Dispatch
 import Glibc
 import Synchronization
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// Live behaviour of the whole server: many connections, limits, shutdown.
 @Suite("Server (live)")

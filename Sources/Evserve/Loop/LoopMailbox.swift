@@ -10,7 +10,7 @@ final class LoopMailbox<Item: Sendable>: Sendable {
     private let doorbell: LoopDoorbell
 
     /// `onItems` runs on the loop thread with everything posted since the last call.
-    init(loop: EventLoop, onItems: @escaping ([Item]) -> Void) {
+    init(loop: EvLoop, onItems: @escaping ([Item]) -> Void) {
         doorbell = LoopDoorbell(loop: loop)
         doorbell.onRing = { [unowned self] in
             let batch = self.items.withLock { state -> [Item] in
@@ -50,7 +50,7 @@ final class LoopDoorbell: @unchecked Sendable {
     private var stopped = false
     var onRing: () -> Void = {}
 
-    init(loop: EventLoop) {
+    init(loop: EvLoop) {
         self.loop = loop.raw
         evserve_async_init(watcher, { _, w, _ in
             Unmanaged<LoopDoorbell>.fromOpaque(w!.pointee.data).takeUnretainedValue().onRing()

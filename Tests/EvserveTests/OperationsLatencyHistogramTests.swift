@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 @Suite("Latency histogram")
 struct OperationsLatencyHistogramTests {

@@ -12,7 +12,7 @@ final class Connection: TimeoutListMember {
     /// Strong on purpose: the loop's table of connections and this reference form a cycle that
     /// `close()` breaks (the loop drops the connection), and a strong reference costs nothing per
     /// access, where `unowned` checks the object on every use in the hot path.
-    private let server: ServerLoop
+    private let worker: Worker
     private let parser: RequestParser
     private var reader: IOWatcher!
     private var writer: IOWatcher!
@@ -40,15 +40,15 @@ final class Connection: TimeoutListMember {
     var timeoutNext: Connection?
     var timeoutListID: Int?
 
-    init(id: UInt64, fd: Int32, server: ServerLoop) {
+    init(id: UInt64, fd: Int32, worker: Worker) {
         self.id = id
         self.fd = fd
-        self.server = server
-        self.parser = RequestParser(maxBodySize: server.configuration.maxBodySize)
-        self.lastActivity = server.loop.now
-        self.lastWriteProgress = server.loop.now
-        self.reader = IOWatcher(loop: server.loop, fd: fd, events: Int32(EV_READ)) { [unowned self] in self.readable() }
-        self.writer = IOWatcher(loop: server.loop, fd: fd, events: Int32(EV_WRITE)) { [unowned self] in self.settle() }
+        self.worker = worker
+        self.parser = RequestParser(maxBodySize: worker.configuration.maxBodySize)
+        self.lastActivity = worker.loop.now
+        self.lastWriteProgress = worker.loop.now
+        self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { [unowned self] in self.readable() }
+        self.writer = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_WRITE)) { [unowned self] in self.settle() }
     }
 
     func start() {
@@ -59,8 +59,8 @@ final class Connection: TimeoutListMember {
     private var unsentBytes: Int { output.count - outputOffset }
 
     private var isOverloaded: Bool {
-        responses.outstanding >= server.configuration.maxPipelinedRequests
-            || unsentBytes >= server.configuration.maxUnsentBytes
+        responses.outstanding >= worker.configuration.maxPipelinedRequests
+            || unsentBytes >= worker.configuration.maxUnsentBytes
     }
 
     /// Nothing owed, nothing half-received: the connection may be closed without losing anything.
@@ -71,10 +71,10 @@ final class Connection: TimeoutListMember {
     // MARK: - Reading
 
     private func readable() {
-        let buffer = server.readBuffer
+        let buffer = worker.readBuffer
         let count = recv(fd, buffer.baseAddress, buffer.count, 0)
         if count > 0 {
-            lastActivity = server.loop.now
+            lastActivity = worker.loop.now
             if !lingering { consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
         } else if count == 0 {
             if lingering { close(); return }
@@ -91,7 +91,7 @@ final class Connection: TimeoutListMember {
     /// Parses requests out of `bytes`, one at a time, until they run out or back-pressure holds.
     private func consume(_ bytes: UnsafeRawBufferPointer) {
         var rest = bytes
-        parser.now = server.loop.now
+        parser.now = worker.loop.now
         while !rest.isEmpty && takesRequests {
             if isOverloaded {
                 pendingInput.append(contentsOf: rest)
@@ -112,21 +112,21 @@ final class Connection: TimeoutListMember {
     }
 
     private func handle(_ request: HTTPRequest) {
-        let keepAlive = request.keepAlive && !server.isDraining
+        let keepAlive = request.keepAlive && !worker.isDraining
         if !keepAlive { takesRequests = false }
         let framing = ResponseQueue.Framing(
             keepAlive: keepAlive,
             http10: request.versionMajor == 1 && request.versionMinor == 0,
             omitBody: request.method == .head)
-        let (route, outcome) = server.router.route(request)
+        let (route, outcome) = worker.router.route(request)
         let sequence = responses.reserve(framing: framing, route: route, method: request.method,
                                          target: request.target, startedAt: parser.messageStartedAt)
-        server.observer?.requestStarted()
+        worker.observer?.requestStarted()
         switch outcome {
         case .respond(let response):
             complete(sequence, with: response)
         case .offload(let work):
-            server.submit(PendingJob(connection: id, sequence: sequence, work: work))
+            worker.submit(PendingJob(connection: id, sequence: sequence, work: work))
         }
     }
 
@@ -135,8 +135,8 @@ final class Connection: TimeoutListMember {
         takesRequests = false
         let framing = ResponseQueue.Framing(keepAlive: !error.closesConnection, http10: false, omitBody: false)
         let sequence = responses.reserve(framing: framing, route: Router.unmatched, method: .other("-"),
-                                         startedAt: parser.inMessage ? parser.messageStartedAt : server.loop.now)
-        server.observer?.requestStarted()
+                                         startedAt: parser.inMessage ? parser.messageStartedAt : worker.loop.now)
+        worker.observer?.requestStarted()
         complete(sequence, with: error.response)
     }
 
@@ -146,11 +146,11 @@ final class Connection: TimeoutListMember {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(160 + response.body.count)
         ResponseWriter.render(response, keepAlive: slot.framing.keepAlive, http10: slot.framing.http10,
-                              omitBody: slot.framing.omitBody, date: server.dateHeader(), into: &bytes)
+                              omitBody: slot.framing.omitBody, date: worker.dateHeader(), into: &bytes)
         responses.fill(sequence, with: bytes)
-        let seconds = max(0, server.loop.preciseNow - slot.startedAt)
-        server.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
-        server.logAccess(method: slot.method, target: slot.target, status: response.status, seconds: seconds)
+        let seconds = max(0, worker.loop.preciseNow - slot.startedAt)
+        worker.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
+        worker.logAccess(method: slot.method, target: slot.target, status: response.status, seconds: seconds)
     }
 
     // MARK: - Writing and deciding what next
@@ -170,7 +170,7 @@ final class Connection: TimeoutListMember {
 
             if responses.isEmpty && unsentBytes == 0 && !lingering {
                 if peerClosed { close(); return }
-                if !takesRequests || (server.isDraining && !parser.inMessage) {
+                if !takesRequests || (worker.isDraining && !parser.inMessage) {
                     startLingering()
                 }
             }
@@ -198,7 +198,7 @@ final class Connection: TimeoutListMember {
             }
             if written > 0 {
                 outputOffset += written
-                lastWriteProgress = server.loop.now
+                lastWriteProgress = worker.loop.now
             } else if written < 0 && errno == EINTR {
                 continue
             } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -220,7 +220,7 @@ final class Connection: TimeoutListMember {
         lingering = true
         takesRequests = false
         pendingInput = []
-        lingerStartedAt = server.loop.now
+        lingerStartedAt = worker.loop.now
         shutdown(fd, Int32(SHUT_WR))
     }
 
@@ -230,26 +230,26 @@ final class Connection: TimeoutListMember {
     private func updateTimeout() {
         let target: (list: TimeoutList<Connection>, start: Double)?
         if lingering {
-            target = (server.lingerTimeouts, lingerStartedAt)
+            target = (worker.lingerTimeouts, lingerStartedAt)
         } else if unsentBytes > 0 {
-            target = (server.writeTimeouts, lastWriteProgress)
+            target = (worker.writeTimeouts, lastWriteProgress)
         } else if parser.inMessage && takesRequests {
-            target = (server.requestTimeouts, parser.messageStartedAt)
+            target = (worker.requestTimeouts, parser.messageStartedAt)
         } else if !responses.isEmpty || !pendingInput.isEmpty {
             target = nil
         } else {
-            target = (server.idleTimeouts, lastActivity)
+            target = (worker.idleTimeouts, lastActivity)
         }
         if let target, timeoutListID == target.list.id, timeoutDeadline == target.start + target.list.duration {
             return
         }
-        server.removeFromTimeoutList(self)
+        worker.removeFromTimeoutList(self)
         if let target { target.list.append(self, start: target.start) }
     }
 
     /// The sweep found this connection past its deadline in list `listID`.
     func timedOut(inList listID: Int) {
-        if listID == server.requestTimeouts.id && parser.inMessage {
+        if listID == worker.requestTimeouts.id && parser.inMessage {
             // Slowloris or a stalled upload: say so, then close.
             respond(to: .requestTimeout)
             settle()
@@ -269,10 +269,10 @@ final class Connection: TimeoutListMember {
         // Watchers stop before the descriptor closes: libev must never watch a reused fd number.
         reader.stop()
         writer.stop()
-        server.removeFromTimeoutList(self)
+        worker.removeFromTimeoutList(self)
         Glibc.close(fd)
         // Requests whose jobs are still running will never be answered: they leave the in-flight count.
-        for _ in 0..<responses.unfilled { server.observer?.requestAbandoned() }
-        server.connectionDidClose(self)
+        for _ in 0..<responses.unfilled { worker.observer?.requestAbandoned() }
+        worker.connectionDidClose(self)
     }
 }

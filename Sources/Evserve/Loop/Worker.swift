@@ -23,10 +23,11 @@ enum LoopCommand: Sendable {
     case drain
 }
 
-/// One event loop on one thread, serving the connections it accepts. It owns them, their timeout
-/// lists, the shared read buffer, and the hand-off of jobs to the job queue and back.
-final class ServerLoop {
-    let loop: EventLoop
+/// A worker: one thread running one libev loop (`EvLoop`) and serving the connections it accepts
+/// (`--workers N` starts N). It owns them, their timeout lists, the shared read buffer, and the
+/// hand-off of jobs to the job queue and back. The process-wide `Server` starts the workers.
+final class Worker {
+    let loop: EvLoop
     let configuration: ServerConfiguration
     let router: Router
     let observer: (any ServerObserver)?
@@ -61,7 +62,7 @@ final class ServerLoop {
     /// connection is closed (after a drain).
     var onDrained: (() -> Void)?
 
-    init(loop: EventLoop, listenFD: Int32, configuration: ServerConfiguration, router: Router,
+    init(loop: EvLoop, listenFD: Int32, configuration: ServerConfiguration, router: Router,
          observer: (any ServerObserver)?, jobQueue: DispatchQueue, logger: Logger) {
         self.loop = loop
         self.configuration = configuration
@@ -111,7 +112,7 @@ final class ServerLoop {
 
     private func accepted(_ fd: Int32) {
         nextConnectionID &+= 1
-        let connection = Connection(id: nextConnectionID, fd: fd, server: self)
+        let connection = Connection(id: nextConnectionID, fd: fd, worker: self)
         connections[connection.id] = connection
         observer?.connectionOpened()
         if connections.count >= maxConnections {

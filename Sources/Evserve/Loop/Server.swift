@@ -66,9 +66,9 @@ final class Server: Sendable {
 
     private func runLoop(index: Int) {
         // The process's default loop is the only one allowed to watch signals.
-        let loop = EventLoop(isDefault: index == 0 && configuration.handleSignals)
-        let server = ServerLoop(loop: loop, listenFD: listenFD, configuration: configuration, router: router,
-                                observer: observer, jobQueue: jobQueue, logger: logger)
+        let loop = EvLoop(isDefault: index == 0 && configuration.handleSignals)
+        let worker = Worker(loop: loop, listenFD: listenFD, configuration: configuration, router: router,
+                            observer: observer, jobQueue: jobQueue, logger: logger)
         var signals: [SignalWatcher] = []
         if index == 0 && configuration.handleSignals {
             for signal in [SIGINT, SIGTERM] {
@@ -81,18 +81,18 @@ final class Server: Sendable {
             }
         }
         let alreadyDraining = loops.withLock { list in
-            list.append(server.commands)
+            list.append(worker.commands)
             return drainRequested.load(ordering: .acquiring)
         }
-        if alreadyDraining { server.beginDrain() }
+        if alreadyDraining { worker.beginDrain() }
         var heartbeat: TimerWatcher?
         if index == 0, let (interval, beat) = hooks.heartbeat {
             heartbeat = TimerWatcher(loop: loop, after: 0, repeat: interval) { beat() }
             heartbeat?.start()
-            server.onDrained = { heartbeat?.stop() }
+            worker.onDrained = { heartbeat?.stop() }
         }
         if index == 0 { hooks.onServing?() }
-        server.run()
+        worker.run()
         for watcher in signals { watcher.stop() }
     }
 

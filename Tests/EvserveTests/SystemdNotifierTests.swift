@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// A datagram socket standing in for the service manager's `NOTIFY_SOCKET`.
 private final class NotifyReceiver {

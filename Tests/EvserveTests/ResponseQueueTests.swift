@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// The per-connection response queue: responses leave strictly in request order.
 @Suite struct ResponseQueueTests {

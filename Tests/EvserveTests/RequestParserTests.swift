@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// The http_parser bridge, fed bytes directly.
 @Suite struct RequestParserTests {

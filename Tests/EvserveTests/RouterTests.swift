@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// Routing by exact path and method, FastAPI-style 404/405.
 @Suite struct RouterTests {

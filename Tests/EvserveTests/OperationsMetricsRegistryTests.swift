@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// The rendered samples as `name{labels}` -> value text, exactly as written.
 fileprivate func samples(_ registry: MetricsRegistry) -> [String: String] {

@@ -1,8 +1,8 @@
 import CLibev
 
-/// One libev loop, run by exactly one thread. Every watcher belongs to one `EventLoop` and is only
+/// One libev loop (`struct ev_loop`), run by exactly one thread (its `Worker`'s). Every watcher belongs to one `EvLoop` and is only
 /// touched from that loop's thread, except `LoopDoorbell.ring()`, which libev documents as thread-safe.
-final class EventLoop {
+final class EvLoop {
     /// The `struct ev_loop *`; owned by this object, destroyed in `deinit` unless it is the default loop.
     let raw: OpaquePointer
     private let isDefault: Bool

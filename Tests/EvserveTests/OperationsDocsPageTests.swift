@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 @Suite("/docs page")
 struct OperationsDocsPageTests {

@@ -15,10 +15,10 @@ final class Listener {
     private var lastExhaustionLog = -Double.infinity
     private let logger: Logger
     // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
-    private let loop: EventLoop
+    private let loop: EvLoop
     private let onAccept: (Int32) -> Void
 
-    init(fd: Int32, loop: EventLoop, logger: Logger, onAccept: @escaping (Int32) -> Void) {
+    init(fd: Int32, loop: EvLoop, logger: Logger, onAccept: @escaping (Int32) -> Void) {
         self.fd = fd
         self.loop = loop
         self.logger = logger

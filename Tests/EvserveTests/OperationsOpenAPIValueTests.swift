@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 @Suite("OpenAPI JSON writer")
 struct OperationsOpenAPIValueTests {

@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
-@testable import Server
+@testable import Evserve
 
 /// A real evserve server core on a free loopback port, running on its own loop thread inside the
 /// test process, with routes chosen by the test.

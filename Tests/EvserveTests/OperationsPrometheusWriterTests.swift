@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 @Suite("Prometheus text writer")
 struct OperationsPrometheusWriterTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Evserve
 
 /// Rendering responses and the Date header.
 @Suite struct ResponseWriterTests {
