@@ -37,7 +37,7 @@ struct EvserveCommand: ParsableCommand {
     @Option(help: "Largest request body in bytes (larger: 413).")
     var maxBodySize = 1 << 20
 
-    @Option(help: "Seconds a request may take to arrive completely (else 408).")
+    @Option(help: "Seconds a request may take to arrive completely (else 408); also how long a response may wait for a client that does not read it (then the connection closes).")
     var requestTimeout = 10.0
 
     @Option(help: "Seconds an idle keep-alive connection stays open.")
@@ -69,6 +69,7 @@ struct EvserveCommand: ParsableCommand {
         configuration.backlog = backlog
         configuration.maxBodySize = maxBodySize
         configuration.requestTimeout = requestTimeout
+        configuration.writeTimeout = requestTimeout
         configuration.keepAliveTimeout = keepAliveTimeout
         configuration.gracefulTimeout = gracefulTimeout
         configuration.maxConnections = maxConnections

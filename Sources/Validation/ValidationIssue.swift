@@ -98,7 +98,7 @@ extension ValidationFailure {
         var body: [UInt8] = Array(#"{"detail":["#.utf8)
         for (index, issue) in issues.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
-            PythonJSONWriter.append(issue.json, to: &body)
+            JSONWriter.append(issue.json, to: &body)
         }
         body.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
         self.init(status: 422, body: body)

@@ -1,5 +1,6 @@
 import Testing
 @testable import Evserve
+import JSON
 
 @Suite("OpenAPI document")
 struct OperationsOpenAPIDocumentTests {
@@ -8,9 +9,18 @@ struct OperationsOpenAPIDocumentTests {
         featureNames: ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT"],
         treeCount: 100)
 
+    /// The document as served: made from evserve's route table for `model`.
+    private func document(for model: ModelSummary) -> JSONValue {
+        OpenAPIDocument.document(for: model, operations: operations(for: model))
+    }
+
+    private func operations(for model: ModelSummary) -> [OpenAPIDocument.Operation] {
+        EvserveRoutes(summary: model, store: ModelStore(), metrics: MetricsRegistry(model: model)).table.compactMap(\.documentation)
+    }
+
     /// The document declares OpenAPI 3.1.0 and has an entry for every route the server answers.
     @Test func coversEveryRoute() throws {
-        let doc = OpenAPIDocument.document(for: boston)
+        let doc = document(for: boston)
         #expect(doc["openapi"] == .string("3.1.0"))
         let paths = try #require(doc["paths"])
         #expect(paths["/"]?["get"] != nil)
@@ -23,7 +33,7 @@ struct OperationsOpenAPIDocumentTests {
     /// Observation.X requires at least one row, and every row exactly `featureCount` numbers.
     @Test func observationSchemaCarriesTheModelsLimits() throws {
         let model = ModelSummary(estimator: "GradientBoostingRegressor", featureCount: 7, featureNames: nil, treeCount: 3)
-        let x = try #require(OpenAPIDocument.document(for: model)["components"]?["schemas"]?["Observation"]?["properties"]?["X"])
+        let x = try #require(document(for: model)["components"]?["schemas"]?["Observation"]?["properties"]?["X"])
         #expect(x["type"] == .string("array"))
         #expect(x["minItems"] == .integer(1))
         #expect(x["items"]?["type"] == .string("array"))
@@ -34,32 +44,32 @@ struct OperationsOpenAPIDocumentTests {
 
     /// /predict answers 200 with a Prediction and 422 with FastAPI's HTTPValidationError.
     @Test func predictResponsesUseFastAPINames() throws {
-        let doc = OpenAPIDocument.document(for: boston)
+        let doc = document(for: boston)
         let responses = try #require(doc["paths"]?["/predict"]?["post"]?["responses"])
-        func schema(_ status: String) -> OpenAPIValue? { responses[status]?["content"]?["application/json"]?["schema"] }
-        #expect(schema("200") == .object([("$ref", .string("#/components/schemas/Prediction"))]))
-        #expect(schema("422") == .object([("$ref", .string("#/components/schemas/HTTPValidationError"))]))
+        func schema(_ status: String) -> JSONValue? { responses[status]?["content"]?["application/json"]?["schema"] }
+        #expect(schema("200") == ["$ref": "#/components/schemas/Prediction"])
+        #expect(schema("422") == ["$ref": "#/components/schemas/HTTPValidationError"])
         let schemas = try #require(doc["components"]?["schemas"])
         #expect(schemas["HTTPValidationError"]?["properties"]?["detail"]?["items"]
-            == .object([("$ref", .string("#/components/schemas/ValidationError"))]))
-        #expect(schemas["ValidationError"]?["required"] == .array([.string("loc"), .string("msg"), .string("type")]))
+            == ["$ref": "#/components/schemas/ValidationError"])
+        #expect(schemas["ValidationError"]?["required"] == ["loc", "msg", "type"])
     }
 
     /// /readyz documents both the ready (200) and the not-ready (503) answer.
     @Test func readinessDocumentsBothAnswers() {
-        let responses = OpenAPIDocument.document(for: boston)["paths"]?["/readyz"]?["get"]?["responses"]
-        #expect(responses?["200"]?["content"]?["application/json"]?["schema"] == .object([("$ref", .string("#/components/schemas/Status"))]))
-        #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == .object([("$ref", .string("#/components/schemas/ErrorMessage"))]))
+        let responses = document(for: boston)["paths"]?["/readyz"]?["get"]?["responses"]
+        #expect(responses?["200"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/Status"])
+        #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/ErrorMessage"])
     }
 
     /// /predict also documents the body-too-large (413) and model-not-loaded (503) answers, as `{"detail": string}`.
     @Test func predictDocumentsServerErrors() throws {
-        let responses = try #require(OpenAPIDocument.document(for: boston)["paths"]?["/predict"]?["post"]?["responses"])
+        let responses = try #require(document(for: boston)["paths"]?["/predict"]?["post"]?["responses"])
         for status in ["413", "503"] {
-            #expect(responses[status]?["content"]?["application/json"]?["schema"] == .object([("$ref", .string("#/components/schemas/ErrorMessage"))]))
+            #expect(responses[status]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/ErrorMessage"])
         }
-        let message = OpenAPIDocument.document(for: boston)["components"]?["schemas"]?["ErrorMessage"]
-        #expect(message?["required"] == .array([.string("detail")]))
+        let message = document(for: boston)["components"]?["schemas"]?["ErrorMessage"]
+        #expect(message?["required"] == ["detail"])
         #expect(message?["properties"]?["detail"]?["type"] == .string("string"))
     }
 
@@ -67,7 +77,7 @@ struct OperationsOpenAPIDocumentTests {
     @Test(arguments: [1, 5, 13, 30])
     func exampleRowsFitTheModel(featureCount: Int) throws {
         let model = ModelSummary(estimator: "GradientBoostingRegressor", featureCount: featureCount, featureNames: nil, treeCount: 1)
-        let example = try #require(OpenAPIDocument.document(for: model)["paths"]?["/predict"]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"])
+        let example = try #require(document(for: model)["paths"]?["/predict"]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"])
         guard case let .array(rows)? = example["X"] else { Issue.record("example has no X array"); return }
         #expect(rows.count == 2)
         for row in rows {
@@ -78,21 +88,21 @@ struct OperationsOpenAPIDocumentTests {
 
     /// Feature names, when known, appear in the row description in model order.
     @Test func featureNamesAreListedInOrder() throws {
-        let row = try #require(OpenAPIDocument.document(for: boston)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"])
+        let row = try #require(document(for: boston)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"])
         guard case let .string(text)? = row["description"] else { Issue.record("no description"); return }
         #expect(text.contains("CRIM, ZN, INDUS, CHAS, NOX, RM, AGE, DIS, RAD, TAX, PTRATIO, B, LSTAT"))
     }
 
     /// Every `$ref` in the document points at a schema the document defines.
     @Test func everyReferenceResolves() throws {
-        let doc = OpenAPIDocument.document(for: boston)
+        let doc = document(for: boston)
         guard case let .object(schemas)? = doc["components"]?["schemas"] else { Issue.record("no schemas"); return }
-        let defined = Set(schemas.map { "#/components/schemas/" + $0.0 })
+        let defined = Set(schemas.keys.map { "#/components/schemas/" + $0 })
         var refs: [String] = []
-        func walk(_ value: OpenAPIValue) {
+        func walk(_ value: JSONValue) {
             switch value {
             case let .object(members):
-                for (key, member) in members {
+                for (key, member) in members.pairs {
                     if key == "$ref", case let .string(target) = member { refs.append(target) } else { walk(member) }
                 }
             case let .array(items): items.forEach(walk)
@@ -107,7 +117,7 @@ struct OperationsOpenAPIDocumentTests {
     /// The served bytes are the document's JSON text, and a model name with quotes stays valid JSON.
     @Test func jsonEscapesModelText() {
         let odd = ModelSummary(estimator: "My \"odd\"\\model\n", featureCount: 2, featureNames: nil, treeCount: 1)
-        let text = String(decoding: OpenAPIDocument.json(for: odd), as: UTF8.self)
+        let text = String(decoding: OpenAPIDocument.json(for: odd, operations: operations(for: odd)), as: UTF8.self)
         #expect(text.hasPrefix(#"{"openapi":"3.1.0","info":{"title":"evserve","#))
         #expect(text.contains(#"My \"odd\"\\model\n"#))
         #expect(!text.contains("\n"))

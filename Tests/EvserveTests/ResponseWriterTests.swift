@@ -33,7 +33,6 @@ import Testing
         #expect(text.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
         #expect(text.contains("Allow: GET, POST\r\n"))
         #expect(text.hasSuffix(#"{"detail":"Method Not Allowed"}"#))
-        #expect(String(decoding: JSONText.string("a\"b\\c\n\u{1}"), as: UTF8.self) == #""a\"b\\c\n\u0001""#)
     }
 
     /// The Date header is the IMF-fixdate of the current second, and only changes with it.

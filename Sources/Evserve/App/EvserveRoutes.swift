@@ -1,8 +1,9 @@
-import Glibc
 import Inference
+import JSON
 import Validation
 
-/// evserve's routes: what each path answers, and which work leaves the loop.
+/// evserve's routes, each declared once with what it answers and how OpenAPI describes it; the
+/// router, `/openapi.json` and the metrics' route labels are derived from `table`.
 ///
 /// Cheap, fixed answers (`/`, health, docs) are made once here and served inline on the loop.
 /// `/predict` (validation and inference) and `/metrics` (formatting) run on the job queue.
@@ -11,35 +12,83 @@ struct EvserveRoutes: Sendable {
     let store: ModelStore
     let metrics: MetricsRegistry
 
-    func router() -> Router {
-        var router = Router()
-        let index = HTTPResponse.json(JSONText.string("Serving a \(summary.estimator) model using evserve."))
-        router.add(.get, "/") { _ in .respond(index) }
-
+    var table: [Route] {
+        let doc = OpenAPIDocument.self
         let store = self.store
         let metrics = self.metrics
+        let summary = self.summary
+        let indexText = "Serving a \(summary.estimator) model using evserve."
+        let index = HTTPResponse.json(JSONWriter.string(indexText))
         let loading = HTTPError.unavailable("Model is not loaded yet").response
-        router.add(.post, "/predict") { request in
-            guard let served = store.served else { return .respond(loading) }
-            let body = request.body
-            let contentType = request.contentType
-            return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics) }
-        }
-
         let healthy = HTTPResponse.json(#"{"status":"ok"}"#)
-        router.add(.get, "/healthz") { _ in .respond(healthy) }
         let ready = HTTPResponse.json(#"{"status":"ready"}"#)
         let notReady = HTTPError.unavailable("Not ready").response
-        router.add(.get, "/readyz") { _ in .respond(store.isReady ? ready : notReady) }
+        let docs = HTTPResponse(status: 200, contentType: DocsPage.contentType, body: DocsPage.html)
+        let example: JSONValue = ["X": .array(doc.exampleRows(featureCount: summary.featureCount).map { .array($0.map(JSONValue.float)) })]
 
-        router.add(.get, "/metrics") { _ in
-            .offload { HTTPResponse(status: 200, contentType: MetricsRegistry.contentType, body: metrics.render()) }
-        }
-        let openAPI = HTTPResponse.json(OpenAPIDocument.json(for: summary))
-        router.add(.get, "/openapi.json") { _ in .respond(openAPI) }
-        let docs = HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: DocsPage.html)
-        router.add(.get, "/docs") { _ in .respond(docs) }
-        return router
+        var routes: [Route] = [
+            Route(.get, "/", operation: doc.operation(
+                id: "index", tag: "model", summary: "Index", description: "Names the served model.",
+                responses: [("200", doc.response("Successful Response", media: "application/json",
+                                                 schema: ["type": "string", "examples": [.string(indexText)]]))])
+            ) { _ in .respond(index) },
+
+            Route(.post, "/predict", operation: doc.operation(
+                id: "predict", tag: "model", summary: "Predict",
+                description: "Predicts one value per row of X, in row order.",
+                requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
+                responses: [
+                    ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Prediction"))),
+                    ("413", doc.errorResponse("Request body larger than the server's limit (--max-body-size)")),
+                    ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
+                    ("503", doc.errorResponse("The model is not loaded yet")),
+                ])
+            ) { request in
+                guard let served = store.served else { return .respond(loading) }
+                let body = request.body
+                let contentType = request.contentType
+                return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics) }
+            },
+
+            Route(.get, "/healthz", operation: doc.operation(
+                id: "healthz", tag: "operations", summary: "Liveness", description: "Answers while the event loop runs.",
+                responses: [("200", doc.response("The server is alive; the body is {\"status\": \"ok\"}.",
+                                                 media: "application/json", schema: doc.ref("Status")))])
+            ) { _ in .respond(healthy) },
+
+            Route(.get, "/readyz", operation: doc.operation(
+                id: "readyz", tag: "operations", summary: "Readiness",
+                description: "Ready once the model is loaded; not ready before that and while draining on shutdown.",
+                responses: [
+                    ("200", doc.response("Ready to serve predictions; the body is {\"status\": \"ready\"}.",
+                                         media: "application/json", schema: doc.ref("Status"))),
+                    ("503", doc.errorResponse("Not ready: the model is loading or the server is draining.")),
+                ])
+            ) { _ in .respond(store.isReady ? ready : notReady) },
+
+            Route(.get, "/metrics", operation: doc.operation(
+                id: "metrics", tag: "operations", summary: "Metrics", description: "Prometheus text exposition format 0.0.4.",
+                responses: [("200", doc.response("Metrics", media: "text/plain", schema: ["type": "string"]))])
+            ) { _ in
+                .offload { HTTPResponse(status: 200, contentType: MetricsRegistry.contentType, body: metrics.render()) }
+            },
+
+        ]
+        let docsRoute = Route(.get, "/docs", operation: doc.operation(
+            id: "docs", tag: "documentation", summary: "Documentation page",
+            description: "A self-contained HTML page that reads this document; it loads nothing from other hosts.",
+            responses: [("200", doc.response("HTML page", media: "text/html", schema: ["type": "string"]))])
+        ) { _ in .respond(docs) }
+        // The document describes every route, itself included, so it is made before its own route.
+        let openAPIOperation = doc.operation(
+            id: "openapi", tag: "documentation", summary: "OpenAPI document", description: "This document.",
+            responses: [("200", doc.response("OpenAPI 3.1 document", media: "application/json", schema: ["type": "object"]))])
+        let described = routes.compactMap(\.documentation) + [(.get, "/openapi.json", openAPIOperation)]
+            + [docsRoute].compactMap(\.documentation)
+        let openAPI = HTTPResponse.json(OpenAPIDocument.json(for: summary, operations: described))
+        routes.append(Route(.get, "/openapi.json", operation: openAPIOperation) { _ in .respond(openAPI) })
+        routes.append(docsRoute)
+        return routes
     }
 
     /// The data path of a prediction, on a job-queue thread: body bytes -> validated matrix ->
@@ -50,18 +99,12 @@ struct EvserveRoutes: Sendable {
         case .failure(let failure):
             return .json(failure.body, status: failure.status)
         case .success(let matrix):
-            let start = monotonicSeconds()
+            let start = MonotonicClock.seconds()
             let y = served.model.predict(matrix.values, rowCount: matrix.rowCount)
-            metrics.recordInference(seconds: monotonicSeconds() - start, rows: matrix.rowCount)
+            metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: matrix.rowCount)
             return .json(PredictResponse.encode(y))
         }
     }
-}
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
 extension ModelSummary {

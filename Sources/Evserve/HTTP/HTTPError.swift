@@ -1,4 +1,4 @@
-import Validation
+import JSON
 
 /// An error that ends in a response: the one value every failure becomes (STYLE: "errors are values
 /// with one exit"). `response` is that exit; bodies are FastAPI's shape, `{"detail": "..."}`.
@@ -11,7 +11,7 @@ struct HTTPError: Error, Sendable, Equatable {
 
     var response: HTTPResponse {
         var body = Array(#"{"detail":"#.utf8)
-        PythonJSONWriter.appendString(detail, to: &body)
+        JSONWriter.appendString(detail, to: &body)
         body.append(UInt8(ascii: "}"))
         var response = HTTPResponse.json(body, status: status)
         response.extraHeaders = extraHeaders.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -37,15 +37,5 @@ struct HTTPError: Error, Sendable, Equatable {
 
     static func unavailable(_ detail: String) -> HTTPError {
         HTTPError(status: 503, detail: detail, closesConnection: false)
-    }
-}
-
-/// JSON text for the server's own small bodies (error details, the index string), escaped as
-/// FastAPI's responses are.
-enum JSONText {
-    static func string(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        PythonJSONWriter.appendString(text, to: &out)
-        return out
     }
 }

@@ -1,23 +1,25 @@
-/// What a route decides to do with a request.
-enum RouteOutcome: Sendable {
-    /// Answer now, on the loop thread: only for cheap work (`/`, errors, health).
-    case respond(HTTPResponse)
-    /// Run `work` on the job queue (never on the loop thread); its response comes back to the loop.
-    case offload(@Sendable () -> HTTPResponse)
-}
-
-/// Exact-path routing, as evserve's handful of routes need. Unknown paths get FastAPI's 404 and
-/// known paths with another method its 405 with `Allow`. A GET route also answers HEAD (body omitted).
+/// Exact-path routing over a table of `Route`s, as evserve's routes need. Unknown paths get
+/// FastAPI's 404 and known paths with another method its 405 with `Allow`. A GET route also
+/// answers HEAD (the body is omitted when the response is written).
 struct Router: Sendable {
-    typealias Handler = @Sendable (HTTPRequest) -> RouteOutcome
-
-    private var routes: [String: [(method: HTTPMethod, handler: Handler)]] = [:]
+    private var routes: [String: [Route]] = [:]
+    /// Every path, in declaration order: the metrics' route labels.
+    private(set) var paths: [String] = []
 
     /// Route label for requests that matched no route (metrics, access log).
     static let unmatched = "unmatched"
 
-    mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
-        routes[path, default: []].append((method, handler))
+    init(_ table: [Route] = []) {
+        for route in table { add(route) }
+    }
+
+    mutating func add(_ route: Route) {
+        if routes[route.path] == nil { paths.append(route.path) }
+        routes[route.path, default: []].append(route)
+    }
+
+    mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Route.Handler) {
+        add(Route(method, path, handler: handler))
     }
 
     /// The route's path (as a metrics label) and what to do.

@@ -1,4 +1,3 @@
-import CLibev
 import Dispatch
 import Glibc
 import Logging

@@ -11,6 +11,9 @@ struct ServerConfiguration: Sendable {
     var maxHeadSize = 16 * 1024
     /// A request must arrive completely within this many seconds of its first byte (else 408).
     var requestTimeout = 10.0
+    /// A response must make progress (the client takes some of its bytes) within this many seconds,
+    /// else the connection closes. `--request-timeout` sets both this and `requestTimeout`.
+    var writeTimeout = 10.0
     /// An idle keep-alive connection is closed after this many seconds.
     var keepAliveTimeout = 5.0
     /// After SIGTERM, in-flight requests get this long to finish.

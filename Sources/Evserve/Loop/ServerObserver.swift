@@ -4,7 +4,7 @@ protocol ServerObserver: Sendable {
     func connectionOpened()
     func connectionClosed()
     func requestStarted()
-    /// A final response was rendered for a request that started at loop time `startedAt`.
+    /// A final response was rendered for a request, `seconds` after its first byte arrived.
     func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double)
     /// A started request will get no response: its connection closed while its job ran.
     func requestAbandoned()

@@ -1,20 +1,6 @@
-import CLibev
 import Dispatch
 import Glibc
 import Logging
-
-/// A job handed to the job queue, and where its response goes back to.
-struct PendingJob: Sendable {
-    var connection: UInt64
-    var sequence: Int
-    var work: @Sendable () -> HTTPResponse
-}
-
-struct JobCompletion: Sendable {
-    var connection: UInt64
-    var sequence: Int
-    var response: HTTPResponse
-}
 
 /// Messages other threads send a loop.
 enum LoopCommand: Sendable {
@@ -50,6 +36,7 @@ final class Worker {
     private let maxConnections: Int
     private var dates = DateCache()
     private(set) var isDraining = false
+    private var isDrained = false
 
     private var sweepTimer: TimerWatcher!
     private var gracefulTimer: TimerWatcher?
@@ -73,7 +60,7 @@ final class Worker {
         self.maxConnections = max(1, configuration.maxConnections / max(1, configuration.workers))
         idleTimeouts = TimeoutList(id: 0, duration: configuration.keepAliveTimeout)
         requestTimeouts = TimeoutList(id: 1, duration: configuration.requestTimeout)
-        writeTimeouts = TimeoutList(id: 2, duration: configuration.requestTimeout)
+        writeTimeouts = TimeoutList(id: 2, duration: configuration.writeTimeout)
         lingerTimeouts = TimeoutList(id: 3, duration: configuration.lingerTimeout)
 
         listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
@@ -208,7 +195,10 @@ final class Worker {
         if connections.isEmpty { finishDrain() }
     }
 
+    /// Runs once: both the last connection closing and the graceful timeout lead here.
     private func finishDrain() {
+        guard !isDrained else { return }
+        isDrained = true
         sweepTimer.stop()
         gracefulTimer?.stop()
         jobFlusher.stop()

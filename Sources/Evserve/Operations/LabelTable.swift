@@ -29,9 +29,4 @@ struct LabelTable: Sendable {
         names.append(overflowName)
         return names.count - 1
     }
-
-    /// The index of `name` if known; never adds.
-    func existingIndex(of name: String) -> Int? {
-        names.firstIndex(of: name)
-    }
 }

@@ -7,17 +7,17 @@ import Synchronization
 /// (`LabelTable`), the histogram slot is found before taking the lock, and the lock guards a few
 /// integer updates. Gauges are plain atomics. All text is made in `render()`, once per scrape.
 final class MetricsRegistry: Sendable {
-    /// Routes the server has; others passed in are added on first sight, up to a cap.
-    static let knownRoutes = ["/", "/predict", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "unmatched"]
+    /// Route labels beyond the declared ones (`declare(routes:)`) are added on first sight, up to this cap.
+    static let routeCapacity = 32
     /// Methods counted by name; any other method is counted as `other` so a client cannot
     /// create series at will.
     static let knownMethods = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
     private struct State: Sendable {
-        var routes = LabelTable(MetricsRegistry.knownRoutes, capacity: 32)
+        var routes = LabelTable([], capacity: MetricsRegistry.routeCapacity)
         var methods = LabelTable(MetricsRegistry.knownMethods, capacity: MetricsRegistry.knownMethods.count)
         /// Parallel to `routes.names`.
-        var routeLatency = Array(repeating: LatencyHistogram(), count: MetricsRegistry.knownRoutes.count)
+        var routeLatency: [LatencyHistogram] = []
         /// Keyed by `RequestKey.packed`; a dictionary keeps memory to the combinations seen.
         var requestCounts: [Int: UInt64] = Dictionary(minimumCapacity: 64)
         var inferenceLatency = LatencyHistogram()
@@ -34,6 +34,16 @@ final class MetricsRegistry: Sendable {
 
     init(model: ModelSummary) {
         self.model = model
+    }
+
+    /// The server's routes (from the route table), so each has its series from the first scrape,
+    /// before any request. Called once, before serving.
+    func declare(routes: [String]) {
+        state.withLock { state in
+            for route in routes where state.routes.index(of: route) == state.routeLatency.count {
+                state.routeLatency.append(LatencyHistogram())
+            }
+        }
     }
 
     // MARK: - Recording (hot path)

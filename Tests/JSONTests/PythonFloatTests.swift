@@ -1,5 +1,5 @@
 import Testing
-@testable import Validation
+@testable import JSON
 
 /// Floats are written exactly as Python's repr() writes them (fixture: float_reprs.tsv,
 /// written by tests/differential/make_validation_cases.py).
@@ -20,12 +20,14 @@ import Testing
         }
     }
 
-    /// The 200 body is {"y":[...]} with the same reprs, comma-separated, no spaces.
-    @Test func predictResponseUsesPythonRepr() {
-        let sample = Array(Self.reprs.prefix(20))
-        let expected = #"{"y":["# + sample.map(\.1).joined(separator: ",") + "]}"
-        #expect(String(decoding: PredictResponse.encode(sample.map(\.0)), as: UTF8.self) == expected)
-        #expect(String(decoding: PredictResponse.encode([]), as: UTF8.self) == #"{"y":[]}"#)
+    /// JSONWriter writes every float with the same repr, and non-finite ones as strings.
+    @Test func writerUsesPythonRepr() {
+        for (value, expected) in Self.reprs.prefix(200) where value.isFinite {
+            var out: [UInt8] = []
+            JSONWriter.appendFloat(value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == expected)
+        }
+        #expect(JSONWriter.bytes(.array([.float(.nan), .float(-.infinity)])) == Array(#"["NaN","-Infinity"]"#.utf8))
     }
 
     /// The text reads back to the same Double (repr's promise), for random finite values.

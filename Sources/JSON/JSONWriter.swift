@@ -1,14 +1,13 @@
-import JSON
-
 /// Writes JSON exactly as FastAPI's `JSONResponse` renders it: Python's
-/// `json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))`.
+/// `json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))`. evserve's one
+/// JSON writer: response bodies, error details, the OpenAPI document and model files all use it.
 ///
 /// One deliberate difference: where Python would fail (`allow_nan=False` meets NaN or an
 /// infinity, and FastAPI answers a plain-text 500), the non-finite number is written as the
 /// string "NaN", "Infinity" or "-Infinity", as pydantic's `ser_json_inf_nan="strings"` does, so
 /// the answer stays valid JSON.
-public enum PythonJSONWriter {
-    static func append(_ value: JSONValue, to out: inout [UInt8]) {
+public enum JSONWriter {
+    public static func append(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null:
             out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
@@ -37,7 +36,7 @@ public enum PythonJSONWriter {
         }
     }
 
-    static func appendNumber(_ number: JSONNumber, to out: inout [UInt8]) {
+    public static func appendNumber(_ number: JSONNumber, to out: inout [UInt8]) {
         switch number {
         case .integer(let value):
             out.append(contentsOf: Array(String(value).utf8))
@@ -48,12 +47,27 @@ public enum PythonJSONWriter {
         }
     }
 
-    static func appendFloat(_ value: Double, to out: inout [UInt8]) {
+    public static func appendFloat(_ value: Double, to out: inout [UInt8]) {
         if value.isFinite {
             PythonFloat.append(value, to: &out)
         } else {
             appendString(value.isNaN ? "NaN" : value < 0 ? "-Infinity" : "Infinity", to: &out)
         }
+    }
+
+    /// `value` as compact JSON text.
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        append(value, to: &out)
+        return out
+    }
+
+    /// A JSON string literal (quotes included), escaped as below.
+    public static func string(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
+        appendString(text, to: &out)
+        return out
     }
 
     /// `ensure_ascii=False`: only `"`, `\` and control characters below U+0020 are escaped,
