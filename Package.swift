@@ -3,9 +3,11 @@ import PackageDescription
 
 // evserve: a model-serving HTTP server on libev.
 // Data path: CLibev/CHTTPParser (bytes in) -> Evserve (HTTP, routing) -> Validation (body -> matrix)
-// -> Inference (matrix -> predictions) -> Validation (predictions -> JSON) -> Evserve (bytes out).
+// -> Inference (matrix -> predictions) -> Evserve (predictions -> response bytes, with JSON's writer).
+// docs/architecture.md is the map.
 // Release builds skip Swift's dynamic exclusivity checks in evserve's own modules: the checks cost
-// ~2% of a /predict request in profiles, and the static checks (always on) plus the tests cover it.
+// a measurable share of a /predict request in profiles, and the static checks (always on) plus the
+// tests cover it.
 let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -21,11 +23,12 @@ let package = Package(
         // libev ships no pkg-config file; the module map links `ev` directly.
         .systemLibrary(name: "CLibev", providers: [.apt(["libev-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
-        // A general JSON reader that reports errors as Python's `json` module does.
+        // Python-compatible JSON: a reader that reports errors as Python's `json` module does, and the
+        // one writer (json.dumps's output, as FastAPI sends it).
         .target(name: "JSON", swiftSettings: releaseSpeed),
         // The model: data set, training, prediction, model files. No I/O, no threads.
         .target(name: "Inference", dependencies: ["JSON"], exclude: ["Data"], swiftSettings: releaseSpeed),
-        // Request body -> validated matrix (or FastAPI-shaped 422), predictions -> response JSON.
+        // Request body -> validated matrix, or FastAPI's exact 422/400 body.
         .target(name: "Validation", dependencies: ["JSON"], swiftSettings: releaseSpeed),
         .executableTarget(
             name: "Evserve",
@@ -42,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "JSON", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation", "TestSupport"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON", "TestSupport"]),
         .testTarget(name: "EvserveTests", dependencies: ["Evserve"]),
     ]
 )

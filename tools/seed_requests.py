@@ -1,4 +1,5 @@
-"""Replay the seed's three requests (../shared/seed/flask-vs-fastapi.md) against a running evserve.
+"""Replay the three requests of the Flask-vs-FastAPI comparison evserve started from against a running evserve:
+GET /, POST /predict with two random rows, and two invalid bodies.
 
     python3 tools/seed_requests.py http://127.0.0.1:8000
 

@@ -12,8 +12,8 @@ extension CompiledForest {
     }
 
     /// From this many rows on, a pass of the bitvector layout costs less than walking the trees: a pass
-    /// costs about the same for 1 or 64 rows, as much as walking 16 to 24 rows (measured: 11 µs for a
-    /// pass of up to 16 rows, 0.73 µs a row for the walk, reference model).
+    /// costs about the same for 1 or 64 rows, and as much as walking 16 to 24 rows on the reference
+    /// model (`make bench-inference` measures both paths).
     static let minimumBatchRows = 20
 
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,

@@ -1,7 +1,7 @@
 import JSON
 
-/// An error that ends in a response: the one value every failure becomes (STYLE: "errors are values
-/// with one exit"). `response` is that exit; bodies are FastAPI's shape, `{"detail": "..."}`.
+/// An error that ends in a response: the one value every failure becomes. `response` is its one
+/// exit; bodies are FastAPI's shape, `{"detail": "..."}`.
 struct HTTPError: Error, Sendable, Equatable {
     var status: Int
     var detail: String

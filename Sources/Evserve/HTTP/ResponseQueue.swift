@@ -1,4 +1,5 @@
-/// The responses a connection owes, in request order (STYLE habit 12). Each request reserves a
+/// The responses a connection owes, in request order (RFC 9112 §9.3.2: responses to pipelined
+/// requests go out in the order the requests came). Each request reserves a
 /// slot when it is parsed; the slot is filled when its response is ready, which for offloaded
 /// jobs may be after later requests' slots. Only the filled prefix may be sent, so pipelined
 /// replies always leave in the order the requests came in.

@@ -1,5 +1,5 @@
-/// Renders a response into bytes, whole, before any write (STYLE: "render responses purely"): the
-/// writer only ever drains byte buffers.
+/// Renders a response into bytes, whole, before any write, so the connection only ever drains byte
+/// buffers and a response is never half-built when a write fails.
 enum ResponseWriter {
     /// Appends the status line, headers and (unless `omitBody`, for HEAD) the body to `out`.
     /// `keepAlive` says whether the connection stays open; `http10` whether the client spoke HTTP/1.0,

@@ -1,6 +1,6 @@
 import JSON
 
-/// One route, declared once (STYLE: "declare once, derive the rest"): the router matches it by
+/// One route, declared once so nothing can drift: the router matches it by
 /// `method` and `path`, `/openapi.json` describes it with `operation`, and metrics label its
 /// requests with `path`. Routes are declared in `EvserveRoutes`.
 struct Route: Sendable {
