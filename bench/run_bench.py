@@ -64,6 +64,9 @@ def render(json_path: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evserve", type=Path, default=EVSERVE, help="the evserve binary (release build)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another evserve binary (e.g. a release build of an earlier commit), measured in the "
+                             "same run as `evserve-baseline`, so a change's effect is stated against it")
     parser.add_argument("--only", help="comma-separated server names, e.g. flask,evserve")
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
                         help="short runs for development (also BENCH_QUICK=1)")
@@ -75,6 +78,8 @@ def main() -> int:
     fd_limit = raise_fd_limit()
     durations = Durations.for_mode(args.quick)
     pinned_specs = [*PEER_SPECS, ServerSpec("evserve", evserve(args.evserve, 1))]
+    if args.baseline:
+        pinned_specs.append(ServerSpec("evserve-baseline", evserve(args.baseline, 1)))
     unpinned_specs = [ServerSpec(f"evserve --workers {n}", evserve(args.evserve, n)) for n in (1, 2)]
     wanted = set(args.only.split(",")) if args.only else None
 
