@@ -251,7 +251,7 @@ CONTENT_LENGTH = [
     accepts("Expect: 100-continue with the body already sent", H + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY),
     rejects("two equal Content-Length fields are a 400", H + b"Content-Length: %d\r\nContent-Length: %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY),
     rejects("two different Content-Length fields are a 400", H + b"Content-Length: %d\r\nContent-Length: 0\r\n\r\n" % len(BODY) + BODY),
-    rejects("a Content-Length list 36, 36 is a 400", H + b"Content-Length: %d, %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY),
+    rejects("a Content-Length list n, n is a 400", H + b"Content-Length: %d, %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY),
     rejects("a Content-Length with + is a 400", H + b"Content-Length: +%d\r\n\r\n" % len(BODY) + BODY),
     rejects("a negative Content-Length is a 400", H + b"Content-Length: -1\r\n\r\n" + BODY),
     rejects("a hex Content-Length is a 400", H + b"Content-Length: 0x%x\r\n\r\n" % len(BODY) + BODY),
@@ -315,8 +315,8 @@ TRANSFER_ENCODING = [
 # §7.1 Chunked coding: chunk-size [chunk-ext] CRLF chunk-data CRLF ... last-chunk trailer-section CRLF.
 TE_SMALL = b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 CHUNKED = [
-    accepts("an upper-case hex chunk size is accepted", TE + chunk(BODY[:26], size=b"1A") + chunk(BODY[26:], size=b"A") + LAST),
-    accepts("a lower-case hex chunk size is accepted", TE + chunk(BODY[:26], size=b"1a") + chunk(BODY[26:], size=b"a") + LAST),
+    accepts("an upper-case hex chunk size is accepted", TE + chunk(BODY[:26], size=b"1A") + chunk(BODY[26:]) + LAST),
+    accepts("a lower-case hex chunk size is accepted", TE + chunk(BODY[:26], size=b"1a") + chunk(BODY[26:]) + LAST),
     accepts("leading zeros in a chunk size are accepted", TE + chunk(BODY, size=b"00%x" % len(BODY)) + LAST),
     accepts("a chunk size of 16 hex digits is accepted", TE + chunk(BODY, size=b"%016x" % len(BODY)) + LAST),
     accepts("an empty chunked body is accepted", TE_SMALL + LAST, 405),
