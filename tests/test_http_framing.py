@@ -115,6 +115,7 @@ MESSAGE_PARSING = [
     rejects("a head with only bare LFs is a 400", b"GET /healthz HTTP/1.1\nHost: x\n\n"),
     rejects("a bare CR inside a field value is a 400", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n"),
     rejects("CR CR LF after a field line is a 400", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\r\r\n\r\n"),
+    rejects("a NUL before the request line is a 400", b"\x00" + GET),
 ]
 
 # §3 Request line: method SP request-target SP HTTP-version CRLF, exactly.
@@ -147,6 +148,7 @@ REQUEST_LINE = [
     rejects("HTTP/1 without a minor version is a 400", b"GET /healthz HTTP/1\r\nHost: x\r\n\r\n"),
     rejects("HTTP/11 without a dot is a 400", b"GET /healthz HTTP/11\r\nHost: x\r\n\r\n"),
     rejects("HTTPS/1.1 is a 400", b"GET /healthz HTTPS/1.1\r\nHost: x\r\n\r\n"),
+    rejects("a request line longer than the head limit is a 431", b"GET /" + b"a" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431),
     accepts("HTTP/1.0 is served and closed after the response", b"GET /healthz HTTP/1.0\r\n\r\n", closes=True),
     accepts("HTTP/1.0 with Connection: keep-alive stays open", b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"),
 ]
@@ -203,6 +205,8 @@ HOST = [
     accepts("an empty Host value is accepted (RFC 9112 §3.2)", b"GET /healthz HTTP/1.1\r\nHost:\r\n\r\n"),
     accepts("the Host field name is case-insensitive", b"GET /healthz HTTP/1.1\r\nhOST: x\r\n\r\n"),
     accepts("HTTP/1.0 may omit Host", b"GET /healthz HTTP/1.0\r\n\r\n", closes=True),
+    accepts("OWS around the Host value is not part of it", b"GET /healthz HTTP/1.1\r\nHost: \tx.example \r\n\r\n"),
+    rejects("absolute-form does not excuse a missing Host in HTTP/1.1", b"GET http://x/healthz HTTP/1.1\r\n\r\n"),
 ]
 
 # §5 Field syntax: field-name ":" OWS field-value OWS CRLF; no whitespace before the colon, no folding.
@@ -249,6 +253,10 @@ CONTENT_LENGTH = [
     accepts("no Content-Length and no Transfer-Encoding: the body is empty",
             b"POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 405),
     accepts("Expect: 100-continue with the body already sent", H + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY),
+    accepts("a Content-Length body holding a whole request is only a body", b"POST /healthz HTTP/1.1\r\nHost: x\r\n"
+            + b"Content-Length: %d\r\n\r\n" % len(PROBE) + PROBE, 405),
+    accepts("a GET with a Content-Length body has it read and skipped", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 5\r\n\r\nhello"),
     rejects("two equal Content-Length fields are a 400", H + b"Content-Length: %d\r\nContent-Length: %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY),
     rejects("two different Content-Length fields are a 400", H + b"Content-Length: %d\r\nContent-Length: 0\r\n\r\n" % len(BODY) + BODY),
     rejects("a Content-Length list n, n is a 400", H + b"Content-Length: %d, %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY),
@@ -330,6 +338,9 @@ CHUNKED = [
     accepts("a trailer field is accepted and discarded", TE + chunk(BODY) + b"0\r\nX-Checksum: abc\r\n\r\n"),
     accepts("two trailer fields are accepted", TE + chunk(BODY) + b"0\r\nX-A: 1\r\nX-B: 2\r\n\r\n"),
     accepts("a Content-Length trailer is discarded, not used for framing", TE + chunk(BODY) + b"0\r\nContent-Length: 5\r\n\r\n"),
+    accepts("a trailer value with obs-text is accepted", TE + chunk(BODY) + b"0\r\nX-A: caf\xc3\xa9\r\n\r\n"),
+    accepts("chunk data holding CRLF, a last chunk and a request is only data",
+            TE_SMALL + chunk(b"\r\n" + LAST + PROBE) + LAST, 405),
     rejects("a chunk size with 0x is a 400", TE + chunk(BODY, size=b"0x%x" % len(BODY)) + LAST),
     rejects("a negative chunk size is a 400", TE + chunk(BODY, size=b"-%x" % len(BODY)) + LAST),
     rejects("a chunk size with + is a 400", TE + chunk(BODY, size=b"+%x" % len(BODY)) + LAST),
@@ -376,6 +387,8 @@ PIPELINING = [
     accepts("a chunked POST then a GET", TE + chunked(BODY[:7], BODY[7:]) + GET, 200, 200),
     accepts("a chunked POST with trailers then a chunked POST", TE + chunk(BODY) + b"0\r\nX-A: 1\r\n\r\n" + TE + chunked(BODY), 200, 200),
     accepts("ten pipelined requests are all answered", GET * 10, *([200] * 10)),
+    accepts("an empty line between two pipelined requests is skipped", GET + b"\r\n" + GET, 200, 200),
+    rejects("a good request then one over the body limit: 200, then 413", GET + H + b"Content-Length: 2000000\r\n\r\n", 413, before=(200,)),
     rejects("a good request then a malformed one: the first is answered, then 400", GET + b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", before=(200,)),
     rejects("a good POST then an unknown method: 200, then 501", CL + BODY + b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 501, before=(200,)),
 ]
