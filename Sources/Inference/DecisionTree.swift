@@ -1,28 +1,56 @@
-/// One regression tree in scikit-learn's `tree_` array layout, the form model files carry.
+/// One tree in scikit-learn's `tree_` array layout, the form model files carry.
 ///
-/// Node 0 is the root. An internal node sends a row left iff `Double(Float(x[feature])) <= threshold`.
-/// A leaf has both children -1 (scikit-learn also sets its feature and threshold to -2); `value` holds
-/// every node's mean target, and a leaf's is what the tree predicts.
+/// Node 0 is the root. An internal node sends a row left iff `x[feature] <= threshold` (x cast to
+/// Float first for scikit-learn's trees, see `TreeEnsemble.InputPrecision`), and a missing value (NaN)
+/// left iff `missingGoesLeft`. A leaf has both children -1 (scikit-learn also sets its feature and
+/// threshold to -2); `value` holds `valueWidth` numbers per node (node-major), and a leaf's are what
+/// the tree adds: a regression tree's mean target, or a classifier tree's class fractions.
 public struct DecisionTree: Sendable, Equatable {
     public var childrenLeft: [Int]
     public var childrenRight: [Int]
     public var feature: [Int]
     public var threshold: [Double]
     public var value: [Double]
+    public var missingGoesLeft: [Bool]
+    public var valueWidth: Int
 
     /// scikit-learn's markers: `TREE_LEAF` for children, `TREE_UNDEFINED` for a leaf's feature/threshold.
     static let leafChild = -1
     static let undefined = -2
 
-    public init(childrenLeft: [Int], childrenRight: [Int], feature: [Int], threshold: [Double], value: [Double]) {
+    /// `missingGoesLeft` nil: a missing value goes right everywhere (as `NaN <= threshold` is false).
+    public init(childrenLeft: [Int], childrenRight: [Int], feature: [Int], threshold: [Double], value: [Double],
+                missingGoesLeft: [Bool]? = nil, valueWidth: Int = 1) {
         self.childrenLeft = childrenLeft
         self.childrenRight = childrenRight
         self.feature = feature
         self.threshold = threshold
         self.value = value
+        self.missingGoesLeft = missingGoesLeft ?? [Bool](repeating: false, count: childrenLeft.count)
+        self.valueWidth = valueWidth
     }
 
-    public var nodeCount: Int { value.count }
+    public var nodeCount: Int { childrenLeft.count }
+
+    /// This tree with one number per node: column `k` of its values.
+    func column(_ k: Int) -> DecisionTree {
+        guard valueWidth > 1 else { return self }
+        let values = (0..<nodeCount).map { value[$0 * valueWidth + k] }
+        return DecisionTree(childrenLeft: childrenLeft, childrenRight: childrenRight, feature: feature,
+                            threshold: threshold, value: values, missingGoesLeft: missingGoesLeft)
+    }
+
+    /// The leaf a row reaches, testing `x[feature] <= threshold` with `x` as given (the caller casts),
+    /// and sending NaN by `missingGoesLeft`.
+    func leaf(_ row: UnsafePointer<Double>) -> Int {
+        var node = 0
+        while childrenLeft[node] != Self.leafChild {
+            let x = row[feature[node]]
+            let left = x.isNaN ? missingGoesLeft[node] : x <= threshold[node]
+            node = left ? childrenLeft[node] : childrenRight[node]
+        }
+        return node
+    }
 
     @inline(__always)
     func isLeaf(_ node: Int) -> Bool { childrenLeft[node] == DecisionTree.leafChild }

@@ -3,6 +3,8 @@
 public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The bytes are not JSON; carries the parser's message (Python's wording and position).
     case notJSON(String)
+    /// The file's `version` is newer than this evserve reads (the newest it reads is `newest`).
+    case newerVersion(Int, newest: Int)
     /// A required field is absent.
     case missingField(String)
     /// A field holds the wrong kind of value.
@@ -30,6 +32,8 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .notJSON(let message):
             return "model file is not JSON: \(message)"
+        case .newerVersion(let version, let newest):
+            return "model file: version \(version) is newer than this evserve reads (versions 1 to \(newest)); upgrade evserve or export for version \(newest)"
         case .missingField(let field):
             return "model file: missing field \"\(field)\""
         case .wrongType(let field, let expected):
@@ -41,7 +45,7 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidValue(let field, let reason):
             return "model file: \"\(field)\" \(reason)"
         case .lengthMismatch(let tree, let field, let count, let expected):
-            return "model file: trees[\(tree)].\(field) has \(count) entries but trees[\(tree)].children_left has \(expected); all node arrays of a tree must have the same length"
+            return "model file: trees[\(tree)].\(field) has \(count) entries but should have \(expected) (one per node of trees[\(tree)].children_left\(field == "value" ? ", times values_per_node" : ""))"
         case .childOutOfRange(let tree, let field, let node, let child, let nodeCount):
             return "model file: trees[\(tree)].\(field)[\(node)] is \(child), not -1 or a node index below \(nodeCount)"
         case .halfLeaf(let tree, let node):

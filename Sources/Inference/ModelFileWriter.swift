@@ -1,4 +1,6 @@
-/// Writes a `TreeModel` as a model file (docs/model-format.md): compact JSON on one line.
+import JSON
+
+/// Writes a `TreeModel` as a version-2 model file (docs/model-format.md): compact JSON on one line.
 ///
 /// Numbers are Swift's `Double.description`, the shortest decimal that reads back to the same
 /// Double, so a written file loads into a model that predicts bit for bit the same. All numbers of
@@ -7,8 +9,9 @@ struct ModelFileWriter {
     private var out = [UInt8]()
 
     static func write(_ model: TreeModel) -> [UInt8] {
+        let e = model.ensemble
         var writer = ModelFileWriter()
-        writer.out.reserveCapacity(64 + model.trees.reduce(0) { $0 + $1.nodeCount * 48 })
+        writer.out.reserveCapacity(256 + model.trees.reduce(0) { $0 + $1.nodeCount * 48 })
         writer.raw("{\"format\":")
         writer.string(ModelFileReader.format)
         writer.raw(",\"version\":\(ModelFileReader.version),\"estimator\":")
@@ -22,21 +25,28 @@ struct ModelFileWriter {
             }
             writer.raw("]")
         }
-        if model.estimator == .gradientBoosting {
-            writer.raw(",\"init\":\(model.initialValue),\"learning_rate\":\(model.learningRate)")
+        writer.raw(",\"input\":\"\(e.inputPrecision.rawValue)\",\"missing_values\":\(e.acceptsMissing)")
+        writer.raw(",\"n_outputs\":\(e.outputCount),\"values_per_node\":\(e.trees.first?.valueWidth ?? 1)")
+        writer.array("base", e.base.map(\.description), leadingComma: true)
+        if let scale = e.leafScale { writer.raw(",\"leaf_scale\":\(scale)") }
+        writer.raw(",\"average\":\(e.averaged),\"link\":\"\(e.link.rawValue)\",\"sum_order\":\"\(e.sumOrder.rawValue)\"")
+        if let classes = e.classes {
+            writer.raw(",\"classes\":")
+            JSONWriter.append(.array(classes), to: &writer.out)
+            writer.raw(",\"decision\":\"\((e.decision ?? .argmaxProbability).rawValue)\"")
         }
+        if e.treeOutput.contains(where: { $0 != 0 }) { writer.array("tree_outputs", e.treeOutput.map(String.init), leadingComma: true) }
         writer.raw(",\"trees\":[")
         for (t, tree) in model.trees.enumerated() {
             writer.raw(t == 0 ? "{" : ",{")
             writer.array("children_left", tree.childrenLeft.map(String.init))
-            writer.raw(",")
-            writer.array("children_right", tree.childrenRight.map(String.init))
-            writer.raw(",")
-            writer.array("feature", tree.feature.map(String.init))
-            writer.raw(",")
-            writer.array("threshold", tree.threshold.map(\.description))
-            writer.raw(",")
-            writer.array("value", tree.value.map(\.description))
+            writer.array("children_right", tree.childrenRight.map(String.init), leadingComma: true)
+            writer.array("feature", tree.feature.map(String.init), leadingComma: true)
+            writer.array("threshold", tree.threshold.map(\.description), leadingComma: true)
+            if tree.missingGoesLeft.contains(true) {
+                writer.array("missing_left", tree.missingGoesLeft.map(String.init), leadingComma: true)
+            }
+            writer.array("value", tree.value.map(\.description), leadingComma: true)
             writer.raw("}")
         }
         writer.raw("]}\n")
@@ -47,26 +57,14 @@ struct ModelFileWriter {
         out.append(contentsOf: text.utf8)
     }
 
-    private mutating func array(_ name: String, _ elements: [String]) {
-        raw("\"\(name)\":[")
+    private mutating func array(_ name: String, _ elements: [String], leadingComma: Bool = false) {
+        raw("\(leadingComma ? "," : "")\"\(name)\":[")
         raw(elements.joined(separator: ","))
         raw("]")
     }
 
-    /// A JSON string: quote, backslash and control characters escaped, everything else as UTF-8.
     private mutating func string(_ text: String) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONWriter.appendString(text, to: &out)
     }
 }
 

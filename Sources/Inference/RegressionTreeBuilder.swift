@@ -77,6 +77,7 @@ struct RegressionTreeBuilder {
                 if pending.isLeft { tree.childrenLeft[pending.parent] = node } else { tree.childrenRight[pending.parent] = node }
             }
             tree.value.append(mean)
+            tree.missingGoesLeft.append(false)
             if split.feature < 0 {
                 tree.childrenLeft.append(DecisionTree.leafChild)
                 tree.childrenRight.append(DecisionTree.leafChild)

@@ -1,39 +1,69 @@
-/// A fitted tree ensemble evserve serves: scikit-learn's GradientBoostingRegressor,
-/// RandomForestRegressor or DecisionTreeRegressor, predicting exactly as scikit-learn does.
+import JSON
+
+/// A fitted scikit-learn tree ensemble evserve serves, predicting exactly as scikit-learn does:
+/// `predict` for regressors, `predictClasses` and `predictProbabilities` for classifiers.
+/// Built from the `TreeEnsemble` a model file reads into (or the trainer makes), compiled once.
 public struct TreeModel: Sendable {
+    /// The estimators model files may name: scikit-learn's tree and tree-ensemble classes.
     public enum Estimator: String, Sendable, CaseIterable {
         case gradientBoosting = "GradientBoostingRegressor"
         case randomForest = "RandomForestRegressor"
         case decisionTree = "DecisionTreeRegressor"
+        case extraTree = "ExtraTreeRegressor"
+        case extraTrees = "ExtraTreesRegressor"
+        case histGradientBoosting = "HistGradientBoostingRegressor"
+        case gradientBoostingClassifier = "GradientBoostingClassifier"
+        case randomForestClassifier = "RandomForestClassifier"
+        case decisionTreeClassifier = "DecisionTreeClassifier"
+        case extraTreeClassifier = "ExtraTreeClassifier"
+        case extraTreesClassifier = "ExtraTreesClassifier"
+        case histGradientBoostingClassifier = "HistGradientBoostingClassifier"
+
+        public var isClassifier: Bool { rawValue.hasSuffix("Classifier") }
+        /// The estimators version 1 files could name.
+        static let regressorsOfVersion1: [Estimator] = [.gradientBoosting, .randomForest, .decisionTree]
     }
 
+    public let ensemble: TreeEnsemble
     public let estimator: Estimator
-    public let featureCount: Int
-    public let featureNames: [String]?
-    /// Gradient boosting's raw prediction before any tree (scikit-learn's `init_`); 0 otherwise.
-    public let initialValue: Double
+    private let predictor: EnsemblePredictor
+
+    public var featureCount: Int { ensemble.featureCount }
+    public var featureNames: [String]? { ensemble.featureNames }
+    public var trees: [DecisionTree] { ensemble.trees }
+    public var treeCount: Int { ensemble.trees.count }
+    public var isClassifier: Bool { ensemble.isClassifier }
+    /// A classifier's labels in scikit-learn's `classes_` order; nil for a regressor.
+    public var classes: [JSONValue]? { ensemble.classes }
+    /// Whether rows may hold missing values (NaN).
+    public var acceptsMissing: Bool { ensemble.acceptsMissing }
+    /// Gradient boosting's raw prediction before any tree (the first raw score's start).
+    public var initialValue: Double { ensemble.base[0] }
     /// Gradient boosting's shrinkage applied to every leaf value; 1 otherwise.
-    public let learningRate: Double
-    /// The trees in scikit-learn's array layout, in the order their values are added.
-    public let trees: [DecisionTree]
-    private let compiled: CompiledForest
+    public var learningRate: Double { ensemble.leafScale ?? 1 }
 
-    public var treeCount: Int { trees.count }
+    /// Assumes a checked ensemble (reading a model file checks it; the trainer makes valid ones).
+    init(ensemble: TreeEnsemble, estimator: Estimator, completeDepthLimit: Int = CompiledForest.maxCompleteDepth,
+         shallowLayout: Bool = true) {
+        self.ensemble = ensemble
+        self.estimator = estimator
+        self.predictor = EnsemblePredictor(ensemble, completeDepthLimit: completeDepthLimit, shallowLayout: shallowLayout)
+    }
 
-    /// Assumes valid trees (reading a model file checks them first; the trainer makes valid ones).
+    /// A version-1 regressor: gradient boosting adds `learningRate · leaf` to `initialValue`; a forest
+    /// averages its trees; a single tree predicts its leaf.
     init(estimator: Estimator, featureCount: Int, featureNames: [String]?,
          initialValue: Double, learningRate: Double, trees: [DecisionTree]) {
-        self.estimator = estimator
-        self.featureCount = featureCount
-        self.featureNames = featureNames
-        self.initialValue = estimator == .gradientBoosting ? initialValue : 0
-        self.learningRate = estimator == .gradientBoosting ? learningRate : 1
-        self.trees = trees
-        self.compiled = CompiledForest(
-            trees: trees, featureCount: featureCount, base: self.initialValue,
-            leafScale: estimator == .gradientBoosting ? learningRate : nil,
-            averaged: estimator == .randomForest)
+        let boosting = estimator == .gradientBoosting
+        // −0 + v is v for every v, so a lone tree's −0 leaf stays −0 as scikit-learn returns it.
+        let base = boosting ? initialValue : estimator == .decisionTree ? -0.0 : 0
+        self.init(ensemble: TreeEnsemble(
+            estimator: estimator.rawValue, featureCount: featureCount, featureNames: featureNames,
+            base: [base], leafScale: boosting ? learningRate : nil, averaged: estimator == .randomForest, trees: trees),
+            estimator: estimator)
     }
+
+    // MARK: Regressors
 
     /// Predicts `rowCount` rows given row-major (`rowCount * featureCount` values); one value per row.
     public func predict(_ rows: [Double], rowCount: Int) -> [Double] {
@@ -44,10 +74,65 @@ public struct TreeModel: Sendable {
         }
     }
 
-    /// The batch entry point: reads `rowCount * featureCount` row-major values, writes `rowCount` predictions.
+    /// The batch entry point: reads `rowCount * featureCount` row-major values, writes `rowCount`
+    /// predictions (a regressor's values; a classifier's first raw score).
     public func predict(_ rows: UnsafeBufferPointer<Double>, rowCount: Int, into out: UnsafeMutableBufferPointer<Double>) {
         precondition(rows.count >= rowCount * featureCount && out.count >= rowCount, "buffers too small")
         guard rowCount > 0 else { return }
-        compiled.predict(rows.baseAddress!, rowCount: rowCount, into: out.baseAddress!)
+        if ensemble.outputCount == 1 {
+            predictor.raw(rows.baseAddress!, rowCount: rowCount, into: out.baseAddress!)
+            if ensemble.link == .exp {
+                for r in 0..<rowCount { out[r] = ensemble.link.value(out[r]) }
+            }
+        } else {
+            let raw = rawScores(rows, rowCount: rowCount)
+            for r in 0..<rowCount { out[r] = raw[r * ensemble.outputCount] }
+        }
+    }
+
+    // MARK: Classifiers
+
+    /// Each row's label as an index into `classes`, as scikit-learn's `predict` picks it.
+    public func predictClasses(_ rows: [Double], rowCount: Int) -> [Int] {
+        precondition(isClassifier && rows.count == rowCount * featureCount, "a classifier and rowCount * featureCount values")
+        let (raw, probabilities) = scores(rows, rowCount: rowCount)
+        let decision = ensemble.decision ?? .argmaxProbability
+        let k = ensemble.outputCount, c = ensemble.probabilityCount
+        return raw.withUnsafeBufferPointer { raw in
+            probabilities.withUnsafeBufferPointer { p in
+                (0..<rowCount).map { r in
+                    decision.classIndex(raw: raw.baseAddress! + r * k, outputCount: k,
+                                        probabilities: p.baseAddress! + r * c, classCount: c)
+                }
+            }
+        }
+    }
+
+    /// `rowCount × classes.count` probabilities, row-major, as scikit-learn's `predict_proba`.
+    public func predictProbabilities(_ rows: [Double], rowCount: Int) -> [Double] {
+        precondition(isClassifier && rows.count == rowCount * featureCount, "a classifier and rowCount * featureCount values")
+        return scores(rows, rowCount: rowCount).probabilities
+    }
+
+    private func rawScores(_ rows: UnsafeBufferPointer<Double>, rowCount: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: rowCount * ensemble.outputCount) { out, initialized in
+            if rowCount > 0 { predictor.raw(rows.baseAddress!, rowCount: rowCount, into: out.baseAddress!) }
+            initialized = rowCount * ensemble.outputCount
+        }
+    }
+
+    private func scores(_ rows: [Double], rowCount: Int) -> (raw: [Double], probabilities: [Double]) {
+        let raw = rows.withUnsafeBufferPointer { rawScores($0, rowCount: rowCount) }
+        let k = ensemble.outputCount, c = ensemble.probabilityCount
+        let probabilities = [Double](unsafeUninitializedCapacity: rowCount * c) { p, initialized in
+            raw.withUnsafeBufferPointer { raw in
+                for r in 0..<rowCount {
+                    ensemble.link.probabilities(raw.baseAddress! + r * k, outputCount: k, sumOrder: ensemble.sumOrder,
+                                                into: p.baseAddress! + r * c)
+                }
+            }
+            initialized = rowCount * c
+        }
+        return (raw, probabilities)
     }
 }

@@ -10,8 +10,11 @@ import JSON
 /// `list_type`; longer than n is `too_long` alone (its items are not looked at); otherwise each
 /// item's float errors, and only when all items are valid, `too_short` if it has fewer than n.
 /// Keys other than `X` are ignored.
+///
+/// For a model that accepts missing values, `null` is one (NaN); otherwise it is pydantic's `float_type`.
 struct ObservationValidator {
     let featureCount: Int
+    var acceptsMissing = false
 
     func validate(_ body: JSONValue) -> Result<FeatureMatrix, ValidationFailure> {
         guard case .object(let object) = body else {
@@ -43,6 +46,10 @@ struct ObservationValidator {
             let issueCountBefore = issues.count
             for (itemIndex, item) in items.enumerated() {
                 let itemLocation = rowLocation + [.index(itemIndex)]
+                if acceptsMissing && item.isNull {
+                    values.append(.nan)
+                    continue
+                }
                 switch LaxFloat.validate(item) {
                 case .value(let value): values.append(value)
                 case .floatType: issues.append(.floatType(itemLocation, input: item))

@@ -12,10 +12,11 @@ public struct PredictBodyReader: Sendable {
     private let fast: FastBodyReader
     private let general: ObservationValidator
 
-    public init(featureCount: Int) {
+    /// `acceptsMissing`: `null` in a row is a missing value (NaN in the matrix) rather than an error.
+    public init(featureCount: Int, acceptsMissing: Bool = false) {
         self.featureCount = featureCount
         self.fast = FastBodyReader(featureCount: featureCount)
-        self.general = ObservationValidator(featureCount: featureCount)
+        self.general = ObservationValidator(featureCount: featureCount, acceptsMissing: acceptsMissing)
     }
 
     /// contentType: the request's Content-Type header value, nil if absent (deliberate

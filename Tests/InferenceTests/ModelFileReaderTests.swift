@@ -61,10 +61,23 @@ import Testing
     @Test func unsupportedHeader() {
         let wrongFormat = Self.file(top: #"{"format": "sklearn", "version": 1}"#)
         #expect(Self.error(wrongFormat) == .unsupported(field: "format", value: "\"sklearn\"", supported: "\"evserve.trees\""))
-        let wrongVersion = Self.file(top: #"{"format": "evserve.trees", "version": 2}"#)
-        #expect(Self.error(wrongVersion) == .unsupported(field: "version", value: "2", supported: "1"))
+        let zeroVersion = Self.file(top: #"{"format": "evserve.trees", "version": 0}"#)
+        #expect(Self.error(zeroVersion) == .unsupported(field: "version", value: "0", supported: "1 to 2"))
         let message = Self.error(Self.file(estimator: "XGBRegressor")).map { "\($0)" } ?? ""
         #expect(message.contains("\"estimator\" is \"XGBRegressor\"") && message.contains("RandomForestRegressor"))
+    }
+
+    /// A file from a newer evserve is refused with a message that says so, not with a field error.
+    @Test func newerVersionIsNamed() {
+        let newer = Self.file(top: #"{"format": "evserve.trees", "version": 3, "something": "new"}"#)
+        #expect(Self.error(newer) == .newerVersion(3, newest: 2))
+        #expect("\(Self.error(newer)!)".contains("version 3 is newer than this evserve reads (versions 1 to 2)"))
+    }
+
+    /// A version-1 file names only version 1's regressors; classifiers need version 2.
+    @Test func version1KnowsOnlyItsRegressors() {
+        let message = Self.error(Self.file(estimator: "RandomForestClassifier")).map { "\($0)" } ?? ""
+        #expect(message.contains("\"estimator\" is \"RandomForestClassifier\"") && !message.contains("HistGradientBoosting"))
     }
 
     /// A child index beyond the node arrays is refused with its tree, array, node and value.
@@ -121,7 +134,7 @@ import Testing
         let tree = Self.stump.replacingOccurrences(of: "[0.5, -2.0, -2.0]", with: "[0.5, -2.0]")
         #expect(Self.error(Self.file(tree: tree)) == .lengthMismatch(tree: 1, field: "threshold", count: 2, expected: 3))
         let message = "\(Self.error(Self.file(tree: tree))!)"
-        #expect(message.contains("trees[1].threshold has 2 entries") && message.contains("children_left has 3"))
+        #expect(message.contains("trees[1].threshold has 2 entries") && message.contains("should have 3"))
     }
 
     /// Wrong kinds of values are refused: a string where an integer goes, a fractional child index.

@@ -51,6 +51,7 @@ import Testing
         func grow(_ tree: inout DecisionTree, depth: Int) -> Int {
             let node = tree.value.count
             tree.value.append(Double(random.next() % 1000) / 7)
+            tree.missingGoesLeft.append(false)
             tree.childrenLeft.append(-1)
             tree.childrenRight.append(-1)
             if depth == 4 || random.next() % 5 == 0 {

@@ -35,7 +35,9 @@ struct EvserveRoutes: Sendable {
 
             Route(.post, "/predict", operation: doc.operation(
                 id: "predict", tag: "model", summary: "Predict",
-                description: "Predicts one value per row of X, in row order.",
+                description: summary.isClassifier
+                    ? "Predicts one class label per row of X, in row order (scikit-learn's predict)."
+                    : "Predicts one value per row of X, in row order.",
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
                 responses: [
                     ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Prediction"))),
@@ -74,6 +76,24 @@ struct EvserveRoutes: Sendable {
             },
 
         ]
+        if summary.isClassifier {
+            routes.insert(Route(.post, "/predict_proba", operation: doc.operation(
+                id: "predict_proba", tag: "model", summary: "Predict probabilities",
+                description: "Predicts each class's probability per row of X, in the order of the classes (scikit-learn's predict_proba).",
+                requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
+                responses: [
+                    ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Probabilities"))),
+                    ("413", doc.errorResponse("Request body larger than the server's limit (--max-body-size)")),
+                    ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
+                    ("503", doc.errorResponse("The model is not loaded yet")),
+                ])
+            ) { request in
+                guard let served = store.served else { return .respond(loading) }
+                let body = request.body
+                let contentType = request.contentType
+                return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics, probabilities: true) }
+            }, at: 2)
+        }
         let docsRoute = Route(.get, "/docs", operation: doc.operation(
             id: "docs", tag: "documentation", summary: "Documentation page",
             description: "A self-contained HTML page that reads this document; it loads nothing from other hosts.",
@@ -93,16 +113,27 @@ struct EvserveRoutes: Sendable {
 
     /// The data path of a prediction, on a job-queue thread: body bytes -> validated matrix ->
     /// predictions -> response bytes. Invalid bodies get what FastAPI answers (422, or 400 for bodies it cannot parse at all).
+    /// A classifier answers labels, or with `probabilities` each row's class probabilities.
     static func predict(body: [UInt8], contentType: String?, with served: ServedModel,
-                        metrics: MetricsRegistry) -> HTTPResponse {
+                        metrics: MetricsRegistry, probabilities: Bool = false) -> HTTPResponse {
         switch served.reader.read(body, contentType: contentType) {
         case .failure(let failure):
             return .json(failure.body, status: failure.status)
         case .success(let matrix):
             let start = MonotonicClock.seconds()
-            let y = served.model.predict(matrix.values, rowCount: matrix.rowCount)
+            let model = served.model
+            let bytes: [UInt8]
+            if probabilities {
+                let p = model.predictProbabilities(matrix.values, rowCount: matrix.rowCount)
+                bytes = PredictResponse.encode(rows: p, columns: model.classes?.count ?? 1)
+            } else if model.isClassifier {
+                bytes = PredictResponse.encode(labels: model.predictClasses(matrix.values, rowCount: matrix.rowCount),
+                                               from: served.encodedLabels)
+            } else {
+                bytes = PredictResponse.encode(model.predict(matrix.values, rowCount: matrix.rowCount))
+            }
             metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: matrix.rowCount)
-            return .json(PredictResponse.encode(y))
+            return .json(bytes)
         }
     }
 }
@@ -110,6 +141,7 @@ struct EvserveRoutes: Sendable {
 extension ModelSummary {
     init(_ model: TreeModel) {
         self.init(estimator: model.estimator.rawValue, featureCount: model.featureCount,
-                  featureNames: model.featureNames, treeCount: model.treeCount)
+                  featureNames: model.featureNames, treeCount: model.treeCount,
+                  classes: model.classes, acceptsMissing: model.acceptsMissing)
     }
 }

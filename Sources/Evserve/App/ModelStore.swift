@@ -1,4 +1,5 @@
 import Inference
+import JSON
 import Synchronization
 import Validation
 
@@ -6,10 +7,13 @@ import Validation
 struct ServedModel: Sendable {
     let model: TreeModel
     let reader: PredictBodyReader
+    /// A classifier's labels as JSON, written once (`classes_` order).
+    let encodedLabels: [[UInt8]]
 
     init(_ model: TreeModel) {
         self.model = model
-        self.reader = PredictBodyReader(featureCount: model.featureCount)
+        self.encodedLabels = (model.classes ?? []).map(JSONWriter.bytes)
+        self.reader = PredictBodyReader(featureCount: model.featureCount, acceptsMissing: model.acceptsMissing)
     }
 }
 

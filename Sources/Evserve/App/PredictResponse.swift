@@ -16,4 +16,32 @@ enum PredictResponse {
         bytes.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
         return bytes
     }
+
+    /// A classifier's `{"y":[label, ...]}`: each label is written once, as JSON (a number, string or
+    /// boolean, as in `classes_`), and copied per row.
+    static func encode(labels: [Int], from encoded: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = Array(#"{"y":["#.utf8)
+        bytes.reserveCapacity(8 + labels.count * ((encoded.first?.count ?? 1) + 1))
+        for (index, label) in labels.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: encoded[label])
+        }
+        bytes.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
+        return bytes
+    }
+
+    /// `predict_proba`'s `{"y":[[p, ...], ...]}`, `columns` values per row.
+    static func encode(rows values: [Double], columns: Int) -> [UInt8] {
+        var bytes: [UInt8] = Array(#"{"y":["#.utf8)
+        bytes.reserveCapacity(8 + 24 * values.count)
+        for (index, value) in values.enumerated() {
+            let column = index % columns
+            if column == 0 { bytes.append(contentsOf: index == 0 ? [UInt8(ascii: "[")] : [UInt8(ascii: ","), UInt8(ascii: "[")]) }
+            else { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.appendFloat(value, to: &bytes)
+            if column == columns - 1 { bytes.append(UInt8(ascii: "]")) }
+        }
+        bytes.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
+        return bytes
+    }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// What the operations side (OpenAPI document, /docs, model-info metric) needs to know about the
 /// served model. The lead builds it once the model is loaded; it is a plain value so every
 /// event-loop thread can hold a copy.
@@ -10,4 +12,10 @@ struct ModelSummary: Sendable, Equatable {
     var featureNames: [String]?
     /// Number of trees (boosting stages) in the ensemble.
     var treeCount: Int
+    /// A classifier's labels (`classes_`); nil for a regressor.
+    var classes: [JSONValue]? = nil
+    /// Whether `null` in a row is accepted as a missing value.
+    var acceptsMissing = false
+
+    var isClassifier: Bool { classes != nil }
 }

@@ -92,12 +92,14 @@ enum OpenAPIDocument {
 
     private static func schemas(for model: ModelSummary) -> JSONValue {
         var rowDescription = "One observation: exactly \(model.featureCount) finite numbers"
+            + (model.acceptsMissing ? " or nulls (a null is a missing value)" : "")
         if let names = model.featureNames, names.count == model.featureCount {
             rowDescription += ", in this order: " + names.joined(separator: ", ")
         }
         rowDescription += "."
+        let item: JSONValue = model.acceptsMissing ? ["anyOf": [["type": "number"], ["type": "null"]]] : ["type": "number"]
         let row: JSONValue = [
-            "items": ["type": "number"],
+            "items": item,
             "type": "array",
             "maxItems": .integer(model.featureCount),
             "minItems": .integer(model.featureCount),
@@ -124,14 +126,28 @@ enum OpenAPIDocument {
             ],
             "Prediction": [
                 "properties": ["y": [
-                    "items": ["type": "number"],
+                    "items": labelSchema(model),
                     "type": "array",
                     "title": "Y",
-                    "description": "One prediction per row of X, in the same order.",
+                    "description": model.isClassifier
+                        ? "One class label per row of X, in the same order; the labels are the model's classes: \(classList(model))."
+                        : "One prediction per row of X, in the same order.",
                 ]],
                 "type": "object",
                 "required": ["y"],
                 "title": "Prediction",
+            ],
+            "Probabilities": [
+                "properties": ["y": [
+                    "items": ["items": ["type": "number"], "type": "array",
+                              "minItems": .integer(model.classes?.count ?? 0), "maxItems": .integer(model.classes?.count ?? 0)],
+                    "type": "array",
+                    "title": "Y",
+                    "description": "Per row of X, each class's probability, in the order of the classes: \(classList(model)).",
+                ]],
+                "type": "object",
+                "required": ["y"],
+                "title": "Probabilities",
             ],
             "Status": [
                 "properties": ["status": ["type": "string", "title": "Status"]],
@@ -156,5 +172,20 @@ enum OpenAPIDocument {
                 "title": "ValidationError",
             ],
         ]
+    }
+
+    /// The JSON type of the model's outputs: numbers for regressors, the type of the class labels otherwise.
+    private static func labelSchema(_ model: ModelSummary) -> JSONValue {
+        switch model.classes?.first {
+        case .none: return ["type": "number"]
+        case .some(.string): return ["type": "string", "enum": .array(model.classes!)]
+        case .some(.bool): return ["type": "boolean"]
+        case .some(.number(let first)) where first.isInteger: return ["type": "integer", "enum": .array(model.classes!)]
+        case .some: return ["type": "number", "enum": .array(model.classes!)]
+        }
+    }
+
+    private static func classList(_ model: ModelSummary) -> String {
+        (model.classes ?? []).map { String(decoding: JSONWriter.bytes($0), as: UTF8.self) }.joined(separator: ", ")
     }
 }

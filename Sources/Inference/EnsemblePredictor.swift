@@ -1,0 +1,93 @@
+/// A `TreeEnsemble` compiled for prediction: one `CompiledForest` per raw score, each holding the
+/// trees (or, for class-fraction trees, the column of their leaf values) that add to it, in order.
+/// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
+/// `RankEncoder`. Rows with a missing value (NaN) are walked on the original trees instead, which
+/// route NaN by each split's `missingGoesLeft`: the layouts have one key order and cannot.
+///
+/// A class, so that copies of a `TreeModel` share it.
+final class EnsemblePredictor: Sendable {
+    let ensemble: TreeEnsemble
+    let forests: [CompiledForest]
+    let ranks: RankEncoder?
+    /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
+    let contributions: [[(tree: Int, column: Int)]]
+
+    init(_ ensemble: TreeEnsemble, completeDepthLimit: Int = CompiledForest.maxCompleteDepth, shallowLayout: Bool = true) {
+        self.ensemble = ensemble
+        var contributions = [[(tree: Int, column: Int)]](repeating: [], count: ensemble.outputCount)
+        for (t, tree) in ensemble.trees.enumerated() {
+            for column in 0..<tree.valueWidth { contributions[ensemble.treeOutput[t] + column].append((t, column)) }
+        }
+        self.contributions = contributions
+        let ranks = ensemble.inputPrecision == .float64 ? RankEncoder(trees: ensemble.trees, featureCount: ensemble.featureCount) : nil
+        self.ranks = ranks
+        forests = contributions.enumerated().map { k, parts in
+            let trees = parts.map { part in
+                let tree = ensemble.trees[part.tree].column(part.column)
+                return ranks?.encode(tree) ?? tree
+            }
+            return CompiledForest(trees: trees, featureCount: ensemble.featureCount, base: ensemble.base[k],
+                                  leafScale: ensemble.leafScale, averaged: ensemble.averaged,
+                                  completeDepthLimit: completeDepthLimit, shallowLayout: shallowLayout)
+        }
+    }
+
+    var outputCount: Int { ensemble.outputCount }
+    var featureCount: Int { ensemble.featureCount }
+
+    /// Writes `rowCount * outputCount` raw scores (row-major) for `rowCount` rows.
+    func raw(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+        guard rowCount > 0 else { return }
+        let outputs = outputCount
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in
+            var input = rows
+            if let ranks {
+                ranks.encode(rows, count: rowCount, into: encoded.baseAddress!)
+                input = UnsafePointer(encoded.baseAddress!)
+            }
+            if outputs == 1 {
+                forests[0].predict(input, rowCount: rowCount, into: out)
+            } else {
+                for k in 0..<outputs {
+                    forests[k].predict(input, rowCount: rowCount, into: column.baseAddress!)
+                    for r in 0..<rowCount { out[r &* outputs &+ k] = column[r] }
+                }
+            }
+        }
+        }
+        if ensemble.acceptsMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
+    }
+
+    /// Recomputes the raw scores of the rows that hold a NaN, on the original trees.
+    private func walkRowsWithMissing(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+        let n = featureCount
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { cast in
+            for r in 0..<rowCount {
+                let row = rows + r * n
+                var missing = false
+                for f in 0..<n where row[f].isNaN { missing = true }
+                guard missing else { continue }
+                for f in 0..<n {
+                    cast[f] = ensemble.inputPrecision == .float32 ? Double(Float(row[f])) : row[f]
+                }
+                walk(UnsafePointer(cast.baseAddress!), into: out + r * outputCount)
+            }
+        }
+    }
+
+    /// One row's raw scores by walking every tree: the same sums in the same order as the layouts.
+    func walk(_ row: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let trees = ensemble.trees
+        var leaves = [Int](repeating: -1, count: trees.count)
+        for k in 0..<outputCount {
+            var sum = ensemble.base[k]
+            for (t, column) in contributions[k] {
+                if leaves[t] < 0 { leaves[t] = trees[t].leaf(row) }
+                let value = trees[t].value[leaves[t] * trees[t].valueWidth + column]
+                sum += ensemble.leafScale.map { $0 * value } ?? value
+            }
+            out[k] = ensemble.averaged ? sum / Double(contributions[k].count) : sum
+        }
+    }
+}
