@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         // A general JSON reader that reports errors as Python's `json` module does.
         .target(name: "JSON", swiftSettings: releaseSpeed),
+        // HTTP/1.1 request framing: bytes -> requests. Strict RFC 9112 grammar; no I/O.
+        .target(name: "HTTP1", swiftSettings: releaseSpeed),
         // The model: data set, training, prediction, model files. No I/O, no threads.
         .target(name: "Inference", dependencies: ["JSON"], exclude: ["Data"], swiftSettings: releaseSpeed),
         // Request body -> validated matrix (or FastAPI-shaped 422), predictions -> response JSON.
@@ -30,13 +32,14 @@ let package = Package(
         .executableTarget(
             name: "Evserve",
             dependencies: [
-                "CLibev", "CHTTPParser", "Inference", "Validation", "JSON",
+                "CLibev", "CHTTPParser", "HTTP1", "Inference", "Validation", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: releaseSpeed
         ),
         .executableTarget(name: "InferenceBench", dependencies: ["Inference"], path: "bench/InferenceBench"),
+        .executableTarget(name: "ParserBench", dependencies: ["HTTP1", "CHTTPParser"], path: "bench/ParserBench"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
         // Fixture reading and seeded randomness shared by the test suites.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
