@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "Evserve",
             dependencies: [
-                "CLibev", "CHTTPParser", "HTTP1", "Inference", "Validation", "JSON",
+                "CLibev", "HTTP1", "Inference", "Validation", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "JSON", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "TestSupport"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "EvserveTests", dependencies: ["Evserve"]),
     ]
 )

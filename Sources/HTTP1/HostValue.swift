@@ -25,7 +25,8 @@ enum HostValue {
             }
         }
         if i == value.count { return true }
-        guard value[i] == 0x3A else { return false }  // ":" port
+        // ":" port; an empty host before it is not a host an http URI can have (RFC 9110 §4.2.1).
+        guard value[i] == 0x3A, i > 0 else { return false }
         i += 1
         while i < value.count {
             guard ByteClass.isDigit(value[i]) else { return false }

@@ -21,7 +21,7 @@ enum RequestTarget {
         while pathStart < bytes.count && bytes[pathStart] != 0x2F && bytes[pathStart] != 0x3F { pathStart += 1 }
         let authority = UnsafeRawBufferPointer(rebasing: bytes[authorityStart..<pathStart])
         // RFC 9110 §4.2.1: an http(s) URI with an empty host is invalid; userinfo is refused (§4.2.4).
-        guard !authority.isEmpty, HostValue.isValid(authority), authority.first != 0x3A else {
+        guard !authority.isEmpty, HostValue.isValid(authority) else {
             throw .malformed("invalid authority in absolute-form target")
         }
         if pathStart == bytes.count || bytes[pathStart] == 0x3F { return (target, "/") }
