@@ -2,7 +2,7 @@
 import PackageDescription
 
 // evserve: a model-serving HTTP server on libev.
-// Data path: CLibev/CHTTPParser (bytes in) -> Evserve (HTTP, routing) -> Validation (body -> matrix)
+// Data path: CLibev (bytes in) -> HTTP1 (bytes -> requests) -> Evserve (routing) -> Validation (body -> matrix)
 // -> Inference (matrix -> predictions) -> Validation (predictions -> JSON) -> Evserve (bytes out).
 // Release builds skip Swift's dynamic exclusivity checks in evserve's own modules: the checks cost
 // ~2% of a /predict request in profiles, and the static checks (always on) plus the tests cover it.
@@ -20,7 +20,6 @@ let package = Package(
     targets: [
         // libev ships no pkg-config file; the module map links `ev` directly.
         .systemLibrary(name: "CLibev", providers: [.apt(["libev-dev"])]),
-        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         // A general JSON reader that reports errors as Python's `json` module does.
         .target(name: "JSON", swiftSettings: releaseSpeed),
         // HTTP/1.1 request framing: bytes -> requests. Strict RFC 9112 grammar; no I/O.
@@ -39,7 +38,9 @@ let package = Package(
             swiftSettings: releaseSpeed
         ),
         .executableTarget(name: "InferenceBench", dependencies: ["Inference"], path: "bench/InferenceBench"),
-        .executableTarget(name: "ParserBench", dependencies: ["HTTP1", "CHTTPParser"], path: "bench/ParserBench"),
+        .executableTarget(name: "ParserBench", dependencies: ["HTTP1"], path: "bench/ParserBench"),
+        // libFuzzer target for HTTP1 (fuzz/fuzz.mk builds it with -sanitize=fuzzer); a corpus replayer otherwise.
+        .executableTarget(name: "HTTPFuzz", dependencies: ["HTTP1"], path: "fuzz/http"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
         // Fixture reading and seeded randomness shared by the test suites.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

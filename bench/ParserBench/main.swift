@@ -59,25 +59,9 @@ func parseAllNew(_ buffer: [UInt8], _ parser: RequestParser) -> Int {
     }
 }
 
-func parseAllOld(_ buffer: [UInt8], _ parser: OldRequestParser) -> Int {
-    buffer.withUnsafeBytes { bytes in
-        var rest = bytes
-        var count = 0
-        while !rest.isEmpty {
-            guard case .request(let request, let consumed) = parser.feed(rest) else { fatalError("not parsed") }
-            count += request.body.count >= 0 ? 1 : 0
-            rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
-        }
-        return count
-    }
-}
-
 for (name, text) in [("POST /predict (2x13 JSON)", predict), ("GET /", index)] {
     let buffer = Array(String(repeating: text, count: copies).utf8)
     print("\(name): \(text.utf8.count) bytes a request, \(copies) pipelined")
     let strict = RequestParser(maxHeadSize: 16 * 1024, maxBodySize: 1 << 20)
     measure("  HTTP1.RequestParser (Swift, strict)") { parseAllNew(buffer, strict) }
-    OldRequestParser.setMaxHeadSize(16 * 1024)
-    let old = OldRequestParser(maxBodySize: 1 << 20)
-    measure("  http_parser 2.9.4 bridge (C, Debian)") { parseAllOld(buffer, old) }
 }
