@@ -1,3 +1,5 @@
+import Glibc
+
 /// Finds where a header section (the request head, or a chunked body's trailers) ends, across any
 /// number of reads, and rejects bad line endings as soon as they arrive.
 ///
@@ -55,34 +57,37 @@ struct LineScanner {
         let stop = input.count - start > budget ? start + budget : input.count
         var i = start
         while i < stop {
-            let b = input[i]
-            i += 1
-            if b > ByteClass.cr {  // the common case: a byte inside a line
-                if afterCR { return .failure(.malformed("CR not followed by LF")) }
-                lineLength += 1
+            if !afterCR {
+                // Inside a line: jump to its CR with memchr (the common case, most of the head), then
+                // make sure the bytes jumped over hold no LF. Either way the first bad byte decides.
+                let base = input.baseAddress!
+                let span = stop - i
+                let cr = memchr(base + i, Int32(ByteClass.cr), span).map { base.distance(to: UnsafeRawPointer($0)) } ?? stop
+                if cr > i && memchr(base + i, Int32(ByteClass.lf), cr - i) != nil {
+                    return .failure(.malformed("LF not preceded by CR"))
+                }
+                lineLength += cr - i
+                i = cr
+                if i < stop {
+                    afterCR = true
+                    i += 1
+                }
                 continue
             }
-            if afterCR {
-                guard b == ByteClass.lf else { return .failure(.malformed("CR not followed by LF")) }
-                afterCR = false
-                if lineLength > 0 {
-                    lines += 1
-                    lineLength = 0
-                    if lines > maxLines { return .failure(.tooManyFields) }
-                } else if section == .head && lines == 0 {
-                    emptyLinesBefore += 1
-                    if emptyLinesBefore > Self.maxEmptyLinesBefore {
-                        return .failure(.malformed("too many empty lines before the request line"))
-                    }
-                } else {
-                    return .end(i)
+            guard input[i] == ByteClass.lf else { return .failure(.malformed("CR not followed by LF")) }
+            i += 1
+            afterCR = false
+            if lineLength > 0 {
+                lines += 1
+                lineLength = 0
+                if lines > maxLines { return .failure(.tooManyFields) }
+            } else if section == .head && lines == 0 {
+                emptyLinesBefore += 1
+                if emptyLinesBefore > Self.maxEmptyLinesBefore {
+                    return .failure(.malformed("too many empty lines before the request line"))
                 }
-            } else if b == ByteClass.cr {
-                afterCR = true
-            } else if b == ByteClass.lf {
-                return .failure(.malformed("LF not preceded by CR"))
             } else {
-                lineLength += 1  // other control bytes: the line parsers reject them
+                return .end(i)
             }
         }
         scanned += i - start
