@@ -9,13 +9,17 @@
 public final class RequestParser {
     private enum Stage {
         case head
-        case body(RequestHead, remaining: Int)
-        case chunkedBody(RequestHead, ChunkedBody)
+        case body(remaining: Int)
+        case chunkedBody
     }
 
     private let maxHeadSize: Int
     private let maxBodySize: Int
     private var stage = Stage.head
+    /// The head of the message whose body is being read (set when `stage` leaves `.head`). Kept out
+    /// of `stage` so that moving between stages copies no strings.
+    private var head: RequestHead?
+    private var chunks: ChunkedBody
     private var headScanner: LineScanner
     /// The head so far, only while it spans reads.
     private var headBytes: [UInt8] = []
@@ -34,6 +38,7 @@ public final class RequestParser {
         self.maxHeadSize = maxHeadSize
         self.maxBodySize = maxBodySize
         headScanner = LineScanner(section: .head, maxBytes: maxHeadSize)
+        chunks = ChunkedBody(maxHeadSize: maxHeadSize, maxBodySize: maxBodySize)
     }
 
     /// Parses from the start of `input` until one request is complete, the input runs out, or an
@@ -70,17 +75,14 @@ public final class RequestParser {
         switch stage {
         case .head:
             preconditionFailure("the head was parsed above")
-        case .body(let head, let remaining):
+        case .body(let remaining):
             let take = min(remaining, input.count - offset)
             body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[offset..<(offset + take)]))
             offset += take
-            if take == remaining { return finish(head, consumed: offset) }
-            stage = .body(head, remaining: remaining - take)
-        case .chunkedBody(let head, var chunks):
-            stage = .head  // drop the stage's copy of `chunks`, so decoding mutates the only one
-            let end = try chunks.decode(input, from: offset, into: &body)
-            if let end { return finish(head, consumed: end) }
-            stage = .chunkedBody(head, chunks)
+            if take == remaining { return finish(consumed: offset) }
+            stage = .body(remaining: remaining - take)
+        case .chunkedBody:
+            if let end = try chunks.decode(input, from: offset, into: &body) { return finish(consumed: end) }
         }
         return .needMoreInput(sendContinue: askContinue())
     }
@@ -97,32 +99,29 @@ public final class RequestParser {
     }
 
     private func startBody(head: RequestHead) {
+        self.head = head
+        body = []
         switch head.framing {
         case .length(let length):
             // Exactly one allocation of the body's final size; 0 allocates nothing.
-            body = []
             body.reserveCapacity(length)
-            stage = .body(head, remaining: length)
+            stage = .body(remaining: length)
         case .chunked:
-            body = []
-            stage = .chunkedBody(head, ChunkedBody(maxHeadSize: maxHeadSize, maxBodySize: maxBodySize))
+            chunks = ChunkedBody(maxHeadSize: maxHeadSize, maxBodySize: maxBodySize)
+            stage = .chunkedBody
         }
     }
 
     /// 100 Continue is owed once per request that asked for it, while its body is still to come.
     private func askContinue() -> Bool {
-        let head: RequestHead
-        switch stage {
-        case .head: return false
-        case .body(let h, _): head = h
-        case .chunkedBody(let h, _): head = h
-        }
-        guard head.expectsContinue && !continueSent else { return false }
+        guard let head, head.expectsContinue && !continueSent else { return false }
         continueSent = true
         return true
     }
 
-    private func finish(_ head: RequestHead, consumed: Int) -> ParseResult {
+    private func finish(consumed: Int) -> ParseResult {
+        let head = self.head!
+        self.head = nil
         let request = HTTPRequest(
             method: head.method, target: head.target, path: head.path, versionMajor: 1,
             versionMinor: head.minorVersion, contentType: head.contentType, body: body, keepAlive: head.keepAlive)
