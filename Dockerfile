@@ -7,7 +7,7 @@
 
 FROM swift:6.3.1-bookworm AS build
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libev-dev libhttp-parser-dev \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libev-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so that a source change reuses the resolved-packages layer.
@@ -17,17 +17,18 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY bench ./bench
+COPY fuzz ./fuzz
 # --static-swift-stdlib: the Swift runtime, Dispatch and the packages are linked in, so the runtime
 # stage needs no Swift toolchain, only the C libraries below.
 RUN swift build -c release --static-swift-stdlib --product evserve \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/evserve" /out/evserve
 
 FROM debian:bookworm-slim AS runtime
-# Exactly the packages of what the binary loads besides glibc (see `ldd evserve`): libev, http-parser,
+# Exactly the packages of what the binary loads besides glibc (see `ldd evserve`): libev,
 # and the C++ runtime under the statically linked Swift runtime (libstdc++6 and libgcc-s1 are in the base
 # image already; named so that they stay). No curl: the health check below uses bash alone.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libev4 libhttp-parser2.9 libstdc++6 libgcc-s1 \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libev4 libstdc++6 libgcc-s1 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 evserve \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin evserve

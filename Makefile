@@ -6,12 +6,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # System packages: what building needs, and what the tests add. Included .mk files append to these.
-APT_BUILD_PACKAGES := libev-dev libhttp-parser-dev
+APT_BUILD_PACKAGES := libev-dev
 APT_TEST_PACKAGES :=
 PIP_TEST_REQUIREMENTS :=
 
 # Each part of the project adds its own targets and packages in its own .mk file.
--include $(sort $(wildcard tests/*.mk bench/*.mk deploy/*.mk))
+-include $(sort $(wildcard tests/*.mk bench/*.mk deploy/*.mk fuzz/*.mk))
 
 .PHONY: run build release test test-swift deps test-deps clean
 

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // evserve: a model-serving HTTP server on libev.
-// Data path: CLibev/CHTTPParser (bytes in) -> Evserve (HTTP, routing) -> Validation (body -> matrix)
+// Data path: CLibev (bytes in) -> HTTP1 (bytes -> requests) -> Evserve (routing) -> Validation (body -> matrix)
 // -> Inference (matrix -> predictions) -> Evserve (predictions -> response bytes, with JSON's writer).
 // docs/architecture.md is the map.
 // Release builds skip Swift's dynamic exclusivity checks in evserve's own modules: the checks cost
@@ -22,10 +22,11 @@ let package = Package(
     targets: [
         // libev ships no pkg-config file; the module map links `ev` directly.
         .systemLibrary(name: "CLibev", providers: [.apt(["libev-dev"])]),
-        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         // Python-compatible JSON: a reader that reports errors as Python's `json` module does, and the
         // one writer (json.dumps's output, as FastAPI sends it).
         .target(name: "JSON", swiftSettings: releaseSpeed),
+        // HTTP/1.1 request framing: bytes -> requests. Strict RFC 9112 grammar; no I/O.
+        .target(name: "HTTP1", swiftSettings: releaseSpeed),
         // The model: data set, training, prediction, model files. No I/O, no threads.
         .target(name: "Inference", dependencies: ["JSON"], exclude: ["Data"], swiftSettings: releaseSpeed),
         // Request body -> validated matrix, or FastAPI's exact 422/400 body.
@@ -33,19 +34,23 @@ let package = Package(
         .executableTarget(
             name: "Evserve",
             dependencies: [
-                "CLibev", "CHTTPParser", "Inference", "Validation", "JSON",
+                "CLibev", "HTTP1", "Inference", "Validation", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: releaseSpeed
         ),
         .executableTarget(name: "InferenceBench", dependencies: ["Inference"], path: "bench/InferenceBench"),
+        .executableTarget(name: "ParserBench", dependencies: ["HTTP1"], path: "bench/ParserBench"),
+        // libFuzzer target for HTTP1 (fuzz/fuzz.mk builds it with -sanitize=fuzzer); a corpus replayer otherwise.
+        .executableTarget(name: "HTTPFuzz", dependencies: ["HTTP1"], path: "fuzz/http"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
         // Fixture reading and seeded randomness shared by the test suites.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "JSON", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON", "TestSupport"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "EvserveTests", dependencies: ["Evserve"]),
     ]
 )

@@ -32,7 +32,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
 say "installing systemd and evserve's libraries in the container"
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c \
-    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd libev4 libhttp-parser2.9' \
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd libev4' \
     >"$work/systemd-apt.log" 2>&1 || { tail -20 "$work/systemd-apt.log" >&2; fail "apt-get in the container"; }
 umount "$root/proc"
 

@@ -43,7 +43,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("GET /job?ms=100&id=slow HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+        try client.send("GET /job?ms=100&id=slow HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().text == #""slow""#)
         #expect(try client.readResponse().text == #""index""#)
     }
@@ -53,7 +53,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 200)
         #expect(response.text == "hello world")
@@ -64,7 +64,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("POST /echo HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
         let interim = try client.readResponse()
         #expect(interim.status == 100)
         try client.send("body")
@@ -78,7 +78,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+        try client.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n")
         let head = try client.readResponse(head: true)
         #expect(head.status == 200)
         #expect(head.headers["content-length"] == "7")
@@ -92,7 +92,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("GET /missing HTTP/1.1\r\n\r\n")
+        try client.send("GET /missing HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.headers["server"] == "evserve")
         #expect(response.headers["content-type"] == "application/json")
@@ -105,11 +105,11 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("GET /nowhere HTTP/1.1\r\n\r\n")
+        try client.send("GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 404)
         #expect(response.text == #"{"detail":"Not Found"}"#)
-        try client.send("GET / HTTP/1.1\r\n\r\n")
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().status == 200)
     }
 
@@ -118,7 +118,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("DELETE / HTTP/1.1\r\n\r\n")
+        try client.send("DELETE / HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 405)
         #expect(response.text == #"{"detail":"Method Not Allowed"}"#)
@@ -143,7 +143,7 @@ struct ConnectionTests {
         let server = try TestServer { $0.maxBodySize = 1000 }
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("POST /echo HTTP/1.1\r\nContent-Length: 1001\r\n\r\n")
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1001\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 413)
         #expect(response.text.contains("1000"))
@@ -155,7 +155,7 @@ struct ConnectionTests {
         let server = try TestServer { $0.maxBodySize = 10 }
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n")
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n")
         #expect(try client.readResponse().status == 413)
     }
 
@@ -164,7 +164,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 17 * 1024) + "\r\n\r\n")
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + String(repeating: "a", count: 17 * 1024) + "\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 431)
         #expect(try client.waitsForClose())
@@ -175,7 +175,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
         #expect(try client.readResponse().status == 501)
     }
 
@@ -184,7 +184,7 @@ struct ConnectionTests {
         let server = try TestServer { $0.requestTimeout = 0.3 }
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("GET / HTTP/1.1\r\n")
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\n")
         usleep(150_000)
         try client.send("X-One: 1\r\n")  // activity must not extend the deadline
         let response = try client.readResponse()
@@ -197,7 +197,7 @@ struct ConnectionTests {
         let server = try TestServer { $0.keepAliveTimeout = 0.2 }
         defer { server.stop() }
         let client = try TestClient(port: server.port)
-        try client.send("GET / HTTP/1.1\r\n\r\n")
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         #expect(try client.waitsForClose())
     }
@@ -207,7 +207,7 @@ struct ConnectionTests {
         let server = try TestServer()
         defer { server.stop() }
         let closing = try TestClient(port: server.port)
-        try closing.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        try closing.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         #expect(try closing.readResponse().headers["connection"] == "close")
         #expect(try closing.waitsForClose())
 
@@ -226,11 +226,11 @@ struct ConnectionTests {
         defer { server.stop() }
         do {
             let leaving = try TestClient(port: server.port)
-            try leaving.send("GET /job?ms=100&id=gone HTTP/1.1\r\n\r\n")
+            try leaving.send("GET /job?ms=100&id=gone HTTP/1.1\r\nHost: t\r\n\r\n")
         }  // closed here, while the job sleeps
         usleep(200_000)
         let client = try TestClient(port: server.port)
-        try client.send("GET /job?id=next HTTP/1.1\r\n\r\n")
+        try client.send("GET /job?id=next HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().text == #""next""#)
     }
 
@@ -241,13 +241,13 @@ struct ConnectionTests {
         defer { server.stop() }
         let greedy = try TestClient(port: server.port)
         let body = String(repeating: "x", count: 60_000)
-        let request = "POST /echo HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        let request = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
         // Push requests without reading replies until the socket buffers fill up.
         let writer = DispatchQueue(label: "greedy")
         writer.async { for _ in 0..<200 { if (try? greedy.send(request)) == nil { break } } }
         usleep(300_000)
         let polite = try TestClient(port: server.port)
-        try polite.send("GET / HTTP/1.1\r\n\r\n")
+        try polite.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try polite.readResponse().status == 200)
         // The greedy client still gets its replies, in order, once it reads.
         let first = try greedy.readResponse()

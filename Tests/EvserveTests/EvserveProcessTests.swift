@@ -45,7 +45,7 @@ struct EvserveProcessTests {
         let (process, port, _) = try Self.start()
         let busy = try TestClient(port: port)
         let idle = try TestClient(port: port)
-        try idle.send("GET /healthz HTTP/1.1\r\n\r\n")
+        try idle.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try idle.readResponse().status == 200)
         // Half a request in flight when the signal arrives.
         try busy.send("GET / HTTP/1.1\r\nHost: t\r\n")
@@ -81,7 +81,7 @@ struct EvserveProcessTests {
             return
         }
         let client = try TestClient(port: port)
-        try client.send("GET /healthz HTTP/1.1\r\n\r\n")
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         process.terminate()
         process.waitUntilExit()
@@ -92,7 +92,7 @@ struct EvserveProcessTests {
     static func waitUntilReady(port: Int) throws {
         for _ in 0..<200 {
             let client = try TestClient(port: port)
-            try client.send("GET /readyz HTTP/1.1\r\n\r\n")
+            try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
             if try client.readResponse().status == 200 { return }
             usleep(50_000)
         }
@@ -111,7 +111,7 @@ struct EvserveProcessTests {
     @Test func accessLogNamesEachRequest() throws {
         let (process, port, log) = try Self.start(["--access-log"])
         let client = try TestClient(port: port)
-        try client.send("GET /nowhere?x=1 HTTP/1.1\r\n\r\n")
+        try client.send("GET /nowhere?x=1 HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().status == 404)
         process.terminate()
         process.waitUntilExit()

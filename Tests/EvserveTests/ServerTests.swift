@@ -14,7 +14,7 @@ struct ServerTests {
         defer { server.stop() }
         var clients: [TestClient] = []
         for _ in 0..<1000 { clients.append(try TestClient(port: server.port)) }
-        for (i, client) in clients.enumerated() { try client.send("GET /job?id=\(i) HTTP/1.1\r\n\r\n") }
+        for (i, client) in clients.enumerated() { try client.send("GET /job?id=\(i) HTTP/1.1\r\nHost: t\r\n\r\n") }
         for (i, client) in clients.enumerated() {
             #expect(try client.readResponse().text == "\"\(i)\"")
         }
@@ -25,7 +25,7 @@ struct ServerTests {
         let server = try TestServer { $0.workers = 3 }
         var clients: [TestClient] = []
         for _ in 0..<30 { clients.append(try TestClient(port: server.port)) }
-        for (i, client) in clients.enumerated() { try client.send("GET /job?id=\(i) HTTP/1.1\r\n\r\n") }
+        for (i, client) in clients.enumerated() { try client.send("GET /job?id=\(i) HTTP/1.1\r\nHost: t\r\n\r\n") }
         for (i, client) in clients.enumerated() { #expect(try client.readResponse().text == "\"\(i)\"") }
         server.stop()
         for client in clients { #expect(try client.waitsForClose()) }
@@ -38,15 +38,15 @@ struct ServerTests {
         defer { server.stop() }
         let first = try TestClient(port: server.port)
         let second = try TestClient(port: server.port)
-        try first.send("GET / HTTP/1.1\r\n\r\n")
-        try second.send("GET / HTTP/1.1\r\n\r\n")
+        try first.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        try second.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try first.readResponse().status == 200)
         #expect(try second.readResponse().status == 200)
 
         let third = try TestClient(port: server.port, receiveTimeout: 0.3)
-        try third.send("GET / HTTP/1.1\r\n\r\n")
+        try third.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(throws: TestClient.Failure.self) { try third.readResponse() }  // not served yet
-        try first.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        try first.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         #expect(try first.readResponse().status == 200)
         var served = false
         for _ in 0..<20 where !served {
@@ -61,9 +61,9 @@ struct ServerTests {
         let server = try TestServer()
         let busy = try TestClient(port: server.port)
         let idle = try TestClient(port: server.port)
-        try idle.send("GET / HTTP/1.1\r\n\r\n")
+        try idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try idle.readResponse().status == 200)
-        try busy.send("GET /job?ms=300&id=a HTTP/1.1\r\n\r\nGET /job?ms=10&id=b HTTP/1.1\r\n\r\n")
+        try busy.send("GET /job?ms=300&id=a HTTP/1.1\r\nHost: t\r\n\r\nGET /job?ms=10&id=b HTTP/1.1\r\nHost: t\r\n\r\n")
         usleep(50_000)
         let stopped = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { server.stop(); stopped.signal() }
@@ -80,7 +80,7 @@ struct ServerTests {
     @Test func gracefulTimeoutBoundsTheDrain() throws {
         let server = try TestServer { $0.gracefulTimeout = 0.3 }
         let client = try TestClient(port: server.port)
-        try client.send("GET /job?ms=3000&id=x HTTP/1.1\r\n\r\n")
+        try client.send("GET /job?ms=3000&id=x HTTP/1.1\r\nHost: t\r\n\r\n")
         usleep(50_000)
         let start = DispatchTime.now()
         server.stop()
@@ -95,12 +95,12 @@ struct ServerTests {
         let server = try TestServer(observer: counts)
         do {
             let leaving = try TestClient(port: server.port)
-            try leaving.send("GET /job?ms=200&id=a HTTP/1.1\r\n\r\nGET /job?ms=10&id=b HTTP/1.1\r\n\r\n")
+            try leaving.send("GET /job?ms=200&id=a HTTP/1.1\r\nHost: t\r\n\r\nGET /job?ms=10&id=b HTTP/1.1\r\nHost: t\r\n\r\n")
             usleep(50_000)
             leaving.reset()
         }  // the client aborts (RST) with both jobs running: the server closes at once
         let staying = try TestClient(port: server.port)
-        try staying.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        try staying.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         #expect(try staying.readResponse().status == 200)
         #expect(try staying.waitsForClose())
         usleep(400_000)  // the jobs end; their results are dropped

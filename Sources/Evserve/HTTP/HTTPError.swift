@@ -18,16 +18,8 @@ struct HTTPError: Error, Sendable, Equatable {
         return response
     }
 
-    static let malformed = HTTPError(status: 400, detail: "Invalid HTTP request", closesConnection: true)
-    static let headTooLarge = HTTPError(status: 431, detail: "Request header fields too large", closesConnection: true)
     static let requestTimeout = HTTPError(status: 408, detail: "Request timeout", closesConnection: true)
-    static let unsupportedTransferEncoding = HTTPError(
-        status: 501, detail: "Unsupported Transfer-Encoding", closesConnection: true)
     static let notFound = HTTPError(status: 404, detail: "Not Found", closesConnection: false)
-
-    static func bodyTooLarge(limit: Int) -> HTTPError {
-        HTTPError(status: 413, detail: "Request body larger than the limit of \(limit) bytes", closesConnection: true)
-    }
 
     static func methodNotAllowed(allow: [HTTPMethod]) -> HTTPError {
         HTTPError(status: 405, detail: "Method Not Allowed",
@@ -37,5 +29,12 @@ struct HTTPError: Error, Sendable, Equatable {
 
     static func unavailable(_ detail: String) -> HTTPError {
         HTTPError(status: 503, detail: detail, closesConnection: false)
+    }
+}
+
+extension HTTPError {
+    /// The answer to bytes that are not a request evserve serves (400, 413, 431, 501, 505).
+    init(_ framing: FramingError) {
+        self.init(status: framing.status, detail: framing.detail, closesConnection: framing.closesConnection)
     }
 }

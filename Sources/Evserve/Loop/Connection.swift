@@ -44,7 +44,8 @@ final class Connection: TimeoutListMember {
         self.id = id
         self.fd = fd
         self.worker = worker
-        self.parser = RequestParser(maxBodySize: worker.configuration.maxBodySize)
+        self.parser = RequestParser(maxHeadSize: worker.configuration.maxHeadSize,
+                                    maxBodySize: worker.configuration.maxBodySize)
         self.lastActivity = worker.loop.now
         self.lastWriteProgress = worker.loop.now
         self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { [unowned self] in self.readable() }
@@ -105,7 +106,7 @@ final class Connection: TimeoutListMember {
                 rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
                 handle(request)
             case .failure(let error):
-                respond(to: error)
+                respond(to: HTTPError(error))
                 return
             }
         }

@@ -39,7 +39,6 @@ final class Server: Sendable {
         self.observer = observer
         self.logger = logger
         self.hooks = hooks
-        RequestParser.setMaxHeadSize(configuration.maxHeadSize)
         if let inheritedFD {
             Socket.setNonBlocking(inheritedFD)
             listenFD = inheritedFD
