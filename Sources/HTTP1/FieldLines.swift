@@ -8,6 +8,8 @@ struct FieldLines {
     var connectionKeepAlive = false
     var expectsContinue = false
     var contentType: String?
+    /// `Inference-Header-Content-Length` as sent (the Open Inference Protocol's binary tensor extension).
+    var inferenceHeaderContentLength: String?
 
     /// Parses field lines from `start` up to and including the empty line that ends the section,
     /// returning the index after it. Line endings are already checked (`LineScanner`): each line
@@ -69,6 +71,8 @@ struct FieldLines {
             contentLength = try Self.contentLength(value)
         case 17 where ByteClass.equalsIgnoringCase(name, "transfer-encoding"):
             try transferCodings.add(value)
+        case 31 where ByteClass.equalsIgnoringCase(name, "inference-header-content-length"):
+            inferenceHeaderContentLength = String(decoding: value, as: UTF8.self)
         default:
             break
         }

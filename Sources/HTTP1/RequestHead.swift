@@ -12,6 +12,7 @@ struct RequestHead {
     var path: String
     var minorVersion: Int
     var contentType: String?
+    var inferenceHeaderContentLength: String?
     var keepAlive: Bool
     var expectsContinue: Bool
     var framing: BodyFraming
@@ -48,6 +49,7 @@ struct RequestHead {
         return RequestHead(
             method: line.method, target: target, path: path, minorVersion: line.minorVersion,
             contentType: fields.contentType,
+            inferenceHeaderContentLength: fields.inferenceHeaderContentLength,
             // §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
             keepAlive: !fields.connectionClose && (http11 || fields.connectionKeepAlive),
             // 100-continue only means something from HTTP/1.1 clients (RFC 9110 §10.1.1).

@@ -124,7 +124,8 @@ public final class RequestParser {
         self.head = nil
         let request = HTTPRequest(
             method: head.method, target: head.target, path: head.path, versionMajor: 1,
-            versionMinor: head.minorVersion, contentType: head.contentType, body: body, keepAlive: head.keepAlive)
+            versionMinor: head.minorVersion, contentType: head.contentType,
+            inferenceHeaderContentLength: head.inferenceHeaderContentLength, body: body, keepAlive: head.keepAlive)
         body = []
         stage = .head
         headScanner.reset()

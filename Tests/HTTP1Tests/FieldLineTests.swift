@@ -14,6 +14,13 @@ import Testing
         #expect(run.first?.body == Array("{}".utf8))
     }
 
+    /// The Open Inference Protocol's `Inference-Header-Content-Length` is kept as sent, in any case.
+    @Test func keepsInferenceHeaderContentLength() {
+        let run = ParserRun("POST / HTTP/1.1\r\nHost: x\r\ninference-header-CONTENT-length: 17\r\ncontent-length:2\r\n\r\n{}")
+        #expect(ParserRun("GET / HTTP/1.1\r\nHost: x\r\n\r\n").requests.first?.inferenceHeaderContentLength == nil)
+        #expect(run.requests.first?.inferenceHeaderContentLength == "17")
+    }
+
     /// Whitespace between name and colon, an empty or non-token name, and a line without a colon are 400.
     @Test(arguments: ["Host: x\r\nX-A : 1\r\n", "Host: x\r\nX-A\t: 1\r\n", "Host: x\r\n: 1\r\n", "Host: x\r\nX(A): 1\r\n",
                       "Host: x\r\nNoColon\r\n", "Host : x\r\n", "Host: x\r\nX\u{7F}: 1\r\n"])

@@ -9,6 +9,7 @@ struct ParserRun: Equatable {
         var path: String
         var minorVersion: Int
         var contentType: String?
+        var inferenceHeaderContentLength: String?
         var body: [UInt8]
         var keepAlive: Bool
         /// Offset in the whole stream just after this request's last byte.
@@ -49,6 +50,7 @@ struct ParserRun: Equatable {
                         offset += consumed
                         requests.append(Parsed(method: request.method.description, target: request.target, path: request.path,
                                                minorVersion: request.versionMinor, contentType: request.contentType,
+                                               inferenceHeaderContentLength: request.inferenceHeaderContentLength,
                                                body: request.body, keepAlive: request.keepAlive, end: offset))
                         rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
                     case .failure(let error):
