@@ -89,7 +89,7 @@ struct EvserveProcessTests {
         let window = monotonicNow() - start
         #expect(demand < 0.3 * window, "evserve wanted the CPU for \(demand) s of \(window) s")
         clients.removeAll()  // frees the server's descriptors
-        try waitUntil("evserve to serve again") {
+        try waitUntil("evserve to serve again", timeout: 20) {
             guard process.isRunning else { throw TestClient.Failure(description: "evserve died: \(log.text)") }
             // Until descriptors are free, a new connection is accepted and shed: try again.
             guard let client = try? TestClient(port: port, timeout: 1) else { return false }
@@ -98,7 +98,7 @@ struct EvserveProcessTests {
     }
 
     static func waitUntilReady(port: Int) throws {
-        try waitUntil("evserve to become ready", timeout: 30) {
+        try waitUntil("evserve to become ready", timeout: 60) {
             let client = try TestClient(port: port)
             try client.send("GET /readyz HTTP/1.1\r\n\r\n")
             return try client.readResponse().status == 200
