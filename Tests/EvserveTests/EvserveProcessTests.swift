@@ -51,8 +51,8 @@ struct EvserveProcessTests {
         let idle = try TestClient(port: port)
         try idle.send("GET /healthz HTTP/1.1\r\n\r\n")
         #expect(try idle.readResponse().status == 200)
-        // Half a request in flight when the signal arrives: the kernel's table shows when evserve
-        // has read it (nothing left unacknowledged by it, nothing left unread on its side).
+        // Half a request in flight when the signal arrives. The kernel's table shows when evserve
+        // has read it: the client's end has nothing unacknowledged, evserve's end nothing unread.
         try busy.send("GET / HTTP/1.1\r\nHost: t\r\n")
         try waitUntil("evserve to read the half request") {
             KernelQueues.ofSocket(localPort: busy.localPort, remotePort: port)?.unsent == 0
@@ -122,6 +122,7 @@ struct EvserveProcessTests {
     /// `--access-log` writes one line per request: method, target as sent, status, duration.
     @Test func accessLogNamesEachRequest() throws {
         let (process, port, log) = try Self.start(["--access-log"])
+        defer { if process.isRunning { process.terminate() } }
         let client = try TestClient(port: port)
         try client.send("GET /nowhere?x=1 HTTP/1.1\r\n\r\n")
         #expect(try client.readResponse().status == 404)
