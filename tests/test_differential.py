@@ -95,9 +95,23 @@ def strict_json(raw: bytes):
     return json.loads(raw, parse_constant=refuse)
 
 
+def is_good(body: bytes, content_type: str | None) -> bool:
+    """A good body: sent as JSON, and accepted by the oracle's own request model."""
+    if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
+        return False
+    try:
+        Observation.model_validate(json.loads(body))
+    except ValueError:  # invalid JSON or UTF-8, and pydantic's ValidationError
+        return False
+    return True
+
+
 def test_corpus_is_large_enough():
-    """The issue asks for at least 60 good and bad bodies; the corpus has both kinds."""
-    assert len(CASES) >= 60
+    """The issue asks for at least 60 good and bad bodies: at least 30 of each kind, names unique."""
+    good = [name for name, body, content_type in CASES if is_good(body, content_type)]
+    bad = [name for name, body, content_type in CASES if not is_good(body, content_type)]
+    assert len(good) >= 30, good
+    assert len(bad) >= 30, bad
     assert len({name for name, _, _ in CASES}) == len(CASES)
 
 

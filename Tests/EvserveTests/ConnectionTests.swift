@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Synchronization
 import Testing
 @testable import Evserve
 
@@ -179,14 +180,22 @@ struct ConnectionTests {
         #expect(try client.readResponse().status == 501)
     }
 
-    /// A client trickling its head slower than --request-timeout (slowloris) gets 408, then close.
+    /// A client trickling its head slower than --request-timeout (slowloris) gets 408, then close:
+    /// the deadline runs from the first byte, and a steady trickle does not extend it.
     @Test func slowlorisGets408() throws {
         let server = try TestServer { $0.requestTimeout = 0.3 }
         defer { server.stop() }
         let client = try TestClient(port: server.port)
         try client.send("GET / HTTP/1.1\r\nHost: t\r\n")
-        usleep(150_000)
-        try client.send("X-One: 1\r\n")  // activity must not extend the deadline
+        // One header line whenever 50 ms pass without an answer: if activity extended the
+        // deadline, the answer would never come and the loop's deadline would end the test.
+        var lines = 0
+        try waitUntil("408 for a head still arriving") {
+            if client.waitForInput(timeout: 0.05) { return true }
+            lines += 1
+            try client.send("X-Line-\(lines): 1\r\n")
+            return false
+        }
         let response = try client.readResponse()
         #expect(response.status == 408)
         #expect(try client.waitsForClose())
@@ -219,40 +228,127 @@ struct ConnectionTests {
         #expect(try old.waitsForClose())
     }
 
-    /// A client that disconnects while its job runs does not disturb the server: the result is
-    /// dropped and the next client is served.
+    /// A client that disconnects while its job runs does not disturb the server: the job ends, its
+    /// answer goes nowhere, the connection is closed, and the next client is served.
     @Test func disconnectDuringJobIsHarmless() throws {
-        let server = try TestServer()
+        let counts = CountingObserver()
+        let server = try TestServer(observer: counts)
         defer { server.stop() }
         do {
             let leaving = try TestClient(port: server.port)
             try leaving.send("GET /job?ms=100&id=gone HTTP/1.1\r\nHost: t\r\n\r\n")
+            try waitUntil("the server has read the request") { counts.started.load(ordering: .relaxed) == 1 }
         }  // closed here, while the job sleeps
-        usleep(200_000)
+        try waitUntil("the job has ended and its connection is closed") {
+            counts.inFlight.load(ordering: .relaxed) == 0 && counts.open.load(ordering: .relaxed) == 0
+        }
         let client = try TestClient(port: server.port)
         try client.send("GET /job?id=next HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().text == #""next""#)
     }
 
-    /// A client that stops reading gets its responses held back, and the server stops reading its
-    /// requests (back-pressure) instead of buffering without bound; others are still served.
+    /// A client that pipelines requests without reading the answers is held back: once the answers
+    /// it owes pass --max-unsent-bytes the server stops reading it, so what the server holds for it
+    /// stays bounded; another client is served meanwhile; and once the greedy client reads, every
+    /// answer arrives, in request order.
     @Test func greedyClientDoesNotStallOthers() throws {
-        let server = try TestServer { $0.maxUnsentBytes = 64 * 1024 }
+        let counts = CountingObserver()
+        let maxUnsentBytes = 64 * 1024
+        let server = try TestServer(configure: {
+            $0.maxUnsentBytes = maxUnsentBytes
+            $0.requestTimeout = 60  // also the write timeout; this client is slow to read on purpose
+        }, observer: counts)
         defer { server.stop() }
-        let greedy = try TestClient(port: server.port)
-        let body = String(repeating: "x", count: 60_000)
-        let request = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
-        // Push requests without reading replies until the socket buffers fill up.
-        let writer = DispatchQueue(label: "greedy")
-        writer.async { for _ in 0..<200 { if (try? greedy.send(request)) == nil { break } } }
-        usleep(300_000)
+        // Small kernel buffers on both ends of the answers' path, so the kernel cannot soak up the
+        // test's 6 MB of answers (by default it takes up to net.ipv4.tcp_wmem's 4 MiB): the server's
+        // own limit must be what holds the client back.
+        let greedy = try TestClient(port: server.port, timeout: 30, receiveBufferSize: 64 * 1024)
+        var serverFD: Int32 = -1
+        try waitUntil("the server to accept the greedy client") {
+            serverFD = serverEnd(of: greedy, serverPort: server.port) ?? -1
+            return serverFD >= 0
+        }
+        var serverSendBuffer: Int32 = 64 * 1024
+        setsockopt(serverFD, SOL_SOCKET, SO_SNDBUF, &serverSendBuffer, socklen_t(MemoryLayout<Int32>.size))
+
+        let count = 100
+        let bodies = (0..<count).map { i in "#\(i)#".paddedBytes(to: 60_000) }
+        let requests = bodies.map { Array("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \($0.count)\r\n\r\n".utf8) + $0 }
+        let requestSize = requests[0].count
+        let writer = WriterOutcome()
+        DispatchQueue.global().async {
+            do { for request in requests { try greedy.send(request) } } catch { writer.failure.withLock { $0 = "\(error)" } }
+            writer.done.signal()
+        }
+
+        // Held back: bytes wait in the kernel for the server, and nothing moves for 100 ms. A server
+        // that read without bound would leave nothing waiting, so this wait would time out.
+        var held = GreedySnapshot(greedy, serverFD, counts)
+        var unchangedSince = monotonicNow()
+        try waitUntil("the server to stop reading the greedy client", timeout: 20) {
+            let now = GreedySnapshot(greedy, serverFD, counts)
+            if now != held {
+                held = now
+                unchangedSince = monotonicNow()
+                return false
+            }
+            return now.server.unread > 0 && monotonicNow() - unchangedSince >= 0.1
+        }
+        #expect(held.parsed < count)
+
         let polite = try TestClient(port: server.port)
         try polite.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try polite.readResponse().status == 200)
-        // The greedy client still gets its replies, in order, once it reads.
-        let first = try greedy.readResponse()
-        #expect(first.status == 200)
-        #expect(first.body.count == 60_000)
-        shutdown(greedy.fd, Int32(SHUT_RDWR))
+
+        var firstWrong: Int?
+        for i in 0..<count {
+            let response = try greedy.readResponse()
+            if firstWrong == nil && (response.status != 200 || response.body != bodies[i]) { firstWrong = i }
+        }
+        #expect(firstWrong == nil, "answer \(firstWrong ?? -1) is not the echo of request \(firstWrong ?? -1)")
+        #expect(writer.done.wait(timeout: .now() + 30) == .success)
+        #expect(writer.failure.withLock { $0 } == nil)
+
+        // What the server held in its own memory while holding the client back, from what was sent
+        // and what sat in the kernel's queues. Every answer is equally long (the Date header too).
+        let responseSize = greedy.receivedBytes / count
+        let readByServer = held.sent - held.client.unsent - held.server.unread
+        let writtenByServer = held.client.unread + held.server.unsent
+        let heldInput = readByServer - held.parsed * requestSize
+        let heldOutput = held.parsed * responseSize - writtenByServer
+        // The server checks its limits before each request it parses, and one read (64 KiB) ends
+        // at most two of these requests: so at most two answers past the limit, and one read plus
+        // a part-read request of input.
+        #expect(heldOutput <= maxUnsentBytes + 2 * responseSize, "answers held: \(heldOutput) bytes")
+        #expect(heldInput <= 64 * 1024 + requestSize, "requests held: \(heldInput) bytes")
+    }
+}
+
+/// What the greedy-client test watches: bytes sent, requests the server parsed, and the kernel's
+/// queues on both ends of the connection.
+private struct GreedySnapshot: Equatable {
+    var sent: Int
+    var parsed: Int
+    var client: KernelQueues
+    var server: KernelQueues
+
+    init(_ client: TestClient, _ serverFD: Int32, _ counts: CountingObserver) {
+        sent = client.sentBytes.load(ordering: .relaxed)
+        parsed = counts.started.load(ordering: .relaxed)
+        self.client = KernelQueues(fd: client.fd)
+        server = KernelQueues(fd: serverFD)
+    }
+}
+
+/// How a writer on another thread ended.
+private final class WriterOutcome: Sendable {
+    let failure = Mutex<String?>(nil)
+    let done = DispatchSemaphore(value: 0)
+}
+
+private extension String {
+    /// UTF-8 bytes of `self` followed by "x" up to `length` bytes.
+    func paddedBytes(to length: Int) -> [UInt8] {
+        Array(utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: length - utf8.count)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The real `evserve` binary as an operator runs it: started as a process, stopped with a signal.
@@ -10,8 +11,8 @@ struct EvserveProcessTests {
             .appendingPathComponent(".build/debug/evserve")
     }
 
-    /// Starts evserve on a free port and returns the process and its port (read from its log).
-    static func start(_ arguments: [String] = [], descriptorLimit: Int? = nil) throws -> (Process, Int, Pipe) {
+    /// Starts evserve on a free port and returns the process, its port (read from its log) and its log.
+    static func start(_ arguments: [String] = [], descriptorLimit: Int? = nil) throws -> (Process, Int, ProcessLog) {
         let process = Process()
         if let descriptorLimit {
             // The shell lowers the limit for evserve alone, not for the test process.
@@ -21,16 +22,12 @@ struct EvserveProcessTests {
             process.executableURL = binary
             process.arguments = ["--port", "0"] + arguments
         }
-        let log = Pipe()
-        process.standardError = log
+        let pipe = Pipe()
+        process.standardError = pipe
         try process.run()
-        var seen = ""
-        let handle = log.fileHandleForReading
-        while !seen.contains("listening on") {
-            let data = handle.availableData
-            guard !data.isEmpty else { break }
-            seen += String(decoding: data, as: UTF8.self)
-        }
+        let log = ProcessLog(pipe)
+        try? waitUntil("evserve to log its address") { log.text.contains("listening on") || log.ended }
+        let seen = log.text
         guard let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
               let port = Int(seen[range].split(separator: ":").last!) else {
             process.terminate()
@@ -39,25 +36,36 @@ struct EvserveProcessTests {
         return (process, port, log)
     }
 
+    /// Waits for the process to exit, failing after `timeout` seconds instead of hanging the suite.
+    static func waitForExit(_ process: Process, timeout: Double = 10) throws {
+        try waitUntil("evserve to exit", timeout: timeout) { !process.isRunning }
+        process.waitUntilExit()
+    }
+
     /// SIGTERM while a request is still arriving: that request is answered (with Connection: close),
     /// idle connections are closed, and the process exits with status 0.
     @Test func sigtermAnswersInFlightRequestsAndExitsZero() throws {
         let (process, port, _) = try Self.start()
+        defer { if process.isRunning { process.terminate() } }
         let busy = try TestClient(port: port)
         let idle = try TestClient(port: port)
         try idle.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try idle.readResponse().status == 200)
-        // Half a request in flight when the signal arrives.
+        // Half a request in flight when the signal arrives. The kernel's table shows when evserve
+        // has read it: the client's end has nothing unacknowledged, evserve's end nothing unread.
         try busy.send("GET / HTTP/1.1\r\nHost: t\r\n")
-        usleep(100_000)
+        try waitUntil("evserve to read the half request") {
+            KernelQueues.ofSocket(localPort: busy.localPort, remotePort: port)?.unsent == 0
+                && KernelQueues.ofSocket(localPort: port, remotePort: busy.localPort)?.unread == 0
+        }
         kill(process.processIdentifier, SIGTERM)
-        usleep(100_000)
+        // The drain's first act closes idle connections: the idle client's end of file says it began.
+        #expect(try idle.waitsForClose())
         try busy.send("\r\n")
         let response = try busy.readResponse()
         #expect(response.status == 200)
         #expect(response.headers["connection"] == "close")
-        #expect(try idle.waitsForClose())
-        process.waitUntilExit()
+        try Self.waitForExit(process)
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
     }
@@ -69,54 +77,59 @@ struct EvserveProcessTests {
         defer { process.terminate(); process.waitUntilExit() }
         try Self.waitUntilReady(port: port)  // training uses the CPU; measure the loop alone
         var clients: [TestClient] = []
-        for _ in 0..<60 { if let client = try? TestClient(port: port, receiveTimeout: 2) { clients.append(client) } }
-        let before = Self.cpuTicks(process.processIdentifier)
+        for _ in 0..<60 { if let client = try? TestClient(port: port, timeout: 2) { clients.append(client) } }
+        try waitUntil("evserve to run out of descriptors") { log.text.contains("out of file descriptors") }
+        // Something that must not happen (spinning) needs a window of time; it is measured as CPU
+        // demand (running plus waiting to run), so a busy machine cannot hide a spinning loop, and
+        // an idle loop passes however slow the machine.
+        let start = monotonicNow()
+        let before = try #require(Self.cpuDemand(process.processIdentifier))
         usleep(1_000_000)
-        let spent = Self.cpuTicks(process.processIdentifier) - before
-        #expect(spent < 30, "the loop used \(spent) of 100 ticks in a second")
+        let demand = try #require(Self.cpuDemand(process.processIdentifier)) - before
+        let window = monotonicNow() - start
+        #expect(demand < 0.3 * window, "evserve wanted the CPU for \(demand) s of \(window) s")
         clients.removeAll()  // frees the server's descriptors
-        usleep(200_000)
-        if process.isRunning == false {
-            Issue.record("evserve died: \(String(decoding: log.fileHandleForReading.availableData, as: UTF8.self))")
-            return
+        try waitUntil("evserve to serve again", timeout: 20) {
+            guard process.isRunning else { throw TestClient.Failure(description: "evserve died: \(log.text)") }
+            // Until descriptors are free, a new connection is accepted and shed: try again.
+            guard let client = try? TestClient(port: port, timeout: 1) else { return false }
+            return (try? client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")) != nil && (try? client.readResponse())?.status == 200
         }
-        let client = try TestClient(port: port)
-        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(try client.readResponse().status == 200)
-        process.terminate()
-        process.waitUntilExit()
-        let text = String(decoding: log.fileHandleForReading.availableData, as: UTF8.self)
-        #expect(text.contains("out of file descriptors"))
     }
 
     static func waitUntilReady(port: Int) throws {
-        for _ in 0..<200 {
+        try waitUntil("evserve to become ready", timeout: 60) {
             let client = try TestClient(port: port)
             try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
-            if try client.readResponse().status == 200 { return }
-            usleep(50_000)
+            return try client.readResponse().status == 200
         }
-        throw TestClient.Failure(description: "evserve never became ready")
     }
 
-    /// utime + stime of a process, in clock ticks (100 per second).
-    static func cpuTicks(_ pid: Int32) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    /// Seconds the threads of a process have run or waited to run (/proc/PID/task/TID/schedstat:
+    /// nanoseconds on the CPU, then nanoseconds runnable in a queue).
+    static func cpuDemand(_ pid: Int32) -> Double? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+        var nanoseconds = 0
+        for task in tasks {
+            // A thread may end between the listing and the read: it then adds nothing.
+            guard let stat = readProcFile("/proc/\(pid)/task/\(task)/schedstat") else { continue }
+            let fields = stat.split(separator: " ")
+            if fields.count >= 2 { nanoseconds += (Int(fields[0]) ?? 0) + (Int(fields[1]) ?? 0) }
+        }
+        return Double(nanoseconds) / 1e9
     }
 
     /// `--access-log` writes one line per request: method, target as sent, status, duration.
     @Test func accessLogNamesEachRequest() throws {
         let (process, port, log) = try Self.start(["--access-log"])
+        defer { if process.isRunning { process.terminate() } }
         let client = try TestClient(port: port)
         try client.send("GET /nowhere?x=1 HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().status == 404)
         process.terminate()
-        process.waitUntilExit()
-        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(text.contains("GET /nowhere?x=1 404 "))
+        try Self.waitForExit(process)
+        try waitUntil("the log to end") { log.ended }
+        #expect(log.text.contains("GET /nowhere?x=1 404 "))
     }
 
     /// `--help` documents every flag.
@@ -134,4 +147,26 @@ struct EvserveProcessTests {
             #expect(text.contains(flag), "\(flag) missing from --help")
         }
     }
+}
+
+/// Everything a child process writes to a pipe, collected as it arrives by a reader thread, so a
+/// test can wait for a line without blocking on the pipe.
+final class ProcessLog: Sendable {
+    private let state = Mutex<(text: String, ended: Bool)>(("", false))
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                state.withLock { $0.text += String(decoding: data, as: UTF8.self) }
+            }
+            state.withLock { $0.ended = true }
+        }
+    }
+
+    var text: String { state.withLock { $0.text } }
+    /// True once the process closed its end (it exited).
+    var ended: Bool { state.withLock { $0.ended } }
 }

@@ -8,4 +8,11 @@ protocol ServerObserver: Sendable {
     func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double)
     /// A started request will get no response: its connection closed while its job ran.
     func requestAbandoned()
+    /// A job finished after its connection had closed: its response was dropped.
+    func jobResponseDropped()
+}
+
+extension ServerObserver {
+    // Only the live tests watch for dropped responses (to know a job has ended); metrics do not.
+    func jobResponseDropped() {}
 }

@@ -169,7 +169,10 @@ final class Worker {
         var touched: [Connection] = []
         touched.reserveCapacity(batch.count)
         for completion in batch {
-            guard let connection = connections[completion.connection] else { continue }
+            guard let connection = connections[completion.connection] else {
+                observer?.jobResponseDropped()
+                continue
+            }
             connection.complete(completion.sequence, with: completion.response)
             touched.append(connection)
         }

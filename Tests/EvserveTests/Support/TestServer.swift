@@ -42,6 +42,7 @@ final class TestServer: Sendable {
             let milliseconds = Int(query["ms"] ?? "0") ?? 0
             let id = query["id"] ?? ""
             return .offload {
+                // The job's work: a deliberately slow job, not a wait for anything.
                 if milliseconds > 0 { usleep(useconds_t(milliseconds * 1000)) }
                 return .json(Array("\"\(id)\"".utf8))
             }
