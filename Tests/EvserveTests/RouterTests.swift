@@ -33,3 +33,104 @@ import Testing
         #expect(status(missing) == 404)
     }
 }
+
+/// Path templates: `{parameter}` segments, their values handed to the handler, the template as the
+/// route label, exact paths first.
+@Suite struct RouterTemplateTests {
+    private func request(_ method: HTTPMethod, _ target: String) -> HTTPRequest {
+        HTTPRequest(method: method, target: target, versionMajor: 1, versionMinor: 1, contentType: nil, body: [], keepAlive: true)
+    }
+
+    /// A handler that answers with its parameters joined, so a test can read what it was given.
+    private func echo(_ status: Int) -> Route.ParameterizedHandler {
+        { _, parameters in
+            let text = ["name", "version"].map { parameters[$0] ?? "-" }.joined(separator: "|")
+            return .respond(.json(text, status: status))
+        }
+    }
+
+    private func answer(_ outcome: RouteOutcome) -> (status: Int, body: String)? {
+        if case .respond(let response) = outcome { return (response.status, String(decoding: response.body, as: UTF8.self)) }
+        return nil
+    }
+
+    private var v2: Router {
+        Router([
+            Route(.get, "/v2/models/{name}", parameterized: echo(200)),
+            Route(.get, "/v2/models/{name}/versions/{version}", parameterized: echo(201)),
+            Route(.post, "/v2/models/{name}/infer", parameterized: echo(202)),
+            Route(.post, "/v2/models/{name}/versions/{version}/infer", parameterized: echo(203)),
+            Route(.get, "/v2/models/{name}/ready", parameterized: echo(204)),
+        ])
+    }
+
+    /// Each parameter takes one segment; the label is the template, not the path sent.
+    @Test func parametersAreHandedToTheHandler() {
+        let (route, outcome) = v2.route(request(.post, "/v2/models/boston/versions/3/infer?x=1"))
+        #expect(route == "/v2/models/{name}/versions/{version}/infer")
+        #expect(answer(outcome)?.status == 203)
+        #expect(answer(outcome)?.body == "boston|3")
+        #expect(answer(v2.route(request(.get, "/v2/models/boston")).outcome)?.body == "boston|-")
+    }
+
+    /// Templates of different lengths never shadow each other, and a model may be called like a
+    /// literal segment of another template.
+    @Test func segmentCountsSelectTheTemplate() {
+        #expect(answer(v2.route(request(.get, "/v2/models/versions/ready")).outcome)?.body == "versions|-")
+        #expect(answer(v2.route(request(.get, "/v2/models/ready")).outcome)?.body == "ready|-")
+        #expect(answer(v2.route(request(.get, "/v2/models/a/versions/1")).outcome)?.status == 201)
+    }
+
+    /// An empty segment, an extra segment or a trailing slash matches nothing: 404, label `unmatched`.
+    @Test func pathsThatDoNotFitAre404() {
+        for target in ["/v2/models/", "/v2/models//infer", "/v2/models/a/infer/", "/v2/models/a/b/c/d/e/f", "/v2/model/a", "*"] {
+            let (route, outcome) = v2.route(request(.get, target))
+            #expect(route == Router.unmatched, "\(target)")
+            #expect(answer(outcome)?.status == 404, "\(target)")
+        }
+    }
+
+    /// A fitting template without the method is 405 with `Allow`, labelled with the template; HEAD uses GET.
+    @Test func methodsOnTemplates() {
+        let (route, outcome) = v2.route(request(.get, "/v2/models/a/infer"))
+        #expect(route == "/v2/models/{name}/infer")
+        guard case .respond(let response) = outcome else { Issue.record("expected a response"); return }
+        #expect(response.status == 405)
+        #expect(response.extraHeaders.map(\.value) == ["POST"])
+        #expect(answer(v2.route(request(.head, "/v2/models/a/ready")).outcome)?.status == 204)
+    }
+
+    /// An encoded slash stays inside its segment and is a slash in the value.
+    @Test func encodedSlashStaysInOneParameter() {
+        #expect(answer(v2.route(request(.get, "/v2/models/team%2Fboston/ready")).outcome)?.body == "team/boston|-")
+        #expect(answer(v2.route(request(.get, "/v2/models/a%2fb")).outcome)?.body == "a/b|-")
+    }
+
+    /// An exact route wins over a template that also fits, and keeps its own label.
+    @Test func exactPathsComeFirst() {
+        var router = v2
+        router.add(Route(.get, "/v2/models/special") { _ in .respond(.json("exact", status: 299)) })
+        let (route, outcome) = router.route(request(.get, "/v2/models/special"))
+        #expect(route == "/v2/models/special")
+        #expect(answer(outcome)?.status == 299)
+        #expect(answer(router.route(request(.get, "/v2/models/other")).outcome)?.status == 200)
+    }
+
+    /// The labels are the declared paths and templates, each once, in order.
+    @Test func labelsAreTheTemplates() {
+        var router = v2
+        router.add(Route(.post, "/v2/models/{name}/ready", parameterized: echo(200)))
+        #expect(router.paths == ["/v2/models/{name}", "/v2/models/{name}/versions/{version}", "/v2/models/{name}/infer",
+                                 "/v2/models/{name}/versions/{version}/infer", "/v2/models/{name}/ready"])
+    }
+
+    /// OpenAPI gets each template parameter as a required path parameter; exact routes get none.
+    @Test func documentationDeclaresPathParameters() {
+        let templated = Route(.get, "/v2/models/{name}/versions/{version}", operation: ["summary": "x"], parameterized: echo(200))
+        let parameters = templated.documentation?.operation["parameters"]?.arrayValue ?? []
+        #expect(parameters.compactMap { $0["name"]?.stringValue } == ["name", "version"])
+        #expect(parameters.allSatisfy { $0["in"] == "path" && $0["required"] == true })
+        let exact = Route(.get, "/v2", operation: ["summary": "x"]) { _ in .respond(.json("1")) }
+        #expect(exact.documentation?.operation["parameters"] == nil)
+    }
+}

@@ -1,9 +1,11 @@
-/// Exact-path routing over a table of `Route`s, as evserve's routes need. Unknown paths get
-/// FastAPI's 404 and known paths with another method its 405 with `Allow`. A GET route also
-/// answers HEAD (the body is omitted when the response is written).
+/// Routing over a table of `Route`s. Exact paths are one dictionary lookup, as fast as before
+/// templates existed; only a path no exact route has is matched against the templates, in
+/// declaration order. Unknown paths get FastAPI's 404 and known paths with another method its 405
+/// with `Allow`. A GET route also answers HEAD (the body is omitted when the response is written).
 struct Router: Sendable {
-    private var routes: [String: [Route]] = [:]
-    /// Every path, in declaration order: the metrics' route labels.
+    private var exact: [String: [Route]] = [:]
+    private var templated: [(template: PathTemplate, routes: [Route])] = []
+    /// Every path and template, in declaration order: the metrics' route labels.
     private(set) var paths: [String] = []
 
     /// Route label for requests that matched no route (metrics, access log).
@@ -14,24 +16,50 @@ struct Router: Sendable {
     }
 
     mutating func add(_ route: Route) {
-        if routes[route.path] == nil { paths.append(route.path) }
-        routes[route.path, default: []].append(route)
+        if let template = route.template {
+            if let i = templated.firstIndex(where: { $0.template == template }) {
+                templated[i].routes.append(route)
+            } else {
+                templated.append((template, [route]))
+                paths.append(route.path)
+            }
+        } else {
+            if exact[route.path] == nil { paths.append(route.path) }
+            exact[route.path, default: []].append(route)
+        }
     }
 
     mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Route.Handler) {
         add(Route(method, path, handler: handler))
     }
 
-    /// The route's path (as a metrics label) and what to do.
+    /// The route's path or template (as a metrics label) and what to do.
     func route(_ request: HTTPRequest) -> (route: String, outcome: RouteOutcome) {
         let path = String(request.path)
-        guard let candidates = routes[path] else {
+        let wanted = request.method == .head ? HTTPMethod.get : request.method
+        if let candidates = exact[path] {
+            if let match = candidates.first(where: { $0.method == wanted }) {
+                return (path, match.handler(request, .empty))
+            }
+            return (path, Self.methodNotAllowed(candidates))
+        }
+        guard !templated.isEmpty, let segments = PathTemplate.segments(of: path) else {
             return (Self.unmatched, .respond(HTTPError.notFound.response))
         }
-        let wanted = request.method == .head ? HTTPMethod.get : request.method
-        if let match = candidates.first(where: { $0.method == wanted }) {
-            return (path, match.handler(request))
+        // The first template that fits and has the method wins; one that fits without it gives 405.
+        var fitting: [Route]?
+        for (template, routes) in templated {
+            guard let parameters = template.match(segments) else { continue }
+            if let match = routes.first(where: { $0.method == wanted }) {
+                return (template.text, match.handler(request, parameters))
+            }
+            if fitting == nil { fitting = routes }
         }
-        return (path, .respond(HTTPError.methodNotAllowed(allow: candidates.map(\.method)).response))
+        if let fitting { return (fitting[0].path, Self.methodNotAllowed(fitting)) }
+        return (Self.unmatched, .respond(HTTPError.notFound.response))
+    }
+
+    private static func methodNotAllowed(_ routes: [Route]) -> RouteOutcome {
+        .respond(HTTPError.methodNotAllowed(allow: routes.map(\.method)).response)
     }
 }
