@@ -11,6 +11,7 @@ struct EvserveRoutes: Sendable {
     let summary: ModelSummary
     let store: ModelStore
     let metrics: MetricsRegistry
+    var modelName = V2ModelRegistry.referenceModelName
 
     var table: [Route] {
         let doc = OpenAPIDocument.self
@@ -94,6 +95,7 @@ struct EvserveRoutes: Sendable {
                 return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics, probabilities: true) }
             }, at: 2)
         }
+        routes += V2Routes(modelName: modelName, store: store, summary: summary, metrics: metrics).table
         let docsRoute = Route(.get, "/docs", operation: doc.operation(
             id: "docs", tag: "documentation", summary: "Documentation page",
             description: "A self-contained HTML page that reads this document; it loads nothing from other hosts.",

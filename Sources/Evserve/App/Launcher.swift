@@ -29,7 +29,8 @@ struct Launcher {
         let summary = fileModel.map(ModelSummary.init) ?? .referenceModel
         let store = ModelStore()
         let metrics = MetricsRegistry(model: summary)
-        let router = Router(EvserveRoutes(summary: summary, store: store, metrics: metrics).table)
+        let router = Router(EvserveRoutes(summary: summary, store: store, metrics: metrics,
+                                          modelName: modelPath.map(V2ModelRegistry.modelName(fromFile:)) ?? V2ModelRegistry.referenceModelName).table)
         metrics.declare(routes: router.paths + [Router.unmatched])
 
         let inherited = SocketActivation.inheritedListeners()

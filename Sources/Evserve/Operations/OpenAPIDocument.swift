@@ -31,7 +31,7 @@ enum OpenAPIDocument {
                 "version": .string(version),
             ],
             "paths": paths(operations),
-            "components": ["schemas": schemas(for: model)],
+            "components": ["schemas": addingV2Schemas(to: schemas(for: model))],
         ]
     }
 
