@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -276,3 +277,41 @@ def test_metrics_count_per_template(server, client):
     assert 'route="/v2/models/{name}/ready",method="GET",status="200"' in text
     assert 'route="/v2/models/{name}/ready",method="GET",status="404"' in text
     assert "unknown-1" not in text
+
+
+# --- classifiers ------------------------------------------------------------------------------
+
+def test_classifier_labels_and_probabilities(tmp_path: Path):
+    """A classifier answers `predict` with its labels (strings as BYTES) and `predict_proba` with one
+    FP64 per class: what /predict and /predict_proba answer, for JSON and binary outputs alike."""
+    sklearn_ensemble = pytest.importorskip("sklearn.ensemble")
+    from sklearn import datasets
+    sys.path.insert(0, str(REPO / "tools"))
+    from export_sklearn import export_model
+
+    iris = datasets.load_iris()
+    labels = np.array(iris.target_names)[iris.target]
+    estimator = sklearn_ensemble.RandomForestClassifier(n_estimators=5, random_state=0).fit(iris.data, labels)
+    model_file = tmp_path / "iris.json"
+    export_model(estimator, model_file)
+    rows = iris.data[::15]
+    with running_evserve("--model", str(model_file)) as (url, _):
+        c = triton.InferenceServerClient(url.removeprefix("http://"))
+        metadata = c.get_model_metadata("iris")
+        assert metadata["outputs"] == [{"name": "predict", "datatype": "BYTES", "shape": [-1]},
+                                       {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]}]
+        expected_labels = requests.post(url + "/predict", json={"X": rows.tolist()}, timeout=10).json()["y"]
+        expected_proba = np.array(requests.post(url + "/predict_proba", json={"X": rows.tolist()}, timeout=10).json()["y"])
+        assert expected_labels == estimator.predict(rows).tolist()
+        for binary in (True, False):
+            tensor = triton.InferInput("input-0", list(rows.shape), "FP64")
+            tensor.set_data_from_numpy(rows, binary_data=binary)
+            outputs = [triton.InferRequestedOutput(name, binary_data=binary) for name in ("predict_proba", "predict")]
+            result = c.infer("iris", [tensor], outputs=outputs)
+            got = [label.decode() if isinstance(label, bytes) else label for label in result.as_numpy("predict").tolist()]
+            assert got == expected_labels
+            proba = result.as_numpy("predict_proba")
+            assert proba.shape == (len(rows), 3)
+            assert same_bits(proba, expected_proba)
+            assert [o["name"] for o in result.get_response()["outputs"]] == ["predict_proba", "predict"]
+        c.close()

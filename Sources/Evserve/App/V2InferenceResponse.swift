@@ -43,26 +43,52 @@ enum V2InferenceResponse {
         json.append(contentsOf: #"","shape":["#.utf8)
         json.append(contentsOf: tensor.shape.map(String.init).joined(separator: ",").utf8)
         json.append(UInt8(ascii: "]"))
-        switch tensor.values {
-        case .fp64(let values):
-            if binary {
-                json.append(contentsOf: #","parameters":{"binary_data_size":"#.utf8)
-                json.append(contentsOf: String(values.count * 8).utf8)
-                json.append(UInt8(ascii: "}"))
-                binaryData.reserveCapacity(binaryData.count + values.count * 8)
-                for value in values {
-                    withUnsafeBytes(of: value.bitPattern.littleEndian) { binaryData.append(contentsOf: $0) }
-                }
-            } else {
-                json.append(contentsOf: #","data":["#.utf8)
-                for (k, value) in values.enumerated() {
-                    if k > 0 { json.append(UInt8(ascii: ",")) }
-                    // Python's repr: the shortest text that reads back as the same double.
-                    JSONWriter.appendFloat(value, to: &json)
-                }
-                json.append(UInt8(ascii: "]"))
-            }
+        if binary {
+            let start = binaryData.count
+            appendBinary(tensor.values, to: &binaryData)
+            json.append(contentsOf: #","parameters":{"binary_data_size":"#.utf8)
+            json.append(contentsOf: String(binaryData.count - start).utf8)
+            json.append(UInt8(ascii: "}"))
+        } else {
+            json.append(contentsOf: #","data":["#.utf8)
+            appendJSON(tensor.values, to: &json)
+            json.append(UInt8(ascii: "]"))
         }
         json.append(UInt8(ascii: "}"))
+    }
+
+    /// The elements as JSON: numbers as Python's repr (the shortest text that reads back as the
+    /// same double), labels as JSON integers, booleans or strings.
+    private static func appendJSON(_ values: V2OutputTensor.Values, to json: inout [UInt8]) {
+        func each<T>(_ elements: [T], _ write: (T, inout [UInt8]) -> Void) {
+            for (k, element) in elements.enumerated() {
+                if k > 0 { json.append(UInt8(ascii: ",")) }
+                write(element, &json)
+            }
+        }
+        switch values {
+        case .fp64(let elements): each(elements) { JSONWriter.appendFloat($0, to: &$1) }
+        case .int64(let elements): each(elements) { $1.append(contentsOf: String($0).utf8) }
+        case .bool(let elements): each(elements) { $1.append(contentsOf: ($0 ? "true" : "false").utf8) }
+        case .bytes(let elements): each(elements) { JSONWriter.appendString(String(decoding: $0, as: UTF8.self), to: &$1) }
+        }
+    }
+
+    /// The elements as binary tensor data: little-endian, row-major, unpadded; BOOL one byte;
+    /// BYTES each a 4-byte little-endian length, then the bytes.
+    private static func appendBinary(_ values: V2OutputTensor.Values, to out: inout [UInt8]) {
+        switch values {
+        case .fp64(let elements):
+            for value in elements { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        case .int64(let elements):
+            for value in elements { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        case .bool(let elements):
+            out.append(contentsOf: elements.map { $0 ? 1 : 0 })
+        case .bytes(let elements):
+            for element in elements {
+                withUnsafeBytes(of: UInt32(element.count).littleEndian) { out.append(contentsOf: $0) }
+                out.append(contentsOf: element)
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ struct V2ModelEntry: Sendable {
         self.store = store
         self.summary = summary
         self.reader = V2RequestReader(signature: summary.v2Signature)
-        self.outputs = summary.v2Outputs
+        self.outputs = V2Output.outputs(of: summary)
     }
 }
 

@@ -74,8 +74,8 @@ struct V2Routes: Sendable {
             "shape": [-1, .integer(entry.summary.featureCount)],
         ]
         let outputs = entry.outputs.map { output -> JSONValue in
-            ["name": .string(output.rawValue), "datatype": .string(output.datatype.rawValue),
-             "shape": .array(output.metadataShape.map { .integer($0) })]
+            ["name": .string(output.rawValue), "datatype": .string(output.datatype(entry.summary).rawValue),
+             "shape": .array(output.metadataShape(entry.summary).map { .integer($0) })]
         }
         return .json(JSONWriter.bytes([
             "name": .string(entry.name), "versions": .array(registry.versions(of: entry.name).map(JSONValue.string)),
