@@ -43,11 +43,10 @@ public struct TreeModel: Sendable {
     public var learningRate: Double { ensemble.leafScale ?? 1 }
 
     /// Assumes a checked ensemble (reading a model file checks it; the trainer makes valid ones).
-    init(ensemble: TreeEnsemble, estimator: Estimator, completeDepthLimit: Int = CompiledForest.maxCompleteDepth,
-         shallowLayout: Bool = true) {
+    init(ensemble: TreeEnsemble, estimator: Estimator, layout: EnsemblePredictor.Layout = .automatic) {
         self.ensemble = ensemble
         self.estimator = estimator
-        self.predictor = EnsemblePredictor(ensemble, completeDepthLimit: completeDepthLimit, shallowLayout: shallowLayout)
+        self.predictor = EnsemblePredictor(ensemble, layout: layout)
     }
 
     /// A version-1 regressor: gradient boosting adds `learningRate · leaf` to `initialValue`; a forest
