@@ -50,7 +50,7 @@ extension InterleavedForest {
                     walk.lanes[j] = roots[first + j]
                     walk.lanes[Self.lanes + j] = Int32(r * featureCount)
                 }
-                walk.run(lanes, missing: routesMissing)
+                walk.run(lanes, rounds: depths[first ..< first + lanes].max()!, missing: routesMissing)
                 for j in 0..<lanes {
                     walk.add(leaf: walk.lanes[j], to: acc + r * outputCount + Int(treeOutput[first + j]))
                 }
@@ -62,7 +62,7 @@ extension InterleavedForest {
     /// Many rows: each tree for 16 rows at once; each row's leaves are added in tree order.
     private func addRowsOfEachTree(_ walk: Walk, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
         for t in 0..<treeCount {
-            let root = roots[t], output = Int(treeOutput[t])
+            let root = roots[t], output = Int(treeOutput[t]), depth = depths[t]
             var first = 0
             while first < count {
                 let lanes = Swift.min(Self.lanes, count - first)
@@ -70,7 +70,7 @@ extension InterleavedForest {
                     walk.lanes[j] = root
                     walk.lanes[Self.lanes + j] = Int32((first + j) * featureCount)
                 }
-                walk.run(lanes, missing: routesMissing)
+                walk.run(lanes, rounds: depth, missing: routesMissing)
                 for j in 0..<lanes {
                     walk.add(leaf: walk.lanes[j], to: acc + (first + j) * outputCount + output)
                 }
@@ -90,19 +90,28 @@ extension InterleavedForest {
         let valueWidth: Int
         let lanes: UnsafeMutablePointer<Int32>
 
-        /// Moves each of the first `count` lanes down one level per round until every lane is at a leaf
-        /// (a round where no lane moved). The lanes' loads do not depend on each other, so they overlap.
+        /// Moves each of the first `count` lanes down one level per round until every lane is at a leaf:
+        /// `rounds` rounds (the deepest lane's tree depth) when that is small, else until a round where
+        /// no lane moved. The lanes' loads do not depend on each other, so they overlap.
         @inline(__always)
-        func run(_ count: Int, missing: Bool) {
-            if missing { run(count, routingMissing: true) } else { run(count, routingMissing: false) }
+        func run(_ count: Int, rounds: Int, missing: Bool) {
+            let fixed = rounds <= InterleavedForest.fixedRoundsUpTo
+            switch (missing, fixed) {
+            case (false, true): run(count, rounds: rounds, routingMissing: false, checkingMoves: false)
+            case (false, false): run(count, rounds: rounds, routingMissing: false, checkingMoves: true)
+            case (true, true): run(count, rounds: rounds, routingMissing: true, checkingMoves: false)
+            case (true, false): run(count, rounds: rounds, routingMissing: true, checkingMoves: true)
+            }
         }
 
         @inline(__always)
-        private func run(_ count: Int, routingMissing: Bool) {
+        private func run(_ count: Int, rounds: Int, routingMissing: Bool, checkingMoves: Bool) {
             let rowOffset = lanes + InterleavedForest.lanes
             var moved: Int32
+            var round = 0
             repeat {
                 moved = 0
+                round += 1
                 for j in 0..<count {
                     let node = lanes[j]
                     let record = nodes[Int(node)]
@@ -117,10 +126,10 @@ extension InterleavedForest {
                     var right = key > record[1]
                     if routingMissing { right = right && !(missingLeft && key == Int32.max) }
                     let next = right ? record[3] : record[2]
-                    moved |= next ^ node
+                    if checkingMoves { moved |= next ^ node }
                     lanes[j] = next
                 }
-            } while moved != 0
+            } while checkingMoves ? moved != 0 : round < rounds
         }
 
         /// Adds a leaf's values to a row's raw scores from `out` on.

@@ -38,6 +38,10 @@ final class InterleavedForest: Sendable {
     /// Per node: (feature, or ~feature if missing values go left; threshold key; left; right).
     let nodes: [SIMD4<Int32>]
     let roots: [Int32]
+    /// Per tree, its depth: walks of trees at most `fixedRoundsUpTo` deep take exactly that many steps
+    /// and skip checking whether any lane still moves.
+    let depths: [Int]
+    static let fixedRoundsUpTo = 12
     let treeOutput: [Int32]
     /// `valueWidth` numbers per node, node-major (only leaves' are read).
     let values: [Double]
@@ -77,6 +81,7 @@ final class InterleavedForest: Sendable {
         }
         self.nodes = nodes
         self.roots = roots
+        depths = trees.map(\.depth)
         self.values = values
         self.routesMissing = routesMissing
     }
