@@ -119,7 +119,7 @@ def deepest_tree(estimator):
 
 def kinds_table(binary, only, budget):
     print()
-    print(f"every kind, ns per row (us per call at 1-2 rows), one thread; x = scikit-learn / evserve "
+    print(f"every kind, ns per row, one thread; x = scikit-learn / evserve "
           f"(targets: >= {TARGET_FEW_ROWS}x at 1-2 rows, >= {TARGET_4096_ROWS}x at 4096)")
     header = f"{'kind':50}{'method':>8}{'depth':>6}" + "".join(
         f"{f'{b} row' + ('s' if b > 1 else ''):>26}" for b in KIND_BATCHES)
