@@ -35,4 +35,4 @@ deploy-checks: check-image check-systemd-boot failover
 # The systemd suite alone: unit files, socket activation, READY/WATCHDOG/STOPPING.
 check-systemd: test-deps
 	$(SWIFT) build --product evserve
-	EVSERVE_BIN=$(CURDIR)/.build/debug/evserve $(PYTHON) -m pytest -q tests/test_systemd.py
+	EVSERVE_BIN=$(CURDIR)/.build/debug/evserve $(TEST_PYTHON) -m pytest -q tests/test_systemd.py
