@@ -51,26 +51,6 @@ for line in joined.splitlines():
         print(line)
 PY
 }
-debian_mirror() {  # $@ = apt source files; prints the URI this host uses for bookworm
-    python3 - "$@" <<'PY'
-import re, sys
-for path in sys.argv[1:]:
-    try:
-        text = open(path).read()
-    except OSError:
-        continue
-    # deb822: the URIs of the stanza whose Suites include plain "bookworm"; one-line: "deb URI bookworm ..."
-    for stanza in text.split("\n\n"):
-        uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
-        suites = re.search(r"^Suites:(.*)$", stanza, re.M)
-        if uris and suites and "bookworm" in suites.group(1).split():
-            print(uris.group(1)); sys.exit()
-    m = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M)
-    if m:
-        print(m.group(1)); sys.exit()
-sys.exit("no bookworm source in the host's apt configuration")
-PY
-}
 json_words() { python3 -c 'import json,shlex,sys; print(" ".join(shlex.quote(w) for w in json.loads(sys.argv[1])))' "$1"; }
 
 # --- 1. The binary, built from exactly what the build stage copies. ------------------------------------
@@ -93,27 +73,8 @@ if [ -n "$build_only" ]; then echo "$binary"; exit 0; fi
 
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, unshare)"
 
-# --- 2. A minimal bookworm, from the mirror this machine's apt already uses. ---------------------------
-if [ ! -e "$base/.complete" ]; then
-    host_sources=/etc/apt/sources.list.d/debian.sources
-    mirror=$(debian_mirror "$host_sources" /etc/apt/sources.list)
-    rm -rf "$base"
-    say "debootstrap --variant=minbase bookworm (once; reused afterwards)"
-    start=$SECONDS
-    debootstrap --variant=minbase bookworm "$base" "$mirror" >"$work/debootstrap.log" 2>&1 \
-        || { tail -20 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
-    # bookworm-slim's apt sources are deb822 (bookworm, -updates, -security), as this host's are.
-    if [ -e "$host_sources" ]; then
-        rm -f "$base/etc/apt/sources.list"
-        cp "$host_sources" "$base/etc/apt/sources.list.d/debian.sources"
-    fi
-    # Like the Docker image: no downloaded .deb files. And every package marked automatic, so that
-    # afterwards `apt-mark showmanual` lists exactly what the stage's RUN asked for.
-    chroot "$base" apt-get clean
-    chroot "$base" sh -c 'apt-mark auto $(apt-mark showmanual) >/dev/null'
-    touch "$base/.complete"
-    say "debootstrap took $((SECONDS - start)) s"
-fi
+# --- 2. A minimal bookworm, from the mirror this machine's apt already uses (shared with check-newcomer). -
+bash "$repo/deploy/debootstrap-base.sh" "$base"
 
 # --- 3. The runtime stage, replayed. ---------------------------------------------------------------------
 cleanup() { if mountpoint -q "$rootfs/proc"; then umount "$rootfs/proc"; fi; }
