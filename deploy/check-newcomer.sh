@@ -54,7 +54,7 @@ done
 while read -r key _; do
     folder=${key#url.}; folder=${folder%.insteadof}
     [[ "$folder" == /* ]] && [ -d "$folder" ] && git_folders+=("$folder")
-done < <(cd / && git config --get-regexp '^url\..*\.insteadof$' || true)
+done < <(cd / && git config --get-regexp '^url\..*\.insteadof$' | sort -u -k1,1 || true)
 
 # pip configuration: its files, the PIP_* environment, and local folders they name (find-links).
 pip_files=() pip_env=()
@@ -65,17 +65,29 @@ done
 while IFS= read -r -d '' assignment; do
     [[ "$assignment" == PIP_* ]] && pip_env+=("$assignment")
 done < <(env -0)
-mapfile -t pip_folders < <(python3 - "${pip_files[@]}" <<'PY'
+pip_setting() {  # $1 = a pip option (find-links, cert); prints its values: config files in pip's order, then PIP_*
+    python3 - "$1" "${pip_files[@]}" <<'PY'
 import configparser, os, sys
-values = [v for k, v in os.environ.items() if k == "PIP_FIND_LINKS"]
-for path in sys.argv[1:]:
+option, values = sys.argv[1], []
+for path in sys.argv[2:]:
     parser = configparser.ConfigParser()
     parser.read(path)
-    values += [parser[s][k] for s in parser.sections() for k in parser[s] if k == "find-links"]
-for folder in sorted({w for v in values for w in v.split() if w.startswith("/") and os.path.isdir(w)}):
-    print(folder)
+    values += [parser[s][option] for s in parser.sections() if option in parser[s]]
+values += [os.environ.get("PIP_" + option.upper().replace("-", "_"), "")]
+print("\n".join(w for v in values for w in v.split()))
 PY
-)
+}
+mapfile -t pip_folders < <(pip_setting find-links | while read -r w; do [[ "$w" == /* ]] && [ -d "$w" ] && echo "$w"; done | sort -u)
+# The CA bundle pip is told to trust (here it holds the certificate of the proxy in front of PyPI). The
+# machine's own bundle at that path is Debian's, kept by ca-certificates (a mount over it would break its
+# updates), so the host's file is lent at a path of its own and PIP_CERT names it: the last value wins.
+pip_cert=$(pip_setting cert | tail -1)
+if [ -n "$pip_cert" ]; then
+    [ -f "$pip_cert" ] || fail "pip's cert $pip_cert is not a file"
+    kept=()
+    for assignment in "${pip_env[@]}"; do [[ "$assignment" == PIP_CERT=* ]] || kept+=("$assignment"); done
+    pip_env=("${kept[@]}" PIP_CERT=/run/check-newcomer/pip-cert.pem)
+fi
 
 inside_path() {  # $1 = a host path; where the machine sees it ($HOME is root's home there)
     case "$1" in "$HOME"/*) echo "/root/${1#"$HOME"/}" ;; *) echo "$1" ;; esac
@@ -132,8 +144,9 @@ phase_end "apt (swift.org's list)"
 mount_at "-o bind,ro" "$toolchain" "$toolchain"
 for f in "${git_files[@]}" "${pip_files[@]}"; do mount_at "-o bind,ro" "$f" "$(inside_path "$f")"; done
 for d in "${git_folders[@]}" "${pip_folders[@]}"; do mount_at "-o bind,ro" "$d" "$d"; done
+[ -z "${pip_cert:-}" ] || mount_at "-o bind,ro" "$pip_cert" /run/check-newcomer/pip-cert.pem
 mount_at "-o bind,ro" "$origin" /mnt/evserve-origin
-say "lent read-only: toolchain $toolchain; git ${git_files[*]:-(none)} ${git_folders[*]:-}; pip ${pip_files[*]:-(none)} ${pip_folders[*]:-} ${pip_env[*]:-}"
+say "lent read-only: toolchain $toolchain; git ${git_files[*]:-(none)} ${git_folders[*]:-}; pip ${pip_files[*]:-(none)} ${pip_folders[*]:-} ${pip_cert:-}; ${pip_env[*]:-}"
 in_machine swift --version >&2
 
 # --- 4. The clone, and the README's `make test`. -------------------------------------------------------------
