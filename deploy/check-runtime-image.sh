@@ -149,20 +149,20 @@ unshare --net --fork bash -euo pipefail -c '
     chroot --userspec="$user" "$rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@" 2>"$image_log" &
     server_pid=$!
     for _ in $(seq 600); do
-        [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] && break
+        [ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] && break
         kill -0 $server_pid 2>/dev/null || { cat "$image_log" >&2; fail "server exited"; }
         sleep 0.1
     done
     say "$(grep -m1 "listening on" "$image_log" || fail "no \"listening on\" line in the log")"
     # chroot and env exec, so the background pid is the server itself.
-    running_uid=$(awk "/^Uid:/ {print \$2}" /proc/$server_pid/status)
+    running_uid=$(awk "/^Uid:/ {print \$2}" /proc/$server_pid/status 2>/dev/null || echo "none: it exited")
     [ "$running_uid" = "${user%%:*}" ] || fail "server runs as uid $running_uid, not ${user%%:*}"
 
     eval "set -- $healthcheck"
     chroot --userspec="$user" "$rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@" \
         || fail "HEALTHCHECK command failed"
-    [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/healthz")" = 200 ] || fail "/healthz not 200"
-    [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz not 200"
+    [ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/healthz")" = 200 ] || fail "/healthz not 200"
+    [ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz not 200"
     python3 - "$oracle" "http://127.0.0.1:$port/predict" <<"PY" || fail "/predict disagrees with scikit-learn"
 import csv, json, sys, urllib.request
 rows = list(csv.DictReader(open(sys.argv[1])))[:506]
