@@ -116,6 +116,7 @@ trap cleanup EXIT
 timing=()
 phase_start() { phase_started=$SECONDS; say "$1"; }
 phase_end() { timing+=("$1 $((SECONDS - phase_started)) s"); say "$1 took $((SECONDS - phase_started)) s"; }
+stamped() { while IFS= read -r line; do printf '%(%T)T %s\n' -1 "$line"; done; }  # where a run's time goes
 in_machine() {  # a command in the machine, with a newcomer's login environment plus the host's pip settings
     chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${pip_env[@]}" \
         PATH="$toolchain/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
@@ -150,11 +151,13 @@ say "lent read-only: toolchain $toolchain; git ${git_files[*]:-(none)} ${git_fol
 in_machine swift --version >&2
 
 # --- 4. The clone, and the README's `make test`. -------------------------------------------------------------
-in_machine git clone -q --no-local /mnt/evserve-origin /root/evserve
-in_machine git -C /root/evserve checkout -q --detach "$commit" \
-    || fail "$commit is on no branch of $origin: commit it to a branch"
-phase_start "make test in the clone of $commit (log: $work/make-test.log)"
-in_machine sh -c 'cd /root/evserve && make test' >"$work/make-test.log" 2>&1 \
+# HEAD may be on no branch (a CI checkout of a bare commit): fetch that very commit, by its id.
+in_machine git clone -q --no-local --no-checkout /mnt/evserve-origin /root/evserve
+in_machine git -C /root/evserve fetch -q --upload-pack="git -c uploadpack.allowAnySHA1InWant=true upload-pack" \
+    origin "$commit"
+in_machine git -C /root/evserve checkout -q --detach "$commit"
+phase_start "make test in the clone of $commit (log: $work/make-test.log, each line with the time it came)"
+in_machine sh -c 'cd /root/evserve && make test' 2>&1 | stamped >"$work/make-test.log" \
     || { tail -60 "$work/make-test.log" >&2; fail "make test (log: $work/make-test.log)"; }
 grep -E "Test run with .* passed|[0-9]+ passed|\[check-image\] PASS" "$work/make-test.log" >&2 || true
 phase_end "make test"
