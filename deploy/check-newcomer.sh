@@ -25,7 +25,8 @@ say() { printf '[check-newcomer] %s\n' "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, mounts, unshare)"
 
-# Every mount below lives in this private namespace: the kernel drops them all when the script ends.
+# Every mount below lives in this private namespace: the kernel drops them all when the script ends, and the
+# host never sees them, so removing an old machine's folder can never reach through a mount into host files.
 if [ -z "${CHECK_NEWCOMER_IN_NAMESPACE:-}" ]; then
     exec unshare --mount --propagation private env CHECK_NEWCOMER_IN_NAMESPACE=1 bash "$0" "$@"
 fi
@@ -103,9 +104,12 @@ mount_at() {  # $1 = mount options, $2 = source, $3 = path inside the machine
 }
 cleanup() {
     local status=$? pid
-    # Whatever still runs in the machine (a server, an apt helper): its root is the machine's folder.
+    # Whatever this run left running in the machine (a server, an apt helper, check-image's image inside):
+    # its root is the machine's folder or one below it. A process may exit while we read: skip it.
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-        [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ] && kill -KILL "$pid" 2>/dev/null
+        case "$(readlink "/proc/$pid/root" 2>/dev/null)" in
+            "$root" | "$root"/*) kill -KILL "$pid" 2>/dev/null || true ;;
+        esac
     done
     for (( i=${#mounted[@]}-1; i>=0; i-- )); do
         umount -R "${mounted[i]}" 2>/dev/null || umount -R -l "${mounted[i]}" 2>/dev/null || true
