@@ -16,7 +16,9 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -94,11 +96,12 @@ class Evserve:
 
 
 @contextlib.contextmanager
-def evserve(*args: str, admin: bool = False, timeout: float = 60.0):
+def evserve(*args: str, admin: bool = False, timeout: float = 60.0, env: dict | None = None):
     command = [evserve_binary(), "--host", "127.0.0.1", "--port", "0", *args]
     if admin:
         command += ["--admin-port", "0"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
     log: list[str] = []
     found: dict[str, str] = {}
     started = threading.Event()
@@ -294,6 +297,26 @@ def test_sighup_rescans_the_repository(tmp_path, model_a, model_b):
         assert newest["model_version"] == "2" and newest["outputs"][0]["data"] != a
         assert requests.post(server.url + "/predict", json={"X": x}, timeout=10).json()["y"] == newest["outputs"][0]["data"]
         assert server.proc.poll() is None
+
+
+def test_sighup_tells_systemd_reloading_then_ready(tmp_path, model_a):
+    """Under systemd (NOTIFY_SOCKET), a reload is RELOADING=1 with MONOTONIC_USEC, then READY=1 once
+    the models are read again, as `systemctl reload` (ExecReload= sends SIGHUP) expects."""
+    write_version(tmp_path, "alpha", 1, model_a)
+    # A short folder: sun_path holds 108 bytes, pytest's tmp_path can be longer.
+    folder = tempfile.TemporaryDirectory(prefix="evn-")
+    address = os.path.join(folder.name, "notify")
+    with folder, socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(address)
+        listener.settimeout(10)
+        with evserve("--model-repository", str(tmp_path), env={"NOTIFY_SOCKET": address}) as server:
+            assert listener.recv(4096).startswith(b"READY=1")
+            before = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+            server.proc.send_signal(signal.SIGHUP)
+            reloading = dict(line.split("=", 1) for line in listener.recv(4096).decode().splitlines())
+            assert reloading["RELOADING"] == "1"
+            assert before <= int(reloading["MONOTONIC_USEC"]) <= time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+            assert listener.recv(4096).startswith(b"READY=1\nSTATUS=models reloaded")
 
 
 # --- no failed request during updates -----------------------------------------------------------
