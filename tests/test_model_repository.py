@@ -188,6 +188,9 @@ def test_two_models_and_versions(tmp_path, model_a, model_b):
             ("alpha", "1", "READY"), ("beta", "1", "READY"), ("beta", "3", "READY")]
         missing = infer(server.url, "gamma", x)
         assert missing.status_code == 404 and "unknown model 'gamma'" in missing.json()["error"]
+        paths = requests.get(server.url + "/openapi.json", timeout=10).json()["paths"]
+        for path in ("/v2/repository/index", "/v2/repository/models/{name}/load", "/v2/repository/models/{name}/unload"):
+            assert "post" in paths[path]
         text = requests.get(server.url + "/metrics", timeout=10).text
         assert 'evserve_model_predicted_rows_total{model="beta",version="3"} 6' in text
         assert 'evserve_model_ready{model="alpha",version="1"} 1' in text
