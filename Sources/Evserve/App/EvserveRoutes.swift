@@ -25,6 +25,13 @@ struct EvserveRoutes: Sendable {
         repositoryRoutes + [metricsRoute]
     }
 
+    /// Models come from files that a load or SIGHUP can replace (not the built-in model).
+    private var reloadable: Bool {
+        guard let updater else { return false }
+        if case .builtIn = updater.source { return false }
+        return true
+    }
+
     private var repositoryRoutes: [Route] {
         updater.map { V2RepositoryRoutes(updater: $0, explicitControl: explicitControl).table } ?? []
     }
@@ -103,10 +110,10 @@ struct EvserveRoutes: Sendable {
 
         ]
         if !separateAdmin { routes.append(metricsRoute) }
-        // With a repository the default model can become a classifier on reload, so the route is
-        // there and answers 404 while the model is not one.
-        if summary.isClassifier || updater != nil {
-            routes.insert(Route(.post, "/predict_proba", operation: doc.operation(
+        // A reload can make the default model a classifier, so a model from files has the route
+        // throughout: it answers 404 and is left out of the document while the model is not one.
+        if summary.isClassifier || reloadable {
+            routes.insert(Route(.post, "/predict_proba", operation: !summary.isClassifier ? nil : doc.operation(
                 id: "predict_proba", tag: "model", summary: "Predict probabilities",
                 description: "Predicts each class's probability per row of X, in the order of the classes (scikit-learn's predict_proba).",
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
