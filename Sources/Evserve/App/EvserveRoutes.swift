@@ -199,6 +199,7 @@ extension ModelSummary {
     init(_ model: TreeModel) {
         self.init(estimator: model.estimator.rawValue, featureCount: model.featureCount,
                   featureNames: model.featureNames, treeCount: model.treeCount,
-                  classes: model.classes, acceptsMissing: model.acceptsMissing)
+                  classes: model.classes, acceptsMissing: model.acceptsMissing,
+                  rowsByName: ServedModel.rules(model).featureNames != nil)
     }
 }

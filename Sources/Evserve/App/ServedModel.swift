@@ -27,10 +27,23 @@ final class ServedModel: Sendable {
         self.version = version
         self.model = model
         self.summary = ModelSummary(model)
-        self.reader = PredictBodyReader(featureCount: model.featureCount, acceptsMissing: model.acceptsMissing)
+        self.reader = PredictBodyReader(featureCount: model.featureCount, rules: Self.rules(model))
         self.encodedLabels = (model.classes ?? []).map(JSONWriter.bytes)
         self.v2Reader = V2RequestReader(signature: summary.v2Signature)
         self.v2Outputs = V2Output.outputs(of: summary)
         self.metricsKey = MetricsRegistry.ModelKey(model: name, version: String(version))
+    }
+
+    /// A version-1 model (the reference model's) keeps FastAPI's exact answers; an exported one takes
+    /// its estimator's rules: missing values if it routes them (else a 422 that says so), rows keyed by
+    /// feature name, and scikit-learn's refusal of values past float32's range for the float32 trees.
+    static func rules(_ model: TreeModel) -> InputRules {
+        guard model.formatVersion >= 2 else { return .reference }
+        let name = model.estimator.rawValue
+        return InputRules(
+            acceptsMissing: model.acceptsMissing,
+            missingRefusal: model.acceptsMissing ? nil : "this model (\(name)) does not accept missing values (null)",
+            featureNames: model.featureNames,
+            float32Estimator: model.ensemble.inputPrecision == .float32 ? name : nil)
     }
 }
