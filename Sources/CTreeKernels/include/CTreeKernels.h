@@ -39,4 +39,23 @@ void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, in
 /// The same sums, each row's trees walked 64 at a time (for few rows).
 void ctk_add_trees_of_each_row(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
 
+/// Complete trees of depth ≤ 4 (CompiledForest's complete layout), position-major for
+/// `ctk_shallow_add`: node at heap position p of tree t at [p * treeStride + t] (treeStride: the tree
+/// count rounded up to 16; padding trees' nodes are 0); tree t's leaves, left to right, at
+/// values[t << depth ...]. keptWhenRight[p]: the leaves (bits) not in p's left subtree.
+typedef struct {
+    const int32_t *feature;
+    const int32_t *threshold;
+    const double *values;
+    int32_t keptWhenRight[15];
+    int32_t depth;
+    int64_t treeCount;
+    int64_t treeStride;
+    int64_t featureCount;
+} ctk_shallow;
+
+/// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of keys (at most 32
+/// features per row). Needs ctk_best_isa() == 2 (AVX-512). `leaf`: scratch for 2 × treeStride Int32.
+void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
+
 #endif
