@@ -1,15 +1,31 @@
+import CTreeKernels
+
 /// The walks of `InterleavedForest`. Pointers are borrowed from the caller's buffers and this
-/// class's arrays for one call and never kept.
+/// class's arrays for one call and never kept (the C kernels keep none either).
 extension InterleavedForest {
+    /// The instruction set the walks use (`ctk_best_isa`: 2 AVX-512, 1 AVX2, 0 the Swift walk).
+    static let bestInstructionSet = Int(ctk_best_isa())
+
     /// Reads `rowCount * featureCount` Doubles at `rows` (already rank-encoded for float64 models),
-    /// writes `rowCount * outputCount` raw scores, row-major, at `out`.
-    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+    /// writes `rowCount * outputCount` raw scores, row-major, at `out`. `instructionSet` (at most
+    /// `bestInstructionSet`; tests lower it) picks the walk.
+    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
+                 instructionSet: Int = InterleavedForest.bestInstructionSet) {
         guard rowCount > 0 else { return }
+        precondition(instructionSet <= Self.bestInstructionSet)
         let block = Swift.min(rowCount, Self.blockRows)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: block * featureCount) { keys in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * Self.lanes) { lanes in
         nodes.withUnsafeBufferPointer { nodeBuffer in
         values.withUnsafeBufferPointer { valueBuffer in
+        roots.withUnsafeBufferPointer { rootBuffer in
+        treeOutput.withUnsafeBufferPointer { outputBuffer in
+            // The kernels' view of this forest: pointers into this object's arrays, valid for this call.
+            var kernelForest = ctk_forest(
+                nodes: UnsafeRawPointer(nodeBuffer.baseAddress!).assumingMemoryBound(to: Int32.self),
+                roots: rootBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
+                treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
+                valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0)
             let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
                             keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
                             valueWidth: valueWidth, lanes: lanes.baseAddress!)
@@ -22,10 +38,13 @@ extension InterleavedForest {
                 for r in 0..<count {
                     for k in 0..<outputCount { acc[r * outputCount + k] = base[k] }
                 }
-                if count < Self.rowMajorBelow {
-                    addTreesOfEachRow(walk, count, acc)
-                } else {
-                    addRowsOfEachTree(walk, count, acc)
+                // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
+                let kernels = instructionSet > 0 && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
+                switch (kernels, count < Self.rowMajorBelow) {
+                case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                case (false, true): addTreesOfEachRow(walk, count, acc)
+                case (false, false): addRowsOfEachTree(walk, count, acc)
                 }
                 if let divisors {
                     for r in 0..<count {
@@ -34,6 +53,8 @@ extension InterleavedForest {
                 }
                 start += count
             }
+        }
+        }
         }
         }
         }

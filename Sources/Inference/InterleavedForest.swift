@@ -9,7 +9,9 @@
 ///
 /// A node is 16 bytes, one load: its feature, its threshold as a `CompiledForest.orderKey` (the
 /// threshold rounded down to Float, which decides every Float input as scikit-learn's
-/// `Double(Float(x)) <= threshold` does), and its children's absolute indices. A leaf points to itself
+/// `Double(Float(x)) <= threshold` does), and its children's absolute indices (siblings side by side:
+/// right = left + 1). On x86-64 with AVX2 or AVX-512 the walks run in SIMD registers, 32 lanes at once
+/// (CTreeKernels); elsewhere in Swift, 16 at once. A leaf points to itself
 /// with a key no input key exceeds, so a finished walk stays put while the others go on. A split that
 /// sends missing values left stores its feature as `~feature`; missing values have the key `Int32.max`
 /// (`CompiledForest.inputKey`), above every threshold's key, so they go right at the other splits,
@@ -25,6 +27,8 @@ final class InterleavedForest: Sendable {
     static let blockRows = 256
     /// Below this many rows a row's trees are walked 16 at a time; from it on, a tree's rows are.
     static let rowMajorBelow = 16
+    /// Below this many rows, the SIMD kernels walk a row's trees only when there are this many.
+    static let kernelTreesFrom = 32
 
     let featureCount: Int
     let outputCount: Int
@@ -38,6 +42,8 @@ final class InterleavedForest: Sendable {
     /// Per node: (feature, or ~feature if missing values go left; threshold key; left; right).
     let nodes: [SIMD4<Int32>]
     let roots: [Int32]
+    /// A leaf of no tree, after all of them: where unused SIMD lanes wait.
+    let idle: Int32
     /// Per tree, its depth: walks of trees at most `fixedRoundsUpTo` deep take exactly that many steps
     /// and skip checking whether any lane still moves.
     let depths: [Int]
@@ -64,8 +70,13 @@ final class InterleavedForest: Sendable {
         for tree in trees {
             let offset = Int32(nodes.count)
             roots.append(offset)
-            for node in 0..<tree.nodeCount {
-                let me = offset + Int32(node)
+            // Breadth-first order, each node's children side by side (right = left + 1), which the SIMD
+            // walk relies on: it gathers the left child only.
+            let order = Self.siblingOrder(tree)
+            var place = [Int32](repeating: 0, count: tree.nodeCount)
+            for (i, node) in order.enumerated() { place[node] = offset + Int32(i) }
+            for node in order {
+                let me = place[node]
                 if tree.isLeaf(node) {
                     nodes.append(SIMD4(0, Int32.max, me, me))
                 } else {
@@ -74,15 +85,30 @@ final class InterleavedForest: Sendable {
                     routesMissing = routesMissing || missingLeft
                     nodes.append(SIMD4(missingLeft ? ~feature : feature,
                                        CompiledForest.orderKey(CompiledForest.floatRoundedDown(tree.threshold[node])),
-                                       offset + Int32(tree.childrenLeft[node]), offset + Int32(tree.childrenRight[node])))
+                                       place[tree.childrenLeft[node]], place[tree.childrenRight[node]]))
                 }
                 for c in 0..<tree.valueWidth { values.append(scale(tree.value[node * tree.valueWidth + c])) }
             }
         }
+        // The leaf that idle SIMD lanes point to.
+        idle = Int32(nodes.count)
+        nodes.append(SIMD4(0, Int32.max, idle, idle))
         self.nodes = nodes
         self.roots = roots
         depths = trees.map(\.depth)
         self.values = values
         self.routesMissing = routesMissing
+    }
+
+    /// The tree's nodes breadth first, each internal node's two children next to each other.
+    static func siblingOrder(_ tree: DecisionTree) -> [Int] {
+        var order = [0]
+        var i = 0
+        while i < order.count {
+            let node = order[i]
+            if !tree.isLeaf(node) { order += [tree.childrenLeft[node], tree.childrenRight[node]] }
+            i += 1
+        }
+        return order
     }
 }

@@ -82,4 +82,42 @@ import TestSupport
             #expect(model.predict([.nan, .nan, .nan, -1, 1, .nan], rowCount: 3) == [40, 30, 20])
         }
     }
+
+    /// Every instruction set this CPU has (the SIMD kernels and the Swift walk) gives the same raw
+    /// scores, bit for bit, for few and many rows and trees, with and without missing values,
+    /// deep trees and forests of one tree included.
+    @Test(arguments: [(1, 25, false), (3, 12, true), (70, 6, false), (70, 9, true), (130, 4, true)])
+    func instructionSetsAgree(treeCount: Int, depth: Int, missing: Bool) {
+        var random = SeededGenerator(seed: UInt64(treeCount * 1000 + depth))
+        let featureCount = 7, outputs = 2
+        let trees = (0..<treeCount).map { _ in Self.randomTree(depth: depth, featureCount: featureCount, width: 1, &random) }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: missing, outputCount: outputs,
+            base: [0.25, -0.5], leafScale: 0.1, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
+        let forest = InterleavedForest(ensemble, trees: trees)
+        let walker = EnsemblePredictor(ensemble, layout: .perOutput)
+        for rowCount in [1, 2, 15, 16, 63, 64, 65, 300] {
+            let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random).map { Double(Float($0)) }
+            var walked = [Double](repeating: 0, count: rowCount * outputs)
+            rows.withUnsafeBufferPointer { input in
+                walked.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * outputs) }
+                }
+            }
+            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                var predicted = [Double](repeating: 0, count: rowCount * outputs)
+                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+            }
+        }
+    }
+
+    /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
+    @Test func rightChildFollowsLeftChild() {
+        var random = SeededGenerator(seed: 7)
+        let trees = (0..<5).map { _ in Self.randomTree(depth: 10, featureCount: 3, width: 1, &random) }
+        let forest = InterleavedForest(TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: trees), trees: trees)
+        for node in forest.nodes where node[1] != Int32.max { #expect(node[3] == node[2] + 1) }
+        #expect(forest.nodes[Int(forest.idle)] == SIMD4(0, Int32.max, forest.idle, forest.idle))
+    }
 }
