@@ -187,6 +187,18 @@ while True:
             sys.exit("nothing served on 127.0.0.1:8000 within 20 minutes")
         time.sleep(1)
 assert status == 200 and isinstance(body, str) and body.startswith("Serving a ") and "evserve" in body, (status, body)
+# The built-in model trains once the socket is up (/predict and /readyz answer 503 meanwhile): wait for /readyz.
+ready_by = time.monotonic() + 300
+while True:
+    try:
+        with urllib.request.urlopen(base + "/readyz", timeout=10) as response:
+            if response.status == 200:
+                break
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        pass
+    if time.monotonic() > ready_by:
+        sys.exit("/readyz did not answer 200 within 5 minutes of GET /")
+    time.sleep(0.2)
 # The first training row, and scikit-learn's prediction for it (the fixture check-image also compares with).
 row = next(csv.DictReader(open("/root/evserve/Tests/InferenceTests/Fixtures/check_rows.csv")))
 features = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT"]
