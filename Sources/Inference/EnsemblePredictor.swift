@@ -11,6 +11,9 @@ final class EnsemblePredictor: Sendable {
     let ranks: RankEncoder?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
+    /// Set when the compiled layouts cannot decide the ensemble (float32 sums, categorical splits):
+    /// then every row is walked, and `forests` is empty.
+    let walk: TreeWalk?
 
     init(_ ensemble: TreeEnsemble, completeDepthLimit: Int = CompiledForest.maxCompleteDepth, shallowLayout: Bool = true) {
         self.ensemble = ensemble
@@ -21,7 +24,8 @@ final class EnsemblePredictor: Sendable {
         self.contributions = contributions
         let ranks = ensemble.inputPrecision == .float64 ? RankEncoder(trees: ensemble.trees, featureCount: ensemble.featureCount) : nil
         self.ranks = ranks
-        forests = contributions.enumerated().map { k, parts in
+        walk = TreeWalk.isNeeded(for: ensemble) ? TreeWalk(ensemble) : nil
+        forests = walk != nil ? [] : contributions.enumerated().map { k, parts in
             let trees = parts.map { part in
                 let tree = ensemble.trees[part.tree].column(part.column)
                 return ranks?.encode(tree) ?? tree
@@ -38,6 +42,7 @@ final class EnsemblePredictor: Sendable {
     /// Writes `rowCount * outputCount` raw scores (row-major) for `rowCount` rows.
     func raw(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         guard rowCount > 0 else { return }
+        if let walk { return walk.raw(rows, rowCount: rowCount, into: out) }
         let outputs = outputCount
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in
