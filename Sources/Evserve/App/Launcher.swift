@@ -93,7 +93,7 @@ struct Launcher {
     /// A model file is checked completely before serving: a bad file is one clear error and a
     /// non-zero exit, never a half-loaded model.
     private static func loadModelFile(_ path: String) throws -> TreeModel {
-        try TreeModel(modelFile: try ModelFiles.read(path))
+        try TreeModel(anyModelFile: try ModelFiles.read(path))
     }
 
     private static func trainReferenceModel(logger: Logger) -> TreeModel {
