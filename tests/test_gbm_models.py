@@ -212,6 +212,20 @@ def test_xgboost_v2_infer_matches_predict(tmp_path):
         assert np.array_equal(np.array(output["data"], dtype=np.float64).reshape(-1, 3), expected)
 
 
+OLD_FILES = pathlib.Path(__file__).resolve().parent / "fixtures" / "xgboost-1.7"
+
+
+@pytest.mark.parametrize("name", ["reg17.json", "reg17.ubj", "bin17.json", "bin17.ubj", "multi17.json", "multi17.ubj",
+                                  "poisson17.json", "poisson17.ubj"])
+def test_xgboost_1_7_files_still_read(name):
+    """Files written by xgboost 1.7 (scalar base_score, no iteration_indptr) serve what the pinned
+    xgboost predicts from the same file (which equals 1.7's own predictions: fixtures/xgboost-1.7/make_files.py)."""
+    data = {"reg17": "diabetes", "poisson17": "diabetes", "bin17": "cancer", "multi17": "iris"}[name.split(".")[0]]
+    _, _, test = load(data)
+    booster = xgb.Booster(model_file=str(OLD_FILES / name))
+    compare_predict(OLD_FILES / name, test, booster.predict(xgb.DMatrix(test)))
+
+
 # ---------------------------------------------------------------- LightGBM
 
 LGB_CASES = {
