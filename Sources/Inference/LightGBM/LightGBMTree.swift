@@ -24,6 +24,9 @@ enum LightGBMTree {
         let left = try integers(fields, "left_child", path: path, count: splits)
         let right = try integers(fields, "right_child", path: path, count: splits)
 
+        for child in left + right where child < -leafCount || child >= splits {
+            throw .invalidValue(field: "\(path).left_child/right_child", reason: "holds \(child), neither a split below \(splits) nor a leaf above \(-leafCount - 1)")
+        }
         let nodeCount = 2 * leafCount - 1
         func node(_ child: Int) -> Int { child < 0 ? splits + ~child : child }
         var tree = DecisionTree(
@@ -32,9 +35,6 @@ enum LightGBMTree {
             feature: feature + [Int](repeating: 0, count: leafCount),
             threshold: [Double](repeating: 0, count: nodeCount),
             value: [Double](repeating: 0, count: splits) + leafValues)
-        for child in left + right where child < -leafCount || child >= splits {
-            throw .invalidValue(field: "\(path).left_child/right_child", reason: "holds \(child), neither a split below \(splits) nor a leaf above \(-leafCount - 1)")
-        }
         var zeroIsMissing = [Bool](repeating: false, count: nodeCount)
         var categorySplits = [CategorySplit?](repeating: nil, count: nodeCount)
         let bitsets = try CategoryBitsets(fields, path: path, hasCategorical: decision.contains { $0 & 1 != 0 })

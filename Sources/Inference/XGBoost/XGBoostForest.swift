@@ -45,7 +45,7 @@ struct XGBoostForest {
             throw .invalidValue(field: "learner.gradient_booster.weight_drop", reason: "has \(weights.count) weights for \(treeValues.count) trees")
         }
         let parallel = (model["gbtree_model_param"]?["num_parallel_tree"]?.stringValue).flatMap { Int($0) } ?? 1
-        treesPerRound = outputCount * max(parallel, 1)
+        treesPerRound = outputCount * min(max(parallel, 1), treeValues.count)
         if let starts = model["iteration_indptr"]?.intArray {
             guard starts.first == 0, starts.last == treeValues.count, zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }) else {
                 throw .invalidValue(field: "\(path).iteration_indptr", reason: "must rise from 0 to the tree count")
@@ -70,8 +70,8 @@ struct XGBoostForest {
 
     /// How many trees the rounds 0...round hold (the scikit-learn wrapper's best_iteration + 1 rounds).
     func treeCount(throughRound round: Int) -> Int {
-        if let roundStarts { return roundStarts[min(round + 1, roundStarts.count - 1)] }
-        let (product, overflow) = (round + 1).multipliedReportingOverflow(by: treesPerRound)
-        return overflow ? trees.count : min(product, trees.count)
+        let rounds = min(round, trees.count) + 1
+        if let roundStarts { return roundStarts[min(rounds, roundStarts.count - 1)] }
+        return min(rounds * treesPerRound, trees.count)
     }
 }
