@@ -84,15 +84,18 @@ struct UBJSONReader {
         }
     }
 
-    /// A length or count: an integer of any width, at least 0 and at most `limit`.
-    private mutating func count(limit: Int, what: String) throws(ModelFileError) -> Int {
+    /// A length or count: an integer of any width, at least 0, and no more elements of `size` bytes
+    /// than the data holds after it.
+    private mutating func count(elementSize size: Int, what: String) throws(ModelFileError) -> Int {
         let n = try integer(marker: try byte())
-        guard n >= 0, n <= Int64(limit) else { throw failure("\(what) \(n) is negative or longer than the rest of the data") }
+        guard n >= 0, n <= Int64((bytes.count - offset) / size) else {
+            throw failure("\(what) \(n) is negative or longer than the rest of the data")
+        }
         return Int(n)
     }
 
     private mutating func string() throws(ModelFileError) -> String {
-        let length = try count(limit: bytes.count - offset, what: "string length")
+        let length = try count(elementSize: 1, what: "string length")
         defer { offset += length }
         return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
     }
@@ -124,7 +127,7 @@ struct UBJSONReader {
         // A typed element of size 0 (null, true, false) would let a tiny file claim a huge array.
         let size = try type.map { (t: UInt8) throws(ModelFileError) in try elementSize(t) } ?? 1
         guard size > 0 else { throw failure("typed containers of null or booleans are not supported") }
-        let n = try count(limit: (bytes.count - offset) / size, what: "element count")
+        let n = try count(elementSize: size, what: "element count")
         return (type, n)
     }
 
