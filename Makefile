@@ -4,6 +4,9 @@ PYTHON ?= python3
 SWIFT ?= swift
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The live Python suites run in a venv of their own: Debian's python3 takes no pip installs (PEP 668).
+TEST_VENV := tests/.venv
+TEST_PYTHON := $(TEST_VENV)/bin/python
 
 # System packages: what building needs, and what the tests add. Included .mk files append to these.
 APT_BUILD_PACKAGES := libev-dev
@@ -28,10 +31,17 @@ endef
 deps:
 	$(call apt_install,$(APT_BUILD_PACKAGES))
 
+# apt first (it brings python3-venv), then the venv; a sub-make so the venv rule runs after apt.
 test-deps: deps
 	$(call apt_install,$(APT_TEST_PACKAGES))
-	@if [ -n "$(strip $(PIP_TEST_REQUIREMENTS))" ]; then \
-		$(PYTHON) -m pip install -q --disable-pip-version-check $(foreach r,$(PIP_TEST_REQUIREMENTS),-r $(r)); fi
+	@$(MAKE) --no-print-directory $(TEST_VENV)/.installed
+
+# The venv is made afresh when any requirements file the parts list is newer than its stamp
+# (edited, or added: a new file is newer than the stamp).
+$(TEST_VENV)/.installed: $(PIP_TEST_REQUIREMENTS)
+	$(PYTHON) -m venv --clear $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check $(foreach r,$^,-r $(r))
+	touch $@
 
 build: deps
 	$(SWIFT) build

@@ -28,7 +28,9 @@ let package = Package(
         // HTTP/1.1 request framing: bytes -> requests. Strict RFC 9112 grammar; no I/O.
         .target(name: "HTTP1", swiftSettings: releaseSpeed),
         // The model: data set, training, prediction, model files. No I/O, no threads.
-        .target(name: "Inference", dependencies: ["JSON"], exclude: ["Data"], swiftSettings: releaseSpeed),
+        .target(name: "Inference", dependencies: ["JSON", "CTreeKernels"], exclude: ["Data"], swiftSettings: releaseSpeed),
+        // SIMD tree walks (AVX-512/AVX2, chosen at run time) for Inference's layouts; C for the intrinsics.
+        .target(name: "CTreeKernels"),
         // Request body -> validated matrix, or FastAPI's exact 422/400 body.
         .target(name: "Validation", dependencies: ["JSON"], swiftSettings: releaseSpeed),
         .executableTarget(

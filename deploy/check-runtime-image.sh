@@ -51,26 +51,6 @@ for line in joined.splitlines():
         print(line)
 PY
 }
-debian_mirror() {  # $@ = apt source files; prints the URI this host uses for bookworm
-    python3 - "$@" <<'PY'
-import re, sys
-for path in sys.argv[1:]:
-    try:
-        text = open(path).read()
-    except OSError:
-        continue
-    # deb822: the URIs of the stanza whose Suites include plain "bookworm"; one-line: "deb URI bookworm ..."
-    for stanza in text.split("\n\n"):
-        uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
-        suites = re.search(r"^Suites:(.*)$", stanza, re.M)
-        if uris and suites and "bookworm" in suites.group(1).split():
-            print(uris.group(1)); sys.exit()
-    m = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M)
-    if m:
-        print(m.group(1)); sys.exit()
-sys.exit("no bookworm source in the host's apt configuration")
-PY
-}
 json_words() { python3 -c 'import json,shlex,sys; print(" ".join(shlex.quote(w) for w in json.loads(sys.argv[1])))' "$1"; }
 
 # --- 1. The binary, built from exactly what the build stage copies. ------------------------------------
@@ -93,27 +73,8 @@ if [ -n "$build_only" ]; then echo "$binary"; exit 0; fi
 
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, unshare)"
 
-# --- 2. A minimal bookworm, from the mirror this machine's apt already uses. ---------------------------
-if [ ! -e "$base/.complete" ]; then
-    host_sources=/etc/apt/sources.list.d/debian.sources
-    mirror=$(debian_mirror "$host_sources" /etc/apt/sources.list)
-    rm -rf "$base"
-    say "debootstrap --variant=minbase bookworm (once; reused afterwards)"
-    start=$SECONDS
-    debootstrap --variant=minbase bookworm "$base" "$mirror" >"$work/debootstrap.log" 2>&1 \
-        || { tail -20 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
-    # bookworm-slim's apt sources are deb822 (bookworm, -updates, -security), as this host's are.
-    if [ -e "$host_sources" ]; then
-        rm -f "$base/etc/apt/sources.list"
-        cp "$host_sources" "$base/etc/apt/sources.list.d/debian.sources"
-    fi
-    # Like the Docker image: no downloaded .deb files. And every package marked automatic, so that
-    # afterwards `apt-mark showmanual` lists exactly what the stage's RUN asked for.
-    chroot "$base" apt-get clean
-    chroot "$base" sh -c 'apt-mark auto $(apt-mark showmanual) >/dev/null'
-    touch "$base/.complete"
-    say "debootstrap took $((SECONDS - start)) s"
-fi
+# --- 2. A minimal bookworm, from the mirror this machine's apt already uses (shared with check-newcomer). -
+bash "$repo/deploy/debootstrap-base.sh" "$base"
 
 # --- 3. The runtime stage, replayed. ---------------------------------------------------------------------
 cleanup() { if mountpoint -q "$rootfs/proc"; then umount "$rootfs/proc"; fi; }
@@ -188,20 +149,20 @@ unshare --net --fork bash -euo pipefail -c '
     chroot --userspec="$user" "$rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@" 2>"$image_log" &
     server_pid=$!
     for _ in $(seq 600); do
-        [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] && break
+        [ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] && break
         kill -0 $server_pid 2>/dev/null || { cat "$image_log" >&2; fail "server exited"; }
         sleep 0.1
     done
     say "$(grep -m1 "listening on" "$image_log" || fail "no \"listening on\" line in the log")"
     # chroot and env exec, so the background pid is the server itself.
-    running_uid=$(awk "/^Uid:/ {print \$2}" /proc/$server_pid/status)
+    running_uid=$(awk "/^Uid:/ {print \$2}" /proc/$server_pid/status 2>/dev/null || echo "none: it exited")
     [ "$running_uid" = "${user%%:*}" ] || fail "server runs as uid $running_uid, not ${user%%:*}"
 
     eval "set -- $healthcheck"
     chroot --userspec="$user" "$rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@" \
         || fail "HEALTHCHECK command failed"
-    [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/healthz")" = 200 ] || fail "/healthz not 200"
-    [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz not 200"
+    [ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/healthz")" = 200 ] || fail "/healthz not 200"
+    [ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz not 200"
     python3 - "$oracle" "http://127.0.0.1:$port/predict" <<"PY" || fail "/predict disagrees with scikit-learn"
 import csv, json, sys, urllib.request
 rows = list(csv.DictReader(open(sys.argv[1])))[:506]

@@ -52,7 +52,7 @@ request() {  # $1 = method, $2 = path, $3 = body; prints the status line (bash o
     exec 3<>/dev/tcp/127.0.0.1/8000 || return 1
     printf '%s %s HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
         "$1" "$2" "${#3}" "$3" >&3
-    head -n 1 <&3 | tr -d '\r'
+    timeout 10 head -n 1 <&3 | tr -d '\r'
     exec 3<&-
 }
 wait_ready() {

@@ -5,7 +5,10 @@
 # The binary the container ships: built by the script from exactly what the Dockerfile's build stage copies,
 # with --static-swift-stdlib, in .build-image/swift (its own scratch folder).
 EVSERVE_STATIC := $(CURDIR)/.build-image/swift/release/evserve
+# --static-swift-stdlib links the C++ runtime in as well: libstdc++.a, from libstdc++-12-dev, which swift.org's
+# Debian 12 list does not name (the dynamic builds need only the shared library). make check-newcomer found it.
 static-release: deps
+	$(call apt_install,libstdc++-12-dev)
 	bash deploy/check-runtime-image.sh --build-only
 
 # The Dockerfile's runtime stage, replayed in a debootstrapped bookworm (needs Debian's mirror, as apt does):
@@ -35,4 +38,4 @@ deploy-checks: check-image check-systemd-boot failover
 # The systemd suite alone: unit files, socket activation, READY/WATCHDOG/STOPPING.
 check-systemd: test-deps
 	$(SWIFT) build --product evserve
-	EVSERVE_BIN=$(CURDIR)/.build/debug/evserve $(PYTHON) -m pytest -q tests/test_systemd.py
+	EVSERVE_BIN=$(CURDIR)/.build/debug/evserve $(TEST_PYTHON) -m pytest -q tests/test_systemd.py

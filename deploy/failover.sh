@@ -21,8 +21,11 @@ tmp=$(mktemp -d /tmp/evserve-failover.XXXXXX)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    [ -s "$tmp/nginx.pid" ] && kill -QUIT "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
-    sleep 0.2
+    if [ -s "$tmp/nginx.pid" ]; then  # QUIT: nginx finishes and exits; wait for that (bounded) before rm
+        nginx_pid=$(cat "$tmp/nginx.pid")
+        kill -QUIT "$nginx_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -38,7 +41,7 @@ wait_ready() {  # $1 = name; prints the port once /readyz says 200
     local port=""
     for _ in $(seq 600); do
         port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$1.log" | head -1)
-        if [ -n "$port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ]; then
+        if [ -n "$port" ] && [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ]; then
             echo "$port"; return 0
         fi
         sleep 0.1
@@ -76,9 +79,13 @@ http {
 }
 EOF
 nginx -t -q -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/error.log" || { cat "$tmp/error.log" >&2; fail "nginx -t"; }
-nginx -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/error.log"
-for _ in $(seq 50); do [ -s "$tmp/nginx.pid" ] && break; sleep 0.1; done
-[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$lb_port/readyz")" = 200 ] || fail "nginx does not answer"
+# lb_port was free a moment ago; if something took it since, nginx says so and exits.
+nginx -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/error.log" || { cat "$tmp/error.log" >&2; fail "nginx did not start"; }
+for _ in $(seq 50); do
+    [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$lb_port/readyz")" = 200 ] && break
+    sleep 0.1
+done
+[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$lb_port/readyz")" = 200 ] || fail "nginx does not answer"
 
 # wrk POSTs two Boston housing rows and prints its error counts as JSON at the end.
 cat >"$tmp/predict.lua" <<'EOF'

@@ -52,13 +52,13 @@ def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0, 
         ready.set()
 
     threading.Thread(target=pump, daemon=True).start()
-    ready.wait(timeout)
-    if "url" not in found:
-        proc.kill()
-        raise RuntimeError("evserve did not start: " + b"".join(log).decode(errors="replace"))
-    if wait_ready:
-        _wait_until_ready(found["url"], proc, timeout)
+    # From here on the process is stopped however this ends: a failed start, a failed wait, a failed test.
     try:
+        ready.wait(timeout)
+        if "url" not in found:
+            raise RuntimeError("evserve did not start: " + b"".join(log).decode(errors="replace"))
+        if wait_ready:
+            _wait_until_ready(found["url"], proc, timeout)
         yield found["url"], proc
     finally:
         if proc.poll() is None:
@@ -77,8 +77,8 @@ def _wait_until_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
             with urllib.request.urlopen(url + "/readyz", timeout=5) as response:
                 if response.status == 200:
                     return
-        except urllib.error.HTTPError:
-            pass  # 503 until the model is in
+        except (urllib.error.URLError, OSError):
+            pass  # 503 until the model is in (HTTPError); on a loaded machine a slow answer (timeout)
         time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("evserve did not become ready")
+    raise RuntimeError("evserve did not become ready" if proc.poll() is None else
+                       f"evserve exited with status {proc.returncode} before it was ready")

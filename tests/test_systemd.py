@@ -181,6 +181,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def open_descriptors(pid: int) -> dict[int, str]:
+    """What each open descriptor of a live process refers to (readlink of /proc/PID/fd/N).
+
+    The process opens and closes descriptors while we read (a connection ends, a file is read): one listed
+    by os.listdir can be gone by the time we read its link, so a vanished descriptor is skipped, not an error.
+    """
+    links = {}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(FileNotFoundError):
+            links[int(name)] = os.readlink(f"/proc/{pid}/fd/{name}")
+    return links
+
+
+def listening_socket_inode(port: int) -> str | None:
+    """The inode of the socket listening on 127.0.0.1:PORT, from /proc/net/tcp (hex address, state 0A)."""
+    wanted = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == wanted and fields[3] == "0A":
+                return fields[9]
+    return None
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Whether the socket listening on 127.0.0.1:PORT is one of the process's own descriptors."""
+    inode = listening_socket_inode(port)
+    return inode is not None and f"socket:[{inode}]" in open_descriptors(pid).values()
+
+
 def unit_exec_args() -> list[str]:
     """ExecStart's flags from the shipped unit, with its public address swapped for loopback.
 
@@ -203,10 +233,14 @@ def socket_activated(extra_env: dict | None = None):
         proc = subprocess.Popen(
             ["systemd-socket-activate", "-l", f"127.0.0.1:{port}", *env_flags, evserve_binary(), *unit_exec_args()],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Bound once the port's listening socket is this process's (not another program's that took the
+        # port between free_port() and the bind: then systemd-socket-activate exits and we try another).
+        # No connection is made here, so the test's own first connection is the one that starts evserve.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and proc.poll() is None:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break  # the kernel completes the handshake on a listening socket: it is bound
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                if listens_on(proc.pid, port):
+                    break
             time.sleep(0.05)
         else:
             proc.kill()
@@ -243,8 +277,10 @@ def test_socket_activation_serves_the_inherited_socket():
                 assert session.get(f"{base}/healthz", timeout=10).status_code == 200
         first, second = predict(base), predict(base)
         assert first == second
-        fds = {os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")}
-        assert os.readlink(f"/proc/{proc.pid}/fd/3").startswith("socket:"), fds
+        # The inherited socket is descriptor 3 (SD_LISTEN_FDS_START), and it is the one listening on the port.
+        fds = open_descriptors(proc.pid)
+        assert fds.get(3, "").startswith("socket:"), fds
+        assert listens_on(proc.pid, port), fds
         assert stop(proc) == 0
 
 
@@ -252,7 +288,8 @@ def test_connection_made_before_start_is_answered():
     """A request sent before evserve is up waits in the socket's backlog and is answered, not refused:
     the point of socket activation (a restart loses no connections)."""
     with socket_activated() as (port, proc):
-        # /healthz answers as soon as the loop runs; /predict says 503 until the model is trained.
+        # Socket-activated, evserve trains the built-in model before it serves: this request waits in the
+        # backlog through the exec, the start-up and the training.
         response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=START_TIMEOUT)
         assert response.status_code == 200, response.text
         assert stop(proc) == 0
@@ -284,9 +321,10 @@ def test_ready_after_serving_then_watchdog_then_stopping(notify_listener):
 
         # WATCHDOG_USEC=200000 means a ping every 0.1 s: about 10 in a second. Wide bounds for a busy machine,
         # tight enough that a missing timer (0) or a ping per loop turn (hundreds) fails.
-        time.sleep(1.5)
         window_start = ready_at + 0.25
-        pings = notify_listener.count("WATCHDOG=1", since=window_start, until=window_start + 1.0)
+        window_end = window_start + 1.0
+        time.sleep(max(0.0, window_end + 0.1 - time.monotonic()))  # count once the window is over
+        pings = notify_listener.count("WATCHDOG=1", since=window_start, until=window_end)
         assert 4 <= pings <= 25, notify_listener.messages
 
         assert stop(proc) == 0

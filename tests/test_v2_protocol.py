@@ -86,10 +86,10 @@ def test_health(client):
 
 
 def test_server_metadata(client, server, spec):
-    """GET /v2 names the server and lists the one extension evserve implements."""
+    """GET /v2 names the server and lists the extensions evserve implements."""
     metadata = client.get_server_metadata()
     assert metadata["name"] == "evserve"
-    assert metadata["extensions"] == ["binary_tensor_data"]
+    assert metadata["extensions"] == ["binary_tensor_data", "model_repository"]
     fits_schema(spec, "V2ServerMetadata", requests.get(server + "/v2", timeout=10).json())
 
 

@@ -7,7 +7,7 @@ import Logging
 struct EvserveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evserve",
-        abstract: "Serve a tree-ensemble regression model over HTTP: POST /predict, docs at /docs.",
+        abstract: "Serve tree-ensemble models over HTTP: POST /predict, the Open Inference Protocol (/v2), docs at /docs.",
         discussion: """
             Without --model, evserve trains its reference model (scikit-learn's \
             GradientBoostingRegressor on the Boston housing data) at start-up.
@@ -22,8 +22,23 @@ struct EvserveCommand: ParsableCommand {
     @Option(help: "Event-loop threads serving the port.")
     var workers = 1
 
-    @Option(help: "Serve this model file (evserve.trees JSON, see docs/model-format.md).")
+    @Option(help: "Serve this model file (evserve.trees JSON, see docs/model-format.md), named after the file without its extension.")
     var model: String?
+
+    @Option(help: "Serve every model of this repository: DIR/<model>/<version>/<one model file>, versions positive integers (Triton's layout); the highest version answers unless a request names one. SIGHUP rescans it.")
+    var modelRepository: String?
+
+    @Option(help: "The model the FastAPI-style routes (/, /predict, /predict_proba) serve; default: the only model, or the first by name.")
+    var defaultModel: String?
+
+    @Option(help: "none: the repository's load and unload routes answer 403; explicit: they load and unload models (as Triton's --model-control-mode).")
+    var modelControl: ModelControl = .none
+
+    @Option(help: "Address of the admin listener (with --admin-port).")
+    var adminHost = "127.0.0.1"
+
+    @Option(help: "Serve the repository API and /metrics on this port instead of the main one; 0 picks a free port (logged).")
+    var adminPort: Int?
 
     @Option(help: "Train the reference model, write it to this file and exit.")
     var saveModel: String?
@@ -54,6 +69,8 @@ struct EvserveCommand: ParsableCommand {
 
     mutating func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let adminPort, !(0...65535).contains(adminPort) { throw ValidationError("--admin-port must be 0...65535") }
+        if model != nil && modelRepository != nil { throw ValidationError("--model and --model-repository exclude each other") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard maxBodySize >= 0, maxConnections >= 1 else { throw ValidationError("limits must be positive") }
         guard requestTimeout > 0, keepAliveTimeout > 0, gracefulTimeout >= 0 else {
@@ -74,10 +91,20 @@ struct EvserveCommand: ParsableCommand {
         configuration.gracefulTimeout = gracefulTimeout
         configuration.maxConnections = maxConnections
         configuration.accessLog = accessLog
-        let status = Launcher(configuration: configuration, logLevel: logLevel, modelPath: model,
-                              saveModelPath: saveModel).run()
+        var launcher = Launcher(configuration: configuration, logLevel: logLevel, modelPath: model,
+                                saveModelPath: saveModel)
+        launcher.repositoryPath = modelRepository
+        launcher.defaultModel = defaultModel
+        launcher.explicitControl = modelControl == .explicit
+        launcher.admin = adminPort.map { (adminHost, $0) }
+        let status = launcher.run()
         if status != 0 { throw ExitCode(status) }
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `--model-control`: whether HTTP may change which models are served.
+enum ModelControl: String, ExpressibleByArgument, CaseIterable {
+    case none, explicit
+}

@@ -3,9 +3,10 @@
 /// buffer for the duration of one `predict` call and never escapes it.
 extension CompiledForest {
     /// Reads `rowCount * featureCount` Doubles at `rows`, writes `rowCount` predictions at `out`.
-    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+    /// `useAcross: false` keeps few rows on `ShallowForest`'s walk where the AVX-512 path exists (tests compare).
+    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>, useAcross: Bool = true) {
         if let shallow {
-            predictShallow(shallow, rows, rowCount: rowCount, into: out)
+            predictShallow(shallow, rows, rowCount: rowCount, into: out, useAcross: useAcross)
         } else {
             predictRowByRow(rows, rowCount: rowCount, into: out)
         }
@@ -19,7 +20,7 @@ extension CompiledForest {
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.
     private func predictShallow(_ forest: ShallowForest, _ rows: UnsafePointer<Double>, rowCount: Int,
-                                into out: UnsafeMutablePointer<Double>) {
+                                into out: UnsafeMutablePointer<Double>, useAcross: Bool) {
         let pass = ShallowForest.rowsPerPass
         let (binCount, codeCount) = forest.scratchVectors()
         let batches = forest.depth > 0 && rowCount >= Self.minimumBatchRows
@@ -35,6 +36,8 @@ extension CompiledForest {
                 for r in 0..<count { sums[r] = base }
                 if batches && count >= Self.minimumBatchRows {
                     forest.addInBatch(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, leaves: leaves.baseAddress!)
+                } else if let across, useAcross {
+                    across.add(keys.baseAddress!, count, sums.baseAddress!, values: leafValue, treeCount: treeCount, featureCount: featureCount)
                 } else {
                     forest.addByWalking(keys.baseAddress!, count, sums.baseAddress!)
                 }

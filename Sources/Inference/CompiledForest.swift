@@ -40,6 +40,8 @@ final class CompiledForest: Sendable {
     let roots: [Int32]
     /// The layouts that predict instead, when the trees are shallow enough (depth ≤ 4).
     let shallow: ShallowForest?
+    /// The few-rows path of shallow forests on AVX-512 CPUs (nil elsewhere).
+    let across: AcrossTrees?
 
     /// `completeDepthLimit` is the deepest tree padded to a complete layout (tests lower it to reach the
     /// linked one); `shallowLayout: false` keeps shallow forests on the complete layout (tests compare them).
@@ -74,6 +76,8 @@ final class CompiledForest: Sendable {
                 }
             }
             depth = deepest
+            across = shallow == nil ? nil : AcrossTrees(depth: deepest, treeCount: trees.count, featureCount: featureCount,
+                                                        nodeFeature: features, nodeThreshold: thresholds)
             nodeFeature = features
             nodeThreshold = thresholds
             leafValue = leaves
@@ -96,6 +100,7 @@ final class CompiledForest: Sendable {
                 }
             }
             depth = nil
+            across = nil
             nodeFeature = features
             nodeThreshold = thresholds
             leafValue = values

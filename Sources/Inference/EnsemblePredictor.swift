@@ -1,13 +1,27 @@
-/// A `TreeEnsemble` compiled for prediction: one `CompiledForest` per raw score, each holding the
-/// trees (or, for class-fraction trees, the column of their leaf values) that add to it, in order.
+/// A `TreeEnsemble` compiled for prediction, in one of two layouts:
+/// - shallow ensembles (every tree at most `ShallowForest.maxDepth` deep, like the reference model and
+///   most gradient boosting): one `CompiledForest` per raw score, each holding the trees (W = 1) that
+///   add to it, in order, predicted by `ShallowForest`'s walk and bitvector layouts;
+/// - deeper ones (forests, histogram boosting): one `InterleavedForest` for every raw score at once,
+///   which walks 16 trees or rows at a time and routes missing values itself.
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
-/// `RankEncoder`. Rows with a missing value (NaN) are walked on the original trees instead, which
-/// route NaN by each split's `missingGoesLeft`: the layouts have one key order and cannot.
+/// `RankEncoder`. In the shallow layout, rows with a missing value (NaN) are walked on the original
+/// trees instead, which route NaN by each split's `missingGoesLeft`: its threshold table has one key
+/// order and cannot.
 ///
 /// A class, so that copies of a `TreeModel` share it.
 final class EnsemblePredictor: Sendable {
+    enum Layout: Sendable {
+        /// Per raw score when every tree is shallow enough for `ShallowForest`, else interleaved.
+        case automatic
+        case perOutput
+        case interleaved
+    }
+
     let ensemble: TreeEnsemble
+    /// The per-output layout (empty when `interleaved` predicts).
     let forests: [CompiledForest]
+    let interleaved: InterleavedForest?
     let ranks: RankEncoder?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
@@ -15,7 +29,7 @@ final class EnsemblePredictor: Sendable {
     /// then every row is walked, and `forests` is empty.
     let walk: TreeWalk?
 
-    init(_ ensemble: TreeEnsemble, completeDepthLimit: Int = CompiledForest.maxCompleteDepth, shallowLayout: Bool = true) {
+    init(_ ensemble: TreeEnsemble, layout: Layout = .automatic) {
         self.ensemble = ensemble
         var contributions = [[(tree: Int, column: Int)]](repeating: [], count: ensemble.outputCount)
         for (t, tree) in ensemble.trees.enumerated() {
@@ -25,14 +39,25 @@ final class EnsemblePredictor: Sendable {
         let ranks = ensemble.inputPrecision == .float64 ? RankEncoder(trees: ensemble.trees, featureCount: ensemble.featureCount) : nil
         self.ranks = ranks
         walk = TreeWalk.isNeeded(for: ensemble) ? TreeWalk(ensemble) : nil
-        forests = walk != nil ? [] : contributions.enumerated().map { k, parts in
+        let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
+        if walk != nil {
+            interleaved = nil
+            forests = []
+            return
+        }
+        if layout == .interleaved || (layout == .automatic && !shallow) {
+            interleaved = InterleavedForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 })
+            forests = []
+            return
+        }
+        interleaved = nil
+        forests = contributions.enumerated().map { k, parts in
             let trees = parts.map { part in
                 let tree = ensemble.trees[part.tree].column(part.column)
                 return ranks?.encode(tree) ?? tree
             }
             return CompiledForest(trees: trees, featureCount: ensemble.featureCount, base: ensemble.base[k],
-                                  leafScale: ensemble.leafScale, averaged: ensemble.averaged,
-                                  completeDepthLimit: completeDepthLimit, shallowLayout: shallowLayout)
+                                  leafScale: ensemble.leafScale, averaged: ensemble.averaged)
         }
     }
 
@@ -51,7 +76,9 @@ final class EnsemblePredictor: Sendable {
                 ranks.encode(rows, count: rowCount, into: encoded.baseAddress!)
                 input = UnsafePointer(encoded.baseAddress!)
             }
-            if outputs == 1 {
+            if let interleaved {
+                interleaved.predict(input, rowCount: rowCount, into: out)
+            } else if outputs == 1 {
                 forests[0].predict(input, rowCount: rowCount, into: out)
             } else {
                 for k in 0..<outputs {
@@ -61,7 +88,7 @@ final class EnsemblePredictor: Sendable {
             }
         }
         }
-        if ensemble.acceptsMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
+        if ensemble.acceptsMissing && interleaved == nil { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 
     /// Recomputes the raw scores of the rows that hold a NaN, on the original trees.

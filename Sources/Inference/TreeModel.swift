@@ -31,6 +31,9 @@ public struct TreeModel: Sendable {
 
     public let ensemble: TreeEnsemble
     public let estimator: Estimator
+    /// The model file version it was read from (1 also for the built-in reference model). A version-1
+    /// model keeps the reference contract: FastAPI's exact answers to every body.
+    public let formatVersion: Int
     let predictor: EnsemblePredictor
 
     public var featureCount: Int { ensemble.featureCount }
@@ -48,11 +51,11 @@ public struct TreeModel: Sendable {
     public var learningRate: Double { ensemble.leafScale ?? 1 }
 
     /// Assumes a checked ensemble (reading a model file checks it; the trainer makes valid ones).
-    init(ensemble: TreeEnsemble, estimator: Estimator, completeDepthLimit: Int = CompiledForest.maxCompleteDepth,
-         shallowLayout: Bool = true) {
+    init(ensemble: TreeEnsemble, estimator: Estimator, formatVersion: Int = 2, layout: EnsemblePredictor.Layout = .automatic) {
         self.ensemble = ensemble
         self.estimator = estimator
-        self.predictor = EnsemblePredictor(ensemble, completeDepthLimit: completeDepthLimit, shallowLayout: shallowLayout)
+        self.formatVersion = formatVersion
+        self.predictor = EnsemblePredictor(ensemble, layout: layout)
     }
 
     /// A version-1 regressor: gradient boosting adds `learningRate · leaf` to `initialValue`; a forest
@@ -65,7 +68,7 @@ public struct TreeModel: Sendable {
         self.init(ensemble: TreeEnsemble(
             estimator: estimator.rawValue, featureCount: featureCount, featureNames: featureNames,
             base: [base], leafScale: boosting ? learningRate : nil, averaged: estimator == .randomForest, trees: trees),
-            estimator: estimator)
+            estimator: estimator, formatVersion: 1)
     }
 
     // MARK: Regressors

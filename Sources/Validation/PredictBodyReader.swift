@@ -12,11 +12,14 @@ public struct PredictBodyReader: Sendable {
     private let fast: FastBodyReader
     private let general: ObservationValidator
 
-    /// `acceptsMissing`: `null` in a row is a missing value (NaN in the matrix) rather than an error.
-    public init(featureCount: Int, acceptsMissing: Bool = false) {
+    private let rules: InputRules
+
+    /// `rules`: what the served model accepts beyond FastAPI's `Observation` (`InputRules.reference`: nothing).
+    public init(featureCount: Int, rules: InputRules = .reference) {
         self.featureCount = featureCount
+        self.rules = rules
         self.fast = FastBodyReader(featureCount: featureCount)
-        self.general = ObservationValidator(featureCount: featureCount, acceptsMissing: acceptsMissing)
+        self.general = ObservationValidator(featureCount: featureCount, rules: rules)
     }
 
     /// contentType: the request's Content-Type header value, nil if absent (deliberate
@@ -31,8 +34,20 @@ public struct PredictBodyReader: Sendable {
                 .modelAttributesType(input: .string(String(decoding: body, as: UTF8.self)))
             ]))
         }
-        if let matrix = fast.read(body) { return .success(matrix) }
-        return readGeneral(body)
+        let result = fast.read(body).map { Result.success($0) } ?? readGeneral(body)
+        guard let estimator = rules.float32Estimator, case .success(let matrix) = result else { return result }
+        return Self.checkFloat32(matrix, estimator: estimator)
+    }
+
+    /// A valid matrix, or a 422 naming each value that overflows float32 (scikit-learn's trees raise
+    /// on them rather than predict): every finite x whose float32 rounding is infinite.
+    static func checkFloat32(_ matrix: FeatureMatrix, estimator: String) -> Result<FeatureMatrix, ValidationFailure> {
+        var issues: [ValidationIssue] = []
+        for (i, x) in matrix.values.enumerated() where x.isFinite && Float(x).isInfinite {
+            issues.append(.float32Overflow([.key("body"), .key("X"), .index(i / matrix.featureCount), .index(i % matrix.featureCount)],
+                                           value: x, estimator: estimator))
+        }
+        return issues.isEmpty ? .success(matrix) : .failure(ValidationFailure(issues: issues))
     }
 
     /// The general path alone (the fast reader's reference in tests and benchmarks).

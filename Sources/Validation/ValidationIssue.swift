@@ -75,9 +75,31 @@ extension ValidationIssue {
                                  ("actual_length", .number(.integer(Int64(actual))))]))
     }
 
-    static func floatType(_ location: [LocationPart], input: JSONValue) -> ValidationIssue {
-        ValidationIssue(type: "float_type", location: location, message: "Input should be a valid number",
+    static func floatType(_ location: [LocationPart], input: JSONValue, note: String? = nil) -> ValidationIssue {
+        ValidationIssue(type: "float_type", location: location,
+                        message: "Input should be a valid number" + (note.map { "; \($0)" } ?? ""),
                         input: input, context: nil)
+    }
+
+    /// pydantic's entry for a required field absent from an object row (`input`: the row).
+    static func missingFeature(_ location: [LocationPart], row: JSONValue) -> ValidationIssue {
+        ValidationIssue(type: "missing", location: location, message: "Field required", input: row, context: nil)
+    }
+
+    /// pydantic's entry for a key a model with `extra="forbid"` does not know.
+    static func extraForbidden(_ location: [LocationPart], input: JSONValue) -> ValidationIssue {
+        ValidationIssue(type: "extra_forbidden", location: location, message: "Extra inputs are not permitted",
+                        input: input, context: nil)
+    }
+
+    /// What FastAPI answers when a validator raises ValueError (`ctx.error` is the exception, which it
+    /// writes as `{}`): here, a value scikit-learn's float32 cast turns into infinity.
+    static func float32Overflow(_ location: [LocationPart], value: Double, estimator: String) -> ValidationIssue {
+        ValidationIssue(type: "value_error", location: location,
+                        message: "Value error, \(value) is too large for float32: \(estimator) casts inputs to float32 " +
+                            "and scikit-learn refuses values beyond ±3.4028234663852886e+38 " +
+                            "(\"Input contains infinity or a value too large for dtype('float32')\")",
+                        input: .number(.float(value)), context: JSONObject([("error", .object(JSONObject()))]))
     }
 
     static func floatParsing(_ location: [LocationPart], input: JSONValue) -> ValidationIssue {

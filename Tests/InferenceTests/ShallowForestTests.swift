@@ -85,12 +85,16 @@ import Testing
                                           averaged: estimator == .randomForest, shallowLayout: false)
             #expect(shallow.shallow != nil && complete.shallow == nil)
             for size in sizes {
-                var a = [Double](repeating: .nan, count: size), b = a
+                var a = [Double](repeating: .nan, count: size), b = a, walked = a
                 rows.withUnsafeBufferPointer { input in
                     a.withUnsafeMutableBufferPointer { shallow.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!) }
                     b.withUnsafeMutableBufferPointer { complete.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!) }
+                    walked.withUnsafeMutableBufferPointer {
+                        shallow.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!, useAcross: false)
+                    }
                 }
                 #expect(a == b, "batch of \(size)")
+                #expect(walked == b, "batch of \(size), ShallowForest's walk")
             }
         }
     }
@@ -130,6 +134,17 @@ import Testing
         #expect(forest.table.segmentCount > 2)
         let rows = (0..<(200 * 2)).map { _ in Double(random.next() % 30000) / 100 - 110 }
         Self.expectLayoutsAgree(trees, features: 2, rows: rows, sizes: [1, 2, 20, 64, 200])
+    }
+
+    /// With more features than one AVX-512 register of keys holds (the AVX-512 few-rows path reads
+    /// them from two), and with more than it takes (then the walk predicts), layouts still agree.
+    @Test(arguments: [17, 32, 33])
+    func manyFeatures(features: Int) {
+        var random = SeededGenerator(seed: UInt64(features))
+        let cuts: [Double] = [-1.5, -0.0, 0.25, 1e-30, 3, 7.5]
+        let trees = Self.randomForest(&random, trees: 37, features: features, cuts: cuts)
+        let rows = (0..<(30 * features)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] * (random.next() % 2 == 0 ? 1 : 1.5) }
+        Self.expectLayoutsAgree(trees, features: features, rows: rows, sizes: [1, 2, 3, 19, 30])
     }
 
     /// Forests of lone leaves and of single splits (depths 0 and 1) predict as the complete layout does.

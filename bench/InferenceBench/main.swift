@@ -1,26 +1,16 @@
-// Measures the reference model: training time and prediction time per row at several batch sizes.
+// Measures the reference model: training time and prediction time per row at several batch sizes;
+// with `--model FILE --rows FILE [--budget SECONDS]`, a model file instead (ModelFileBench.swift).
 // Prints `key value` lines that bench/inference_sklearn.py reads to set them beside scikit-learn's.
 // Build in release: swift build -c release --product InferenceBench
+import Glibc
 import Inference
 
-let clock = ContinuousClock()
-
-func seconds(_ duration: Duration) -> Double {
-    let (s, attoseconds) = duration.components
-    return Double(s) + Double(attoseconds) * 1e-18
-}
-
-/// Runs `body` in rounds of `iterations` calls for about `budget` seconds; the best round's time per call.
-func bestTimePerCall(budget: Double = 0.4, _ body: () -> Void) -> Double {
-    var iterations = 1
-    while seconds(clock.measure { for _ in 0..<iterations { body() } }) < 0.01 { iterations *= 2 }
-    var best = Double.infinity
-    let end = clock.now.advanced(by: .milliseconds(Int(budget * 1000)))
-    repeat {
-        let elapsed = seconds(clock.measure { for _ in 0..<iterations { body() } })
-        best = min(best, elapsed / Double(iterations))
-    } while clock.now < end
-    return best
+let arguments = CommandLine.arguments
+if let m = arguments.firstIndex(of: "--model"), let r = arguments.firstIndex(of: "--rows"),
+   m + 1 < arguments.count, r + 1 < arguments.count {
+    let budget = arguments.firstIndex(of: "--budget").flatMap { $0 + 1 < arguments.count ? Double(arguments[$0 + 1]) : nil } ?? 0.4
+    benchModelFile(modelPath: arguments[m + 1], rowsPath: arguments[r + 1], budget: budget)
+    exit(0)
 }
 
 // Training: best of three fits (the first also warms caches and page-faults the arrays in).

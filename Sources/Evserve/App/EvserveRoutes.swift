@@ -8,18 +8,51 @@ import Validation
 /// Cheap, fixed answers (`/`, health, docs) are made once here and served inline on the loop.
 /// `/predict` (validation and inference) and `/metrics` (formatting) run on the job queue.
 struct EvserveRoutes: Sendable {
-    let summary: ModelSummary
+    /// The default model as the route table describes it (OpenAPI, `/`); `/openapi.json` follows
+    /// the model actually served when a reload changes it.
+    var summary: ModelSummary
     let store: ModelStore
     let metrics: MetricsRegistry
-    var modelName = V2ModelRegistry.referenceModelName
+    /// Loads and unloads models; nil serves no repository routes (unit tests of the table).
+    var updater: ModelUpdater? = nil
+    /// `--model-control explicit`: the repository's load and unload routes are allowed.
+    var explicitControl = false
+    /// `--admin-port`: the repository routes and `/metrics` move to `adminTable`, off this one.
+    var separateAdmin = false
+
+    /// What the admin listener serves (`--admin-port`): the repository API and `/metrics`.
+    var adminTable: [Route] {
+        repositoryRoutes + [metricsRoute]
+    }
+
+    /// Models come from files that a load or SIGHUP can replace (not the built-in model).
+    private var reloadable: Bool {
+        guard let updater else { return false }
+        if case .builtIn = updater.source { return false }
+        return true
+    }
+
+    private var repositoryRoutes: [Route] {
+        updater.map { V2RepositoryRoutes(updater: $0, explicitControl: explicitControl).table } ?? []
+    }
+
+    private var metricsRoute: Route {
+        let metrics = self.metrics
+        let store = self.store
+        return Route(.get, "/metrics", operation: OpenAPIDocument.operation(
+            id: "metrics", tag: "operations", summary: "Metrics", description: "Prometheus text exposition format 0.0.4.",
+            responses: [("200", OpenAPIDocument.response("Metrics", media: "text/plain", schema: ["type": "string"]))])
+        ) { _ in
+            .offload { HTTPResponse(status: 200, contentType: MetricsRegistry.contentType, body: metrics.render(models: store.metricsStatus)) }
+        }
+    }
 
     var table: [Route] {
         let doc = OpenAPIDocument.self
         let store = self.store
         let metrics = self.metrics
         let summary = self.summary
-        let indexText = "Serving a \(summary.estimator) model using evserve."
-        let index = HTTPResponse.json(JSONWriter.string(indexText))
+        let index = HTTPResponse.json(JSONWriter.string(Self.indexText(summary)))
         let loading = HTTPError.unavailable("Model is not loaded yet").response
         let healthy = HTTPResponse.json(#"{"status":"ok"}"#)
         let ready = HTTPResponse.json(#"{"status":"ready"}"#)
@@ -31,8 +64,12 @@ struct EvserveRoutes: Sendable {
             Route(.get, "/", operation: doc.operation(
                 id: "index", tag: "model", summary: "Index", description: "Names the served model.",
                 responses: [("200", doc.response("Successful Response", media: "application/json",
-                                                 schema: ["type": "string", "examples": [.string(indexText)]]))])
-            ) { _ in .respond(index) },
+                                                 schema: ["type": "string", "examples": [.string(Self.indexText(summary))]]))])
+            ) { _ in
+                // A reload may change the default model's kind; the common case is the prebuilt answer.
+                guard let served = store.defaultModel, served.summary.estimator != summary.estimator else { return .respond(index) }
+                return .respond(.json(JSONWriter.string(Self.indexText(served.summary))))
+            },
 
             Route(.post, "/predict", operation: doc.operation(
                 id: "predict", tag: "model", summary: "Predict",
@@ -47,7 +84,9 @@ struct EvserveRoutes: Sendable {
                     ("503", doc.errorResponse("The model is not loaded yet")),
                 ])
             ) { request in
-                guard let served = store.served else { return .respond(loading) }
+                // The model is taken here, once: the request answers from it even if a reload
+                // installs another before the job runs.
+                guard let served = store.defaultModel else { return .respond(loading) }
                 let body = request.body
                 let contentType = request.contentType
                 return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics) }
@@ -69,16 +108,12 @@ struct EvserveRoutes: Sendable {
                 ])
             ) { _ in .respond(store.isReady ? ready : notReady) },
 
-            Route(.get, "/metrics", operation: doc.operation(
-                id: "metrics", tag: "operations", summary: "Metrics", description: "Prometheus text exposition format 0.0.4.",
-                responses: [("200", doc.response("Metrics", media: "text/plain", schema: ["type": "string"]))])
-            ) { _ in
-                .offload { HTTPResponse(status: 200, contentType: MetricsRegistry.contentType, body: metrics.render()) }
-            },
-
         ]
-        if summary.isClassifier {
-            routes.insert(Route(.post, "/predict_proba", operation: doc.operation(
+        if !separateAdmin { routes.append(metricsRoute) }
+        // A reload can make the default model a classifier, so a model from files has the route
+        // throughout: it answers 404 and is left out of the document while the model is not one.
+        if summary.isClassifier || reloadable {
+            routes.insert(Route(.post, "/predict_proba", operation: !summary.isClassifier ? nil : doc.operation(
                 id: "predict_proba", tag: "model", summary: "Predict probabilities",
                 description: "Predicts each class's probability per row of X, in the order of the classes (scikit-learn's predict_proba).",
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
@@ -89,13 +124,15 @@ struct EvserveRoutes: Sendable {
                     ("503", doc.errorResponse("The model is not loaded yet")),
                 ])
             ) { request in
-                guard let served = store.served else { return .respond(loading) }
+                guard let served = store.defaultModel else { return .respond(loading) }
+                guard served.model.isClassifier else { return .respond(HTTPError.notFound.response) }
                 let body = request.body
                 let contentType = request.contentType
                 return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics, probabilities: true) }
             }, at: 2)
         }
-        routes += V2Routes(modelName: modelName, store: store, summary: summary, metrics: metrics).table
+        routes += V2Routes(store: store, summary: summary, metrics: metrics).table
+        if !separateAdmin { routes += repositoryRoutes }
         let docsRoute = Route(.get, "/docs", operation: doc.operation(
             id: "docs", tag: "documentation", summary: "Documentation page",
             description: "A self-contained HTML page that reads this document; it loads nothing from other hosts.",
@@ -108,9 +145,27 @@ struct EvserveRoutes: Sendable {
         let described = routes.compactMap(\.documentation) + [(.get, "/openapi.json", openAPIOperation)]
             + [docsRoute].compactMap(\.documentation)
         let openAPI = HTTPResponse.json(OpenAPIDocument.json(for: summary, operations: described))
-        routes.append(Route(.get, "/openapi.json", operation: openAPIOperation) { _ in .respond(openAPI) })
+        let routesForAnotherModel = self
+        routes.append(Route(.get, "/openapi.json", operation: openAPIOperation) { _ in
+            // After a reload that changed the default model, the document describes the new one.
+            guard let served = store.defaultModel, served.summary != summary else { return .respond(openAPI) }
+            var current = routesForAnotherModel
+            current.summary = served.summary
+            let routes = current
+            return .offload { routes.openAPIResponse() }
+        })
         routes.append(docsRoute)
         return routes
+    }
+
+    /// `/openapi.json` as this table's routes describe it (a reloaded model's document).
+    private func openAPIResponse() -> HTTPResponse {
+        let described = table.compactMap(\.documentation)
+        return .json(OpenAPIDocument.json(for: summary, operations: described))
+    }
+
+    private static func indexText(_ summary: ModelSummary) -> String {
+        "Serving a \(summary.estimator) model using evserve."
     }
 
     /// The data path of a prediction, on a job-queue thread: body bytes -> validated matrix ->
@@ -137,7 +192,7 @@ struct EvserveRoutes: Sendable {
             } else {
                 bytes = PredictResponse.encode(model.predict(matrix.values, rowCount: matrix.rowCount))
             }
-            metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: matrix.rowCount)
+            metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: matrix.rowCount, model: served.metricsKey)
             return .json(bytes)
         }
     }
@@ -147,6 +202,7 @@ extension ModelSummary {
     init(_ model: TreeModel) {
         self.init(estimator: model.estimator.rawValue, featureCount: model.featureCount,
                   featureNames: model.featureNames, treeCount: model.treeCount,
-                  classes: model.classes, acceptsMissing: model.acceptsMissing)
+                  classes: model.classes, acceptsMissing: model.acceptsMissing,
+                  rowsByName: ServedModel.rules(model).featureNames != nil)
     }
 }

@@ -3,14 +3,26 @@ import Glibc
 import Inference
 import Logging
 
-/// Turns the command line into a running server, in named steps: logging, the model (file or
-/// built-in), the routes, the socket (bound here or inherited from systemd), systemd's readiness
-/// and watchdog hooks, then serving until drained.
+/// Turns the command line into a running server, in named steps: logging, the models (a
+/// repository, a file, or the built-in one), the routes, the sockets (bound here or inherited from
+/// systemd; the admin socket if asked for), systemd's readiness, reload and watchdog hooks, then
+/// serving until drained.
 struct Launcher {
     var configuration: ServerConfiguration
     var logLevel: Logger.Level
     var modelPath: String?
     var saveModelPath: String?
+    /// `--model-repository DIR`.
+    var repositoryPath: String?
+    /// `--default-model NAME`: what the FastAPI-style routes serve.
+    var defaultModel: String?
+    /// `--model-control explicit`.
+    var explicitControl = false
+    /// `--admin-host`/`--admin-port`: the repository API and /metrics on their own socket.
+    var admin: (host: String, port: Int)?
+
+    /// The name of the built-in reference model (the one trained at start-up without a model).
+    static let referenceModelName = "reference"
 
     /// Runs to completion; returns the process exit status.
     func run() -> Int32 {
@@ -19,26 +31,52 @@ struct Launcher {
         signal(SIGPIPE, SIG_IGN)
         if let saveModelPath { return Self.saveReferenceModel(to: saveModelPath, logger: logger) }
 
-        let fileModel: TreeModel?
-        do {
-            fileModel = try modelPath.map(Self.loadModelFile)
-        } catch {
-            logger.critical("cannot load model \(modelPath ?? ""): \(error)")
+        let source: ModelSource
+        let defaultName: String
+        switch chooseModels(logger: logger) {
+        case .failure(let message):
+            logger.critical("\(message)")
             return 1
+        case .success(let (chosen, name)):
+            (source, defaultName) = (chosen, name)
         }
-        let summary = fileModel.map(ModelSummary.init) ?? .referenceModel
-        let store = ModelStore()
-        let metrics = MetricsRegistry(model: summary)
-        let router = Router(EvserveRoutes(summary: summary, store: store, metrics: metrics,
-                                          modelName: modelPath.map(V2ModelRegistry.modelName(fromFile:)) ?? V2ModelRegistry.referenceModelName).table)
-        metrics.declare(routes: router.paths + [Router.unmatched])
+        let store = ModelStore(defaultModelName: defaultName)
+        let metrics = MetricsRegistry()
+        let updater = ModelUpdater(source: source, store: store, metrics: metrics, logger: logger)
+        // Models from files are loaded completely before serving: a bad file is one clear error and a
+        // non-zero exit, never a half-loaded server. (Later reloads keep what serves instead.)
+        if case .builtIn = source {
+            updater.markLoading(defaultName)
+        } else {
+            let failures = updater.rescan()
+            if !failures.isEmpty {
+                logger.critical("cannot start: \(failures.joined(separator: "; "))")
+                return 1
+            }
+        }
+        let summary = store.defaultModel?.summary ?? .referenceModel
+
+        var routes = EvserveRoutes(summary: summary, store: store, metrics: metrics)
+        routes.updater = updater
+        routes.explicitControl = explicitControl
+        routes.separateAdmin = admin != nil
+        let router = Router(routes.table)
+        let adminRouter = admin.map { _ in Router(routes.adminTable) }
+        metrics.declare(routes: router.paths + (adminRouter?.paths ?? []) + [Router.unmatched])
 
         let inherited = SocketActivation.inheritedListeners()
         let systemd = SystemdHooks(notifier: SystemdNotifier(), store: store, summary: summary)
+        var hooks = systemd.hooks
+        hooks.onReload = {
+            systemd.reloading()
+            let failures = updater.rescan()
+            systemd.reloaded(failures: failures.count)
+        }
         let server: Server
         do {
             server = try Server(configuration: configuration, router: router, observer: metrics,
-                                logger: logger, inheritedFD: inherited.first, hooks: systemd.hooks)
+                                logger: logger, inheritedFD: inherited.first, hooks: hooks,
+                                admin: admin.map { Server.AdminListener(host: $0.host, port: $0.port, router: adminRouter!) })
         } catch {
             logger.critical("cannot listen: \(error)")
             return 1
@@ -46,20 +84,27 @@ struct Launcher {
         systemd.listening(on: server.port)
         let origin = inherited.isEmpty ? "" : " (socket from systemd)"
         logger.info("listening on http://\(configuration.host):\(server.port)\(origin), workers: \(configuration.workers)")
+        if let admin, let adminPort = server.adminPort {
+            // Worded so it never matches the served port's "listening on" line that tools look for.
+            logger.info("admin routes (repository, metrics) at http://\(admin.host):\(adminPort)")
+        }
 
-        if let fileModel {
-            install(fileModel, into: store, systemd: systemd)
-            logger.info("serving \(summary.estimator) from \(modelPath ?? ""); ready")
-        } else if !inherited.isEmpty {
-            // systemd holds the socket while we start, so connections simply wait in its backlog:
-            // train before serving, and a restart is invisible to clients (no 503s).
-            install(Self.trainReferenceModel(logger: logger), into: store, systemd: systemd)
-        } else {
-            // The socket is up first and /readyz answers 503 while the model trains, as a model
-            // that downloads or loads slowly would.
-            DispatchQueue.global().async {
-                install(Self.trainReferenceModel(logger: logger), into: store, systemd: systemd)
+        switch source {
+        case .builtIn:
+            if !inherited.isEmpty {
+                // systemd holds the socket while we start, so connections simply wait in its backlog:
+                // train before serving, and a restart is invisible to clients (no 503s).
+                install(Self.trainReferenceModel(logger: logger), updater: updater, systemd: systemd)
+            } else {
+                // The socket is up first and /readyz answers 503 while the model trains, as a model
+                // that downloads or loads slowly would.
+                DispatchQueue.global().async {
+                    install(Self.trainReferenceModel(logger: logger), updater: updater, systemd: systemd)
+                }
             }
+        case .file, .repository:
+            systemd.readiness.mark(.modelLoaded)
+            logger.info("serving \(store.snapshot.count) model(s); /predict serves '\(defaultName)'; ready")
         }
         server.run()
         logger.info("stopped")
@@ -77,6 +122,49 @@ struct Launcher {
         return Logger(label: "evserve")
     }
 
+    /// Where models come from and which one the FastAPI-style routes serve: `--default-model`, else
+    /// the only model, else (several models) the first by name, logged so it is no surprise.
+    private func chooseModels(logger: Logger) -> Result<(ModelSource, String), Launcher.Failure> {
+        if let repositoryPath {
+            if modelPath != nil { return .failure("--model and --model-repository exclude each other") }
+            let repository = ModelRepository(directory: repositoryPath)
+            let names: [String]
+            do throws(ModelFiles.Failure) { names = try repository.scan().keys.sorted() } catch { return .failure(Failure(error.description)) }
+            guard let first = names.first else {
+                return .failure(Failure("no models in \(repositoryPath) (the layout is \(repositoryPath)/<model>/<version>/<model file>)"))
+            }
+            if let defaultModel {
+                guard names.contains(defaultModel) else {
+                    return .failure(Failure("--default-model '\(defaultModel)' is not in \(repositoryPath), which holds \(names.joined(separator: ", "))"))
+                }
+                return .success((.repository(repository), defaultModel))
+            }
+            if names.count > 1 {
+                logger.notice("several models and no --default-model: /predict serves '\(first)', the first by name")
+            }
+            return .success((.repository(repository), first))
+        }
+        let name = modelPath.map(Self.modelName(fromFile:)) ?? Self.referenceModelName
+        if let defaultModel, defaultModel != name {
+            return .failure(Failure("--default-model '\(defaultModel)': the only model served is '\(name)'"))
+        }
+        return .success((modelPath.map { .file(name: name, path: $0) } ?? .builtIn, name))
+    }
+
+    struct Failure: Error, CustomStringConvertible, ExpressibleByStringLiteral {
+        var description: String
+        init(_ description: String) { self.description = description }
+        init(stringLiteral value: String) { self.init(value) }
+    }
+
+    /// `--model FILE` serves the model as the file's name without its extension
+    /// (`/srv/boston.json` -> `boston`); a name that would be empty keeps the whole file name.
+    static func modelName(fromFile path: String) -> String {
+        let file = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return file }
+        return String(file[..<dot])
+    }
+
     /// `--save-model`: train the reference model, write it, exit.
     private static func saveReferenceModel(to path: String, logger: Logger) -> Int32 {
         let model = trainReferenceModel(logger: logger)
@@ -90,12 +178,6 @@ struct Launcher {
         return 0
     }
 
-    /// A model file is checked completely before serving: a bad file is one clear error and a
-    /// non-zero exit, never a half-loaded model.
-    private static func loadModelFile(_ path: String) throws -> TreeModel {
-        try TreeModel(anyModelFile: try ModelFiles.read(path))
-    }
-
     private static func trainReferenceModel(logger: Logger) -> TreeModel {
         let start = MonotonicClock.seconds()
         let model = TreeModel.trainReference()
@@ -103,8 +185,8 @@ struct Launcher {
         return model
     }
 
-    private func install(_ model: TreeModel, into store: ModelStore, systemd: SystemdHooks) {
-        store.install(model)
+    private func install(_ model: TreeModel, updater: ModelUpdater, systemd: SystemdHooks) {
+        updater.install(model, as: Self.referenceModelName)
         systemd.readiness.mark(.modelLoaded)
     }
 }

@@ -1,9 +1,17 @@
 import Glibc
+import Inference
 
 /// Whole-file reads and writes for model files, with errno's text on failure.
 enum ModelFiles {
     struct Failure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// Reads and checks a model file completely: the one function every model load goes through
+    /// (`--model`, the repository, reloads), so a new file format is added here once. A bad file
+    /// is one error that says why, never a half-loaded model. Reads files: not on a loop thread.
+    static func load(_ path: String) throws -> TreeModel {
+        try TreeModel(anyModelFile: try read(path))
     }
 
     static func read(_ path: String) throws(Failure) -> [UInt8] {

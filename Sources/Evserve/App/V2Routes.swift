@@ -7,24 +7,23 @@ import Validation
 /// Errors are the protocol's `{"error": "..."}`. Health, metadata and lookups answer inline;
 /// inference (reading the body, predicting, writing the response) runs on the job queue.
 struct V2Routes: Sendable {
-    let registry: V2ModelRegistry
+    let store: ModelStore
     let metrics: MetricsRegistry
     /// What the OpenAPI operations' examples are made for.
     let docs: V2RouteDocs
 
     /// The protocol extensions evserve implements, as `GET /v2` lists them.
-    static let extensions = ["binary_tensor_data"]
+    static let extensions = ["binary_tensor_data", "model_repository"]
     static let serverVersion = "1.0.0"
 
-    /// The one served model, as `name` at version 1.
-    init(modelName: String, store: ModelStore, summary: ModelSummary, metrics: MetricsRegistry) {
-        self.registry = V2ModelRegistry([V2ModelEntry(name: modelName, version: "1", store: store, summary: summary)])
+    init(store: ModelStore, summary: ModelSummary, metrics: MetricsRegistry) {
+        self.store = store
         self.metrics = metrics
         self.docs = V2RouteDocs(summary: summary)
     }
 
     var table: [Route] {
-        let registry = self.registry
+        let store = self.store
         let metrics = self.metrics
         let doc = docs
         let serverMetadata = HTTPResponse.json(JSONWriter.bytes([
@@ -39,79 +38,87 @@ struct V2Routes: Sendable {
             Route(.get, "/v2", operation: doc.serverMetadata) { _ in .respond(serverMetadata) },
             Route(.get, "/v2/health/live", operation: doc.live) { _ in .respond(live) },
             Route(.get, "/v2/health/ready", operation: doc.ready) { _ in
-                .respond(registry.isReady ? ready : notReady)
+                .respond(store.isReady ? ready : notReady)
             },
         ]
         for versioned in [false, true] {
             let model = versioned ? "/v2/models/{name}/versions/{version}" : "/v2/models/{name}"
             routes += [
                 Route(.get, model, operation: doc.modelMetadata(versioned: versioned),
-                      parameterized: Self.withModel(registry) { entry, _ in .respond(Self.metadata(entry, registry)) }),
-                Route(.get, model + "/ready", operation: doc.modelReady(versioned: versioned),
-                      parameterized: Self.withModel(registry) { entry, _ in .respond(Self.readiness(entry)) }),
+                      parameterized: Self.withModel(store) { served, _ in .respond(Self.metadata(served, store)) }),
+                Route(.get, model + "/ready", operation: doc.modelReady(versioned: versioned), parameterized: { _, parameters in
+                    .respond(Self.readiness(store, name: parameters["name"] ?? "", version: parameters["version"]))
+                }),
                 Route(.post, model + "/infer", operation: doc.infer(versioned: versioned),
-                      parameterized: Self.withModel(registry) { entry, request in Self.infer(request, entry, metrics) }),
+                      parameterized: Self.withModel(store) { served, request in Self.infer(request, served, metrics) }),
             ]
         }
         return routes
     }
 
-    /// Resolves `{name}` and `{version}` first: an unknown model or version is a 404 on the loop.
-    private static func withModel(_ registry: V2ModelRegistry,
-                                  _ handler: @escaping @Sendable (V2ModelEntry, HTTPRequest) -> RouteOutcome)
+    /// Resolves `{name}` and `{version}` first, on the loop: an unknown model or version is a 404, a
+    /// known one not loaded a 503. The handler gets the model version to answer with, and keeps it
+    /// for the whole request even if a reload installs another meanwhile.
+    private static func withModel(_ store: ModelStore,
+                                  _ handler: @escaping @Sendable (ServedModel, HTTPRequest) -> RouteOutcome)
         -> Route.ParameterizedHandler {
         { request, parameters in
-            switch registry.resolve(name: parameters["name"] ?? "", version: parameters["version"]) {
+            switch store.resolve(name: parameters["name"] ?? "", version: parameters["version"]) {
             case .failure(let error): .respond(error.response)
-            case .success(let entry): handler(entry, request)
+            case .success(let served): handler(served, request)
             }
         }
     }
 
-    private static func metadata(_ entry: V2ModelEntry, _ registry: V2ModelRegistry) -> HTTPResponse {
+    private static func metadata(_ served: ServedModel, _ store: ModelStore) -> HTTPResponse {
+        let summary = served.summary
         let input: JSONValue = [
-            "name": .string(entry.reader.signature.inputName), "datatype": .string(V2Datatype.fp64.rawValue),
-            "shape": [-1, .integer(entry.summary.featureCount)],
+            "name": .string(served.v2Reader.signature.inputName), "datatype": .string(V2Datatype.fp64.rawValue),
+            "shape": [-1, .integer(summary.featureCount)],
         ]
-        let outputs = entry.outputs.map { output -> JSONValue in
-            ["name": .string(output.rawValue), "datatype": .string(output.datatype(entry.summary).rawValue),
-             "shape": .array(output.metadataShape(entry.summary).map { .integer($0) })]
+        let outputs = served.v2Outputs.map { output -> JSONValue in
+            ["name": .string(output.rawValue), "datatype": .string(output.datatype(summary).rawValue),
+             "shape": .array(output.metadataShape(summary).map { .integer($0) })]
         }
         return .json(JSONWriter.bytes([
-            "name": .string(entry.name), "versions": .array(registry.versions(of: entry.name).map(JSONValue.string)),
-            "platform": .string(entry.summary.estimator), "inputs": [input], "outputs": .array(outputs),
+            "name": .string(served.name), "versions": .array(store.versions(of: served.name).map { .string(String($0)) }),
+            "platform": .string(summary.estimator), "inputs": [input], "outputs": .array(outputs),
         ]))
     }
 
-    private static func readiness(_ entry: V2ModelEntry) -> HTTPResponse {
-        let ready = entry.store.isReady
-        return .json(JSONWriter.bytes(["name": .string(entry.name), "ready": .bool(ready)]), status: ready ? 200 : 503)
+    /// 200 when the model (version) answers, else 503; a failed load's reason is in the body.
+    private static func readiness(_ store: ModelStore, name: String, version: String?) -> HTTPResponse {
+        switch store.readiness(name: name, version: version) {
+        case .failure(let error):
+            return error.response
+        case .success(let (ready, reason)):
+            var body: JSONObject = ["name": .string(name), "ready": .bool(ready)]
+            if let reason { body["reason"] = .string(reason) }
+            return .json(JSONWriter.bytes(.object(body)), status: ready ? 200 : 503)
+        }
     }
 
-    private static func infer(_ request: HTTPRequest, _ entry: V2ModelEntry, _ metrics: MetricsRegistry) -> RouteOutcome {
-        guard let served = entry.store.served else {
-            return .respond(V2Error(status: 503, "model '\(entry.name)' is not ready yet (loading)").response)
-        }
+    private static func infer(_ request: HTTPRequest, _ served: ServedModel, _ metrics: MetricsRegistry) -> RouteOutcome {
         let body = request.body
         let header = request.inferenceHeaderContentLength
-        return .offload { predict(body: body, inferenceHeaderContentLength: header, entry: entry, model: served.model, metrics: metrics) }
+        return .offload { predict(body: body, inferenceHeaderContentLength: header, served: served, metrics: metrics) }
     }
 
     /// The data path of a v2 inference, on a job-queue thread: body bytes -> checked request ->
     /// matrix -> outputs -> response bytes.
-    static func predict(body: [UInt8], inferenceHeaderContentLength: String?, entry: V2ModelEntry,
-                        model: TreeModel, metrics: MetricsRegistry) -> HTTPResponse {
+    static func predict(body: [UInt8], inferenceHeaderContentLength: String?, served: ServedModel,
+                        metrics: MetricsRegistry) -> HTTPResponse {
         let request: V2InferenceRequest
-        switch entry.reader.read(body, inferenceHeaderContentLength: inferenceHeaderContentLength) {
+        switch served.v2Reader.read(body, inferenceHeaderContentLength: inferenceHeaderContentLength) {
         case .failure(let error): return error.response
         case .success(let read): request = read
         }
         let start = MonotonicClock.seconds()
         let outputs = request.outputs.map { wanted in
-            (tensor: V2Output(rawValue: wanted.name)!.tensor(model, request.matrix), binary: wanted.binary)
+            (tensor: V2Output(rawValue: wanted.name)!.tensor(served.model, request.matrix), binary: wanted.binary)
         }
-        metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: request.matrix.rowCount)
-        return V2InferenceResponse.encode(modelName: entry.name, modelVersion: entry.version, id: request.id, outputs: outputs)
+        metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: request.matrix.rowCount, model: served.metricsKey)
+        return V2InferenceResponse.encode(modelName: served.name, modelVersion: String(served.version), id: request.id, outputs: outputs)
     }
 }
 

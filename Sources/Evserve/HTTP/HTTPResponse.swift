@@ -22,6 +22,7 @@ enum HTTPStatus {
         case 100: "Continue"
         case 200: "OK"
         case 400: "Bad Request"
+        case 403: "Forbidden"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"

@@ -3,15 +3,21 @@ import Glibc
 import Logging
 import Synchronization
 
-/// The running server: one listening socket, `workers` event loops serving it, one job queue.
+/// The running server: one listening socket, `workers` event loops serving it, one job queue;
+/// optionally a second, admin socket (`--admin-port`) with its own router, served by one more loop.
 ///
 /// Loops share the listening socket (every loop watches it; the kernel hands each connection to
 /// one `accept`). That also works unchanged for a socket inherited from systemd.
 final class Server: Sendable {
     let configuration: ServerConfiguration
     let port: Int
+    /// The admin listener's port, when there is one.
+    let adminPort: Int?
     private let listenFD: Int32
     private let router: Router
+    /// The admin listener: its socket and routes. Its own loop keeps slow admin work (a scrape, a
+    /// load request) and its connections apart from the served port's loops.
+    private let admin: (fd: Int32, router: Router)?
     private let observer: (any ServerObserver)?
     private let logger: Logger
     // Default QoS: raising thread priority needs a capability a hardened systemd unit does not grant.
@@ -29,11 +35,22 @@ final class Server: Sendable {
         /// Runs every `interval` seconds on the first loop's thread, so it proves the loop is
         /// turning (the systemd watchdog).
         var heartbeat: (interval: Double, beat: @Sendable () -> Void)?
+        /// Runs on the job queue on SIGHUP (`systemctl reload`): rescan the models. Without it,
+        /// SIGHUP is logged and ignored (never its default action, which would end the process).
+        var onReload: (@Sendable () -> Void)?
+    }
+
+    /// Where the admin listener binds and what it serves.
+    struct AdminListener: Sendable {
+        var host: String
+        var port: Int
+        var router: Router
     }
 
     /// Binds (or adopts `inheritedFD`) right away, so the port is known before `run`.
     init(configuration: ServerConfiguration, router: Router, observer: (any ServerObserver)?,
-         logger: Logger, inheritedFD: Int32? = nil, hooks: Hooks = Hooks()) throws(SocketError) {
+         logger: Logger, inheritedFD: Int32? = nil, hooks: Hooks = Hooks(),
+         admin: AdminListener? = nil) throws(SocketError) {
         self.configuration = configuration
         self.router = router
         self.observer = observer
@@ -47,6 +64,14 @@ final class Server: Sendable {
                                          backlog: configuration.backlog, reusePort: false)
         }
         port = Socket.localPort(listenFD)
+        if let admin {
+            let fd = try Socket.listen(host: admin.host, port: admin.port, backlog: configuration.backlog, reusePort: false)
+            self.admin = (fd, admin.router)
+            adminPort = Socket.localPort(fd)
+        } else {
+            self.admin = nil
+            adminPort = nil
+        }
     }
 
     /// Serves until drained; returns when every loop has stopped. The calling thread runs loop 0.
@@ -57,16 +82,23 @@ final class Server: Sendable {
                 self.runLoop(index: index)
             })
         }
+        if let admin {
+            // One more loop, after the served port's: index `workers` is never loop 0.
+            threads.append(LoopThread { [self] in
+                self.runLoop(index: configuration.workers, listenFD: admin.fd, router: admin.router)
+            })
+        }
         runLoop(index: 0)
         for thread in threads { thread.join() }
         close(listenFD)
+        if let admin { close(admin.fd) }
     }
 
-    private func runLoop(index: Int) {
+    private func runLoop(index: Int, listenFD: Int32? = nil, router: Router? = nil) {
         // The process's default loop is the only one allowed to watch signals.
         let loop = EvLoop(isDefault: index == 0 && configuration.handleSignals)
-        let worker = Worker(loop: loop, listenFD: listenFD, configuration: configuration, router: router,
-                            observer: observer, jobQueue: jobQueue, logger: logger)
+        let worker = Worker(loop: loop, listenFD: listenFD ?? self.listenFD, configuration: configuration,
+                            router: router ?? self.router, observer: observer, jobQueue: jobQueue, logger: logger)
         var signals: [SignalWatcher] = []
         if index == 0 && configuration.handleSignals {
             for signal in [SIGINT, SIGTERM] {
@@ -77,6 +109,17 @@ final class Server: Sendable {
                 watcher.start()
                 signals.append(watcher)
             }
+            let reload = SignalWatcher(loop: loop, signal: SIGHUP) { [self] in
+                guard let onReload = self.hooks.onReload else {
+                    self.logger.notice("received SIGHUP; nothing to reload")
+                    return
+                }
+                self.logger.notice("received SIGHUP; reloading models")
+                // Loading reads and compiles model files: never on the loop thread.
+                self.jobQueue.async { onReload() }
+            }
+            reload.start()
+            signals.append(reload)
         }
         let alreadyDraining = loops.withLock { list in
             list.append(worker.commands)

@@ -12,6 +12,22 @@ final class MetricsRegistry: Sendable {
     /// Methods counted by name; any other method is counted as `other` so a client cannot
     /// create series at will.
     static let knownMethods = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    /// Model versions counted by name; beyond this many (a repository reloaded with ever new
+    /// versions), the rest are counted as model `other`, version `other`, so series stay bounded.
+    static let modelCapacity = 64
+
+    /// A model version as metrics label it (`model`, `version`).
+    struct ModelKey: Sendable, Equatable {
+        var model: String
+        var version: String
+        static let overflow = ModelKey(model: "other", version: "other")
+    }
+
+    /// A loaded (or failed) model version as `/metrics` shows it: its summary when it serves.
+    struct ModelStatus: Sendable {
+        var key: ModelKey
+        var summary: ModelSummary?
+    }
 
     private struct State: Sendable {
         var routes = LabelTable([], capacity: MetricsRegistry.routeCapacity)
@@ -22,6 +38,32 @@ final class MetricsRegistry: Sendable {
         var requestCounts: [Int: UInt64] = Dictionary(minimumCapacity: 64)
         var inferenceLatency = LatencyHistogram()
         var rowsPredicted: UInt64 = 0
+        /// Per model version, parallel arrays (bounded by `modelCapacity`, then `ModelKey.overflow`).
+        var models: [ModelKey] = []
+        var modelInferences: [UInt64] = []
+        var modelRows: [UInt64] = []
+        /// Per model name: loads that succeeded and failed (same bound).
+        var loadModels: [String] = []
+        var loads: [(succeeded: UInt64, failed: UInt64)] = []
+
+        mutating func modelIndex(_ key: ModelKey) -> Int {
+            if let i = models.firstIndex(of: key) { return i }
+            let key = models.count < MetricsRegistry.modelCapacity ? key : .overflow
+            if let i = models.firstIndex(of: key) { return i }
+            models.append(key)
+            modelInferences.append(0)
+            modelRows.append(0)
+            return models.count - 1
+        }
+
+        mutating func loadIndex(_ model: String) -> Int {
+            if let i = loadModels.firstIndex(of: model) { return i }
+            let model = loadModels.count < MetricsRegistry.modelCapacity ? model : ModelKey.overflow.model
+            if let i = loadModels.firstIndex(of: model) { return i }
+            loadModels.append(model)
+            loads.append((0, 0))
+            return loadModels.count - 1
+        }
     }
 
     /// The Content-Type `GET /metrics` is served with (text format 0.0.4).
@@ -30,9 +72,10 @@ final class MetricsRegistry: Sendable {
     private let state = Mutex(State())
     private let openConnections = Atomic<Int>(0)
     private let requestsInFlight = Atomic<Int>(0)
-    private let model: ModelSummary
+    /// The model `evserve_model_info` describes when `render` is given no model list.
+    private let model: ModelSummary?
 
-    init(model: ModelSummary) {
+    init(model: ModelSummary? = nil) {
         self.model = model
     }
 
@@ -60,12 +103,27 @@ final class MetricsRegistry: Sendable {
         }
     }
 
-    /// One batch through the model: how long it took and how many rows it predicted.
-    func recordInference(seconds: Double, rows: Int) {
+    /// One batch through the model: how long it took and how many rows it predicted, and by
+    /// which model version.
+    func recordInference(seconds: Double, rows: Int, model: ModelKey? = nil) {
         let slot = LatencyHistogram.slot(for: seconds)
+        let rows = UInt64(max(rows, 0))
         state.withLock { state in
             state.inferenceLatency.record(seconds: seconds, slot: slot)
-            state.rowsPredicted &+= UInt64(max(rows, 0))
+            state.rowsPredicted &+= rows
+            if let model {
+                let i = state.modelIndex(model)
+                state.modelInferences[i] &+= 1
+                state.modelRows[i] &+= rows
+            }
+        }
+    }
+
+    /// One attempt to load a model version (start-up, the repository API, a reload).
+    func recordModelLoad(model: String, succeeded: Bool) {
+        state.withLock { state in
+            let i = state.loadIndex(model)
+            if succeeded { state.loads[i].succeeded &+= 1 } else { state.loads[i].failed &+= 1 }
         }
     }
 
@@ -77,7 +135,9 @@ final class MetricsRegistry: Sendable {
     // MARK: - Exposition
 
     /// Prometheus text format 0.0.4; serve with `Content-Type: text/plain; version=0.0.4; charset=utf-8`.
-    func render() -> [UInt8] {
+    /// `models`, when given, are the model versions now known (ready or not); without it the model
+    /// named at init is the one `evserve_model_info` describes.
+    func render(models: [ModelStatus]? = nil) -> [UInt8] {
         // Copy out under the lock (arrays are copy-on-write, so this is a few retains) and format
         // outside it; the next recorder pays one copy per scrape instead of waiting on the text.
         let snapshot = state.withLock { $0 }
@@ -113,12 +173,46 @@ final class MetricsRegistry: Sendable {
         out.family("evserve_requests_in_flight", .gauge, help: "Requests received and not yet answered.")
         out.sample("evserve_requests_in_flight", requestsInFlight.load(ordering: .relaxed))
 
-        out.family("evserve_model_info", .gauge, help: "The served model; the value is always 1.")
-        out.sample("evserve_model_info", labels: [
-            "estimator": model.estimator,
-            "trees": String(model.treeCount),
-            "features": String(model.featureCount),
-        ], 1)
+        if let models {
+            out.family("evserve_model_info", .gauge, help: "Each served model version; the value is always 1.")
+            for status in models {
+                guard let summary = status.summary else { continue }
+                out.sample("evserve_model_info", labels: [
+                    "model": status.key.model, "version": status.key.version, "estimator": summary.estimator,
+                    "trees": String(summary.treeCount), "features": String(summary.featureCount),
+                ], 1)
+            }
+            out.family("evserve_model_ready", .gauge,
+                       help: "1 if the model version answers requests, 0 if it failed to load or is loading.")
+            for status in models {
+                out.sample("evserve_model_ready", labels: ["model": status.key.model, "version": status.key.version],
+                           status.summary == nil ? 0 : 1)
+            }
+        } else if let model {
+            out.family("evserve_model_info", .gauge, help: "The served model; the value is always 1.")
+            out.sample("evserve_model_info", labels: [
+                "estimator": model.estimator,
+                "trees": String(model.treeCount),
+                "features": String(model.featureCount),
+            ], 1)
+        }
+
+        out.family("evserve_model_inferences_total", .counter, help: "Batches predicted, by model and version.")
+        for (i, key) in snapshot.models.enumerated() {
+            out.sample("evserve_model_inferences_total", labels: ["model": key.model, "version": key.version],
+                       snapshot.modelInferences[i])
+        }
+        out.family("evserve_model_predicted_rows_total", .counter, help: "Rows predicted, by model and version.")
+        for (i, key) in snapshot.models.enumerated() {
+            out.sample("evserve_model_predicted_rows_total", labels: ["model": key.model, "version": key.version],
+                       snapshot.modelRows[i])
+        }
+        out.family("evserve_model_loads_total", .counter,
+                   help: "Attempts to load a model version (start-up, repository API, reload), by model and result.")
+        for (i, model) in snapshot.loadModels.enumerated() {
+            out.sample("evserve_model_loads_total", labels: ["model": model, "result": "success"], snapshot.loads[i].succeeded)
+            out.sample("evserve_model_loads_total", labels: ["model": model, "result": "failure"], snapshot.loads[i].failed)
+        }
 
         ProcessStats.write(into: &out)
         return out.bytes

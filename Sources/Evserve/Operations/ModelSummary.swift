@@ -16,6 +16,8 @@ struct ModelSummary: Sendable, Equatable {
     var classes: [JSONValue]? = nil
     /// Whether `null` in a row is accepted as a missing value.
     var acceptsMissing = false
+    /// Whether a row may also be an object keyed by `featureNames` (models exported from a DataFrame fit).
+    var rowsByName = false
 
     var isClassifier: Bool { classes != nil }
 }

@@ -48,7 +48,7 @@ struct V2RouteDocs: Sendable {
     }
 
     func modelReady(versioned: Bool) -> JSONValue {
-        operation("v2_model_ready", "Model ready", "Whether the model is loaded and the server is not draining.",
+        operation("v2_model_ready", "Model ready", "Whether the model is loaded; after a failed load, why (a failed reload keeps the version served before, so it stays ready).",
                   versioned: versioned, [("200", json("Ready", "V2ModelReady")), ("503", json("Not ready", "V2ModelReady")), unknownModel])
     }
 
@@ -88,11 +88,11 @@ extension OpenAPIDocument {
     /// The v2 protocol's objects, added to the document's schemas.
     static func addingV2Schemas(to schemas: JSONValue) -> JSONValue {
         guard var members = schemas.objectValue else { return schemas }
-        for (name, schema) in v2Schemas { members[name] = schema }
+        for (name, schema) in v2Schemas + v2RepositorySchemas { members[name] = schema }
         return .object(members)
     }
 
-    private static func object(_ title: String, _ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
+    static func object(_ title: String, _ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
         ["type": "object", "title": .string(title), "properties": .object(JSONObject(properties)),
          "required": .array(required.map(JSONValue.string))]
     }
@@ -110,7 +110,9 @@ extension OpenAPIDocument {
                                                              ("extensions", strings)], required: ["name", "version", "extensions"])),
             ("V2Live", object("V2Live", [("live", ["type": "boolean"])], required: ["live"])),
             ("V2Ready", object("V2Ready", [("ready", ["type": "boolean"])], required: ["ready"])),
-            ("V2ModelReady", object("V2ModelReady", [("name", ["type": "string"]), ("ready", ["type": "boolean"])], required: ["name", "ready"])),
+            ("V2ModelReady", object("V2ModelReady", [("name", ["type": "string"]), ("ready", ["type": "boolean"]),
+                                                     ("reason", ["type": "string", "description": "Why the last load of the model failed, if it did."])],
+                                   required: ["name", "ready"])),
             ("V2MetadataTensor", object("V2MetadataTensor", [("name", ["type": "string"]), ("datatype", datatype),
                                                              ("shape", shape)], required: ["name", "datatype", "shape"])),
             ("V2ModelMetadata", object("V2ModelMetadata", [

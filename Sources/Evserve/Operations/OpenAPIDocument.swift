@@ -98,13 +98,24 @@ enum OpenAPIDocument {
         }
         rowDescription += "."
         let item: JSONValue = model.acceptsMissing ? ["anyOf": [["type": "number"], ["type": "null"]]] : ["type": "number"]
-        let row: JSONValue = [
+        var row: JSONValue = [
             "items": item,
             "type": "array",
             "maxItems": .integer(model.featureCount),
             "minItems": .integer(model.featureCount),
             "description": .string(rowDescription),
         ]
+        if model.rowsByName, let names = model.featureNames {
+            // A row may also name its values: every feature, no other key (pydantic's extra="forbid").
+            let byName: JSONValue = [
+                "properties": .object(JSONObject(names.map { ($0, item) })),
+                "type": "object",
+                "required": .array(names.map { .string($0) }),
+                "additionalProperties": false,
+                "description": "One observation keyed by feature name (the model was fitted on a DataFrame).",
+            ]
+            row = ["anyOf": [row, byName]]
+        }
         return [
             // The `{"detail": "..."}` body of evserve's other errors (FastAPI's HTTPException shape).
             "ErrorMessage": [

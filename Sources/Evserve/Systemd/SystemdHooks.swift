@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// What the server tells systemd, wired to the server's hooks: READY=1 with a STATUS= line once it
@@ -7,6 +10,7 @@ import Synchronization
 final class SystemdHooks: Sendable {
     let readiness: ReadinessGate
     let hooks: Server.Hooks
+    private let notifier: SystemdNotifier?
     /// The port actually served (`--port 0` picks one), known only once the socket is bound.
     private let port = BoundPort()
 
@@ -16,6 +20,7 @@ final class SystemdHooks: Sendable {
 
     init(notifier: SystemdNotifier?, store: ModelStore, summary: ModelSummary) {
         let port = self.port
+        self.notifier = notifier
         readiness = ReadinessGate {
             _ = notifier?.notify("READY=1\nSTATUS=serving \(summary.estimator) on port \(port.value.load(ordering: .acquiring))")
         }
@@ -29,6 +34,20 @@ final class SystemdHooks: Sendable {
             hooks.heartbeat = (interval, { _ = notifier.notify("WATCHDOG=1") })
         }
         self.hooks = hooks
+    }
+
+    /// A reload (SIGHUP, `systemctl reload`) begins: systemd shows the unit as reloading until
+    /// `reloaded`. MONOTONIC_USEC ties the message to this reload (systemd.service(5), Type=notify-reload).
+    func reloading() {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        _ = notifier?.notify("RELOADING=1\nMONOTONIC_USEC=\(Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1000)\nSTATUS=reloading models")
+    }
+
+    /// The reload finished (whatever failed is logged and stays visible in the repository index).
+    func reloaded(failures: Int) {
+        let status = failures == 0 ? "models reloaded" : "models reloaded; \(failures) failed to load (see the log)"
+        _ = notifier?.notify("READY=1\nSTATUS=\(status) on port \(port.value.load(ordering: .acquiring))")
     }
 
     /// Records the bound port, before the server runs (and so before READY=1 can go out).

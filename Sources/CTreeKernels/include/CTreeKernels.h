@@ -1,0 +1,61 @@
+// Tree walks in SIMD registers for evserve's InterleavedForest, with the instruction set chosen at
+// run time (AVX-512 or AVX2 on x86-64; none elsewhere, where the Swift walk predicts instead).
+// The caller owns every pointer; a kernel reads and writes them during the call only.
+#ifndef CTREEKERNELS_H
+#define CTREEKERNELS_H
+
+#include <stdint.h>
+
+/// A forest in InterleavedForest's node layout, borrowed for one call.
+/// `nodes`: 4 int32 per node: feature (or ~feature when the split sends missing values left),
+/// threshold key, left child, right child; the right child is always left + 1, and a leaf is
+/// (0, INT32_MAX, itself, itself) — no key is above INT32_MAX, so a leaf keeps its lanes.
+/// `idle`: a leaf node that lanes without work point to.
+typedef struct {
+    const int32_t *nodes;
+    const int32_t *roots;
+    const int32_t *treeOutput;
+    const double *values;
+    int64_t treeCount;
+    int64_t featureCount;
+    int64_t outputCount;
+    int64_t valueWidth;
+    int32_t idle;
+    int32_t routesMissing;
+} ctk_forest;
+
+/// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
+/// kernels below must not be called). EVSERVE_SIMD=avx2 or =none in the environment lowers it
+/// (benchmarks compare). Decided once.
+int ctk_best_isa(void);
+
+/// Lanes every kernel walks at once.
+enum { ctk_lanes = 64 };
+
+/// Adds every tree's leaf values, tree by tree in order, to `acc` (rowCount × outputCount, row-major)
+/// with instruction set `isa` (1...ctk_best_isa()), for `rowCount` rows of input keys (`keys`, featureCount per row): each tree for 64 rows at a time.
+void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
+
+/// The same sums, each row's trees walked 64 at a time (for few rows).
+void ctk_add_trees_of_each_row(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
+
+/// Complete trees of depth ≤ 4 (CompiledForest's complete layout), position-major for
+/// `ctk_shallow_add`: node at heap position p of tree t at [p * treeStride + t] (treeStride: the tree
+/// count rounded up to 16; padding trees' nodes are 0); tree t's leaves, left to right, at
+/// values[t << depth ...]. keptWhenRight[p]: the leaves (bits) not in p's left subtree.
+typedef struct {
+    const int32_t *feature;
+    const int32_t *threshold;
+    const double *values;
+    int32_t keptWhenRight[15];
+    int32_t depth;
+    int64_t treeCount;
+    int64_t treeStride;
+    int64_t featureCount;
+} ctk_shallow;
+
+/// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of keys (at most 32
+/// features per row). Needs ctk_best_isa() == 2 (AVX-512). `leaf`: scratch for 2 × treeStride Int32.
+void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
+
+#endif

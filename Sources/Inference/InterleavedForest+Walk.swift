@@ -1,0 +1,167 @@
+import CTreeKernels
+
+/// The walks of `InterleavedForest`. Pointers are borrowed from the caller's buffers and this
+/// class's arrays for one call and never kept (the C kernels keep none either).
+extension InterleavedForest {
+    /// The instruction set the walks use (`ctk_best_isa`: 2 AVX-512, 1 AVX2, 0 the Swift walk).
+    static let bestInstructionSet = Int(ctk_best_isa())
+
+    /// Reads `rowCount * featureCount` Doubles at `rows` (already rank-encoded for float64 models),
+    /// writes `rowCount * outputCount` raw scores, row-major, at `out`. `instructionSet` (at most
+    /// `bestInstructionSet`; tests lower it) picks the walk.
+    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
+                 instructionSet: Int = InterleavedForest.bestInstructionSet) {
+        guard rowCount > 0 else { return }
+        precondition(instructionSet <= Self.bestInstructionSet)
+        let block = Swift.min(rowCount, Self.blockRows)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: block * featureCount) { keys in
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * Self.lanes) { lanes in
+        nodes.withUnsafeBufferPointer { nodeBuffer in
+        values.withUnsafeBufferPointer { valueBuffer in
+        roots.withUnsafeBufferPointer { rootBuffer in
+        treeOutput.withUnsafeBufferPointer { outputBuffer in
+            // The kernels' view of this forest: pointers into this object's arrays, valid for this call.
+            var kernelForest = ctk_forest(
+                nodes: UnsafeRawPointer(nodeBuffer.baseAddress!).assumingMemoryBound(to: Int32.self),
+                roots: rootBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
+                treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
+                valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0)
+            let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
+                            keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
+                            valueWidth: valueWidth, lanes: lanes.baseAddress!)
+            var start = 0
+            while start < rowCount {
+                let count = Swift.min(block, rowCount - start)
+                let source = rows + start * featureCount
+                for i in 0..<(count * featureCount) { keys[i] = CompiledForest.inputKey(source[i]) }
+                let acc = out + start * outputCount
+                for r in 0..<count {
+                    for k in 0..<outputCount { acc[r * outputCount + k] = base[k] }
+                }
+                // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
+                let kernels = instructionSet > 0 && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
+                switch (kernels, count < Self.rowMajorBelow) {
+                case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                case (false, true): addTreesOfEachRow(walk, count, acc)
+                case (false, false): addRowsOfEachTree(walk, count, acc)
+                }
+                if let divisors {
+                    for r in 0..<count {
+                        for k in 0..<outputCount { acc[r * outputCount + k] /= divisors[k] }
+                    }
+                }
+                start += count
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+
+    /// Few rows: each row's trees, 16 walks at once, their leaves then added in tree order.
+    private func addTreesOfEachRow(_ walk: Walk, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
+        for r in 0..<count {
+            var first = 0
+            while first < treeCount {
+                let lanes = Swift.min(Self.lanes, treeCount - first)
+                for j in 0..<lanes {
+                    walk.lanes[j] = roots[first + j]
+                    walk.lanes[Self.lanes + j] = Int32(r * featureCount)
+                }
+                walk.run(lanes, rounds: depths[first ..< first + lanes].max()!, missing: routesMissing)
+                for j in 0..<lanes {
+                    walk.add(leaf: walk.lanes[j], to: acc + r * outputCount + Int(treeOutput[first + j]))
+                }
+                first += lanes
+            }
+        }
+    }
+
+    /// Many rows: each tree for 16 rows at once; each row's leaves are added in tree order.
+    private func addRowsOfEachTree(_ walk: Walk, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
+        for t in 0..<treeCount {
+            let root = roots[t], output = Int(treeOutput[t]), depth = depths[t]
+            var first = 0
+            while first < count {
+                let lanes = Swift.min(Self.lanes, count - first)
+                for j in 0..<lanes {
+                    walk.lanes[j] = root
+                    walk.lanes[Self.lanes + j] = Int32((first + j) * featureCount)
+                }
+                walk.run(lanes, rounds: depth, missing: routesMissing)
+                for j in 0..<lanes {
+                    walk.add(leaf: walk.lanes[j], to: acc + (first + j) * outputCount + output)
+                }
+                first += lanes
+            }
+        }
+    }
+
+    /// The borrowed pointers of one `predict` call. `lanes` holds 16 current nodes, then 16 offsets
+    /// of the lanes' rows in `keys`.
+    struct Walk {
+        let nodes: UnsafePointer<SIMD4<Int32>>
+        let values: UnsafePointer<Double>
+        let keys: UnsafePointer<Int32>
+        let featureCount: Int
+        let outputCount: Int
+        let valueWidth: Int
+        let lanes: UnsafeMutablePointer<Int32>
+
+        /// Moves each of the first `count` lanes down one level per round until every lane is at a leaf:
+        /// `rounds` rounds (the deepest lane's tree depth) when that is small, else until a round where
+        /// no lane moved. The lanes' loads do not depend on each other, so they overlap.
+        @inline(__always)
+        func run(_ count: Int, rounds: Int, missing: Bool) {
+            let fixed = rounds <= InterleavedForest.fixedRoundsUpTo
+            switch (missing, fixed) {
+            case (false, true): run(count, rounds: rounds, routingMissing: false, checkingMoves: false)
+            case (false, false): run(count, rounds: rounds, routingMissing: false, checkingMoves: true)
+            case (true, true): run(count, rounds: rounds, routingMissing: true, checkingMoves: false)
+            case (true, false): run(count, rounds: rounds, routingMissing: true, checkingMoves: true)
+            }
+        }
+
+        @inline(__always)
+        private func run(_ count: Int, rounds: Int, routingMissing: Bool, checkingMoves: Bool) {
+            let rowOffset = lanes + InterleavedForest.lanes
+            var moved: Int32
+            var round = 0
+            repeat {
+                moved = 0
+                round += 1
+                for j in 0..<count {
+                    let node = lanes[j]
+                    let record = nodes[Int(node)]
+                    var feature = record[0]
+                    var missingLeft = false
+                    if routingMissing {
+                        let flipped = feature >> 31  // −1 when the feature is stored as ~feature
+                        feature ^= flipped
+                        missingLeft = flipped != 0
+                    }
+                    let key = keys[Int(rowOffset[j]) &+ Int(feature)]
+                    var right = key > record[1]
+                    if routingMissing { right = right && !(missingLeft && key == Int32.max) }
+                    let next = right ? record[3] : record[2]
+                    if checkingMoves { moved |= next ^ node }
+                    lanes[j] = next
+                }
+            } while checkingMoves ? moved != 0 : round < rounds
+        }
+
+        /// Adds a leaf's values to a row's raw scores from `out` on.
+        @inline(__always)
+        func add(leaf: Int32, to out: UnsafeMutablePointer<Double>) {
+            if valueWidth == 1 {
+                out[0] += values[Int(leaf)]
+            } else {
+                let source = values + Int(leaf) &* valueWidth
+                for c in 0..<valueWidth { out[c] += source[c] }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/// A whole `TreeEnsemble` laid out for walking many trees or many rows at once: the layout for
+/// ensembles whose trees are deeper than `ShallowForest` takes (random forests, histogram boosting,
+/// gradient boosting deeper than 4), every raw score of a row in one pass.
+///
+/// Why: a tree walk is a chain of dependent loads, so one walk at a time leaves the CPU waiting on
+/// each node (and, for a forest of deep trees much larger than the cache, on memory). Walking 16 at
+/// once — 16 trees for one row when there are few rows, one tree for 16 rows when there are many —
+/// keeps 16 independent chains in flight, and the leaves are then added in scikit-learn's order.
+///
+/// A node is 16 bytes, one load: its feature, its threshold as a `CompiledForest.orderKey` (the
+/// threshold rounded down to Float, which decides every Float input as scikit-learn's
+/// `Double(Float(x)) <= threshold` does), and its children's absolute indices (siblings side by side:
+/// right = left + 1). On x86-64 with AVX2 or AVX-512 the walks run in SIMD registers, 32 lanes at once
+/// (CTreeKernels); elsewhere in Swift, 16 at once. A leaf points to itself
+/// with a key no input key exceeds, so a finished walk stays put while the others go on. A split that
+/// sends missing values left stores its feature as `~feature`; missing values have the key `Int32.max`
+/// (`CompiledForest.inputKey`), above every threshold's key, so they go right at the other splits,
+/// as scikit-learn sends them there.
+///
+/// Leaves hold `valueWidth` numbers (a forest classifier's class fractions, all raw scores at once),
+/// already multiplied by the learning rate as scikit-learn multiplies them; tree t adds them to raw
+/// scores `treeOutput[t] ..< treeOutput[t] + valueWidth`.
+final class InterleavedForest: Sendable {
+    /// Walks in flight at once.
+    static let lanes = 16
+    /// Rows whose keys and sums are held together while every tree is walked for them.
+    static let blockRows = 256
+    /// Below this many rows a row's trees are walked 16 at a time; from it on, a tree's rows are.
+    static let rowMajorBelow = 16
+    /// Below this many rows, the SIMD kernels walk a row's trees only when there are this many.
+    static let kernelTreesFrom = 32
+
+    let featureCount: Int
+    let outputCount: Int
+    let valueWidth: Int
+    let treeCount: Int
+    let base: [Double]
+    /// Per raw score: the divisor of its sum (its tree count) for averaged ensembles, nil otherwise.
+    let divisors: [Double]?
+    /// Whether any split sends missing values left (then the walk checks for them).
+    let routesMissing: Bool
+    /// Per node: (feature, or ~feature if missing values go left; threshold key; left; right).
+    let nodes: [SIMD4<Int32>]
+    let roots: [Int32]
+    /// A leaf of no tree, after all of them: where unused SIMD lanes wait.
+    let idle: Int32
+    /// Per tree, its depth: walks of trees at most `fixedRoundsUpTo` deep take exactly that many steps
+    /// and skip checking whether any lane still moves.
+    let depths: [Int]
+    static let fixedRoundsUpTo = 12
+    let treeOutput: [Int32]
+    /// `valueWidth` numbers per node, node-major (only leaves' are read).
+    let values: [Double]
+
+    init(_ ensemble: TreeEnsemble, trees: [DecisionTree]) {
+        featureCount = ensemble.featureCount
+        outputCount = ensemble.outputCount
+        treeCount = trees.count
+        base = ensemble.base
+        valueWidth = trees.first?.valueWidth ?? 1
+        var counts = [Int](repeating: 0, count: ensemble.outputCount)
+        for (t, tree) in trees.enumerated() {
+            for c in 0..<tree.valueWidth { counts[ensemble.treeOutput[t] + c] += 1 }
+        }
+        divisors = ensemble.averaged ? counts.map { Double($0) } : nil
+        treeOutput = ensemble.treeOutput.map { Int32($0) }
+        let scale: (Double) -> Double = { value in ensemble.leafScale.map { $0 * value } ?? value }
+        var nodes = [SIMD4<Int32>](), roots = [Int32](), values = [Double]()
+        var routesMissing = false
+        for tree in trees {
+            let offset = Int32(nodes.count)
+            roots.append(offset)
+            // Breadth-first order, each node's children side by side (right = left + 1), which the SIMD
+            // walk relies on: it gathers the left child only.
+            let order = Self.siblingOrder(tree)
+            var place = [Int32](repeating: 0, count: tree.nodeCount)
+            for (i, node) in order.enumerated() { place[node] = offset + Int32(i) }
+            for node in order {
+                let me = place[node]
+                if tree.isLeaf(node) {
+                    nodes.append(SIMD4(0, Int32.max, me, me))
+                } else {
+                    let feature = Int32(tree.feature[node])
+                    let missingLeft = ensemble.acceptsMissing && tree.missingGoesLeft[node]
+                    routesMissing = routesMissing || missingLeft
+                    nodes.append(SIMD4(missingLeft ? ~feature : feature,
+                                       CompiledForest.orderKey(CompiledForest.floatRoundedDown(tree.threshold[node])),
+                                       place[tree.childrenLeft[node]], place[tree.childrenRight[node]]))
+                }
+                for c in 0..<tree.valueWidth { values.append(scale(tree.value[node * tree.valueWidth + c])) }
+            }
+        }
+        // The leaf that idle SIMD lanes point to.
+        idle = Int32(nodes.count)
+        nodes.append(SIMD4(0, Int32.max, idle, idle))
+        self.nodes = nodes
+        self.roots = roots
+        depths = trees.map(\.depth)
+        self.values = values
+        self.routesMissing = routesMissing
+    }
+
+    /// The tree's nodes breadth first, each internal node's two children next to each other.
+    static func siblingOrder(_ tree: DecisionTree) -> [Int] {
+        var order = [0]
+        var i = 0
+        while i < order.count {
+            let node = order[i]
+            if !tree.isLeaf(node) { order += [tree.childrenLeft[node], tree.childrenRight[node]] }
+            i += 1
+        }
+        return order
+    }
+}

@@ -1,0 +1,123 @@
+import Testing
+import TestSupport
+@testable import Inference
+
+/// The interleaved layout predicts what the per-output layout and the plain tree walk predict, bit for
+/// bit, and routes missing values by each split's `missingGoesLeft`.
+@Suite struct InterleavedForestTests {
+    /// A random tree of up to `depth` levels over `featureCount` features, with `width` values per node.
+    static func randomTree(depth: Int, featureCount: Int, width: Int, _ random: inout SeededGenerator) -> DecisionTree {
+        var left = [Int](), right = [Int](), feature = [Int](), threshold = [Double](), missing = [Bool]()
+        func grow(_ level: Int) -> Int {
+            let node = left.count
+            left.append(-1); right.append(-1); feature.append(-2); threshold.append(-2); missing.append(false)
+            if level < depth && (level < 2 || Double.random(in: 0..<1, using: &random) < 0.8) {
+                feature[node] = Int.random(in: 0..<featureCount, using: &random)
+                threshold[node] = (Double.random(in: -2...2, using: &random) * 64).rounded() / 64
+                missing[node] = Bool.random(using: &random)
+                left[node] = grow(level + 1)
+                right[node] = grow(level + 1)
+            }
+            return node
+        }
+        _ = grow(0)
+        let values = (0..<(left.count * width)).map { _ in Double.random(in: -1...1, using: &random) }
+        return DecisionTree(childrenLeft: left, childrenRight: right, feature: feature, threshold: threshold,
+                            value: values, missingGoesLeft: missing, valueWidth: width)
+    }
+
+    /// Rows on and between thresholds, with some missing values when `missing`.
+    static func rows(_ count: Int, featureCount: Int, missing: Bool, _ random: inout SeededGenerator) -> [Double] {
+        (0..<(count * featureCount)).map { _ in
+            if missing && Double.random(in: 0..<1, using: &random) < 0.15 { return .nan }
+            return (Double.random(in: -2.5...2.5, using: &random) * 64).rounded() / 64
+        }
+    }
+
+    /// Forests (averaged, class fractions), boosting (scaled, one output per tree), float64 models,
+    /// deep and shallow trees, every batch size path: both layouts and the walk agree exactly.
+    @Test(arguments: [(false, 1, 9, false), (true, 3, 14, true), (false, 3, 6, true), (false, 1, 3, false), (true, 1, 20, true)])
+    func layoutsAgree(averaged: Bool, outputs: Int, depth: Int, missing: Bool) {
+        var random = SeededGenerator(seed: UInt64(outputs * 100 + depth))
+        let featureCount = 5, treeCount = 37
+        let width = averaged ? outputs : 1
+        let trees = (0..<treeCount).map { _ in Self.randomTree(depth: depth, featureCount: featureCount, width: width, &random) }
+        for precision in TreeEnsemble.InputPrecision.allCases {
+            let ensemble = TreeEnsemble(
+                estimator: "test", featureCount: featureCount, featureNames: nil, inputPrecision: precision, acceptsMissing: missing,
+                outputCount: outputs, base: (0..<outputs).map { Double($0) * 0.5 }, leafScale: averaged ? nil : 0.1,
+                averaged: averaged, trees: trees, treeOutput: (0..<treeCount).map { averaged ? 0 : $0 % outputs })
+            let interleaved = EnsemblePredictor(ensemble, layout: .interleaved)
+            let perOutput = EnsemblePredictor(ensemble, layout: .perOutput)
+            for rowCount in [1, 2, 15, 16, 17, 300] {
+                let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random)
+                var a = [Double](repeating: 0, count: rowCount * outputs), b = a, walked = a
+                rows.withUnsafeBufferPointer { input in
+                    interleaved.raw(input.baseAddress!, rowCount: rowCount, into: &a)
+                    perOutput.raw(input.baseAddress!, rowCount: rowCount, into: &b)
+                    for r in 0..<rowCount {
+                        let cast = (0..<featureCount).map { f in
+                            precision == .float32 ? Double(Float(input[r * featureCount + f])) : input[r * featureCount + f]
+                        }
+                        walked.withUnsafeMutableBufferPointer { out in
+                            cast.withUnsafeBufferPointer { perOutput.walk($0.baseAddress!, into: out.baseAddress! + r * outputs) }
+                        }
+                    }
+                }
+                #expect(a == b, "rows \(rowCount), \(precision)")
+                #expect(a == walked, "rows \(rowCount), \(precision)")
+            }
+        }
+    }
+
+    /// A missing value goes where its split says: left at a split marked so, right at the others.
+    @Test func missingValuesFollowTheirSplit() {
+        let tree = DecisionTree(childrenLeft: [1, 3, -1, -1, -1], childrenRight: [2, 4, -1, -1, -1], feature: [0, 1, -2, -2, -2],
+                                threshold: [0, 0, -2, -2, -2], value: [0, 0, 20, 30, 40], missingGoesLeft: [true, false, false, false, false])
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: 2, featureNames: nil, acceptsMissing: true,
+                                    base: [-0.0], trees: [tree])
+        for layout in [EnsemblePredictor.Layout.interleaved, .perOutput] {
+            let model = TreeModel(ensemble: ensemble, estimator: .decisionTree, layout: layout)
+            // NaN at the root goes left; then x1 NaN goes right (40), x1 = −1 left (30); x0 = 1 goes right (20).
+            #expect(model.predict([.nan, .nan, .nan, -1, 1, .nan], rowCount: 3) == [40, 30, 20])
+        }
+    }
+
+    /// Every instruction set this CPU has (the SIMD kernels and the Swift walk) gives the same raw
+    /// scores, bit for bit, for few and many rows and trees, with and without missing values,
+    /// deep trees and forests of one tree included.
+    @Test(arguments: [(1, 25, false), (3, 12, true), (70, 6, false), (70, 9, true), (130, 4, true)])
+    func instructionSetsAgree(treeCount: Int, depth: Int, missing: Bool) {
+        var random = SeededGenerator(seed: UInt64(treeCount * 1000 + depth))
+        let featureCount = 7, outputs = 2
+        let trees = (0..<treeCount).map { _ in Self.randomTree(depth: depth, featureCount: featureCount, width: 1, &random) }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: missing, outputCount: outputs,
+            base: [0.25, -0.5], leafScale: 0.1, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
+        let forest = InterleavedForest(ensemble, trees: trees)
+        let walker = EnsemblePredictor(ensemble, layout: .perOutput)
+        for rowCount in [1, 2, 15, 16, 63, 64, 65, 300] {
+            let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random).map { Double(Float($0)) }
+            var walked = [Double](repeating: 0, count: rowCount * outputs)
+            rows.withUnsafeBufferPointer { input in
+                walked.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * outputs) }
+                }
+            }
+            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                var predicted = [Double](repeating: 0, count: rowCount * outputs)
+                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+            }
+        }
+    }
+
+    /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
+    @Test func rightChildFollowsLeftChild() {
+        var random = SeededGenerator(seed: 7)
+        let trees = (0..<5).map { _ in Self.randomTree(depth: 10, featureCount: 3, width: 1, &random) }
+        let forest = InterleavedForest(TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: trees), trees: trees)
+        for node in forest.nodes where node[1] != Int32.max { #expect(node[3] == node[2] + 1) }
+        #expect(forest.nodes[Int(forest.idle)] == SIMD4(0, Int32.max, forest.idle, forest.idle))
+    }
+}

@@ -1,0 +1,54 @@
+// `InferenceBench --model FILE --rows FILE`: times a model file as the server predicts with it
+// (`predict` for a regressor; `predictClasses` and `predictProbabilities` for a classifier, arrays
+// in and out as a request makes them) at 1, 2 and 4096 rows. The rows file holds 4096 rows of
+// float64 values, little-endian, row-major (bench/inference_sklearn.py writes it, and times
+// scikit-learn on the same rows).
+import Glibc
+import Inference
+
+/// A whole file's bytes, or nil if it cannot be read.
+func readFile(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        if count == 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return bytes
+}
+
+func benchModelFile(modelPath: String, rowsPath: String, budget: Double) {
+    guard let modelBytes = readFile(modelPath), let rowBytes = readFile(rowsPath) else {
+        print("error cannot read \(modelPath) or \(rowsPath)")
+        exit(1)
+    }
+    let model: TreeModel
+    do {
+        model = try TreeModel(modelFile: modelBytes)
+    } catch {
+        print("error \(error)")
+        exit(1)
+    }
+    let values = rowBytes.withUnsafeBytes { raw in
+        (0..<(raw.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+    }
+    let rowCount = values.count / model.featureCount
+    print("trees \(model.treeCount)")
+    var sink = 0
+    for batch in [1, 2, 4096] where batch <= rowCount {
+        let rows = Array(values[0..<(batch * model.featureCount)])
+        let perCall: Double
+        if model.isClassifier {
+            perCall = bestTimePerCall(budget: budget) { sink &+= model.predictClasses(rows, rowCount: batch)[0] }
+            let proba = bestTimePerCall(budget: budget) { sink &+= Int(model.predictProbabilities(rows, rowCount: batch)[0] * 2) }
+            print("proba_ns_per_row_\(batch) \(proba * 1e9 / Double(batch))")
+        } else {
+            perCall = bestTimePerCall(budget: budget) { sink &+= Int(model.predict(rows, rowCount: batch)[0].sign == .minus ? 1 : 0) }
+        }
+        print("predict_ns_per_row_\(batch) \(perCall * 1e9 / Double(batch))")
+    }
+    print("checksum \(sink >= 0 ? "ok" : "odd")")
+}
