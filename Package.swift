@@ -46,6 +46,11 @@ let package = Package(
         .executableTarget(name: "ParserBench", dependencies: ["HTTP1"], path: "bench/ParserBench"),
         // libFuzzer target for HTTP1 (fuzz/fuzz.mk builds it with -sanitize=fuzzer); a corpus replayer otherwise.
         .executableTarget(name: "HTTPFuzz", dependencies: ["HTTP1"], path: "fuzz/http"),
+        // libFuzzer targets for the XGBoost (JSON, UBJSON) and LightGBM (text) model readers, with the
+        // checks they share once a file loads (make fuzz-xgboost, make fuzz-lightgbm).
+        .target(name: "ModelChecks", dependencies: ["Inference"], path: "fuzz/model-checks"),
+        .executableTarget(name: "XGBoostFuzz", dependencies: ["Inference", "ModelChecks"], path: "fuzz/xgboost"),
+        .executableTarget(name: "LightGBMFuzz", dependencies: ["Inference", "ModelChecks"], path: "fuzz/lightgbm"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
         // Fixture reading and seeded randomness shared by the test suites.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

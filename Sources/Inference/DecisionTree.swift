@@ -13,6 +13,12 @@ public struct DecisionTree: Sendable, Equatable {
     public var value: [Double]
     public var missingGoesLeft: [Bool]
     public var valueWidth: Int
+    /// Per node, its category set when the split is categorical (gradient-boosting libraries' files);
+    /// nil when every split is numeric. See `CategorySplit`.
+    public var categorySplits: [CategorySplit?]?
+    /// Per node, whether a value within ±`CategorySplit.zeroMargin` of zero is routed as missing
+    /// (LightGBM's missing type "Zero"); nil when no node does.
+    public var zeroIsMissing: [Bool]?
 
     /// scikit-learn's markers: `TREE_LEAF` for children, `TREE_UNDEFINED` for a leaf's feature/threshold.
     static let leafChild = -1
@@ -28,7 +34,13 @@ public struct DecisionTree: Sendable, Equatable {
         self.value = value
         self.missingGoesLeft = missingGoesLeft ?? [Bool](repeating: false, count: childrenLeft.count)
         self.valueWidth = valueWidth
+        self.categorySplits = nil
+        self.zeroIsMissing = nil
     }
+
+    /// Whether a split needs more than `x <= threshold` and `missingGoesLeft`: only the walk
+    /// (`TreeWalk`) decides these, the compiled layouts do not.
+    public var hasSpecialSplits: Bool { categorySplits != nil || zeroIsMissing != nil }
 
     public var nodeCount: Int { childrenLeft.count }
 

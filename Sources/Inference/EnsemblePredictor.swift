@@ -25,6 +25,9 @@ final class EnsemblePredictor: Sendable {
     let ranks: RankEncoder?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
+    /// Set when the compiled layouts cannot decide the ensemble (float32 sums, categorical splits):
+    /// then every row is walked, and `forests` is empty.
+    let walk: TreeWalk?
 
     init(_ ensemble: TreeEnsemble, layout: Layout = .automatic) {
         self.ensemble = ensemble
@@ -35,7 +38,13 @@ final class EnsemblePredictor: Sendable {
         self.contributions = contributions
         let ranks = ensemble.inputPrecision == .float64 ? RankEncoder(trees: ensemble.trees, featureCount: ensemble.featureCount) : nil
         self.ranks = ranks
+        walk = TreeWalk.isNeeded(for: ensemble) ? TreeWalk(ensemble) : nil
         let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
+        if walk != nil {
+            interleaved = nil
+            forests = []
+            return
+        }
         if layout == .interleaved || (layout == .automatic && !shallow) {
             interleaved = InterleavedForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 })
             forests = []
@@ -58,6 +67,7 @@ final class EnsemblePredictor: Sendable {
     /// Writes `rowCount * outputCount` raw scores (row-major) for `rowCount` rows.
     func raw(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         guard rowCount > 0 else { return }
+        if let walk { return walk.raw(rows, rowCount: rowCount, into: out) }
         let outputs = outputCount
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in

@@ -27,6 +27,8 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
     case unreachable(tree: Int, node: Int)
     /// A split's feature index is not below n_features.
     case featureOutOfRange(tree: Int, node: Int, feature: Int, featureCount: Int)
+    /// The bytes are not a well-formed file of `format` (UBJSON, LightGBM's text model), with the reason.
+    case malformed(format: String, reason: String)
 
     public var description: String {
         switch self {
@@ -54,6 +56,8 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
             return "model file: trees[\(tree)] node \(node) is reached twice from the root (the child links form a cycle or share a node)"
         case .unreachable(let tree, let node):
             return "model file: trees[\(tree)] node \(node) cannot be reached from the root (node 0)"
+        case .malformed(let format, let reason):
+            return "model file is not a valid \(format) file: \(reason)"
         case .featureOutOfRange(let tree, let node, let feature, let featureCount):
             return "model file: trees[\(tree)].feature[\(node)] is \(feature), but n_features is \(featureCount) (valid: 0...\(featureCount - 1))"
         }

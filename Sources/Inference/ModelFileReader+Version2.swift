@@ -66,6 +66,9 @@ extension ModelFileReader {
         case .softmax, .softmaxLogSumExp, .probabilities: expected = classes.count
         case .identity, .exp:
             throw .invalidValue(field: "link", reason: "is \"\(link.rawValue)\", a regressor's; a classifier needs \"expit\", \"expit_2x\", \"softmax\", \"softmax_logsumexp\" or \"probabilities\"")
+        case .logistic32, .softmax32, .exp32, .argmax, .expitEach, .log1pExp:
+            // The XGBoost/LightGBM readers' links; evserve.trees files do not carry them.
+            throw .invalidValue(field: "link", reason: "is \"\(link.rawValue)\", which evserve.trees files do not support")
         }
         guard outputCount == expected else {
             throw .invalidValue(field: "n_outputs", reason: "is \(outputCount); the link \"\(link.rawValue)\" with \(classes.count) classes needs \(expected)")

@@ -17,6 +17,11 @@ struct ModelFileReader {
         } catch {
             throw .notJSON(error.description)
         }
+        return try read(document: document)
+    }
+
+    /// An evserve.trees file already parsed (format detection parses once, `TreeModel(anyModelFile:)`).
+    static func read(document: JSONValue) throws(ModelFileError) -> TreeModel {
         guard let top = document.objectValue else { throw .wrongType(field: "(top level)", expected: "an object") }
 
         let format = try string(top, "format")
@@ -29,7 +34,7 @@ struct ModelFileReader {
         }
         guard version <= Self.version else { throw .newerVersion(version, newest: Self.version) }
         let estimatorName = try string(top, "estimator")
-        let supported = version == 1 ? TreeModel.Estimator.regressorsOfVersion1 : TreeModel.Estimator.allCases
+        let supported = version == 1 ? TreeModel.Estimator.regressorsOfVersion1 : TreeModel.Estimator.scikitLearn
         guard let estimator = TreeModel.Estimator(rawValue: estimatorName), supported.contains(estimator) else {
             throw .unsupported(field: "estimator", value: "\"\(estimatorName)\"",
                                supported: supported.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
@@ -172,7 +177,7 @@ struct ModelFileReader {
 
     /// Every child index is -1 or a node, a node is a leaf (both -1) or a split on a valid feature,
     /// and walking from node 0 reaches every node exactly once (so the nodes form one tree).
-    private static func checkStructure(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelFileError) {
+    static func checkStructure(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelFileError) {
         let nodeCount = tree.nodeCount
         for node in 0..<nodeCount {
             let left = tree.childrenLeft[node], right = tree.childrenRight[node]

@@ -40,6 +40,11 @@ extension TreeEnsemble.Link {
             }
         case .probabilities, .identity, .exp:
             for k in 0..<outputCount { p[k] = raw[k] }
+        case .logistic32, .softmax32:
+            TreeEnsemble.probabilities32(self, raw, outputCount: outputCount, into: p)
+        case .exp32, .argmax, .expitEach, .log1pExp:
+            // Not classifier links (readers never pair them with classes): the raw scores as they are.
+            for k in 0..<outputCount { p[k] = raw[k] }
         }
     }
 

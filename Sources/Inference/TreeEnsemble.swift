@@ -39,6 +39,26 @@ public struct TreeEnsemble: Sendable, Equatable {
         case exp
         /// Class fractions already (forests and trees): the raw scores are the probabilities.
         case probabilities
+        // Gradient-boosting libraries' links (TreeEnsemble+Outputs.swift has their exact arithmetic).
+        /// XGBoost's logistic in float32: 1 / ((expf(min(−raw, 88.7)) + 1) + 1e-16).
+        case logistic32 = "logistic_float32"
+        /// XGBoost's softmax: float32 expf(raw − max), summed in double, each divided by the sum as a float.
+        case softmax32 = "softmax_float32"
+        /// XGBoost's log link in float32: expf(raw).
+        case exp32 = "exp_float32"
+        /// The index of the first largest raw score, as a number (XGBoost's multi:softmax).
+        case argmax
+        /// A sigmoid per raw score, not normalized (LightGBM's multiclassova): expit(scale · raw).
+        case expitEach = "expit_each"
+        /// log(1 + exp(raw)) (LightGBM's cross_entropy_lambda).
+        case log1pExp = "log1p_exp"
+    }
+
+    /// How raw scores are added up: in float64 (scikit-learn, LightGBM) or, as XGBoost does, in
+    /// float32: the base and every leaf value are floats and each addition rounds to float.
+    public enum Accumulation: String, Sendable, CaseIterable {
+        case float64
+        case float32
     }
 
     /// How a classifier picks its label index.
@@ -81,6 +101,10 @@ public struct TreeEnsemble: Sendable, Equatable {
     public var trees: [DecisionTree]
     /// Per tree, the first raw score it adds to.
     public var treeOutput: [Int]
+    /// Float64 unless set (XGBoost: float32).
+    public var accumulation: Accumulation = .float64
+    /// The factor inside a sigmoid link, `expit(scale · raw)` (LightGBM's `sigmoid:` parameter); nil is 1.
+    public var sigmoidScale: Double? = nil
 
     public var isClassifier: Bool { classes != nil }
 

@@ -18,6 +18,11 @@ public struct TreeModel: Sendable {
         case extraTreeClassifier = "ExtraTreeClassifier"
         case extraTreesClassifier = "ExtraTreesClassifier"
         case histGradientBoostingClassifier = "HistGradientBoostingClassifier"
+        // Gradient-boosting libraries' files, read natively (XGBoostReader, LightGBMReader).
+        case xgboostBooster = "xgboost.Booster"
+        case xgbRegressor = "XGBRegressor"
+        case xgbClassifier = "XGBClassifier"
+        case lightgbmBooster = "lightgbm.Booster"
 
         public var isClassifier: Bool { rawValue.hasSuffix("Classifier") }
         /// The estimators version 1 files could name.
@@ -29,7 +34,7 @@ public struct TreeModel: Sendable {
     /// The model file version it was read from (1 also for the built-in reference model). A version-1
     /// model keeps the reference contract: FastAPI's exact answers to every body.
     public let formatVersion: Int
-    private let predictor: EnsemblePredictor
+    let predictor: EnsemblePredictor
 
     public var featureCount: Int { ensemble.featureCount }
     public var featureNames: [String]? { ensemble.featureNames }
@@ -71,17 +76,20 @@ public struct TreeModel: Sendable {
     /// Predicts `rowCount` rows given row-major (`rowCount * featureCount` values); one value per row.
     public func predict(_ rows: [Double], rowCount: Int) -> [Double] {
         precondition(rows.count == rowCount * featureCount, "rows must hold rowCount * featureCount values")
-        return [Double](unsafeUninitializedCapacity: rowCount) { out, initialized in
+        let count = rowCount * ensemble.valuesPerRow
+        return [Double](unsafeUninitializedCapacity: count) { out, initialized in
             rows.withUnsafeBufferPointer { predict($0, rowCount: rowCount, into: out) }
-            initialized = rowCount
+            initialized = count
         }
     }
 
     /// The batch entry point: reads `rowCount * featureCount` row-major values, writes `rowCount`
-    /// predictions (a regressor's values; a classifier's first raw score).
+    /// predictions (a regressor's values; a classifier's first raw score), or `rowCount * valuesPerRow`
+    /// for a gradient-boosting library's multi-valued output (TreeModel+Outputs.swift).
     public func predict(_ rows: UnsafeBufferPointer<Double>, rowCount: Int, into out: UnsafeMutableBufferPointer<Double>) {
         precondition(rows.count >= rowCount * featureCount && out.count >= rowCount, "buffers too small")
         guard rowCount > 0 else { return }
+        if ensemble.hasLibraryOutputs { return predictLibraryOutputs(rows, rowCount: rowCount, into: out) }
         if ensemble.outputCount == 1 {
             predictor.raw(rows.baseAddress!, rowCount: rowCount, into: out.baseAddress!)
             if ensemble.link == .exp {

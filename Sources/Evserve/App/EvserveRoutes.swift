@@ -186,6 +186,9 @@ struct EvserveRoutes: Sendable {
             } else if model.isClassifier {
                 bytes = PredictResponse.encode(labels: model.predictClasses(matrix.values, rowCount: matrix.rowCount),
                                                from: served.encodedLabels)
+            } else if model.valuesPerRow > 1 {
+                // A multiclass Booster (XGBoost, LightGBM): a row of class probabilities per input row.
+                bytes = PredictResponse.encode(rows: model.predict(matrix.values, rowCount: matrix.rowCount), columns: model.valuesPerRow)
             } else {
                 bytes = PredictResponse.encode(model.predict(matrix.values, rowCount: matrix.rowCount))
             }

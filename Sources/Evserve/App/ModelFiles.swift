@@ -11,7 +11,7 @@ enum ModelFiles {
     /// (`--model`, the repository, reloads), so a new file format is added here once. A bad file
     /// is one error that says why, never a half-loaded model. Reads files: not on a loop thread.
     static func load(_ path: String) throws -> TreeModel {
-        try TreeModel(modelFile: try read(path))
+        try TreeModel(anyModelFile: try read(path))
     }
 
     static func read(_ path: String) throws(Failure) -> [UInt8] {

@@ -35,7 +35,8 @@ enum V2Output: String, Sendable, CaseIterable {
         switch self {
         case .predict:
             guard let classes = model.classes else {
-                return V2OutputTensor(name: rawValue, datatype: .fp64, shape: [rows], values: .fp64(model.predict(matrix.values, rowCount: rows)))
+                let shape = model.valuesPerRow > 1 ? [rows, model.valuesPerRow] : [rows]
+                return V2OutputTensor(name: rawValue, datatype: .fp64, shape: shape, values: .fp64(model.predict(matrix.values, rowCount: rows)))
             }
             let labels = model.predictClasses(matrix.values, rowCount: rows).map { classes[$0] }
             let datatype = V2Labels.datatype(classes)
