@@ -45,12 +45,12 @@ let package = Package(
         .executableTarget(name: "InferenceBench", dependencies: ["Inference"], path: "bench/InferenceBench"),
         .executableTarget(name: "ParserBench", dependencies: ["HTTP1"], path: "bench/ParserBench"),
         // libFuzzer target for HTTP1 (fuzz/fuzz.mk builds it with -sanitize=fuzzer); a corpus replayer otherwise.
-        .executableTarget(name: "HTTPFuzz", dependencies: ["HTTP1"], path: "fuzz/http"),
-        // libFuzzer targets for the XGBoost (JSON, UBJSON) and LightGBM (text) model readers, with the
-        // checks they share once a file loads (make fuzz-xgboost, make fuzz-lightgbm).
-        .target(name: "ModelChecks", dependencies: ["Inference"], path: "fuzz/model-checks"),
-        .executableTarget(name: "XGBoostFuzz", dependencies: ["Inference", "ModelChecks"], path: "fuzz/xgboost"),
-        .executableTarget(name: "LightGBMFuzz", dependencies: ["Inference", "ModelChecks"], path: "fuzz/lightgbm"),
+        .executableTarget(name: "HTTPFuzz", dependencies: ["HTTP1", "FuzzSupport"], path: "fuzz/http"),
+        // libFuzzer target for model loading (every format, recognised by content): make fuzz-xgboost and
+        // make fuzz-lightgbm run it from each format's seed files.
+        .executableTarget(name: "ModelFileFuzz", dependencies: ["Inference", "FuzzSupport"], path: "fuzz/model-file"),
+        // The fuzz targets' shared driver entry and file replay.
+        .target(name: "FuzzSupport", path: "fuzz/support"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),
         // Fixture reading and seeded randomness shared by the test suites.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

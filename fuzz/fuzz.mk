@@ -23,17 +23,16 @@ fuzz-http: deps
 
 # `make fuzz-xgboost` / `make fuzz-lightgbm`: libFuzzer on evserve's model loading from the seed files
 # in fuzz/corpus/xgboost (JSON and UBJSON) and fuzz/corpus/lightgbm (text models), same scheme as above;
-# a file that loads must also predict (fuzz/model-checks). -rss_limit_mb catches unbounded allocation,
+# one target, ModelFileFuzz (fuzz/model-file), reads every format; a file that loads must also predict. -rss_limit_mb catches unbounded allocation,
 # -timeout a hang.
 PY_TEST_TARGETS += fuzz-xgboost fuzz-lightgbm
 
 .PHONY: fuzz-xgboost fuzz-lightgbm
 
 fuzz-xgboost fuzz-lightgbm: fuzz-%: deps
-	$(eval FUZZ_TARGET := $(if $(filter xgboost,$*),XGBoostFuzz,LightGBMFuzz))
-	$(SWIFT) build --scratch-path $(FUZZ_SCRATCH) -c debug --product $(FUZZ_TARGET) $(FUZZ_SWIFT_FLAGS)
+	$(SWIFT) build --scratch-path $(FUZZ_SCRATCH) -c debug --product ModelFileFuzz $(FUZZ_SWIFT_FLAGS)
 	@mkdir -p $(FUZZ_CRASHES)
 	@work=$$(mktemp -d) && trap 'rm -rf "$$work"' EXIT && cp fuzz/corpus/$*/* "$$work/" && \
-	$(FUZZ_SCRATCH)/debug/$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=2048 \
+	$(FUZZ_SCRATCH)/debug/ModelFileFuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=2048 \
 		-timeout=20 -max_len=65536 -artifact_prefix=$(FUZZ_CRASHES) "$$work" 2>&1 | grep -vE '^#[0-9]+.*(NEW|REDUCE)'; \
 	exit $${PIPESTATUS[0]}

@@ -1,6 +1,7 @@
 // HTTPFuzz: libFuzzer drives HTTP1's RequestParser with arbitrary bytes; every invariant below traps
 // when broken, and libFuzzer keeps the input that broke it. Built only with -DFUZZING (fuzz/fuzz.mk);
 // without it, the same checks replay files named on the command line (a crash's input, a corpus).
+import FuzzSupport
 import HTTP1
 
 /// Small limits, so short inputs reach the 413 and 431 paths.
@@ -108,41 +109,15 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-public typealias CArguments = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-
-/// libFuzzer's own entry (its FuzzerDriver), for programs that keep their `main`.
-@_extern(c, "LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<CArguments?>,
-                     _ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
-
-/// SwiftPM links an executable's `main` to this symbol; libFuzzer's `main` is not used, so this
-/// hands the command line to libFuzzer's driver.
 @_cdecl("HTTPFuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: CArguments?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv, fuzzOneInput)
+    FuzzSupport.runDriver(argc, argv, fuzzOneInput)
 }
 #else
-import Glibc
-
 /// Replays files through the same checks: `HTTPFuzz FILE...`.
 @main enum Replay {
     static func main() {
-        var checked = 0
-        for path in CommandLine.arguments.dropFirst() {
-            guard let file = fopen(path, "rb") else { fatalError("cannot open \(path)") }
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = fread(&buffer, 1, buffer.count, file)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buffer[0..<n])
-            }
-            fclose(file)
-            bytes.withUnsafeBytes { check($0) }
-            checked += 1
-        }
+        let checked = FuzzSupport.replay(CommandLine.arguments.dropFirst(), check)
         print("HTTPFuzz: \(checked) inputs replayed, every invariant held")
     }
 }
