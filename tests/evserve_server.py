@@ -17,7 +17,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(rb"listening on http://([0-9.]+):([0-9]+)")
+LISTENING = re.compile(r"listening on http://([0-9.]+):([0-9]+)")
+ADMIN = re.compile(r"admin routes \(repository, metrics\) at http://([0-9.]+):([0-9]+)")
 
 
 def evserve_binary() -> str:
@@ -32,22 +33,41 @@ def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0, 
     With `wait_ready` (the default) it first waits until GET /readyz answers 200, i.e. the model is
     trained or loaded (the built-in model trains after the socket is up; a debug build takes ~2 s).
     """
-    proc = subprocess.Popen(
-        [evserve_binary(), "--host", "127.0.0.1", "--port", "0", *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
+    with started_evserve(*args, env=env, timeout=timeout, wait_ready=wait_ready) as server:
+        yield server.url, server.proc
+
+
+class StartedEvserve:
+    """A running evserve: its URL, its admin listener's URL (with `admin`), its process, and its log
+    so far (stderr lines, kept growing by a thread)."""
+
+    def __init__(self, proc: subprocess.Popen, url: str, admin: str | None, log: list[str]):
+        self.proc, self.url, self.admin, self.log = proc, url, admin, log
+
+
+@contextlib.contextmanager
+def started_evserve(*args: str, admin: bool = False, env: dict | None = None, timeout: float = 60.0,
+                    wait_ready: bool = True):
+    """Yield a `StartedEvserve` for an evserve started with `--port 0` plus `args` (and `--admin-port 0`
+    with `admin`); stopped with SIGTERM (then SIGKILL) however the block ends."""
+    command = [evserve_binary(), "--host", "127.0.0.1", "--port", "0", *args]
+    if admin:
+        command += ["--admin-port", "0"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
     found: dict = {}
     ready = threading.Event()
-    log: list[bytes] = []
+    log: list[str] = []
 
     def pump() -> None:
         # Keep draining stderr so the server never blocks on a full pipe.
         for line in proc.stderr:
             log.append(line)
-            m = LISTENING.search(line)
-            if m and not ready.is_set():
-                found["url"] = f"http://{m.group(1).decode()}:{m.group(2).decode()}"
+            if m := LISTENING.search(line):
+                found.setdefault("url", f"http://{m.group(1)}:{m.group(2)}")
+            if m := ADMIN.search(line):
+                found["admin"] = f"http://{m.group(1)}:{m.group(2)}"
+            if "url" in found and (not admin or "admin" in found):
                 ready.set()
         ready.set()
 
@@ -56,10 +76,10 @@ def running_evserve(*args: str, env: dict | None = None, timeout: float = 60.0, 
     try:
         ready.wait(timeout)
         if "url" not in found:
-            raise RuntimeError("evserve did not start: " + b"".join(log).decode(errors="replace"))
+            raise RuntimeError("evserve did not start: " + "".join(log))
         if wait_ready:
             _wait_until_ready(found["url"], proc, timeout)
-        yield found["url"], proc
+        yield StartedEvserve(proc, found["url"], found.get("admin"), log)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

@@ -29,11 +29,9 @@ import requests
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from evserve_server import REPO, evserve_binary
+from evserve_server import REPO, StartedEvserve, evserve_binary, started_evserve
 
 FEATURES = 13
-LISTENING = re.compile(r"listening on http://([0-9.]+):([0-9]+)")
-ADMIN = re.compile(r"admin routes \(repository, metrics\) at http://([0-9.]+):([0-9]+)")
 
 
 # --- models and repositories -------------------------------------------------------------------
@@ -78,11 +76,8 @@ def rows(count: int = 3) -> list[list[float]]:
 
 # --- a server with its admin port --------------------------------------------------------------
 
-class Evserve:
-    """A running evserve: its URL, its admin URL (if any), its process and its log so far."""
-
-    def __init__(self, proc: subprocess.Popen, url: str, admin: str | None, log: list[str]):
-        self.proc, self.url, self.admin, self.log = proc, url, admin, log
+class Evserve(StartedEvserve):
+    """A running evserve (evserve_server.StartedEvserve) with what these tests ask of it."""
 
     def client(self, admin: bool = False) -> triton.InferenceServerClient:
         return triton.InferenceServerClient((self.admin if admin else self.url).removeprefix("http://"))
@@ -97,44 +92,8 @@ class Evserve:
 
 @contextlib.contextmanager
 def evserve(*args: str, admin: bool = False, timeout: float = 60.0, env: dict | None = None):
-    command = [evserve_binary(), "--host", "127.0.0.1", "--port", "0", *args]
-    if admin:
-        command += ["--admin-port", "0"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
-    log: list[str] = []
-    found: dict[str, str] = {}
-    started = threading.Event()
-
-    def pump() -> None:
-        for line in proc.stderr:
-            log.append(line)
-            if m := LISTENING.search(line):
-                found.setdefault("url", f"http://{m.group(1)}:{m.group(2)}")
-            if m := ADMIN.search(line):
-                found["admin"] = f"http://{m.group(1)}:{m.group(2)}"
-            if "url" in found and (not admin or "admin" in found):
-                started.set()
-        started.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    started.wait(timeout)
-    if "url" not in found:
-        proc.kill()
-        proc.wait()
-        raise RuntimeError("evserve did not start: " + "".join(log))
-    server = Evserve(proc, found["url"], found.get("admin"), log)
-    try:
-        assert wait_until(lambda: requests.get(server.url + "/readyz", timeout=5).status_code == 200, timeout)
-        yield server
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with started_evserve(*args, admin=admin, env=env, timeout=timeout) as started:
+        yield Evserve(started.proc, started.url, started.admin, started.log)
 
 
 def wait_until(condition, timeout: float = 10.0) -> bool:
