@@ -35,7 +35,7 @@ struct Router: Sendable {
 
     /// The route's path or template (as a metrics label) and what to do.
     func route(_ request: HTTPRequest) -> (route: String, outcome: RouteOutcome) {
-        let path = String(request.path)
+        let path = request.path
         let wanted = request.method == .head ? HTTPMethod.get : request.method
         if let candidates = exact[path] {
             if let match = candidates.first(where: { $0.method == wanted }) {
