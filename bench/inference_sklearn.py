@@ -147,12 +147,22 @@ def kinds_table(binary, only, budget):
         print("  below target:", miss)
 
 
+def cpu_model() -> str:
+    """The CPU the figures were measured on (machines of one kind differ), from /proc/cpuinfo."""
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--swift", required=True, help="path to the release InferenceBench binary")
     parser.add_argument("--only", help="time only the kinds whose label contains this text (skips the reference model)")
     parser.add_argument("--budget", type=float, default=0.25, help="seconds per figure for the kinds (default 0.25)")
     args = parser.parse_args()
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores")
     if args.only:
         kinds_table(args.swift, args.only, args.budget)
         return
