@@ -1,0 +1,178 @@
+"""`make bench` (latency part): constant-rate latency at 50 % and 90 % of each server's own maximum.
+
+For nginx-static and evserve, on POST /predict (2x13) and GET /: measure the server's maximum with wrk
+(1 thread, 64 connections, as `run_bench.py` does; median of the runs), then hold 50 % and 90 % of it
+with bench/openloop (64 connections, latency from each request's due time, so without coordinated
+omission) and report p50/p99/p99.9. Server pinned to core 1, clients to core 0. Writes
+bench/results/<date>-latency.md and .json (--quick: short runs, under results/quick.tmp/).
+
+    bench/.venv-peers/bin/python bench/run_latency.py [--evserve PATH] [--only nginx-static,evserve]
+                                                      [--loads predict,index] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from harness import core_usage, environment
+from harness.limits import raise_fd_limit
+from harness.openloop import PREDICT_BODY, RateResult, run_openloop
+from harness.paths import EVSERVE, RESULTS
+from harness.servers import ServerSpec, evserve, nginx, started
+from harness.wrk import run_wrk
+
+SERVER_CPUS, CLIENT_CPUS = "1", "0"
+CONNECTIONS = 64
+SHARES = (0.5, 0.9)
+LOADS = {"predict": ("POST /predict 2×13", "/predict", "predict.lua"), "index": ("GET /", "/", "index.lua")}
+TARGET_P99_MS_AT_HALF = 1.0  # the issue's target for evserve
+
+
+@dataclass(frozen=True)
+class Durations:
+    max_seconds: float
+    max_repeats: int
+    rate_seconds: float
+    settle: float
+
+    @staticmethod
+    def for_mode(quick: bool) -> "Durations":
+        return Durations(2, 1, 3, 0.5) if quick else Durations(5, 3, 15, 1.0)
+
+
+@dataclass
+class LatencyRow:
+    server: str
+    load: str
+    max_rps: float = 0.0
+    max_runs_rps: list[float] = field(default_factory=list)
+    at: dict[str, RateResult] = field(default_factory=dict)  # "50%" -> the run at half the maximum
+    failure: str | None = None
+
+
+def measure(spec: ServerSpec, loads: list[str], d: Durations, body_file: Path) -> list[LatencyRow]:
+    rows = [LatencyRow(spec.name, load) for load in loads]
+    print(f"== {spec.name}", flush=True)
+    try:
+        with started(spec, SERVER_CPUS) as server:
+            run_wrk(server.url, "predict.lua", CONNECTIONS, 1, CLIENT_CPUS)  # warm-up
+            for row in rows:
+                _, path, script = LOADS[row.load]
+                for _ in range(d.max_repeats):
+                    time.sleep(d.settle)
+                    row.max_runs_rps.append(run_wrk(server.url, script, CONNECTIONS, d.max_seconds, CLIENT_CPUS).rps)
+                row.max_rps = sorted(row.max_runs_rps)[len(row.max_runs_rps) // 2]
+                for share in SHARES:
+                    time.sleep(d.settle)
+                    r = run_openloop(server.port, share * row.max_rps, d.rate_seconds, CONNECTIONS, CLIENT_CPUS,
+                                     path=path, body_file=body_file if row.load == "predict" else None)
+                    row.at[f"{share:.0%}"] = r
+                    print(f"   {row.load:8} {share:4.0%} of {row.max_rps:9,.0f} = {r.achieved_rps:9,.0f} req/s  "
+                          f"p50 {r.p50_ms:7.3f}  p99 {r.p99_ms:7.3f}  p99.9 {r.p999_ms:7.3f} ms  "
+                          f"errors {r.error_total}", flush=True)
+    except Exception as e:  # one broken server must not hide the other's numbers
+        for row in rows:
+            row.failure = row.failure or f"{type(e).__name__}: {e}"
+        print(f"   FAILED: {type(e).__name__}: {e}", flush=True)
+    return rows
+
+
+def table(rows: list[LatencyRow]) -> list[str]:
+    lines = ["| server | load | max req/s (wrk, 64 conns) | share | rate asked | done req/s | p50 ms | p99 ms "
+             "| p99.9 ms | max ms | longest wait for a connection ms | errors |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for row in rows:
+        if row.failure:
+            lines.append(f"| {row.server} | {LOADS[row.load][0]} | failed: {row.failure} | | | | | | | | | |")
+        for share, r in row.at.items():
+            errors = ", ".join(f"{k} {v}" for k, v in r.errors.items() if v) or "0"
+            lines.append(f"| {row.server} | {LOADS[row.load][0]} | {row.max_rps:,.0f} | {share} | {r.target_rps:,.0f} "
+                         f"| {r.achieved_rps:,.0f} | {r.p50_ms:.3f} | {r.p99_ms:.3f} | {r.p999_ms:.3f} "
+                         f"| {r.max_ms:.2f} | {r.max_backlog_ms:.2f} | {errors} |")
+    return lines
+
+
+def targets(rows: list[LatencyRow]) -> list[str]:
+    out = ["| measure | target | measured | met |", "|---|---|--:|---|"]
+    for row in rows:
+        if row.server == "evserve" and "50%" in row.at:
+            v = row.at["50%"].p99_ms
+            out.append(f"| evserve {LOADS[row.load][0]}, p99 at 50 % of its maximum | ≤ {TARGET_P99_MS_AT_HALF:g} ms "
+                       f"| {v:.3f} ms | {'yes' if v <= TARGET_P99_MS_AT_HALF else '**no**'} |")
+    return out
+
+
+def write(stem: Path, rows: list[LatencyRow], d: Durations, started_at: datetime.datetime, elapsed: float,
+          background: dict[str, float], quick: bool) -> None:
+    env = environment.describe()
+    stem.with_suffix(".json").write_text(json.dumps({
+        "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "quick": quick,
+        "durations": asdict(d), "background_core_busy": background, "environment": env,
+        "rows": [asdict(r) | {"at": {k: asdict(v) | {"achieved_rps": v.achieved_rps} for k, v in r.at.items()}}
+                 for r in rows]}, indent=1))
+    md = [f"# Latency at a constant rate, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else ""), "",
+          f"Measured by bench/run_latency.py (part of `make bench`), started {started_at:%Y-%m-%d %H:%M} UTC, "
+          f"{elapsed / 60:.1f} min; machine: **{env['cpu']}**.", "",
+          "## Targets", "", *targets(rows), "", "## Runs", "", *table(rows), "",
+          "## How it was measured", "",
+          f"- Maximum: {env['wrk']}, 1 thread on core 0, {CONNECTIONS} keep-alive connections, {d.max_seconds:g} s, "
+          f"median of {d.max_repeats} run(s), after a 1 s warm-up.",
+          f"- Constant rate: bench/openloop (C, one thread on core 0, {CONNECTIONS} keep-alive connections, one request "
+          f"in flight each) for {d.rate_seconds:g} s at 50 % and 90 % of that maximum. Request i is due at "
+          "start + i / rate and its latency runs from that due time, so a stall is charged to every request "
+          "that should have gone out during it (no coordinated omission). 'Longest wait for a connection': "
+          "the longest a due request waited because all connections were busy (0 means the client kept up).",
+          "- POST /predict posts bench/wrk/predict.lua's 2×13 body; nginx-static answers it with a fixed 200.",
+          "- Server pinned to core 1 (`taskset -c 1`). Cores busy with other work in the 2 s before the run: "
+          + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
+          f"- Linux {env['kernel']}; {env['nginx']}; evserve commit {env['evserve commit']}.", ""]
+    stem.with_suffix(".md").write_text("\n".join(md))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--evserve", type=Path, default=Path(os.environ.get("EVSERVE_BIN", EVSERVE)))
+    parser.add_argument("--only", help="comma-separated servers: nginx-static,evserve (others are ignored, so "
+                                       "run_bench.py's --only can be passed on)")
+    parser.add_argument("--loads", default="predict,index", help="comma-separated: predict,index")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    args, _ = parser.parse_known_args()  # run_bench.py's other options (--baseline) pass through unused
+
+    raise_fd_limit()
+    d = Durations.for_mode(args.quick)
+    loads = [l for l in args.loads.split(",") if l in LOADS]
+    specs = [ServerSpec("nginx-static", nginx(), serves_model=False), ServerSpec("evserve", evserve(args.evserve, 1))]
+    if args.only:
+        specs = [s for s in specs if s.name in args.only.split(",")]
+    if not specs:
+        print("run_latency: no server of nginx-static,evserve chosen; nothing to do", flush=True)
+        return 0
+    if any(s.name == "evserve" for s in specs) and not args.evserve.exists():
+        print(f"error: {args.evserve} does not exist", file=sys.stderr)
+        return 2
+
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.monotonic()
+    background = core_usage.background_busy()
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
+        body_file = Path(tmp) / "predict.json"
+        body_file.write_text(PREDICT_BODY)
+        rows = [row for s in specs for row in measure(s, loads, d, body_file)]
+    elapsed = time.monotonic() - t0
+    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"{started_at:%Y-%m-%d}-latency"
+    write(stem, rows, d, started_at, elapsed, background, args.quick)
+    print(f"wrote {stem}.md and .json in {elapsed:.0f} s", flush=True)
+    return 1 if any(r.failure for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
