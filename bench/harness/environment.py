@@ -32,13 +32,16 @@ def evserve_commit() -> str:
     """The checked-out commit, read from .git's files (no git process)."""
     git = REPO / ".git"
     try:
+        if git.is_file():  # a worktree: .git names its own folder, whose commondir holds the refs
+            git = (REPO / git.read_text().strip().removeprefix("gitdir: ")).resolve()
+        common = (git / (git / "commondir").read_text().strip()).resolve() if (git / "commondir").exists() else git
         head = (git / "HEAD").read_text().strip()
         if head.startswith("ref: "):
             ref = head[5:]
-            ref_file = git / ref
+            ref_file = common / ref
             if ref_file.exists():
                 return ref_file.read_text().strip()[:12]
-            for line in (git / "packed-refs").read_text().splitlines():
+            for line in (common / "packed-refs").read_text().splitlines():
                 if line.endswith(" " + ref):
                     return line[:12]
             return "unknown"
