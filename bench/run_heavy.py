@@ -1,0 +1,236 @@
+"""`make bench` (heavy part): a heavy model must not stall the event loop, and large bodies end to end.
+
+Rows (select with --only, beside server names):
+- heavy: evserve and FastAPI serve the same 2000-tree, depth-8 scikit-learn model (harness/heavy_model.py);
+  wrk keeps 1000-row requests (~270 KB) in flight on 4 connections while bench/openloop polls GET /healthz
+  at a constant 200/s on 2 connections. Reports the poller's p50/p99/p99.9 (latency from each poll's due
+  time) and rows/s. MLServer is left out until its peer is merged.
+- large-body: evserve's rows/s end to end with 1000-row requests on its reference model, and (with
+  --validation-bench) the body reader's MB/s on the same body from bench/ValidationBench.
+Server pinned to core 1, clients to core 0. Writes bench/results/<date>-heavy.md and .json.
+
+    bench/.venv-peers/bin/python bench/run_heavy.py [--evserve PATH] [--only heavy,large-body,evserve,fastapi]
+                                                    [--validation-bench PATH] [--trees N] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from harness import core_usage, environment
+from harness.heavy_model import HeavyModel, body_file, heavy_model
+from harness.limits import raise_fd_limit
+from harness.openloop import RateResult, run_openloop
+from harness.paths import EVSERVE, PEERS, PEERS_VENV, RESULTS
+from harness.selection import Selection
+from harness.servers import FAST_WORKER, HOST, ServerSpec, evserve, started
+from harness.wrk import LoadResult, run_wrk
+
+SERVER_CPUS, CLIENT_CPUS = "1", "0"
+ROWS = ["heavy", "large-body"]
+SERVERS = ["evserve", "fastapi"]
+LOAD_CONNECTIONS = 4
+POLL_RATE, POLL_CONNECTIONS = 200, 2
+BODY_ROWS = 1000
+TARGET_POLL_P99_MS = 2.0
+TARGET_READER_MBPS = 400.0
+
+
+@dataclass(frozen=True)
+class Durations:
+    load_seconds: float
+    warmup_seconds: float
+
+    @staticmethod
+    def for_mode(quick: bool) -> "Durations":
+        return Durations(4, 1) if quick else Durations(20, 3)
+
+
+@dataclass
+class HeavyResult:
+    row: str
+    server: str
+    load: LoadResult | None = None
+    poll: RateResult | None = None
+    rows_per_request: int = BODY_ROWS
+    failure: str | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.load.rps * self.rows_per_request if self.load else 0.0
+
+
+def fastapi_heavy(model: HeavyModel) -> ServerSpec:
+    def argv(port: int, scratch: Path) -> list[str]:
+        return [str(PEERS_VENV / "bin" / "gunicorn"), "--chdir", str(PEERS), "--workers", "1",
+                "--worker-class", FAST_WORKER, "--bind", f"{HOST}:{port}", "--graceful-timeout", "3",
+                "--timeout", "120", "--env", f"BENCH_MODEL_PICKLE={model.pickle_file}", "fastapi_heavy_app:app"]
+    return ServerSpec("fastapi", argv)
+
+
+def evserve_with(binary: Path, model_file: Path | None) -> ServerSpec:
+    base = evserve(binary, 1)
+    return ServerSpec("evserve", lambda port, scratch: base(port, scratch) + (["--model", str(model_file)] if model_file else []))
+
+
+def saturate(result: HeavyResult, spec: ServerSpec, body: Path, d: Durations, poll: bool) -> None:
+    """wrk posts `body` on LOAD_CONNECTIONS for the run; meanwhile, if asked, the poller reads GET /healthz."""
+    print(f"== {result.row}: {spec.name}", flush=True)
+    os.environ["BENCH_BODY_FILE"] = str(body)  # read by bench/wrk/predict_file.lua (wrk inherits it)
+    try:
+        with started(spec, SERVER_CPUS, timeout=300) as server:
+            run_wrk(server.url, "predict_file.lua", LOAD_CONNECTIONS, d.warmup_seconds, CLIENT_CPUS)
+            loaded: list[LoadResult] = []
+            load = threading.Thread(target=lambda: loaded.append(
+                run_wrk(server.url, "predict_file.lua", LOAD_CONNECTIONS, d.load_seconds, CLIENT_CPUS)))
+            load.start()
+            try:
+                if poll:
+                    time.sleep(0.5)  # let the job queue fill first
+                    result.poll = run_openloop(server.port, POLL_RATE, d.load_seconds - 1.5, POLL_CONNECTIONS,
+                                               CLIENT_CPUS, path="/healthz", timeout=5)
+            finally:
+                load.join()
+            result.load = loaded[0] if loaded else None
+        if result.load is None:
+            raise RuntimeError("wrk gave no result")
+        l, p = result.load, result.poll
+        print(f"   {result.rows_per_second:12,.0f} rows/s ({l.rps:,.1f} req/s, p99 {l.p99_ms:.1f} ms, errors "
+              f"{l.error_total})" + (f"; /healthz p50 {p.p50_ms:.3f} p99 {p.p99_ms:.3f} p99.9 {p.p999_ms:.3f} ms, "
+                                     f"errors {p.error_total}" if p else ""), flush=True)
+    except Exception as e:
+        result.failure = f"{type(e).__name__}: {e}"
+        print(f"   FAILED: {result.failure}", flush=True)
+
+
+def reader_mbps(binary: Path) -> tuple[float | None, str]:
+    """The body reader's MB/s on the 1000-row body, from ValidationBench's `large-body` line."""
+    done = subprocess.run(["taskset", "-c", SERVER_CPUS, str(binary), "large-body"], capture_output=True,
+                          text=True, timeout=300)
+    m = re.search(r"= ([\d.]+) MB/s", done.stdout)
+    return (float(m.group(1)) if m else None), done.stdout.strip()
+
+
+def write(stem: Path, results: list[HeavyResult], model: HeavyModel | None, mbps: float | None, reader_text: str,
+          d: Durations, started_at: datetime.datetime, elapsed: float, background: dict[str, float],
+          quick: bool) -> None:
+    env = environment.describe()
+    stem.with_suffix(".json").write_text(json.dumps({
+        "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "quick": quick, "durations": asdict(d),
+        "background_core_busy": background, "environment": env,
+        "heavy_model": {"trees": model.trees, "depth": model.depth} if model else None,
+        "body_reader_mb_per_s": mbps, "body_reader_output": reader_text,
+        "results": [asdict(r) | {"rows_per_second": r.rows_per_second} for r in results]}, indent=1))
+    heavy = [r for r in results if r.row == "heavy"]
+    large = [r for r in results if r.row == "large-body"]
+    md = [f"# Heavy models and large bodies, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else ""), "",
+          f"Measured by bench/run_heavy.py (part of `make bench`), started {started_at:%Y-%m-%d %H:%M} UTC, "
+          f"{elapsed / 60:.1f} min; machine: **{env['cpu']}**.", "", "## Targets", "",
+          "| measure | target | measured | met |", "|---|---|--:|---|"]
+    ev = next((r for r in heavy if r.server == "evserve" and r.poll), None)
+    if ev:
+        md.append(f"| GET /healthz p99 while the heavy model is saturated | ≤ {TARGET_POLL_P99_MS:g} ms "
+                  f"| {ev.poll.p99_ms:.3f} ms | {'yes' if ev.poll.p99_ms <= TARGET_POLL_P99_MS else '**no**'} |")
+    if mbps is not None:
+        md.append(f"| body reader, {BODY_ROWS}-row body | ≥ {TARGET_READER_MBPS:g} MB/s | {mbps:.0f} MB/s "
+                  f"| {'yes' if mbps >= TARGET_READER_MBPS else '**no**'} |")
+    if heavy:
+        md += ["", f"## Heavy model ({model.trees} trees of depth {model.depth}), {BODY_ROWS}-row requests, "
+               "with a constant-rate GET /healthz poller", "",
+               "| server | rows/s | req/s | POST p99 ms | POST errors | /healthz p50 ms | p99 ms | p99.9 ms "
+               "| max ms | polls answered | poll errors |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+        for r in heavy:
+            if r.failure or not r.load:
+                md.append(f"| {r.server} | failed: {r.failure} | | | | | | | | | |")
+                continue
+            p = r.poll
+            md.append(f"| {r.server} | {r.rows_per_second:,.0f} | {r.load.rps:,.1f} | {r.load.p99_ms:.1f} "
+                      f"| {r.load.error_total} | {p.p50_ms:.3f} | {p.p99_ms:.3f} | {p.p999_ms:.3f} | {p.max_ms:.1f} "
+                      f"| {p.completed:,} of {p.scheduled:,} | {p.error_total} |")
+        md.append("| MLServer | not measured: its peer (bench/peers/mlserver*) is not merged yet | | | | | | | | | |")
+    if large or mbps is not None:
+        md += ["", f"## Large bodies ({BODY_ROWS}×13 rows, {body_file(BODY_ROWS).stat().st_size / 1000:.0f} KB of JSON)", "",
+               "| measure | value |", "|---|--:|"]
+        for r in large:
+            md.append(f"| evserve rows/s end to end (reference model), {LOAD_CONNECTIONS} connections | "
+                      + (f"failed: {r.failure}" if r.failure or not r.load else
+                         f"{r.rows_per_second:,.0f} ({r.load.rps:,.1f} req/s, p99 {r.load.p99_ms:.1f} ms, "
+                         f"errors {r.load.error_total})") + " |")
+        if mbps is not None:
+            md.append(f"| body reader (bench/ValidationBench, fast reader) | {mbps:.0f} MB/s |")
+    md += ["", "## How it was measured", "",
+           f"- Load: {env['wrk']}, 1 thread on core 0, {LOAD_CONNECTIONS} keep-alive connections posting the same "
+           f"{BODY_ROWS}-row body (standard-normal features, Python's json.dumps) for {d.load_seconds:g} s after a "
+           f"{d.warmup_seconds:g} s warm-up; rows/s = answered requests × {BODY_ROWS} / s.",
+           f"- Poller: bench/openloop on core 0, GET /healthz at a constant {POLL_RATE}/s on {POLL_CONNECTIONS} "
+           "connections from 0.5 s after the load starts; each poll's latency runs from its due time (no "
+           "coordinated omission).",
+           "- Heavy model: scikit-learn GradientBoostingRegressor, learning rate 0.05, on make_regression("
+           "2000 rows, 13 features), exported with tools/export_sklearn.py (evserve --model) and pickled for "
+           "FastAPI (bench/peers/fastapi_heavy_app.py: gunicorn + uvicorn-worker, 1 worker, as fastapi_app.py).",
+           "- Servers pinned to core 1 (`taskset -c 1`); evserve --workers 1. Cores busy with other work in "
+           "the 2 s before the run: " + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
+           f"- Linux {env['kernel']}; Python peers: {env['peers']}; evserve commit {env['evserve commit']}.", ""]
+    stem.with_suffix(".md").write_text("\n".join(md))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--evserve", type=Path, default=Path(os.environ.get("EVSERVE_BIN", EVSERVE)))
+    parser.add_argument("--only", help=f"comma-separated rows ({','.join(ROWS)}) and servers ({','.join(SERVERS)})")
+    parser.add_argument("--validation-bench", type=Path, help="a release ValidationBench binary: adds the body "
+                                                              "reader's MB/s to the large-body row")
+    parser.add_argument("--trees", type=int, default=2000, help="trees of the heavy model (fewer: development)")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    args, _ = parser.parse_known_args()  # run_bench.py's other options pass through unused
+
+    raise_fd_limit()
+    d = Durations.for_mode(args.quick)
+    only = Selection(args.only)
+    rows = [r for r in ROWS if only.chosen(r, ROWS)]
+    servers = [s for s in SERVERS if only.chosen(s, SERVERS)]
+    if "evserve" in servers and not args.evserve.exists():
+        print(f"error: {args.evserve} does not exist", file=sys.stderr)
+        return 2
+
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.monotonic()
+    background = core_usage.background_busy()
+    results: list[HeavyResult] = []
+    model = None
+    if "heavy" in rows and servers:
+        model = heavy_model(trees=args.trees, rows=BODY_ROWS)
+        specs = {"evserve": lambda: evserve_with(args.evserve, model.model_file), "fastapi": lambda: fastapi_heavy(model)}
+        for name in servers:
+            results.append(HeavyResult("heavy", name))
+            saturate(results[-1], specs[name](), model.body_file, d, poll=True)
+    if "large-body" in rows and "evserve" in servers:
+        results.append(HeavyResult("large-body", "evserve"))
+        saturate(results[-1], evserve_with(args.evserve, None), body_file(BODY_ROWS), d, poll=False)
+    mbps, reader_text = None, ""
+    if "large-body" in rows and args.validation_bench:
+        mbps, reader_text = reader_mbps(args.validation_bench)
+        print(f"== body reader: {mbps} MB/s", flush=True)
+    if not results and mbps is None:
+        print("run_heavy: no row chosen; nothing to do", flush=True)
+        return 0
+    elapsed = time.monotonic() - t0
+    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"{started_at:%Y-%m-%d}-heavy"
+    write(stem, results, model, mbps, reader_text, d, started_at, elapsed, background, args.quick)
+    print(f"wrote {stem}.md and .json in {elapsed:.0f} s", flush=True)
+    return 1 if any(r.failure for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
