@@ -185,7 +185,7 @@ def write(stem: Path, results: list[HeavyResult], model: HeavyModel | None, mbps
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evserve", type=Path, default=Path(os.environ.get("EVSERVE_BIN", EVSERVE)))
+    parser.add_argument("--evserve", type=Path, default=EVSERVE)
     parser.add_argument("--only", help=f"comma-separated rows ({','.join(ROWS)}) and servers ({','.join(SERVERS)})")
     parser.add_argument("--validation-bench", type=Path, help="a release ValidationBench binary: adds the body "
                                                               "reader's MB/s to the large-body row")
@@ -195,9 +195,9 @@ def main() -> int:
 
     raise_fd_limit()
     d = Durations.for_mode(args.quick)
-    only = Selection(args.only)
-    rows = [r for r in ROWS if only.chosen(r, ROWS)]
-    servers = [s for s in SERVERS if only.chosen(s, SERVERS)]
+    only = Selection(args.only, SERVERS, ROWS)
+    rows = [r for r in ROWS if only.row(r)]
+    servers = [s for s in SERVERS if only.server(s)]
     if "evserve" in servers and not args.evserve.exists():
         print(f"error: {args.evserve} does not exist", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ omission) and report p50/p99/p99.9. Server pinned to core 1, clients to core 0. 
 bench/results/<date>-latency.md and .json (--quick: short runs, under results/quick.tmp/).
 
     bench/.venv-peers/bin/python bench/run_latency.py [--evserve PATH] [--only nginx-static,evserve]
-                                                      [--loads predict,index] [--quick]
+                                                      [--only latency-predict,latency-index] [--quick]
 """
 from __future__ import annotations
 
@@ -25,13 +25,17 @@ from harness import core_usage, environment
 from harness.limits import raise_fd_limit
 from harness.openloop import PREDICT_BODY, RateResult, run_openloop
 from harness.paths import EVSERVE, RESULTS
+from harness.selection import Selection
 from harness.servers import ServerSpec, evserve, nginx, started
 from harness.wrk import run_wrk
 
 SERVER_CPUS, CLIENT_CPUS = "1", "0"
 CONNECTIONS = 64
 SHARES = (0.5, 0.9)
-LOADS = {"predict": ("POST /predict 2×13", "/predict", "predict.lua"), "index": ("GET /", "/", "index.lua")}
+# row -> (title, path, wrk script)
+LOADS = {"latency-predict": ("POST /predict 2×13", "/predict", "predict.lua"),
+         "latency-index": ("GET /", "/", "index.lua")}
+SERVERS = ["nginx-static", "evserve"]
 TARGET_P99_MS_AT_HALF = 1.0  # the issue's target for evserve
 
 
@@ -72,7 +76,7 @@ def measure(spec: ServerSpec, loads: list[str], d: Durations, body_file: Path) -
                 for share in SHARES:
                     time.sleep(d.settle)
                     r = run_openloop(server.port, share * row.max_rps, d.rate_seconds, CONNECTIONS, CLIENT_CPUS,
-                                     path=path, body_file=body_file if row.load == "predict" else None)
+                                     path=path, body_file=body_file if row.load == "latency-predict" else None)
                     row.at[f"{share:.0%}"] = r
                     print(f"   {row.load:8} {share:4.0%} of {row.max_rps:9,.0f} = {r.achieved_rps:9,.0f} req/s  "
                           f"p50 {r.p50_ms:7.3f}  p99 {r.p99_ms:7.3f}  p99.9 {r.p999_ms:7.3f} ms  "
@@ -86,16 +90,16 @@ def measure(spec: ServerSpec, loads: list[str], d: Durations, body_file: Path) -
 
 def table(rows: list[LatencyRow]) -> list[str]:
     lines = ["| server | load | max req/s (wrk, 64 conns) | share | rate asked | done req/s | p50 ms | p99 ms "
-             "| p99.9 ms | max ms | longest wait for a connection ms | errors |",
-             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "| p99.9 ms | max ms | longest wait for a connection ms | client CPU | errors |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for row in rows:
         if row.failure:
-            lines.append(f"| {row.server} | {LOADS[row.load][0]} | failed: {row.failure} | | | | | | | | | |")
+            lines.append(f"| {row.server} | {LOADS[row.load][0]} | failed: {row.failure} | | | | | | | | | | |")
         for share, r in row.at.items():
             errors = ", ".join(f"{k} {v}" for k, v in r.errors.items() if v) or "0"
             lines.append(f"| {row.server} | {LOADS[row.load][0]} | {row.max_rps:,.0f} | {share} | {r.target_rps:,.0f} "
                          f"| {r.achieved_rps:,.0f} | {r.p50_ms:.3f} | {r.p99_ms:.3f} | {r.p999_ms:.3f} "
-                         f"| {r.max_ms:.2f} | {r.max_backlog_ms:.2f} | {errors} |")
+                         f"| {r.max_ms:.2f} | {r.max_backlog_ms:.2f} | {r.client_cpu_seconds / r.seconds:.0%} | {errors} |")
     return lines
 
 
@@ -128,7 +132,8 @@ def write(stem: Path, rows: list[LatencyRow], d: Durations, started_at: datetime
           f"in flight each) for {d.rate_seconds:g} s at 50 % and 90 % of that maximum. Request i is due at "
           "start + i / rate and its latency runs from that due time, so a stall is charged to every request "
           "that should have gone out during it (no coordinated omission). 'Longest wait for a connection': "
-          "the longest a due request waited because all connections were busy (0 means the client kept up).",
+          "the longest a due request waited because all connections were busy (0 means the client kept up). "
+          "'Client CPU': openloop's CPU time over the run (near 100 %: the client, not the server, may set the figure).",
           "- POST /predict posts bench/wrk/predict.lua's 2×13 body; nginx-static answers it with a fixed 200.",
           "- Server pinned to core 1 (`taskset -c 1`). Cores busy with other work in the 2 s before the run: "
           + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
@@ -138,21 +143,20 @@ def write(stem: Path, rows: list[LatencyRow], d: Durations, started_at: datetime
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evserve", type=Path, default=Path(os.environ.get("EVSERVE_BIN", EVSERVE)))
-    parser.add_argument("--only", help="comma-separated servers: nginx-static,evserve (others are ignored, so "
-                                       "run_bench.py's --only can be passed on)")
-    parser.add_argument("--loads", default="predict,index", help="comma-separated: predict,index")
+    parser.add_argument("--evserve", type=Path, default=EVSERVE)
+    parser.add_argument("--only", help=f"comma-separated rows ({','.join(LOADS)}) and servers ({','.join(SERVERS)}); "
+                                       "names of other scripts' rows and servers pass (harness/selection.py)")
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     args, _ = parser.parse_known_args()  # run_bench.py's other options (--baseline) pass through unused
 
     raise_fd_limit()
     d = Durations.for_mode(args.quick)
-    loads = [l for l in args.loads.split(",") if l in LOADS]
+    only = Selection(args.only, SERVERS, list(LOADS))
+    loads = [l for l in LOADS if only.row(l)]
     specs = [ServerSpec("nginx-static", nginx(), serves_model=False), ServerSpec("evserve", evserve(args.evserve, 1))]
-    if args.only:
-        specs = [s for s in specs if s.name in args.only.split(",")]
-    if not specs:
-        print("run_latency: no server of nginx-static,evserve chosen; nothing to do", flush=True)
+    specs = [s for s in specs if only.server(s.name)]
+    if not specs or not loads:
+        print("run_latency: no row chosen; nothing to do", flush=True)
         return 0
     if any(s.name == "evserve" for s in specs) and not args.evserve.exists():
         print(f"error: {args.evserve} does not exist", file=sys.stderr)

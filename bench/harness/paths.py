@@ -1,6 +1,7 @@
 """Where things live, relative to the repository, whatever folder the harness is started from."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ RESULTS = BENCH / "results"
 LOCUSTFILE = REPO / "load_testing" / "locustfile.py"
 PEERS_VENV = BENCH / ".venv-peers"
 LOCUST_VENV = BENCH / ".venv-locust"
-EVSERVE = REPO / ".build" / "release" / "evserve"
+# The release build; BENCH_EVSERVE_BIN points elsewhere (a prebuilt binary) for every script at once.
+EVSERVE = Path(os.environ.get("BENCH_EVSERVE_BIN") or REPO / ".build" / "release" / "evserve")
 
 # The peers' model module doubles as the oracle: import it from its folder.
 if str(PEERS) not in sys.path:
