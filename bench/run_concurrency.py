@@ -1,30 +1,45 @@
-"""`make bench-concurrency`: 10 000 concurrent keep-alive connections posting to /predict for 30 s.
+"""`make bench-concurrency`: 10 000 concurrent keep-alive connections, idle and posting to /predict.
 
-The server runs pinned to CPU 1, wrk (one thread, 10 000 connections) to CPU 0, after the open-file
-limit is raised for both. Passes when wrk saw no socket error and no timeout and every answer was 2xx.
-Reports requests/s, p50/p99, the server's peak RSS and the most descriptors it held at once (about
-one per connection: the proof the connections were concurrent). nginx-static runs the same load as a
-reference. Writes bench/results/<date>-concurrency.md and .json.
+Rows (select with --only, beside the servers evserve and nginx-static):
+- idle-memory: the server's RSS holding 10 000 idle keep-alive connections (each made one GET /),
+  minus its RSS holding none, per connection (harness/idle_connections.py).
+- load: wrk (one thread, 10 000 connections) posts to /predict for 30 s. Passes when wrk saw no
+  socket error and no timeout and every answer was 2xx. Reports requests/s and p50/p99 beside
+  nginx-static's in the same run, the server's peak RSS and the most descriptors it held at once
+  (about one per connection: the proof the connections were concurrent).
+The server runs pinned to CPU 1, the clients on CPU 0, after the open-file limit is raised for both
+(this process raises RLIMIT_NOFILE; the servers and wrk inherit it). Writes
+bench/results/<date>-concurrency.md and .json.
 
     bench/.venv-peers/bin/python bench/run_concurrency.py [--evserve PATH] [--connections N] [--seconds S]
+                                                          [--only idle-memory,load,evserve,nginx-static]
 """
 from __future__ import annotations
 
 import argparse
 import datetime
 import json
+import os
 import sys
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import core_usage, environment, oracle
+from harness.idle_connections import IdleMemory, measure_idle_memory
 from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, RESULTS
-from harness.servers import ServerSpec, evserve, nginx, started
+from harness.selection import Selection
+from harness.servers import HOST, ServerSpec, evserve, nginx, started
 from harness.wrk import LoadResult, run_wrk
 
 MIB = 2**20
+KIB = 2**10
+ROWS = ["idle-memory", "load"]
+SERVERS = ["evserve", "nginx-static"]
+# evserve closes idle keep-alive connections after 5 s by default; opening 10 000 of them one by one
+# can take longer on a busy machine, so the run keeps them for a minute (nginx's default is 75 s).
+EVSERVE_KEEP_ALIVE = ["--keep-alive-timeout", "60"]
 
 
 @dataclass
@@ -35,11 +50,12 @@ class ConcurrencyResult:
     peak_fds: int = 0
     server_cpu_seconds: float = 0.0
     core_busy: dict | None = None
+    idle: IdleMemory | None = None
     failure: str | None = None
 
     @property
     def passed(self) -> bool:
-        return self.failure is None and self.load is not None and self.load.error_total == 0
+        return self.failure is None and (self.load is None or self.load.error_total == 0)
 
 
 def watch_fds(tree, stop: threading.Event, peak: list[int]) -> None:
@@ -47,13 +63,21 @@ def watch_fds(tree, stop: threading.Event, peak: list[int]) -> None:
         peak[0] = max(peak[0], tree.open_fds())
 
 
-def run_one(spec: ServerSpec, connections: int, seconds: float) -> ConcurrencyResult:
+def run_one(spec: ServerSpec, connections: int, seconds: float, rows: list[str]) -> ConcurrencyResult:
     result = ConcurrencyResult(spec.name)
     print(f"== {spec.name}: {connections} connections, {seconds:g} s", flush=True)
     try:
         with started(spec, "1") as server:
             if spec.serves_model:
                 oracle.check_predictions(server.url)
+            if "idle-memory" in rows:
+                result.idle = measure_idle_memory(server.tree, HOST, server.port, connections)
+                i = result.idle
+                print(f"   idle: RSS {i.rss_idle_bytes / MIB:.1f} MiB, with {connections} idle connections "
+                      f"{i.rss_held_bytes / MIB:.1f} MiB ({i.fds_held} fds): "
+                      f"{i.bytes_per_connection / KIB:.2f} KiB per connection", flush=True)
+            if "load" not in rows:
+                return result
             server.tree.reset_peak_rss()
             cpu_before, cores_before = server.tree.cpu_seconds(), core_usage.snapshot()
             stop, peak = threading.Event(), [0]
@@ -76,30 +100,54 @@ def run_one(spec: ServerSpec, connections: int, seconds: float) -> ConcurrencyRe
     return result
 
 
+def ratio(x: float, base: float | None) -> str:
+    return f"{x / base:.2f}×" if base else "–"
+
+
 def write(stem: Path, results: list[ConcurrencyResult], connections: int, seconds: float, fd_limit: int,
           background: dict[str, float], started_at: datetime.datetime) -> None:
     env = environment.describe()
     stem.with_suffix(".json").write_text(json.dumps({
         "started_at": started_at.isoformat(), "connections": connections, "seconds": seconds,
         "background_core_busy": background, "environment": env,
-        "results": [asdict(r) | {"passed": r.passed} for r in results]}, indent=1))
+        "results": [asdict(r) | {"passed": r.passed, "idle_bytes_per_connection":
+                                 r.idle.bytes_per_connection if r.idle else None} for r in results]}, indent=1))
+    nginx_load = next((r.load for r in results if r.name == "nginx-static" and r.load), None)
     md = [f"# {connections:,} concurrent connections, {started_at:%Y-%m-%d}", "",
-          f"Measured by `make bench-concurrency` (bench/run_concurrency.py), started {started_at:%Y-%m-%d %H:%M} UTC.",
-          "", "| server | req/s | p50 ms | p99 ms | errors connect/read/write/timeout/non-2xx | peak fds held "
-          "| peak RSS MiB | server CPU s | server / client CPU | cores 0 / 1 busy | result |",
-          "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+          f"Measured by `make bench-concurrency` (bench/run_concurrency.py), started {started_at:%Y-%m-%d %H:%M} UTC; "
+          f"machine: **{env['cpu']}**.", ""]
+    idle = [r for r in results if r.idle]
+    if idle:
+        md += [f"## {connections:,} idle keep-alive connections", "",
+               "| server | RSS idle MiB | RSS holding them MiB | per connection KiB | server fds held |",
+               "|---|--:|--:|--:|--:|"]
+        md += [f"| {r.name} | {r.idle.rss_idle_bytes / MIB:.1f} | {r.idle.rss_held_bytes / MIB:.1f} "
+               f"| {r.idle.bytes_per_connection / KIB:.2f} | {r.idle.fds_held:,} |" for r in idle]
+        md.append("")
+    md += [f"## {connections:,} connections posting to /predict, {seconds:g} s", "",
+           "| server | req/s | × nginx | p50 ms | p99 ms | p99 × nginx | errors connect/read/write/timeout/non-2xx "
+           "| peak fds held | peak RSS MiB | server CPU s | server / client CPU | cores 0 / 1 busy | result |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in results:
         if r.load is None:
-            md.append(f"| {r.name} | | | | | | | | | | failed: {r.failure} |")
+            if r.failure:
+                md.append(f"| {r.name} | | | | | | | | | | | | failed: {r.failure} |")
             continue
         errs = "/".join(str(r.load.errors[k]) for k in ("connect", "read", "write", "timeout", "non-2xx"))
         cores = " / ".join(f"{r.core_busy[c]:.0%}" for c in sorted(r.core_busy or {}))
-        md.append(f"| {r.name} | {r.load.rps:,.0f} | {r.load.p50_ms:.2f} | {r.load.p99_ms:.2f} | {errs} "
+        md.append(f"| {r.name} | {r.load.rps:,.0f} | {ratio(r.load.rps, nginx_load and nginx_load.rps)} "
+                  f"| {r.load.p50_ms:.2f} | {r.load.p99_ms:.2f} | {ratio(r.load.p99_ms, nginx_load and nginx_load.p99_ms)} "
+                  f"| {errs} "
                   f"| {r.peak_fds:,} | {r.peak_rss_bytes / MIB:.1f} | {r.server_cpu_seconds:.1f} "
                   f"| {r.server_cpu_seconds / r.load.seconds:.0%} / {r.load.client_cpu_seconds / r.load.seconds:.0%} "
                   f"| {cores} "
                   f"| {'pass' if r.passed else '**fail**'} |")
     md += ["", "## How it was measured", "",
+           f"- Idle connections: one Python client opens {connections:,} connections one after another, makes one "
+           "GET / on each and reads the whole answer, then holds them all open and silent; RSS is VmRSS summed "
+           "over the server's processes 1 s after the last one opened, minus the same 1 s before the first "
+           f"(after the answer check). evserve runs with `{' '.join(EVSERVE_KEEP_ALIVE)}` so that none times out "
+           "meanwhile; 'server fds held' shows they were all still open.",
            f"- {env['wrk']}, 1 thread pinned to core 0 (`taskset -c 0`), {connections:,} keep-alive connections, "
            f"{seconds:g} s, `--timeout 2s`, POST /predict with bench/wrk/predict.lua's 2×13 body. wrk counts a "
            "timeout for every connection still waiting (or not yet connected) at each 2 s check.",
@@ -121,26 +169,35 @@ def main() -> int:
     parser.add_argument("--evserve", type=Path, default=EVSERVE)
     parser.add_argument("--connections", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--only", help="comma-separated: evserve,nginx-static (default both)")
+    parser.add_argument("--only", help=f"comma-separated rows ({','.join(ROWS)}) and servers ({','.join(SERVERS)}); "
+                                       "default all")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+                        help="a development run: results under bench/results/quick.tmp/ (pick few --connections)")
     args = parser.parse_args()
 
     fd_limit = raise_fd_limit()
     if fd_limit < args.connections + 100:
         print(f"error: open-file limit {fd_limit} is below {args.connections} connections", file=sys.stderr)
         return 2
-    specs = [ServerSpec("evserve", evserve(args.evserve, 1)),
+    plain_evserve = evserve(args.evserve, 1)
+    specs = [ServerSpec("evserve", lambda port, scratch: plain_evserve(port, scratch) + EVSERVE_KEEP_ALIVE),
              ServerSpec("nginx-static", nginx(args.connections + 1024), serves_model=False)]
-    if args.only:
-        specs = [s for s in specs if s.name in args.only.split(",")]
+    only = Selection(args.only, SERVERS, ROWS)
+    specs = [s for s in specs if only.server(s.name)]
+    rows = [r for r in ROWS if only.row(r)]
+    if not specs or not rows:
+        print("run_concurrency: no row chosen; nothing to do", flush=True)
+        return 0
     if any(s.name == "evserve" for s in specs) and not args.evserve.exists():
         print(f"error: {args.evserve} does not exist", file=sys.stderr)
         return 2
 
     started_at = datetime.datetime.now(datetime.timezone.utc)
     background = core_usage.background_busy()
-    results = [run_one(s, args.connections, args.seconds) for s in specs]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"{started_at:%Y-%m-%d}-concurrency"
+    results = [run_one(s, args.connections, args.seconds, rows) for s in specs]
+    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"{started_at:%Y-%m-%d}-concurrency"
     write(stem, results, args.connections, args.seconds, fd_limit, background, started_at)
     print(f"wrote {stem}.md and .json", flush=True)
     evserve_result = next((r for r in results if r.name == "evserve"), None)
