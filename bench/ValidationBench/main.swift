@@ -23,6 +23,9 @@ func pythonDumps(_ rows: [[Double]], extra: String = "") -> [UInt8] {
 }
 
 let body = pythonDumps(seedRows)
+// A large body: 1000 rows (~270 KB), the size the "large bodies" row reads. Its MB/s is the
+// reader's throughput; `ValidationBench large-body` measures only this (bench/run_heavy.py calls it).
+let body1000 = pythonDumps(Array(repeating: seedRows, count: 500).flatMap { $0 })
 // An extra key makes the fast reader decline, so this body measures the general path.
 let generalBody = pythonDumps(seedRows, extra: "\"id\": 1, ")
 let body100 = pythonDumps(Array(repeating: seedRows, count: 50).flatMap { $0 })
@@ -58,7 +61,20 @@ func rows(_ result: Result<FeatureMatrix, ValidationFailure>) -> Int {
     fatalError("benchmark body was rejected")
 }
 
-print("body: 2x13, \(body.count) bytes; 100x13, \(body100.count) bytes")
+/// The fast reader's throughput on the 1000-row body, printed as "= N MB/s" (1 MB = 10^6 bytes).
+func measureLargeBody() {
+    let ns = measure("evserve fast reader, 1000x13 (\(body1000.count / 1000) KB)") {
+        rows(reader.read(body1000, contentType: "application/json"))
+    }
+    print(String(format: "  = %.0f MB/s", Double(body1000.count) / ns * 1000))
+}
+
+if CommandLine.arguments.dropFirst().first == "large-body" {
+    measureLargeBody()
+    exit(0)
+}
+
+print("body: 2x13, \(body.count) bytes; 100x13, \(body100.count) bytes; 1000x13, \(body1000.count) bytes")
 let fast = measure("evserve fast reader, 2x13") { rows(reader.read(body, contentType: "application/json")) }
 let general = measure("evserve general path (JSON parse + validate), 2x13") {
     rows(reader.read(generalBody, contentType: "application/json"))
@@ -75,6 +91,7 @@ let decodable = measure("Foundation JSONDecoder (struct {X: [[Double]]}), 2x13")
     (try? decoder.decode(Observation.self, from: data))?.X.count ?? 0
 }
 _ = measure("evserve fast reader, 100x13") { rows(reader.read(body100, contentType: "application/json")) }
+measureLargeBody()
 let data100 = Data(body100)
 _ = measure("Foundation JSONSerialization, 100x13") {
     ((try? JSONSerialization.jsonObject(with: data100)) as? [String: Any])?.count ?? 0
