@@ -1,17 +1,24 @@
-# Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx; about 10 min)
-# and `make bench-concurrency` (10 000 keep-alive connections to evserve; about 2 min).
+# Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx, then constant-rate
+# latency, the heavy model and large bodies; about 16 min, plus ~3 min the first time to train the heavy
+# model) and `make bench-concurrency` (10 000 keep-alive connections, idle and loaded, evserve and nginx;
+# about 2 min). `make bench-latency` and `make bench-heavy` run those parts alone.
 # BENCH_QUICK=1 makes `make bench` a short development run (results under bench/results/quick.tmp/);
-# BENCH_ARGS passes more options, e.g. BENCH_ARGS="--baseline OLD/evserve --only nginx-static,evserve,evserve-baseline".
-# Both install what they need: wrk, nginx-light and python3-venv from Debian, and two venvs from pinned
-# requirements (peers and harness; locust kept apart so its dependencies cannot move the peers').
-APT_BENCH_PACKAGES := wrk nginx-light python3-venv
+# BENCH_ARGS passes more options to every script, e.g. BENCH_ARGS="--baseline OLD/evserve --only nginx-static,evserve,evserve-baseline";
+# --only names servers and rows alike, and a script skips names it does not know (bench/harness/selection.py).
+# Both install what they need: wrk, nginx-light, python3-venv and gcc (for bench/openloop) from Debian,
+# and two venvs from pinned requirements (peers and harness; locust kept apart so its dependencies cannot
+# move the peers').
+APT_BENCH_PACKAGES := wrk nginx-light python3-venv gcc
 BENCH_VENV := bench/.venv-peers
 LOCUST_VENV := bench/.venv-locust
 # Where the release build goes: the package's default .build unless told (a helper's own scratch copy).
 BENCH_SCRATCH ?= .build
 BENCH_EVSERVE := $(BENCH_SCRATCH)/release/evserve
+BENCH_VALIDATION := $(BENCH_SCRATCH)/release/ValidationBench
+# The open-loop client of the constant-rate rows (the harness also builds it on first use).
+OPENLOOP := bench/.build-openloop/openloop
 
-.PHONY: bench bench-concurrency bench-deps bench-evserve
+.PHONY: bench bench-concurrency bench-deps bench-evserve bench-latency bench-heavy bench-validation-binary
 
 # A venv is (re)made when its requirements file is newer than its stamp.
 $(BENCH_VENV)/.installed: bench/peers/requirements.txt
@@ -31,8 +38,28 @@ bench-deps: deps
 bench-evserve: deps
 	$(SWIFT) build -c release --product evserve --scratch-path $(BENCH_SCRATCH)
 
-bench: bench-deps bench-evserve
-	$(BENCH_VENV)/bin/python bench/run_bench.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
+bench-validation-binary: deps
+	$(SWIFT) build -c release --product ValidationBench --scratch-path $(BENCH_SCRATCH)
+
+$(OPENLOOP): bench/openloop/openloop.c
+	mkdir -p $(dir $@)
+	cc -O2 -Wall -o $@ $<
+
+# Each script runs even when the one before failed (a failed server is a row of its report); make fails
+# at the end if any did.
+bench: bench-deps bench-evserve bench-validation-binary $(OPENLOOP)
+	@status=0; \
+	$(BENCH_VENV)/bin/python bench/run_bench.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/run_latency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/run_heavy.py --evserve $(BENCH_EVSERVE) \
+		--validation-bench $(BENCH_VALIDATION) $(BENCH_ARGS) || status=1; \
+	exit $$status
+
+bench-latency: bench-deps bench-evserve $(OPENLOOP)
+	$(BENCH_VENV)/bin/python bench/run_latency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
+
+bench-heavy: bench-deps bench-evserve bench-validation-binary $(OPENLOOP)
+	$(BENCH_VENV)/bin/python bench/run_heavy.py --evserve $(BENCH_EVSERVE) --validation-bench $(BENCH_VALIDATION) $(BENCH_ARGS)
 
 bench-concurrency: bench-deps bench-evserve
-	$(BENCH_VENV)/bin/python bench/run_concurrency.py --evserve $(BENCH_EVSERVE)
+	$(BENCH_VENV)/bin/python bench/run_concurrency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)

@@ -91,6 +91,10 @@ def main() -> int:
               "`swift build -c release --product evserve`", file=sys.stderr)
         return 2
 
+    if not any(chosen(s) for s in [*pinned_specs, *unpinned_specs]):  # --only named other scripts' rows
+        print("run_bench: no server chosen; nothing to do", flush=True)
+        return 0
+
     started_at = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     background = core_usage.background_busy()

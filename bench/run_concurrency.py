@@ -173,7 +173,7 @@ def main() -> int:
                                        "default all")
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
                         help="a development run: results under bench/results/quick.tmp/ (pick few --connections)")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # BENCH_ARGS meant for run_bench.py (--baseline) pass unused
 
     fd_limit = raise_fd_limit()
     if fd_limit < args.connections + 100:
