@@ -55,6 +55,14 @@ class PhaseResult:
     runs_rps: list[float] = field(default_factory=list)
     measured_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    requests_total: int = 0  # over all runs, the denominator of the server's CPU per request
+
+    @property
+    def server_cpu_us_per_request(self) -> float | None:
+        # Results written before requests_total was kept: runs of equal length, so mean rate × time.
+        requests = self.requests_total or (sum(self.runs_rps) / len(self.runs_rps) * self.measured_seconds
+                                           if self.runs_rps else 0)
+        return self.server_cpu_seconds / requests * 1e6 if requests else None
 
     def shares(self) -> tuple[float, float]:
         """Client's and server's CPU time as shares of one core over the measured time."""
@@ -100,4 +108,4 @@ def run_phase(server: RunningServer, phase: Phase, durations: Durations, client_
         load=median, server_cpu_seconds=server_cpu, peak_rss_bytes=server.tree.peak_rss_bytes(),
         core_busy={c: (b / t if t else 0.0) for c, (b, t) in busy_jiffies.items()},
         runs_rps=[r.rps for r in runs], measured_seconds=sum(r.seconds for r in runs),
-        client_cpu_seconds=sum(r.client_cpu_seconds for r in runs))
+        client_cpu_seconds=sum(r.client_cpu_seconds for r in runs), requests_total=sum(r.requests for r in runs))

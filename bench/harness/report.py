@@ -65,12 +65,18 @@ def ratio(x: float | None, base: float | None) -> str:
     return f"{x / base:.2f}×" if x and base else "–"
 
 
+def cpu_per_request_text(pr: PhaseResult) -> str:
+    v = pr.server_cpu_us_per_request
+    return "–" if v is None else f"{v:.1f}"
+
+
 def phase_table(results: list[ServerResult], phase: str) -> list[str]:
     fastapi, nginx = rps_of(results, "fastapi", phase), rps_of(results, "nginx-static", phase)
     err_head = "failures by kind" if phase == "locust" else "errors c/r/w/t/non-2xx"
     lines = [f"| server | req/s | × FastAPI | × nginx | p50 ms | p99 ms | {err_head} | server CPU s "
-             "| server / client CPU | cores 0 / 1 busy | peak RSS MiB | limited by | req/s of each run |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"]
+             "| server CPU µs/request | server / client CPU | cores 0 / 1 busy | peak RSS MiB | limited by "
+             "| req/s of each run |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"]
     for r in results:
         pr = r.phases.get(phase)
         if pr is None:
@@ -78,7 +84,7 @@ def phase_table(results: list[ServerResult], phase: str) -> list[str]:
         lines.append(
             f"| {r.name}{'' if r.pinned else ' (unpinned)'} | {pr.load.rps:,.0f} | {ratio(pr.load.rps, fastapi)} "
             f"| {ratio(pr.load.rps, nginx)} | {pr.load.p50_ms:.2f} | {pr.load.p99_ms:.2f} "
-            f"| {errors_text(pr, phase)} | {pr.server_cpu_seconds:.1f} "
+            f"| {errors_text(pr, phase)} | {pr.server_cpu_seconds:.1f} | {cpu_per_request_text(pr)} "
             f"| {shares(pr)[1]:.0%} / {shares(pr)[0]:.0%} | {cores_text(pr)} "
             f"| {pr.peak_rss_bytes / MIB:.1f} | {bound_by(pr, r.pinned, phase)} | {runs_text(pr)} |")
     return lines
@@ -131,11 +137,20 @@ def targets_table(results: list[ServerResult]) -> list[str]:
     add("/predict 512 conns, p99", "< 10 ms", v, f"{v:.2f} ms" if v is not None else "", v is not None and v < 10)
     v = p["predict-512"].load.error_total if "predict-512" in p else None
     add("/predict 512 conns, errors", "0", v, str(v), v == 0)
+    nginx = next((r for r in results if r.name == "nginx-static" and r.pinned and "predict-64" in r.phases), None)
+    mine = p["predict-64"].server_cpu_us_per_request if "predict-64" in p else None
+    theirs = nginx.phases["predict-64"].server_cpu_us_per_request if nginx else None
+    v = mine / theirs if mine and theirs else None
+    add("/predict 64 conns, server CPU per request vs nginx-static", "≤ 1.4×", v,
+        f"{v:.2f}× ({mine:.1f} vs {theirs:.1f} µs)" if v else "", v is not None and v <= 1.4)
     v = rps_ratio("index-64", "nginx-static")
     add("GET / 64 conns, req/s vs nginx-static", "≥ 0.9×", v, f"{v:.2f}×" if v else "", v is not None and v >= 0.9)
     v = p["predict-64"].peak_rss_bytes / MIB if "predict-64" in p else None
     add("peak RSS at 64 conns", "< 20 MiB", v, f"{v:.1f} MiB" if v is not None else "", v is not None and v < 20)
     rows.append("| peak RSS at 10 000 conns | < 100 MiB | see `make bench-concurrency` | – |")
+    rows.append("| p99 at a constant 50 % of its maximum | ≤ 1 ms | see `<date>-latency.md` (bench/run_latency.py) | – |")
+    rows.append("| GET /healthz p99, heavy model saturated; body reader MB/s | ≤ 2 ms; ≥ 400 MB/s "
+                "| see `<date>-heavy.md` (bench/run_heavy.py) | – |")
     return ["| measure | target | measured | met |", "|---|---|--:|---|", *rows]
 
 
