@@ -37,6 +37,7 @@ class RateResult:
     max_backlog_ms: float  # the longest a due request waited for a free connection
     errors: dict[str, int]
     client_cpu_seconds: float
+    idle_closes: int = 0  # idle connections the server closed (keep-alive timeout), reopened: not errors
 
     @property
     def achieved_rps(self) -> float:
@@ -71,4 +72,4 @@ def run_openloop(port: int, rate: float, seconds: float, connections: int, cpus:
         p999_ms=s["p999_us"] / 1000, max_ms=s["max_us"] / 1000, max_backlog_ms=s["max_backlog_us"] / 1000,
         errors={"connect": s["connect_errors"], "read": s["read_errors"], "write": s["write_errors"],
                 "non-2xx": s["non2xx"], "not sent": s["scheduled"] - s["sent"], "unanswered": s["unfinished"]},
-        client_cpu_seconds=done.cpu_seconds)
+        client_cpu_seconds=done.cpu_seconds, idle_closes=s["idle_closes"])

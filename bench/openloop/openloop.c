@@ -52,7 +52,20 @@ static struct {
 static char *request;
 static size_t request_length;
 static uint64_t *latencies;  // nanoseconds, one per completed 2xx-or-not answer
-static uint64_t completed, non2xx, read_errors, write_errors, connect_errors, max_backlog;
+static uint64_t in_flight, completed, non2xx, read_errors, write_errors, connect_errors, idle_closes, max_backlog;
+
+// Idle connections wait in a ring, oldest first: every connection keeps being used, so none sits idle
+// long enough for the server's keep-alive timeout to close it under a steady rate.
+static Connection **ring;
+static int ring_head, ring_count, ring_capacity;
+
+static void release(Connection *c) { ring[(ring_head + ring_count++) % ring_capacity] = c; }
+
+static Connection *take(void) {
+    Connection *c = ring[ring_head];
+    ring_head = (ring_head + 1) % ring_capacity, ring_count--;
+    return c;
+}
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -125,8 +138,10 @@ static void push(int epfd, Connection *c) {
         ssize_t n = write(c->fd, request + c->written, request_length - c->written);
         if (n > 0) { c->written += (size_t)n; continue; }
         if (n < 0 && errno == EAGAIN) { watch(epfd, c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT); return; }
-        write_errors++;
+        write_errors++;  // the request is lost; its connection starts afresh
         reconnect(epfd, c);
+        in_flight--;
+        release(c);
         return;
     }
     watch(epfd, c, EPOLL_CTL_MOD, EPOLLIN);
@@ -187,25 +202,25 @@ int main(int argc, char **argv) {
     latencies = malloc(total * sizeof *latencies);
     int epfd = epoll_create1(0);
     Connection *conns = calloc((size_t)opt.connections, sizeof *conns);
-    Connection **idle = malloc((size_t)opt.connections * sizeof *idle);
-    int idle_count = 0;
+    ring_capacity = opt.connections;
+    ring = malloc((size_t)opt.connections * sizeof *ring);
     for (int i = 0; i < opt.connections; i++) {
         conns[i].fd = open_connection();
         if (conns[i].fd < 0) die("connect");
         watch(epfd, &conns[i], EPOLL_CTL_ADD, EPOLLIN);
-        idle[idle_count++] = &conns[i];
+        release(&conns[i]);
     }
 
     const double period_ns = 1e9 / opt.rate;
     const uint64_t start = now_ns() + 1000000;  // 1 ms from now
     const uint64_t give_up = start + (uint64_t)((opt.seconds + opt.timeout) * 1e9);
-    uint64_t next = 0, in_flight = 0;
+    uint64_t next = 0;
     struct epoll_event events[256];
     for (;;) {
         uint64_t now = now_ns();
         // Every request due by now goes out on an idle connection; the rest wait, their clock running.
-        while (next < total && start + (uint64_t)((double)next * period_ns) <= now && idle_count > 0) {
-            Connection *c = idle[--idle_count];
+        while (next < total && start + (uint64_t)((double)next * period_ns) <= now && ring_count > 0) {
+            Connection *c = take();
             c->busy = 1, c->written = 0, c->have = 0;
             c->due_ns = start + (uint64_t)((double)next * period_ns);
             next++, in_flight++;
@@ -218,7 +233,7 @@ int main(int argc, char **argv) {
         if ((next == total && in_flight == 0) || now >= give_up) break;
         // Sleep until the next due time, or until an answer comes when every connection is busy.
         struct timespec wait = {0, 100 * 1000000};
-        if (next < total && idle_count > 0) {
+        if (next < total && ring_count > 0) {
             uint64_t due = start + (uint64_t)((double)next * period_ns);
             uint64_t delta = due > now ? due - now : 0;
             wait.tv_sec = (time_t)(delta / 1000000000u), wait.tv_nsec = (long)(delta % 1000000000u);
@@ -231,37 +246,42 @@ int main(int argc, char **argv) {
             if (!(events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) continue;
             ssize_t got = read(c->fd, c->in + c->have, READ_CAPACITY - c->have);
             if (got < 0 && errno == EAGAIN) continue;
-            if (got <= 0 || !c->busy) {  // closed, failed, or bytes nobody asked for
+            if (got <= 0 && !c->busy) {  // the server closed an idle connection (its keep-alive timeout)
+                idle_closes++;
+                reconnect(epfd, c);  // still in the ring: the fresh socket takes its place
+                continue;
+            }
+            if (got <= 0 || !c->busy) {  // closed or failed mid-request, or bytes nobody asked for
                 read_errors++;
-                if (c->busy) in_flight--;
-                int was_idle = !c->busy;
+                int was_busy = c->busy;
                 reconnect(epfd, c);
-                if (!was_idle) idle[idle_count++] = c;
+                if (was_busy) in_flight--, release(c);
                 continue;
             }
             c->have += (size_t)got;
             int status = 0;
             size_t length = complete_answer(c->in, c->have, &status);
             if (length == 0) {
-                if (c->have == READ_CAPACITY) { read_errors++; in_flight--; reconnect(epfd, c); idle[idle_count++] = c; }
+                if (c->have == READ_CAPACITY) { read_errors++; in_flight--; reconnect(epfd, c); release(c); }
                 continue;
             }
             latencies[completed++] = now_ns() - c->due_ns;
             if (status < 200 || status > 299) non2xx++;
             c->busy = 0, c->have = 0;
             in_flight--;
-            idle[idle_count++] = c;
+            release(c);
         }
     }
     double elapsed = (double)(now_ns() - start) / 1e9;
     qsort(latencies, completed, sizeof *latencies, compare);
     printf("OPENLOOP_JSON {\"scheduled\": %llu, \"sent\": %llu, \"completed\": %llu, \"unfinished\": %llu, "
            "\"seconds\": %.6f, \"rate\": %.3f, \"connections\": %d, \"non2xx\": %llu, \"read_errors\": %llu, "
-           "\"write_errors\": %llu, \"connect_errors\": %llu, \"max_backlog_us\": %.1f, "
+           "\"write_errors\": %llu, \"connect_errors\": %llu, \"idle_closes\": %llu, \"max_backlog_us\": %.1f, "
            "\"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f}\n",
            (unsigned long long)total, (unsigned long long)next, (unsigned long long)completed,
            (unsigned long long)in_flight, elapsed, opt.rate, opt.connections, (unsigned long long)non2xx,
            (unsigned long long)read_errors, (unsigned long long)write_errors, (unsigned long long)connect_errors,
+           (unsigned long long)idle_closes,
            (double)max_backlog / 1000.0, percentile_us(completed, 0.50), percentile_us(completed, 0.90),
            percentile_us(completed, 0.99), percentile_us(completed, 0.999),
            completed ? (double)latencies[completed - 1] / 1000.0 : 0.0);
