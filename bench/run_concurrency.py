@@ -104,27 +104,9 @@ def ratio(x: float, base: float | None) -> str:
     return f"{x / base:.2f}×" if base else "–"
 
 
-def write(stem: Path, results: list[ConcurrencyResult], connections: int, seconds: float, fd_limit: int,
-          background: dict[str, float], started_at: datetime.datetime) -> None:
-    env = environment.describe()
-    stem.with_suffix(".json").write_text(json.dumps({
-        "started_at": started_at.isoformat(), "connections": connections, "seconds": seconds,
-        "background_core_busy": background, "environment": env,
-        "results": [asdict(r) | {"passed": r.passed, "idle_bytes_per_connection":
-                                 r.idle.bytes_per_connection if r.idle else None} for r in results]}, indent=1))
+def load_table(results: list[ConcurrencyResult], connections: int, seconds: float) -> list[str]:
     nginx_load = next((r.load for r in results if r.name == "nginx-static" and r.load), None)
-    md = [f"# {connections:,} concurrent connections, {started_at:%Y-%m-%d}", "",
-          f"Measured by `make bench-concurrency` (bench/run_concurrency.py), started {started_at:%Y-%m-%d %H:%M} UTC; "
-          f"machine: **{env['cpu']}**.", ""]
-    idle = [r for r in results if r.idle]
-    if idle:
-        md += [f"## {connections:,} idle keep-alive connections", "",
-               "| server | RSS idle MiB | RSS holding them MiB | per connection KiB | server fds held |",
-               "|---|--:|--:|--:|--:|"]
-        md += [f"| {r.name} | {r.idle.rss_idle_bytes / MIB:.1f} | {r.idle.rss_held_bytes / MIB:.1f} "
-               f"| {r.idle.bytes_per_connection / KIB:.2f} | {r.idle.fds_held:,} |" for r in idle]
-        md.append("")
-    md += [f"## {connections:,} connections posting to /predict, {seconds:g} s", "",
+    md = [f"## {connections:,} connections posting to /predict, {seconds:g} s", "",
            "| server | req/s | × nginx | p50 ms | p99 ms | p99 × nginx | errors connect/read/write/timeout/non-2xx "
            "| peak fds held | peak RSS MiB | server CPU s | server / client CPU | cores 0 / 1 busy | result |",
            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
@@ -142,6 +124,30 @@ def write(stem: Path, results: list[ConcurrencyResult], connections: int, second
                   f"| {r.server_cpu_seconds / r.load.seconds:.0%} / {r.load.client_cpu_seconds / r.load.seconds:.0%} "
                   f"| {cores} "
                   f"| {'pass' if r.passed else '**fail**'} |")
+    return md
+
+
+def write(stem: Path, results: list[ConcurrencyResult], connections: int, seconds: float, fd_limit: int,
+          background: dict[str, float], started_at: datetime.datetime) -> None:
+    env = environment.describe()
+    stem.with_suffix(".json").write_text(json.dumps({
+        "started_at": started_at.isoformat(), "connections": connections, "seconds": seconds,
+        "background_core_busy": background, "environment": env,
+        "results": [asdict(r) | {"passed": r.passed, "idle_bytes_per_connection":
+                                 r.idle.bytes_per_connection if r.idle else None} for r in results]}, indent=1))
+    md = [f"# {connections:,} concurrent connections, {started_at:%Y-%m-%d}", "",
+          f"Measured by `make bench-concurrency` (bench/run_concurrency.py), started {started_at:%Y-%m-%d %H:%M} UTC; "
+          f"machine: **{env['cpu']}**.", ""]
+    idle = [r for r in results if r.idle]
+    if idle:
+        md += [f"## {connections:,} idle keep-alive connections", "",
+               "| server | RSS idle MiB | RSS holding them MiB | per connection KiB | server fds held |",
+               "|---|--:|--:|--:|--:|"]
+        md += [f"| {r.name} | {r.idle.rss_idle_bytes / MIB:.1f} | {r.idle.rss_held_bytes / MIB:.1f} "
+               f"| {r.idle.bytes_per_connection / KIB:.2f} | {r.idle.fds_held:,} |" for r in idle]
+        md.append("")
+    if any(r.load or r.failure for r in results):
+        md += load_table(results, connections, seconds)
     md += ["", "## How it was measured", "",
            f"- Idle connections: one Python client opens {connections:,} connections one after another, makes one "
            "GET / on each and reads the whole answer, then holds them all open and silent; RSS is VmRSS summed "
