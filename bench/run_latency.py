@@ -2,7 +2,7 @@
 
 For nginx-static and evserve, on POST /predict (2x13) and GET /: measure the server's maximum with wrk
 (1 thread, 64 connections, as `run_bench.py` does; median of the runs), then hold 50 % and 90 % of it
-with bench/openloop (64 connections, latency from each request's due time, so without coordinated
+with bench/openloop (128 connections, latency from each request's due time, so without coordinated
 omission) and report p50/p99/p99.9. Server pinned to core 1, clients to core 0. Writes
 bench/results/<date>-latency.md and .json (--quick: short runs, under results/quick.tmp/).
 
@@ -30,7 +30,10 @@ from harness.servers import ServerSpec, evserve, nginx, started
 from harness.wrk import run_wrk
 
 SERVER_CPUS, CLIENT_CPUS = "1", "0"
-CONNECTIONS = 64
+CONNECTIONS = 64  # of the maximum's wrk runs, as run_bench.py's
+# Of the constant-rate runs: twice as many, so the client does not run out of free connections near
+# the maximum (closed-loop, 64 connections are all busy at the maximum; 90 % of it keeps ~58 in flight).
+RATE_CONNECTIONS = 128
 SHARES = (0.5, 0.9)
 # row -> (title, path, wrk script)
 LOADS = {"latency-predict": ("POST /predict 2×13", "/predict", "predict.lua"),
@@ -75,7 +78,7 @@ def measure(spec: ServerSpec, loads: list[str], d: Durations, body_file: Path) -
                 row.max_rps = sorted(row.max_runs_rps)[len(row.max_runs_rps) // 2]
                 for share in SHARES:
                     time.sleep(d.settle)
-                    r = run_openloop(server.port, share * row.max_rps, d.rate_seconds, CONNECTIONS, CLIENT_CPUS,
+                    r = run_openloop(server.port, share * row.max_rps, d.rate_seconds, RATE_CONNECTIONS, CLIENT_CPUS,
                                      path=path, body_file=body_file if row.load == "latency-predict" else None)
                     row.at[f"{share:.0%}"] = r
                     print(f"   {row.load:8} {share:4.0%} of {row.max_rps:9,.0f} = {r.achieved_rps:9,.0f} req/s  "
@@ -128,7 +131,7 @@ def write(stem: Path, rows: list[LatencyRow], d: Durations, started_at: datetime
           "## How it was measured", "",
           f"- Maximum: {env['wrk']}, 1 thread on core 0, {CONNECTIONS} keep-alive connections, {d.max_seconds:g} s, "
           f"median of {d.max_repeats} run(s), after a 1 s warm-up.",
-          f"- Constant rate: bench/openloop (C, one thread on core 0, {CONNECTIONS} keep-alive connections, one request "
+          f"- Constant rate: bench/openloop (C, one thread on core 0, {RATE_CONNECTIONS} keep-alive connections, one request "
           f"in flight each) for {d.rate_seconds:g} s at 50 % and 90 % of that maximum. Request i is due at "
           "start + i / rate and its latency runs from that due time, so a stall is charged to every request "
           "that should have gone out during it (no coordinated omission). 'Longest wait for a connection': "
