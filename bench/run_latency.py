@@ -93,7 +93,7 @@ def measure(spec: ServerSpec, loads: list[str], d: Durations, body_file: Path) -
 
 def table(rows: list[LatencyRow]) -> list[str]:
     lines = ["| server | load | max req/s (wrk, 64 conns) | share | rate asked | done req/s | p50 ms | p99 ms "
-             "| p99.9 ms | max ms | longest wait for a connection ms | client CPU | errors |",
+             "| p99.9 ms | max ms | longest wait ms | client CPU | errors |",
              "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for row in rows:
         if row.failure:
@@ -134,9 +134,12 @@ def write(stem: Path, rows: list[LatencyRow], d: Durations, started_at: datetime
           f"- Constant rate: bench/openloop (C, one thread on core 0, {RATE_CONNECTIONS} keep-alive connections, one request "
           f"in flight each) for {d.rate_seconds:g} s at 50 % and 90 % of that maximum. Request i is due at "
           "start + i / rate and its latency runs from that due time, so a stall is charged to every request "
-          "that should have gone out during it (no coordinated omission). 'Longest wait for a connection': "
-          "the longest a due request waited because all connections were busy (0 means the client kept up). "
-          "'Client CPU': openloop's CPU time over the run (near 100 %: the client, not the server, may set the figure).",
+          "that should have gone out during it (no coordinated omission). 'Longest wait': the "
+          "longest a due request waited to be sent, all connections being busy or the client behind (0: it "
+          "kept to the schedule). "
+          "'Client CPU': openloop's CPU time over the run; it polls instead of sleeping when the next request "
+          "is due within 50 µs, so at high rates it is near 100 % by design, and 'longest wait' is what says "
+          "whether the client kept to the schedule.",
           "- POST /predict posts bench/wrk/predict.lua's 2×13 body; nginx-static answers it with a fixed 200.",
           "- Server pinned to core 1 (`taskset -c 1`). Cores busy with other work in the 2 s before the run: "
           + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
