@@ -204,6 +204,13 @@ def main() -> int:
     only = Selection(args.only, SERVERS, ROWS)
     rows = [r for r in ROWS if only.row(r)]
     servers = [s for s in SERVERS if only.server(s)]
+    if not rows or not servers:
+        print("run_heavy: no row chosen; nothing to do", flush=True)
+        return 0
+    if args.validation_bench and not args.validation_bench.exists():
+        print(f"error: {args.validation_bench} does not exist; build it with "
+              "`swift build -c release --product ValidationBench`", file=sys.stderr)
+        return 2
     if "evserve" in servers and not args.evserve.exists():
         print(f"error: {args.evserve} does not exist", file=sys.stderr)
         return 2
