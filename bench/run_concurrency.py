@@ -138,6 +138,14 @@ def write(stem: Path, results: list[ConcurrencyResult], connections: int, second
     md = [f"# {connections:,} concurrent connections, {started_at:%Y-%m-%d}", "",
           f"Measured by `make bench-concurrency` (bench/run_concurrency.py), started {started_at:%Y-%m-%d %H:%M} UTC; "
           f"machine: **{env['cpu']}**.", ""]
+    ev = next((r for r in results if r.name == "evserve" and r.load), None)
+    ng = next((r for r in results if r.name == "nginx-static" and r.load), None)
+    if ev and ng:
+        rps, p99 = ev.load.rps / ng.load.rps, ev.load.p99_ms / ng.load.p99_ms if ng.load.p99_ms else float("inf")
+        md += ["## Targets (issue 14)", "", "| measure | target | measured | met |", "|---|---|--:|---|",
+               f"| req/s at {connections:,} connections vs nginx-static | ≥ 1.0× | {rps:.2f}× | {'yes' if rps >= 1 else '**no**'} |",
+               f"| p99 at {connections:,} connections vs nginx-static | ≤ 1.0× | {p99:.2f}× | {'yes' if p99 <= 1 else '**no**'} |",
+               ""]
     idle = [r for r in results if r.idle]
     if idle:
         md += [f"## {connections:,} idle keep-alive connections", "",
