@@ -38,6 +38,8 @@ class RateResult:
     errors: dict[str, int]
     client_cpu_seconds: float
     idle_closes: int = 0  # idle connections the server closed (keep-alive timeout), reopened: not errors
+    # Requests given up on (unanswered or unsent at the end): in the percentiles with their wait so far.
+    censored: int = 0
 
     @property
     def achieved_rps(self) -> float:
@@ -72,4 +74,4 @@ def run_openloop(port: int, rate: float, seconds: float, connections: int, cpus:
         p999_ms=s["p999_us"] / 1000, max_ms=s["max_us"] / 1000, max_backlog_ms=s["max_backlog_us"] / 1000,
         errors={"connect": s["connect_errors"], "read": s["read_errors"], "write": s["write_errors"],
                 "non-2xx": s["non2xx"], "not sent": s["scheduled"] - s["sent"], "unanswered": s["unfinished"]},
-        client_cpu_seconds=done.cpu_seconds, idle_closes=s["idle_closes"])
+        client_cpu_seconds=done.cpu_seconds, idle_closes=s["idle_closes"], censored=s["censored"])

@@ -9,7 +9,8 @@
 //
 // One thread, one epoll set, N keep-alive connections with one request in flight each (no
 // pipelining). Bounded in count (rate * seconds requests) and in time (seconds + timeout).
-// Prints one line: "OPENLOOP_JSON {...}" with the percentiles in microseconds.
+// Prints one line: "OPENLOOP_JSON {...}" with the percentiles in microseconds; requests still unanswered
+// or unsent when the run gives up count in them with their wait so far ("censored").
 //
 //   openloop --port P [--host 127.0.0.1] --rate R --seconds S [--connections N] [--path /]
 //            [--body FILE] [--content-type T] [--timeout SECONDS]
@@ -275,18 +276,29 @@ int main(int argc, char **argv) {
             release(c);
         }
     }
-    double elapsed = (double)(now_ns() - start) / 1e9;
-    qsort(latencies, completed, sizeof *latencies, compare);
+    uint64_t end = now_ns();
+    double elapsed = (double)(end - start) / 1e9;
+    // Requests the run gave up on (unanswered, or never sent because every connection stayed busy) had
+    // waited at least until now: they enter the percentiles with that wait, so a server that stops
+    // answering cannot look fast by leaving only its quick answers behind.
+    uint64_t samples = completed;
+    for (int i = 0; i < opt.connections; i++)
+        if (conns[i].busy) latencies[samples++] = end - conns[i].due_ns;
+    for (uint64_t i = next; i < total; i++) {
+        uint64_t due = start + (uint64_t)((double)i * period_ns);
+        latencies[samples++] = end > due ? end - due : 0;
+    }
+    qsort(latencies, samples, sizeof *latencies, compare);
     printf("OPENLOOP_JSON {\"scheduled\": %llu, \"sent\": %llu, \"completed\": %llu, \"unfinished\": %llu, "
            "\"seconds\": %.6f, \"rate\": %.3f, \"connections\": %d, \"non2xx\": %llu, \"read_errors\": %llu, "
            "\"write_errors\": %llu, \"connect_errors\": %llu, \"idle_closes\": %llu, \"max_backlog_us\": %.1f, "
-           "\"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f}\n",
+           "\"censored\": %llu, \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f}\n",
            (unsigned long long)total, (unsigned long long)next, (unsigned long long)completed,
            (unsigned long long)in_flight, elapsed, opt.rate, opt.connections, (unsigned long long)non2xx,
            (unsigned long long)read_errors, (unsigned long long)write_errors, (unsigned long long)connect_errors,
            (unsigned long long)idle_closes,
-           (double)max_backlog / 1000.0, percentile_us(completed, 0.50), percentile_us(completed, 0.90),
-           percentile_us(completed, 0.99), percentile_us(completed, 0.999),
-           completed ? (double)latencies[completed - 1] / 1000.0 : 0.0);
+           (double)max_backlog / 1000.0, (unsigned long long)(samples - completed), percentile_us(samples, 0.50),
+           percentile_us(samples, 0.90), percentile_us(samples, 0.99), percentile_us(samples, 0.999),
+           samples ? (double)latencies[samples - 1] / 1000.0 : 0.0);
     return 0;
 }
