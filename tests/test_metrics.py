@@ -7,14 +7,16 @@ process_* metrics, from Linux's /proc files for the server's pid and the test's 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 import time
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from evserve_server import running_evserve
+from evserve_server import evserve_binary, running_evserve
 
 FAMILIES = {
     "evserve_http_requests": "counter",
@@ -174,3 +176,55 @@ def test_process_metrics_match_proc(server):
     cpu = metrics.get("process_cpu_seconds_total")
     assert 0 <= cpu <= (time.time() - started) * os.cpu_count() + 0.1
     assert scrape(url).get("process_cpu_seconds_total") >= cpu
+
+
+# --- per model version: a repository of several models ------------------------------------------
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory):
+    """alpha (versions 1 and 2) and beta (version 1), each the reference model as evserve saves it."""
+    root = tmp_path_factory.mktemp("repository")
+    saved = root / "reference.json"
+    subprocess.run([evserve_binary(), "--save-model", str(saved)], check=True, timeout=120,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for model, version in (("alpha", 1), ("alpha", 2), ("beta", 1)):
+        (root / "models" / model / str(version)).mkdir(parents=True)
+        shutil.copy(saved, root / "models" / model / str(version) / "model.json")
+    return root / "models"
+
+
+def v2_infer(url: str, path: str, rows: int) -> int:
+    body = {"inputs": [{"name": "input-0", "shape": [rows, 13], "datatype": "FP32", "data": [0.5] * (13 * rows)}]}
+    return requests.post(url + path, json=body, timeout=10).status_code
+
+
+def test_request_duration_histogram_per_model_and_version(repository):
+    """Each model version has its own request-duration histogram: v2 inferences and /predict count
+    under the version that answered them, a rejected body under none, and buckets are cumulative."""
+    with running_evserve("--model-repository", str(repository), "--default-model", "beta") as (url, _):
+        before = scrape(url)
+        assert before.families["evserve_model_request_duration_seconds"].type == "histogram"
+        for _ in range(3):
+            assert v2_infer(url, "/v2/models/alpha/infer", 2) == 200  # the highest version: 2
+        for _ in range(2):
+            assert v2_infer(url, "/v2/models/alpha/versions/1/infer", 1) == 200
+        assert requests.post(url + "/predict", json={"X": [[0.5] * 13]}, timeout=10).status_code == 200
+        mismatched = {"inputs": [{"name": "input-0", "shape": [2, 13], "datatype": "FP32", "data": [0.5] * 13}]}
+        assert requests.post(url + "/v2/models/beta/infer", json=mismatched, timeout=10).status_code == 400
+        after = scrape(url)
+
+    def delta(name, **labels):
+        return after.get(name, **labels) - before.get(name, **labels)
+
+    name = "evserve_model_request_duration_seconds"
+    assert delta(name + "_count", model="alpha", version="2") == 3
+    assert delta(name + "_count", model="alpha", version="1") == 2
+    assert delta(name + "_count", model="beta", version="1") == 1
+    assert delta(name + "_sum", model="alpha", version="2") > 0
+    for model, version, count in (("alpha", "2", 3), ("alpha", "1", 2), ("beta", "1", 1)):
+        buckets = sorted((float(s.labels["le"]), s.value) for s in after.families[name].samples
+                         if s.name == name + "_bucket" and s.labels["model"] == model and s.labels["version"] == version)
+        assert len(buckets) == 17  # 16 bounds from 100 µs to 10 s, and +Inf
+        assert buckets[0][0] == 0.0001 and buckets[-1][0] == float("inf")
+        counts = [value for _, value in buckets]
+        assert counts == sorted(counts) and counts[-1] == count

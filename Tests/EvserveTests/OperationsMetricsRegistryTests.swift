@@ -60,6 +60,33 @@ struct OperationsMetricsRegistryTests {
         #expect(s[#"evserve_inference_duration_seconds_bucket{le="0.25"}"#] == "2")
     }
 
+    /// Each model version has its own request-duration histogram, labelled model and version, fed by
+    /// the request's time (the model's own time when no request time is given).
+    @Test func recordsRequestDurationPerModelVersion() {
+        let registry = MetricsRegistry(model: model)
+        let alpha1 = MetricsRegistry.ModelKey(model: "alpha", version: "1")
+        let alpha2 = MetricsRegistry.ModelKey(model: "alpha", version: "2")
+        registry.recordInference(seconds: 0.00001, rows: 2, model: alpha1, requestSeconds: 0.0003)
+        registry.recordInference(seconds: 0.00001, rows: 2, model: alpha1, requestSeconds: 0.003)
+        registry.recordInference(seconds: 0.02, rows: 1, model: alpha2)
+        let s = samples(registry)
+        func series(_ suffix: String, _ version: String, le: String? = nil) -> String? {
+            let labels = #"model="alpha",version="\#(version)""# + (le.map { #",le="\#($0)""# } ?? "")
+            return s["evserve_model_request_duration_seconds_\(suffix){\(labels)}"]
+        }
+        #expect(series("count", "1") == "2")
+        #expect(series("bucket", "1", le: "0.00025") == "0")
+        #expect(series("bucket", "1", le: "0.0005") == "1")
+        #expect(series("bucket", "1", le: "0.005") == "2")
+        #expect(series("bucket", "1", le: "+Inf") == "2")
+        #expect(series("sum", "1").flatMap(Double.init) == 0.0003 + 0.003)
+        #expect(series("count", "2") == "1")
+        #expect(series("bucket", "2", le: "0.01") == "0")
+        #expect(series("bucket", "2", le: "0.025") == "1")
+        // Requests without a model (none here) add no series of their own.
+        #expect(s.keys.filter { $0.hasPrefix("evserve_model_request_duration_seconds_count") }.count == 2)
+    }
+
     /// Gauges go up and down with connections and requests in flight.
     @Test func gaugesFollowOpenAndClose() {
         let registry = MetricsRegistry(model: model)

@@ -173,6 +173,7 @@ struct EvserveRoutes: Sendable {
     /// A classifier answers labels, or with `probabilities` each row's class probabilities.
     static func predict(body: [UInt8], contentType: String?, with served: ServedModel,
                         metrics: MetricsRegistry, probabilities: Bool = false) -> HTTPResponse {
+        let received = MonotonicClock.seconds()
         switch served.reader.read(body, contentType: contentType) {
         case .failure(let failure):
             return .json(failure.body, status: failure.status)
@@ -192,8 +193,11 @@ struct EvserveRoutes: Sendable {
             } else {
                 bytes = PredictResponse.encode(model.predict(matrix.values, rowCount: matrix.rowCount))
             }
-            metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: matrix.rowCount, model: served.metricsKey)
-            return .json(bytes)
+            let response = HTTPResponse.json(bytes)
+            let done = MonotonicClock.seconds()
+            metrics.recordInference(seconds: done - start, rows: matrix.rowCount, model: served.metricsKey,
+                                    requestSeconds: done - received)
+            return response
         }
     }
 }

@@ -108,6 +108,7 @@ struct V2Routes: Sendable {
     /// matrix -> outputs -> response bytes.
     static func predict(body: [UInt8], inferenceHeaderContentLength: String?, served: ServedModel,
                         metrics: MetricsRegistry) -> HTTPResponse {
+        let received = MonotonicClock.seconds()
         let request: V2InferenceRequest
         switch served.v2Reader.read(body, inferenceHeaderContentLength: inferenceHeaderContentLength) {
         case .failure(let error): return error.response
@@ -117,8 +118,11 @@ struct V2Routes: Sendable {
         let outputs = request.outputs.map { wanted in
             (tensor: V2Output(rawValue: wanted.name)!.tensor(served.model, request.matrix), binary: wanted.binary)
         }
-        metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: request.matrix.rowCount, model: served.metricsKey)
-        return V2InferenceResponse.encode(modelName: served.name, modelVersion: String(served.version), id: request.id, outputs: outputs)
+        let predicted = MonotonicClock.seconds()
+        let response = V2InferenceResponse.encode(modelName: served.name, modelVersion: String(served.version), id: request.id, outputs: outputs)
+        metrics.recordInference(seconds: predicted - start, rows: request.matrix.rowCount, model: served.metricsKey,
+                                requestSeconds: MonotonicClock.seconds() - received)
+        return response
     }
 }
 

@@ -42,6 +42,7 @@ final class MetricsRegistry: Sendable {
         var models: [ModelKey] = []
         var modelInferences: [UInt64] = []
         var modelRows: [UInt64] = []
+        var modelRequestLatency: [LatencyHistogram] = []
         /// Per model name: loads that succeeded and failed (same bound).
         var loadModels: [String] = []
         var loads: [(succeeded: UInt64, failed: UInt64)] = []
@@ -53,6 +54,7 @@ final class MetricsRegistry: Sendable {
             models.append(key)
             modelInferences.append(0)
             modelRows.append(0)
+            modelRequestLatency.append(LatencyHistogram())
             return models.count - 1
         }
 
@@ -103,10 +105,14 @@ final class MetricsRegistry: Sendable {
         }
     }
 
-    /// One batch through the model: how long it took and how many rows it predicted, and by
-    /// which model version.
-    func recordInference(seconds: Double, rows: Int, model: ModelKey? = nil) {
+    /// One batch through the model: how long the model took (`seconds`), how many rows it
+    /// predicted, by which model version, and how long the request's job took from its body to its
+    /// response bytes (`requestSeconds`: reading and checking the body, predicting, encoding; the
+    /// model's time when not given), which feeds the per-model histogram.
+    func recordInference(seconds: Double, rows: Int, model: ModelKey? = nil, requestSeconds: Double? = nil) {
         let slot = LatencyHistogram.slot(for: seconds)
+        let requestSeconds = requestSeconds ?? seconds
+        let requestSlot = LatencyHistogram.slot(for: requestSeconds)
         let rows = UInt64(max(rows, 0))
         state.withLock { state in
             state.inferenceLatency.record(seconds: seconds, slot: slot)
@@ -115,6 +121,7 @@ final class MetricsRegistry: Sendable {
                 let i = state.modelIndex(model)
                 state.modelInferences[i] &+= 1
                 state.modelRows[i] &+= rows
+                state.modelRequestLatency[i].record(seconds: requestSeconds, slot: requestSlot)
             }
         }
     }
@@ -157,12 +164,12 @@ final class MetricsRegistry: Sendable {
         out.family("evserve_http_request_duration_seconds", .histogram,
                    help: "Time from a complete request to its response being queued, by matched route.")
         for (i, route) in snapshot.routes.names.enumerated() {
-            out.histogram("evserve_http_request_duration_seconds", label: ("route", route), snapshot.routeLatency[i])
+            out.histogram("evserve_http_request_duration_seconds", labels: [("route", route)], snapshot.routeLatency[i])
         }
 
         out.family("evserve_inference_duration_seconds", .histogram,
                    help: "Time the model took to predict one request's rows.")
-        out.histogram("evserve_inference_duration_seconds", label: nil, snapshot.inferenceLatency)
+        out.histogram("evserve_inference_duration_seconds", snapshot.inferenceLatency)
 
         out.family("evserve_predicted_rows_total", .counter, help: "Rows of X the model has predicted.")
         out.sample("evserve_predicted_rows_total", snapshot.rowsPredicted)
@@ -206,6 +213,12 @@ final class MetricsRegistry: Sendable {
         for (i, key) in snapshot.models.enumerated() {
             out.sample("evserve_model_predicted_rows_total", labels: ["model": key.model, "version": key.version],
                        snapshot.modelRows[i])
+        }
+        out.family("evserve_model_request_duration_seconds", .histogram,
+                   help: "Time from an inference request's body to its response bytes (checking, predicting, encoding), by model and version.")
+        for (i, key) in snapshot.models.enumerated() {
+            out.histogram("evserve_model_request_duration_seconds", labels: [("model", key.model), ("version", key.version)],
+                          snapshot.modelRequestLatency[i])
         }
         out.family("evserve_model_loads_total", .counter,
                    help: "Attempts to load a model version (start-up, repository API, reload), by model and result.")

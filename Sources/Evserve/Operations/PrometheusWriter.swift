@@ -46,31 +46,30 @@ struct PrometheusWriter {
         bytes.append(UInt8(ascii: "\n"))
     }
 
-    /// A histogram's `_bucket` (cumulative, with `le`), `_sum` and `_count` samples.
-    mutating func histogram(_ name: String, label: (String, String)?, _ histogram: LatencyHistogram) {
+    /// A histogram's `_bucket` (cumulative, with `le` after `labels`), `_sum` and `_count` samples.
+    mutating func histogram(_ name: String, labels: [(key: String, value: String)] = [], _ histogram: LatencyHistogram) {
         let cumulative = histogram.cumulativeCounts
         for (i, bound) in LatencyHistogram.bounds.enumerated() {
-            bucket(name, label: label, le: Self.format(bound), cumulative[i])
+            bucket(name, labels: labels, le: Self.format(bound), cumulative[i])
         }
-        bucket(name, label: label, le: "+Inf", histogram.count)
-        if let label {
-            sample(name + "_sum", labels: [label.0: label.1], histogram.sum)
-            sample(name + "_count", labels: [label.0: label.1], histogram.count)
-        } else {
-            sample(name + "_sum", histogram.sum)
-            sample(name + "_count", histogram.count)
-        }
+        bucket(name, labels: labels, le: "+Inf", histogram.count)
+        sampleStart(name + "_sum", labels)
+        append(Self.format(histogram.sum))
+        bytes.append(UInt8(ascii: "\n"))
+        sampleStart(name + "_count", labels)
+        append(String(histogram.count))
+        bytes.append(UInt8(ascii: "\n"))
     }
 
-    private mutating func bucket(_ name: String, label: (String, String)?, le: String, _ value: UInt64) {
-        if let label {
-            sample(name + "_bucket", labels: [label.0: label.1, "le": le], value)
-        } else {
-            sample(name + "_bucket", labels: ["le": le], value)
-        }
+    private mutating func bucket(_ name: String, labels: [(key: String, value: String)], le: String, _ value: UInt64) {
+        sampleStart(name + "_bucket", labels + [(key: "le", value: le)])
+        append(String(value))
+        bytes.append(UInt8(ascii: "\n"))
     }
 
-    private mutating func sampleStart(_ name: String, _ labels: KeyValuePairs<String, String>) {
+    /// The name and `{key="value",...}`; `labels` is a `KeyValuePairs` or an array of pairs.
+    private mutating func sampleStart<Labels: Collection>(_ name: String, _ labels: Labels)
+    where Labels.Element == (key: String, value: String) {
         append(name)
         if !labels.isEmpty {
             bytes.append(UInt8(ascii: "{"))
