@@ -389,3 +389,40 @@ def test_reloads_under_load_fail_no_request(tmp_path, model_a, model_b):
         assert wait_until(lambda: server.rss() < baseline + 16 * 1024 * 1024, timeout=10), (baseline, server.rss())
         print(f"\n{RELOADS} reloads ({failed_loads} broken) under load: {counts['a']} answers from A, "
               f"{counts['b']} from B, 0 failed; RSS {baseline / 2**20:.1f} -> {server.rss() / 2**20:.1f} MiB")
+
+
+def test_admin_listener_describes_its_own_routes(tmp_path, model_a):
+    """The admin listener serves /openapi.json: a valid OpenAPI 3.1 document of exactly the routes it
+    serves (repository index, load, unload, /metrics, itself), whose schemas the answers meet."""
+    from jsonschema import Draft202012Validator
+    from openapi_spec_validator import validate
+
+    write_version(tmp_path, "alpha", 1, model_a)
+    with evserve("--model-repository", str(tmp_path), "--model-control", "explicit", admin=True) as server:
+        response = requests.get(server.admin + "/openapi.json", timeout=10)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("application/json")
+        spec = response.json()
+        validate(spec)
+        assert spec["info"]["title"] == "evserve admin"
+        assert {(path, method) for path, methods in spec["paths"].items() for method in methods} == {
+            ("/v2/repository/index", "post"), ("/v2/repository/models/{name}/load", "post"),
+            ("/v2/repository/models/{name}/unload", "post"), ("/metrics", "get"), ("/openapi.json", "get")}
+        # Every documented route answers on the admin port as documented.
+        schemas = spec["components"]["schemas"]
+
+        def check(body, name):  # the schema as the document names it, its $refs resolved in the document
+            Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}).validate(body)
+
+        index = requests.post(server.admin + "/v2/repository/index", timeout=10)
+        assert index.status_code == 200
+        check(index.json(), "V2RepositoryIndex")
+        assert requests.post(server.admin + "/v2/repository/models/alpha/load", timeout=10).status_code == 200
+        missing = requests.post(server.admin + "/v2/repository/models/nope/unload", timeout=10)
+        assert missing.status_code == 404 and "404" in spec["paths"]["/v2/repository/models/{name}/unload"]["post"]["responses"]
+        check(missing.json(), "V2Error")
+        assert requests.get(server.admin + "/metrics", timeout=10).status_code == 200
+        # The public port's document keeps to the public routes.
+        public = requests.get(server.url + "/openapi.json", timeout=10).json()["paths"]
+        assert not {"/metrics", "/v2/repository/index"} & set(public)
+        assert "/v2/models/{name}/infer" in public

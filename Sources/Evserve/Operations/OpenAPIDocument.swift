@@ -36,7 +36,7 @@ enum OpenAPIDocument {
     }
 
     /// Paths in declaration order, each with its methods' operations.
-    private static func paths(_ operations: [Operation]) -> JSONValue {
+    static func paths(_ operations: [Operation]) -> JSONValue {
         var paths = JSONObject()
         for (method, path, operation) in operations {
             var methods = paths[path]?.objectValue ?? JSONObject()
