@@ -4,13 +4,18 @@
 # about 2 min). `make bench-latency` and `make bench-heavy` run those parts alone.
 # BENCH_QUICK=1 makes `make bench` a short development run (results under bench/results/quick.tmp/);
 # BENCH_ARGS passes more options to every script, e.g. BENCH_ARGS="--baseline OLD/evserve --only nginx-static,evserve,evserve-baseline";
-# --only names servers and rows alike, and a script skips names it does not know (bench/harness/selection.py).
+# --only names servers and rows alike, and a script skips names it does not know (bench/harness/selection.py);
+# --only v2 runs only run_bench.py's Open Inference Protocol rows (MLServer with and without adaptive
+# batching, evserve's v2 route).
 # Both install what they need: wrk, nginx-light, python3-venv and gcc (for bench/openloop) from Debian,
-# and two venvs from pinned requirements (peers and harness; locust kept apart so its dependencies cannot
-# move the peers').
+# and three venvs from pinned requirements (peers and harness; locust kept apart so its dependencies cannot
+# move the peers'; MLServer's too).
 APT_BENCH_PACKAGES := wrk nginx-light python3-venv gcc
 BENCH_VENV := bench/.venv-peers
 LOCUST_VENV := bench/.venv-locust
+# MLServer (the Open Inference Protocol peer, bench/peers/mlserver_peer) in a venv of its own: its
+# pins (fastapi, starlette, ...) differ from the peers'. About 5 min and 530 MiB the first time.
+MLSERVER_VENV := bench/.venv-mlserver
 # Where the release build goes: the package's default .build unless told (a helper's own scratch copy).
 BENCH_SCRATCH ?= .build
 BENCH_EVSERVE := $(BENCH_SCRATCH)/release/evserve
@@ -31,9 +36,14 @@ $(LOCUST_VENV)/.installed: load_testing/requirements.txt
 	$(LOCUST_VENV)/bin/pip install -q --disable-pip-version-check -r $<
 	touch $@
 
+$(MLSERVER_VENV)/.installed: bench/requirements-mlserver.txt
+	$(PYTHON) -m venv $(MLSERVER_VENV)
+	$(MLSERVER_VENV)/bin/pip install -q --disable-pip-version-check -r $<
+	touch $@
+
 bench-deps: deps
 	$(call apt_install,$(APT_BENCH_PACKAGES))
-	@$(MAKE) --no-print-directory $(BENCH_VENV)/.installed $(LOCUST_VENV)/.installed
+	@$(MAKE) --no-print-directory $(BENCH_VENV)/.installed $(LOCUST_VENV)/.installed $(MLSERVER_VENV)/.installed
 
 bench-evserve: deps
 	$(SWIFT) build -c release --product evserve --scratch-path $(BENCH_SCRATCH)

@@ -2,10 +2,13 @@
 
 Each server runs pinned to CPU 1 and the load generator to CPU 0. For each: check the /predict
 answers against scikit-learn, warm up, then wrk on POST /predict at 64 and 512 connections and on
-GET / at 64, then locust with the seed's settings. Then evserve --workers 1 and 2, unpinned. Writes
-bench/results/<date>.md, .json and .png (BENCH_QUICK=1: short runs, written under results/quick.tmp/).
+GET / at 64, then locust with the seed's settings. Then evserve --workers 1 and 2, unpinned. Then the
+Open Inference Protocol (v2) rows, pinned: MLServer with adaptive batching off and on, and evserve's v2
+route, on POST /v2/models/reference/infer at 64 and 512 connections (bench/peers/mlserver_peer/v2_rows.py).
+Writes bench/results/<date>.md, .json and .png (BENCH_QUICK=1: short runs, written under results/quick.tmp/).
 
     bench/.venv-peers/bin/python bench/run_bench.py [--evserve PATH] [--only flask,evserve]
+    bench/.venv-peers/bin/python bench/run_bench.py --only v2      (mlserver, mlserver-batching, evserve-v2)
     bench/.venv-peers/bin/python bench/run_bench.py --render bench/results/<date>.json   (redraw .md/.png)
 """
 from __future__ import annotations
@@ -23,21 +26,24 @@ from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, RESULTS
 from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, warm_up
 from harness.servers import PEER_SPECS, ServerSpec, evserve, started
+from mlserver_peer import v2_rows  # bench/peers (on sys.path through harness.paths)
 
 SERVER_CPUS = "1"
 CLIENT_CPUS = "0"
 
 
-def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool) -> ServerResult:
+def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool,
+                 check=oracle.check_predictions, warm_script: str = "predict.lua",
+                 start_timeout: float = 90.0) -> ServerResult:
     result = ServerResult(spec.name, pinned)
     server_cpus, client_cpus = (SERVER_CPUS, CLIENT_CPUS) if pinned else (None, None)
     print(f"== {spec.name} ({'pinned' if pinned else 'unpinned'})", flush=True)
     try:
-        with started(spec, server_cpus) as server:
-            if spec.serves_model:
-                result.max_prediction_error = oracle.check_predictions(server.url)
-                print(f"   /predict matches scikit-learn (max |diff| {result.max_prediction_error:.3g})", flush=True)
-            warm_up(server, durations, client_cpus)
+        with started(spec, server_cpus, start_timeout) as server:
+            if spec.serves_model or spec.name in v2_rows.NAMES:
+                result.max_prediction_error = check(server.url)
+                print(f"   answers match scikit-learn (max |diff| {result.max_prediction_error:.3g})", flush=True)
+            warm_up(server, durations, client_cpus, warm_script)
             for phase in phases:
                 r = run_phase(server, phase, durations, client_cpus)
                 result.phases[phase.name] = r
@@ -57,6 +63,7 @@ def render(json_path: Path) -> int:
                  Durations(**({"wrk_repeats": 1} | d["durations"])), datetime.datetime.fromisoformat(d["started_at"]),
                  d["elapsed_seconds"], d["fd_limit"], d["background_core_busy"], d.get("quick", False),
                  environment=d["environment"])
+    v2_rows.append_report(json_path.with_suffix(".md"), [ServerResult.from_json(r) for r in d["results"]])
     print(f"rewrote {json_path.with_suffix('.md')} and .png")
     return 0
 
@@ -67,7 +74,8 @@ def main() -> int:
     parser.add_argument("--baseline", type=Path,
                         help="another evserve binary (e.g. a release build of an earlier commit), measured in the "
                              "same run as `evserve-baseline`, so a change's effect is stated against it")
-    parser.add_argument("--only", help="comma-separated server names, e.g. flask,evserve")
+    parser.add_argument("--only", help="comma-separated server names, e.g. flask,evserve; `v2` for the Open "
+                                       "Inference Protocol rows (mlserver, mlserver-batching, evserve-v2)")
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
                         help="short runs for development (also BENCH_QUICK=1)")
     parser.add_argument("--render", type=Path, help="rewrite the .md and .png of a run from its .json")
@@ -82,11 +90,14 @@ def main() -> int:
         pinned_specs.append(ServerSpec("evserve-baseline", evserve(args.baseline, 1)))
     unpinned_specs = [ServerSpec(f"evserve --workers {n}", evserve(args.evserve, n)) for n in (1, 2)]
     wanted = set(args.only.split(",")) if args.only else None
+    if wanted and v2_rows.GROUP in wanted:
+        wanted |= set(v2_rows.NAMES)
+    v2_specs = v2_rows.specs(args.evserve)
 
     def chosen(spec: ServerSpec) -> bool:
         return wanted is None or spec.name.split()[0] in wanted
 
-    if not args.evserve.exists() and (wanted is None or "evserve" in wanted):
+    if not args.evserve.exists() and (wanted is None or any(w.startswith("evserve") for w in wanted)):
         print(f"error: {args.evserve} does not exist; build it with "
               "`swift build -c release --product evserve`", file=sys.stderr)
         return 2
@@ -102,12 +113,16 @@ def main() -> int:
           flush=True)
     results = [bench_server(s, ALL_PHASES, durations, pinned=True) for s in pinned_specs if chosen(s)]
     results += [bench_server(s, WRK_PHASES, durations, pinned=False) for s in unpinned_specs if chosen(s)]
+    results += [bench_server(s, v2_rows.PHASES, durations, pinned=True, check=v2_rows.check_predictions,
+                             warm_script=v2_rows.WRK_SCRIPT, start_timeout=v2_rows.START_TIMEOUT)
+                for s in v2_specs if chosen(s)]
     elapsed = time.monotonic() - t0
 
     out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / started_at.strftime("%Y-%m-%d")
     report.write(stem, results, durations, started_at, elapsed, fd_limit, background, quick=args.quick)
+    v2_rows.append_report(stem.with_suffix(".md"), results)
     print(f"wrote {stem}.md, .json, .png in {elapsed:.0f} s", flush=True)
     failed = [r.name for r in results if r.failure]
     if failed:

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 from .phases import ServerResult
 
 PHASE_LABELS = {"predict-64": "POST /predict, 64 conns", "predict-512": "POST /predict, 512 conns",
-                "index-64": "GET /, 64 conns", "locust": "locust, 200 users"}
+                "index-64": "GET /, 64 conns", "locust": "locust, 200 users",
+                "v2-64": "POST /v2/.../infer, 64 conns", "v2-512": "POST /v2/.../infer, 512 conns"}
 
 
 def draw(path: Path, results: list[ServerResult], title: str) -> None:
@@ -38,7 +39,7 @@ def draw(path: Path, results: list[ServerResult], title: str) -> None:
         ax.grid(axis="y", which="major", alpha=0.3)
         ax.margins(y=0.15)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1), fontsize=9, frameon=False)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=110)

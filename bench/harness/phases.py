@@ -85,9 +85,9 @@ class ServerResult:
         return ServerResult(d["name"], d["pinned"], d["max_prediction_error"], d["failure"], phases)
 
 
-def warm_up(server: RunningServer, durations: Durations, client_cpus: str | None) -> None:
+def warm_up(server: RunningServer, durations: Durations, client_cpus: str | None, script: str = "predict.lua") -> None:
     """Unrecorded load first, so lazy set-up (imports, caches, page faults) is not measured."""
-    run_wrk(server.url, "predict.lua", 64, durations.warmup, client_cpus)
+    run_wrk(server.url, script, 64, durations.warmup, client_cpus)
 
 
 def run_phase(server: RunningServer, phase: Phase, durations: Durations, client_cpus: str | None) -> PhaseResult:

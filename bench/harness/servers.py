@@ -30,6 +30,8 @@ class ServerSpec:
     # (port, scratch folder) -> argv
     argv: Callable[[int, Path], list[str]]
     serves_model: bool = True
+    # A GET path answering 200 once the server is ready, for servers without /predict (v2 servers).
+    ready_path: str | None = None
 
 
 def gunicorn(app: str, worker: str) -> Callable[[int, Path], list[str]]:
@@ -92,7 +94,9 @@ PROBE_BODY = b'{"X": [[0.00632, 18.0, 2.31, 0.0, 0.538, 6.575, 65.2, 4.09, 1.0, 
 
 
 def answers(server: RunningServer) -> bool:
-    if server.spec.serves_model:
+    if server.spec.ready_path:
+        request = urllib.request.Request(server.url + server.spec.ready_path)
+    elif server.spec.serves_model:
         request = urllib.request.Request(server.url + "/predict", data=PROBE_BODY,
                                          headers={"Content-Type": "application/json"})
     else:
