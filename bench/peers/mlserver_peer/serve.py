@@ -55,6 +55,7 @@ def write_repository(root: Path, http_port: int, batching: bool) -> None:
         "http_port": http_port,
         "grpc_port": free_port(),
         "metrics_endpoint": None,
+        "metrics_dir": str(root / ".metrics"),  # else MLServer makes .metrics/ in the current folder
         "parallel_workers": PARALLEL_WORKERS,
         "load_models_at_startup": True,
     }))
