@@ -13,7 +13,7 @@ $(KSERVE_TEST_VENV)/.installed: tests/kserve-requirements.txt
 	$(KSERVE_TEST_VENV)/bin/pip install -q --disable-pip-version-check -r $<
 	touch $@
 
-# After test-python (same debug build); test-deps brings python3-venv.
+# Builds the debug evserve itself (make runs the suites in include order); test-deps brings python3-venv.
 test-kserve: test-deps
 	@$(MAKE) --no-print-directory $(KSERVE_TEST_VENV)/.installed
 	$(SWIFT) build --product evserve
