@@ -33,14 +33,15 @@ CLIENT_CPUS = "0"
 
 
 def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool,
-                 check=oracle.check_predictions, warm_script: str = "predict.lua",
-                 start_timeout: float = 90.0) -> ServerResult:
+                 check=None, warm_script: str = "predict.lua", start_timeout: float = 90.0) -> ServerResult:
+    """`check(url)` checks the answers (default: /predict against scikit-learn, for servers with a model)."""
+    check = check or (oracle.check_predictions if spec.serves_model else None)
     result = ServerResult(spec.name, pinned)
     server_cpus, client_cpus = (SERVER_CPUS, CLIENT_CPUS) if pinned else (None, None)
     print(f"== {spec.name} ({'pinned' if pinned else 'unpinned'})", flush=True)
     try:
         with started(spec, server_cpus, start_timeout) as server:
-            if spec.serves_model or spec.name in v2_rows.NAMES:
+            if check:
                 result.max_prediction_error = check(server.url)
                 print(f"   answers match scikit-learn (max |diff| {result.max_prediction_error:.3g})", flush=True)
             warm_up(server, durations, client_cpus, warm_script)
