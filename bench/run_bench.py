@@ -103,7 +103,7 @@ def main() -> int:
               "`swift build -c release --product evserve`", file=sys.stderr)
         return 2
 
-    if not any(chosen(s) for s in [*pinned_specs, *unpinned_specs]):  # --only named other scripts' rows
+    if not any(chosen(s) for s in [*pinned_specs, *unpinned_specs, *v2_specs]):  # --only named other scripts' rows
         print("run_bench: no server chosen; nothing to do", flush=True)
         return 0
 
