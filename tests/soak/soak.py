@@ -164,7 +164,7 @@ def run(duration: float, evserve: str, summary_path: Path) -> bool:
             after, back = settle(pid, server.admin, baseline) if alive else ({}, False)
             summary["after"] = after
             summary["peak"] = {name: sampler.peak(name) for name in ("rss_mib", "fds", "threads", "in_flight")}
-            summary["samples"] = len(sampler.samples)
+            summary["samples"] = sampler.samples
             if alive and not back:
                 tally.note("resources", f"not back to the baseline within {SETTLE_SECONDS:.0f} s: {after} vs {baseline}")
             summary["reloads"] = reloader.report
@@ -184,6 +184,7 @@ def run(duration: float, evserve: str, summary_path: Path) -> bool:
 
     summary["sent"] = dict(sorted(tally.sent.items()))
     summary["outcomes"] = dict(sorted(tally.outcomes.items()))
+    summary["slowest_answer_s"] = dict(sorted(tally.slowest.items()))
     summary["failures"] = tally.failure_count
     summary["failure_examples"] = tally.failures
     summary["tolerances"] = {"rss_mib": RSS_TOLERANCE_MIB, "fds": FD_TOLERANCE, "settle_s": SETTLE_SECONDS}
@@ -199,6 +200,7 @@ def print_summary(s: dict, path: Path) -> None:
     print(f"soak: {s['duration_s']:.0f} s of load, {s['total_s']:.0f} s in all; {sum(s['sent'].values())} requests and events")
     for outcome, count in s["outcomes"].items():
         print(f"  {count:8d}  {outcome}")
+    print(f"  slowest answers (s): {s['slowest_answer_s']}")
     for name in ("baseline", "peak", "after"):
         print(f"  {name:8s}  {s.get(name)}")
     for storm in s.get("reloads", {}).get("storms", [])[:3]:

@@ -2,6 +2,7 @@
 answer against what it must be."""
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 
@@ -18,6 +19,7 @@ class Tally:
         self.outcomes: Counter = Counter()   # "kind: outcome"
         self.failures: list[str] = []
         self.failure_count = 0
+        self.slowest: dict[str, float] = {}  # kind -> the longest a checked answer took, in seconds
 
     def count(self, kind: str, outcome: str = "ok", n: int = 1) -> None:
         with self.lock:
@@ -49,9 +51,13 @@ class Checker:
         self.origin = {body: variant for answers in expected.values() for variant, body in answers.items()}
 
     def check(self, kind: str, template: Template, response: Response, sent: float, answered: float) -> bool:
+        with self.tally.lock:
+            self.tally.slowest[kind] = max(self.tally.slowest.get(kind, 0.0), round(answered - sent, 3))
         if not template.valid:
             status, body = self.errors[template.name]
-            if response.status == status and response.body == body:
+            same = (re.fullmatch(template.body_pattern, response.body) is not None if template.body_pattern
+                    else response.body == body)
+            if response.status == status and same:
                 self.tally.count(kind, f"{template.name} {status}")
                 return True
             self.tally.fail(kind, f"{template.name}: {response.status} {response.body[:200]!r}, expected {status} {body[:200]!r}")
