@@ -76,6 +76,18 @@ def settle(pid: int, admin: str, baseline: dict) -> tuple[dict, bool]:
         time.sleep(0.25)
 
 
+def quiet_snapshot(pid: int, admin: str) -> dict:
+    """The baseline: once the warm-up's connections are closed (descriptors unchanged for a second)."""
+    last, since, deadline = snapshot(pid, admin), time.monotonic(), time.monotonic() + 15
+    while time.monotonic() - since < 1.0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = snapshot(pid, admin)
+        if now["fds"] != last["fds"]:
+            since = time.monotonic()
+        last = now
+    return last
+
+
 def warm_up(port: int, templates, reloader: Reloader) -> None:
     """Every template a few times and every variant loaded once, so the baseline has pools in use."""
     connection = Connection(port)
@@ -121,9 +133,7 @@ def run(duration: float, evserve: str, summary_path: Path) -> bool:
                                 timeline=timeline, checker=checker, tally=tally, templates=templates,
                                 disk_full_possible=disk_full_skipped)
             warm_up(port, templates, reloader)
-            baseline, _ = settle(pid, server.admin, {"fds": 10**6, "rss_mib": 10**6, "in_flight": 10**6})
-            time.sleep(1.0)
-            baseline = snapshot(pid, server.admin)
+            baseline = quiet_snapshot(pid, server.admin)
             summary["baseline"] = baseline
 
             deadline = time.monotonic() + duration
