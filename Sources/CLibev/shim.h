@@ -13,6 +13,9 @@
 extern int accept4(int sockfd, void *addr, void *addrlen, int flags);
 // Also GNU: the CPUs this process may run on (for sizing parallel work to `taskset` or cpusets).
 extern int sched_getaffinity(int pid, unsigned long cpusetsize, void *mask);
+// glibc's <malloc.h>, which Swift's Glibc module does not include: returns freed heap memory of every
+// arena to the kernel (after a model update, see ModelUpdater).
+extern int malloc_trim(unsigned long pad);
 
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);
 typedef void (*evserve_timer_cb)(struct ev_loop *loop, ev_timer *watcher, int revents);

@@ -97,6 +97,42 @@ struct EvserveProcessTests {
         }
     }
 
+    /// A storm of SIGHUPs while a reload runs costs one more reload, not one per signal (each queued
+    /// reload used to hold a job-queue thread blocked on the updater's lock; `make soak` found it).
+    @Test func sighupStormFoldsIntoFewReloads() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evserve-storm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The reference model: large enough (~600 KB) that a debug build reads it for a good while.
+        let model = folder.appendingPathComponent("reference.json")
+        let save = Process()
+        save.executableURL = Self.binary
+        save.arguments = ["--save-model", model.path]
+        save.standardError = FileHandle.nullDevice
+        try save.run()
+        save.waitUntilExit()
+        #expect(save.terminationStatus == 0)
+        let (process, port, log) = try Self.start(["--model", model.path])
+        defer { process.terminate(); process.waitUntilExit() }
+        try Self.waitUntilReady(port: port)
+        func loads() -> Int { log.text.components(separatedBy: "loaded from").count - 1 }
+        #expect(loads() == 1)
+        for _ in 0..<20 {
+            kill(process.processIdentifier, SIGHUP)
+            usleep(10_000)
+        }
+        // Quiet: no new load for a second.
+        var seen = loads(), quietSince = monotonicNow()
+        try waitUntil("reloads to stop", timeout: 60) {
+            if loads() != seen { (seen, quietSince) = (loads(), monotonicNow()) }
+            return monotonicNow() - quietSince > 1.0
+        }
+        let reloads = loads() - 1
+        #expect(reloads >= 1)
+        #expect(reloads <= 3, "20 SIGHUPs made \(reloads) reloads")
+        #expect(process.isRunning)
+    }
+
     static func waitUntilReady(port: Int) throws {
         try waitUntil("evserve to become ready", timeout: 60) {
             let client = try TestClient(port: port)

@@ -25,6 +25,7 @@ final class Server: Sendable {
     /// Each loop's command mailbox, filled in as loops start.
     private let loops = Mutex<[LoopMailbox<LoopCommand>]>([])
     private let drainRequested = Atomic<Bool>(false)
+    private let reloadRequests = ReloadRequests()
     let hooks: Hooks
 
     struct Hooks: Sendable {
@@ -115,8 +116,10 @@ final class Server: Sendable {
                     return
                 }
                 self.logger.notice("received SIGHUP; reloading models")
-                // Loading reads and compiles model files: never on the loop thread.
-                self.jobQueue.async { onReload() }
+                // Loading reads and compiles model files: never on the loop thread. A signal while a
+                // reload runs adds one more reload, not one per signal.
+                guard self.reloadRequests.request() else { return }
+                self.jobQueue.async { self.reloadRequests.run(onReload) }
             }
             reload.start()
             signals.append(reload)
