@@ -3,22 +3,17 @@
 # What it sends and checks: tests/soak/soak.py. Not part of `make test` (it takes DURATION plus ~40 s).
 # EVSERVE_BIN=path soaks that binary instead of building .build/release/evserve.
 DURATION ?= 2m
-SOAK_VENV := tests/soak/.venv
 # nginx, wrk and curl for deploy/failover.sh (the kill -9 fault), as deploy/deploy.mk's `failover` installs.
 APT_SOAK_PACKAGES := python3-venv nginx wrk curl
 
 .PHONY: soak soak-deps
 
-$(SOAK_VENV)/.installed: tests/soak/requirements.txt
-	$(PYTHON) -m venv --clear $(SOAK_VENV)
-	$(SOAK_VENV)/bin/pip install -q --disable-pip-version-check -r $<
-	touch $@
-
-soak-deps: deps
+# The driver uses only the standard library; scikit-learn (to export the classifier it serves) comes from
+# the live suites' venv, so a soak after `make test` installs nothing from PyPI.
+soak-deps: test-deps
 	$(call apt_install,$(APT_SOAK_PACKAGES))
-	@$(MAKE) --no-print-directory $(SOAK_VENV)/.installed
 
 soak: soak-deps
 	$(if $(EVSERVE_BIN),,$(SWIFT) build -c release --product evserve)
-	$(SOAK_VENV)/bin/python tests/soak/soak.py --duration $(DURATION) \
+	$(TEST_PYTHON) tests/soak/soak.py --duration $(DURATION) \
 		--evserve $(or $(EVSERVE_BIN),$(CURDIR)/.build/release/evserve) --summary $(CURDIR)/.build-soak/summary.json

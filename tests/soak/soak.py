@@ -3,7 +3,7 @@
 SIGHUP storms, a full disk, exhausted descriptors, a killed instance behind nginx and SIGTERM during a
 reload; then a summary, printed and written as JSON. Exit status 0 only when every check passed.
 
-    tests/soak/.venv/bin/python tests/soak/soak.py --duration 2m [--evserve PATH] [--summary FILE]
+    tests/.venv/bin/python tests/soak/soak.py --duration 2m [--evserve PATH] [--summary FILE]
 
 (`make soak DURATION=2m` builds the release binary, makes the venv and runs this.) What it checks:
 0 crashes; every 200 byte for byte the answer of the model version that served it; every error the one
