@@ -42,6 +42,8 @@ final class Worker {
     private var gracefulTimer: TimerWatcher?
     private var jobFlusher: PrepareWatcher!
     private var pendingJobs: [PendingJob] = []
+    /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
+    private var touched: [Connection] = []
     private var completions: LoopMailbox<JobCompletion>!
     private(set) var commands: LoopMailbox<LoopCommand>!
 
@@ -143,9 +145,20 @@ final class Worker {
 
     private func flushJobs() {
         guard !pendingJobs.isEmpty else { return }
-        let jobs = pendingJobs
-        pendingJobs.removeAll(keepingCapacity: true)
         let mailbox = completions!
+        if pendingJobs.count == 1 {
+            // The usual case under light load: the job travels alone, and the list keeps its storage.
+            let job = pendingJobs[0]
+            pendingJobs.removeAll(keepingCapacity: true)
+            jobQueue.async {
+                mailbox.post(JobCompletion(connection: job.connection, sequence: job.sequence, response: job.work()))
+            }
+            return
+        }
+        // The parts below share this storage with the job threads; the next iteration's jobs get fresh storage.
+        let jobs = pendingJobs
+        pendingJobs = []
+        pendingJobs.reserveCapacity(jobs.count)
         // A batch is split only as far as there are cores to run the parts: each part costs a thread
         // wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. Each part rings once.
         let parts = min(CPUAffinity.usableCores, (jobs.count + 7) / 8)
@@ -166,8 +179,6 @@ final class Worker {
     /// Finished jobs, all of them since the last wake-up. A connection that closed meanwhile is
     /// simply not found: its response is dropped.
     private func deliver(_ batch: [JobCompletion]) {
-        var touched: [Connection] = []
-        touched.reserveCapacity(batch.count)
         for completion in batch {
             guard let connection = connections[completion.connection] else {
                 observer?.jobResponseDropped()
@@ -179,6 +190,7 @@ final class Worker {
         for connection in touched where !connection.isClosed {
             connection.settle()
         }
+        touched.removeAll(keepingCapacity: touched.capacity <= 4096)
     }
 
     // MARK: - Shutdown
