@@ -127,7 +127,9 @@ final class Connection: TimeoutListMember {
         case .respond(let response):
             complete(sequence, with: response)
         case .offload(let work):
-            worker.submit(PendingJob(connection: id, sequence: sequence, work: work))
+            worker.submit(PendingJob(connection: id, sequence: sequence, work: .closure(work)))
+        case .model(let job):
+            worker.submit(PendingJob(connection: id, sequence: sequence, work: .model(job)))
         }
     }
 
