@@ -20,6 +20,14 @@ struct JobBatch: Sendable {
         }
     }
 
+    /// The response slots this batch fills, in the order its jobs run.
+    var slots: [(connection: UInt64, sequence: Int)] {
+        switch contents {
+        case .alone(let job): [(job.connection, job.sequence)]
+        case .model(_, let slots): slots
+        }
+    }
+
     /// `jobs` (one loop iteration's, in arrival order) grouped by runner and model; jobs keep their
     /// arrival order inside a batch. A group larger than `maxJobs` is cut into near-equal batches, so
     /// that a large group can still use several cores.
@@ -40,9 +48,9 @@ struct JobBatch: Sendable {
         for key in order {
             let (groupJobs, slots) = groups[key]!
             let pieces = (groupJobs.count + max(1, maxJobs) - 1) / max(1, maxJobs)
-            let size = (groupJobs.count + pieces - 1) / pieces
-            for start in stride(from: 0, to: groupJobs.count, by: size) {
-                let end = min(start + size, groupJobs.count)
+            for piece in 0..<pieces {
+                let start = piece * groupJobs.count / pieces
+                let end = (piece + 1) * groupJobs.count / pieces
                 batches.append(JobBatch(contents: .model(jobs: Array(groupJobs[start..<end]), slots: Array(slots[start..<end]))))
             }
         }
