@@ -36,6 +36,17 @@ import Testing
         #expect(batches.map(\.count) == [1, 1, 3, 2, 1])
     }
 
+    /// A large body runs alone: the small requests around it are batched without it.
+    @Test func largeBodiesRunAlone() {
+        var large = Self.job(1, Self.labels, Self.first)
+        if case .model(var job) = large.work {
+            job.body = Array(repeating: 0x20, count: JobBatch.largeBody)
+            large.work = .model(job)
+        }
+        let jobs = [Self.job(0, Self.labels, Self.first), large, Self.job(2, Self.labels, Self.first)]
+        #expect(Self.sequences(JobBatch.group(jobs, maxJobs: 64)) == [[1], [0, 2]])
+    }
+
     /// A group over `maxJobs` is cut into the fewest near-equal batches that fit, order kept.
     @Test func cutsLargeGroups() {
         let jobs = (0..<10).map { Self.job($0, Self.labels, Self.first) }

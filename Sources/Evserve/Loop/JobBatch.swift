@@ -12,6 +12,10 @@ struct JobBatch: Sendable {
 
     private var contents: Contents
 
+    /// A body this large (~70 rows of 13 features) is a batch of its own: it gains nothing from
+    /// company, and small requests batched with it would wait for its rows.
+    static let largeBody = 16 * 1024
+
     /// How many requests this batch answers.
     var count: Int {
         switch contents {
@@ -36,7 +40,7 @@ struct JobBatch: Sendable {
         var groups: [ModelJob.BatchKey: (jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)])] = [:]
         var order: [ModelJob.BatchKey] = []
         for job in jobs {
-            guard case .model(let modelJob) = job.work else {
+            guard case .model(let modelJob) = job.work, modelJob.body.count < largeBody else {
                 batches.append(JobBatch(contents: .alone(job)))
                 continue
             }
