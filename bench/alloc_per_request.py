@@ -43,12 +43,16 @@ def request(method: str, path: str, body: bytes = b"", content_type: str | None 
     return head.encode() + b"\r\n" + body
 
 
+PIPELINE = 32  # requests per write in the pipelined row: one loop iteration's jobs, handed off as one batch
+
+
 def routes() -> dict[str, bytes]:
     predict = json.dumps({"X": ROWS}).encode()
     v2 = json.dumps({"inputs": [{"name": "input-0", "shape": [2, FEATURES], "datatype": "FP64",
                                  "data": [v for row in ROWS for v in row]}]}).encode()
     return {
         "POST /predict (2x13)": request("POST", "/predict", predict, "application/json"),
+        f"POST /predict (2x13), {PIPELINE} pipelined": request("POST", "/predict", predict, "application/json") * PIPELINE,
         "GET /": request("GET", "/"),
         "POST /v2/models/reference/infer (2x13 JSON)": request("POST", "/v2/models/reference/infer", v2,
                                                                "application/json"),
@@ -64,8 +68,14 @@ class Client:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
-    def exchange(self, raw: bytes) -> tuple[int, bytes]:
+    def exchange(self, raw: bytes, responses: int = 1) -> tuple[int, bytes]:
+        """Sends `raw` (`responses` pipelined requests) and reads that many responses; the last one's status and body."""
         self.sock.sendall(raw)
+        for _ in range(responses):
+            status, body = self.response()
+        return status, body
+
+    def response(self) -> tuple[int, bytes]:
         while b"\r\n\r\n" not in self.buffer:
             self.receive()
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
@@ -121,20 +131,22 @@ def per_request(before: dict, after: dict, n: int, pid: int) -> dict[str, float]
     }
 
 
-def measure(url: str, pid: int, dump: Path, raw: bytes, n: int) -> tuple[dict, dict, int]:
+def measure(url: str, pid: int, dump: Path, raw: bytes, n: int, depth: int) -> tuple[dict, dict, int]:
+    """`n` requests per window, sent `depth` at a time (pipelined) on one connection."""
     client = Client(url)
+    writes = max(1, n // depth)
     try:
-        status, _ = client.exchange(raw)
-        for _ in range(n - 1):
-            client.exchange(raw)
+        for _ in range(writes):
+            status, _ = client.exchange(raw, depth)
         marks = [counts(pid, dump)]
         for _ in range(2):
-            for _ in range(n):
-                client.exchange(raw)
+            for _ in range(writes):
+                client.exchange(raw, depth)
             marks.append(counts(pid, dump))
     finally:
         client.close()
-    return per_request(marks[0], marks[1], n, pid), per_request(marks[1], marks[2], n, pid), status
+    sent = writes * depth
+    return per_request(marks[0], marks[1], sent, pid), per_request(marks[1], marks[2], sent, pid), status
 
 
 def main() -> int:
@@ -150,16 +162,17 @@ def main() -> int:
         dump = Path(scratch) / "counts.txt"
         env = {"LD_PRELOAD": str(Path(args.library).resolve()), "MALLOC_COUNT_FILE": str(dump)}
         with started_evserve(env=env) as server:
-            rows = [(name, *measure(server.url, server.proc.pid, dump, raw, args.n))
+            rows = [(name, *measure(server.url, server.proc.pid, dump, raw, args.n, PIPELINE if "pipelined" in name else 1))
                     for name, raw in routes().items()]
 
     if args.label:
         print(args.label)
-    print(f"heap calls per request, {args.n} keep-alive requests per window, one connection, --workers 1")
-    print(f"{'route':<46} {'status':>6} {'allocs':>8} {'loop':>7} {'jobs':>7} {'reallocs':>9} {'frees':>7} {'bytes':>9}  steady")
+    print(f"heap calls per request, {args.n} keep-alive requests per window, one connection, --workers 1;")
+    print(f"one request per write, except the pipelined row ({PIPELINE} per write: one hand-off, one batch)")
+    print(f"{'route':<48} {'status':>6} {'allocs':>8} {'loop':>7} {'jobs':>7} {'reallocs':>9} {'frees':>7} {'bytes':>9}  steady")
     for name, first, second, status in rows:
         steady = all(abs(first[k] - second[k]) < 0.05 for k in ("allocs", "reallocs", "frees"))
-        print(f"{name:<46} {status:>6} {first['allocs']:>8.2f} {first['loop allocs']:>7.2f} {first['job allocs']:>7.2f} "
+        print(f"{name:<48} {status:>6} {first['allocs']:>8.2f} {first['loop allocs']:>7.2f} {first['job allocs']:>7.2f} "
               f"{first['reallocs']:>9.2f} {first['frees']:>7.2f} {first['bytes']:>9.0f}  "
               f"{'yes' if steady else 'no (next window: %.2f allocs)' % second['allocs']}")
     return 0
