@@ -28,25 +28,29 @@ final class PredictJobRunner: ModelJobRunner {
 
     func run(_ jobs: [ModelJob], answer: (Int, HTTPResponse) -> Void) {
         guard let served = jobs.first?.served else { return }
-        var values: [Double] = []
-        var rowCount = 0
-        var valid: [(index: Int, rows: Range<Int>)] = []
+        var valid: [(index: Int, matrix: FeatureMatrix)] = []
         valid.reserveCapacity(jobs.count)
+        var rowCount = 0
         for (index, job) in jobs.enumerated() {
             switch served.reader.read(job.body, contentType: job.contentType) {
             case .failure(let failure):
                 // Answered now: a refused body waits for no one's prediction.
                 answer(index, .json(failure.body, status: failure.status))
             case .success(let matrix):
-                values.append(contentsOf: matrix.values)
-                valid.append((index, rowCount..<(rowCount + matrix.rowCount)))
+                valid.append((index, matrix))
                 rowCount += matrix.rowCount
             }
         }
         guard !valid.isEmpty else { return }
+        // All valid rows, one request after another, in one allocation of the final size.
+        var values: [Double] = []
+        values.reserveCapacity(valid.reduce(0) { $0 + $1.matrix.values.count })
+        for (_, matrix) in valid { values.append(contentsOf: matrix.values) }
         let prediction = predict(values, rowCount: rowCount, with: served)
-        for (index, rows) in valid {
-            answer(index, .json(prediction.encode(rows: rows, labels: served.encodedLabels)))
+        var first = 0
+        for (index, matrix) in valid {
+            answer(index, .json(prediction.encode(rows: first..<(first + matrix.rowCount), labels: served.encodedLabels)))
+            first += matrix.rowCount
         }
     }
 

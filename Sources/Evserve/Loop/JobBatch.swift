@@ -39,19 +39,30 @@ struct JobBatch: Sendable {
         var batches: [JobBatch] = []
         var groups: [ModelJob.BatchKey: (jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)])] = [:]
         var order: [ModelJob.BatchKey] = []
-        for job in jobs {
+        for (index, job) in jobs.enumerated() {
             guard case .model(let modelJob) = job.work, modelJob.body.count < largeBody else {
                 batches.append(JobBatch(contents: .alone(job)))
                 continue
             }
             let key = modelJob.batchKey
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: ([], [])].jobs.append(modelJob)
-            groups[key, default: ([], [])].slots.append((job.connection, job.sequence))
+            if groups[key] == nil {
+                // Room for every job still to come: usually they all ask the same model.
+                order.append(key)
+                var group: (jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)]) = ([], [])
+                group.jobs.reserveCapacity(jobs.count - index)
+                group.slots.reserveCapacity(jobs.count - index)
+                groups[key] = group
+            }
+            groups[key]!.jobs.append(modelJob)
+            groups[key]!.slots.append((job.connection, job.sequence))
         }
         for key in order {
-            let (groupJobs, slots) = groups[key]!
+            let (groupJobs, slots) = groups.removeValue(forKey: key)!
             let pieces = (groupJobs.count + max(1, maxJobs) - 1) / max(1, maxJobs)
+            if pieces == 1 {
+                batches.append(JobBatch(contents: .model(jobs: groupJobs, slots: slots)))
+                continue
+            }
             for piece in 0..<pieces {
                 let start = piece * groupJobs.count / pieces
                 let end = (piece + 1) * groupJobs.count / pieces
