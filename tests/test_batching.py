@@ -70,20 +70,24 @@ def server():
         yield url
 
 
-@pytest.fixture(scope="module")
-def alone(server):
+def answers_alone(server: str, requests: list) -> list[tuple[int, bytes]]:
     """Each request's answer when it is the only one on its connection: (status, body)."""
     answers = []
-    for method, path, body, content_type in REQUESTS:
+    for method, path, body, content_type in requests:
         result = exchange(address_of(server), http(method, path, body, content_type, close=True), deadline=DEADLINE)
         assert len(result.responses) == 1, result.describe()
         answers.append((result.responses[0].status, result.responses[0].body))
     return answers
 
 
-def pipelined(server: str, order: list[int]) -> list[tuple[int, bytes]]:
+@pytest.fixture(scope="module")
+def alone(server):
+    return answers_alone(server, REQUESTS)
+
+
+def pipelined(server: str, order: list[int], requests: list = REQUESTS) -> list[tuple[int, bytes]]:
     """Sends the requests `order` names in one write, the last one closing; returns the answers."""
-    raw = b"".join(http(*REQUESTS[i], close=(n == len(order) - 1)) for n, i in enumerate(order))
+    raw = b"".join(http(*requests[i], close=(n == len(order) - 1)) for n, i in enumerate(order))
     result = exchange(address_of(server), raw, deadline=DEADLINE)
     assert result.closed and not result.garbage and not result.partial, result.describe()
     return [(r.status, r.body) for r in result.responses]
@@ -134,3 +138,37 @@ def test_concurrent_connections_each_get_their_own_answers(server, alone):
     assert sorted(results) == list(range(8))
     for k, (order, answers) in results.items():
         assert answers == [alone[i] for i in order], f"connection {k}"
+
+
+@pytest.mark.parametrize("kind", ["gradient-boosting-multiclass", "forest-string-labels"])
+def test_classifier_batches_answer_labels_and_probabilities_as_alone(tmp_path, kind):
+    """A classifier's labels (numbers or strings) and probabilities, pipelined with refusals between
+    them, are each request's own: /predict and /predict_proba batches split by rows, as alone."""
+    pytest.importorskip("sklearn")
+    import sys
+    from sklearn import datasets, ensemble
+    sys.path.insert(0, str(REPO / "tools"))
+    from export_sklearn import export_model
+
+    X, y = datasets.load_iris(return_X_y=True)
+    if kind == "gradient-boosting-multiclass":
+        estimator = ensemble.GradientBoostingClassifier(n_estimators=10, random_state=0).fit(X, y)
+    else:
+        names = ["setosa", "versicolor", "virginica"]
+        estimator = ensemble.RandomForestClassifier(n_estimators=10, random_state=0).fit(X, [names[c] for c in y])
+    model = tmp_path / "model.json"
+    export_model(estimator, model)
+
+    def body(start: int, count: int) -> bytes:
+        return json.dumps({"X": X[start:start + count].tolist()}).encode()
+
+    requests = []
+    for k in range(12):
+        path = "/predict_proba" if k % 3 == 2 else "/predict"
+        requests.append(("POST", path, body(10 * k, 1 + k % 4), "application/json"))
+        if k % 4 == 1:
+            requests.append(("POST", path, b'{"X": [[1, 2]]}', "application/json"))
+    with running_evserve("--model", str(model)) as (url, _):
+        alone = answers_alone(url, requests)
+        assert [status for status, _ in alone].count(422) == 3 and alone[0][0] == 200
+        assert pipelined(url, list(range(len(requests))), requests) == alone
