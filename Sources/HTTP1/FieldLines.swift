@@ -10,6 +10,8 @@ struct FieldLines {
     var contentType: String?
     /// `Inference-Header-Content-Length` as sent (the Open Inference Protocol's binary tensor extension).
     var inferenceHeaderContentLength: String?
+    /// The connection's previous Content-Type, reused when this one spells the same (`RecentStrings`).
+    var recentContentType: String?
 
     /// Parses field lines from `start` up to and including the empty line that ends the section,
     /// returning the index after it. Line endings are already checked (`LineScanner`): each line
@@ -65,7 +67,7 @@ struct FieldLines {
                 if ByteClass.equalsIgnoringCase(option, "keep-alive") { connectionKeepAlive = true }
             }
         case 12 where ByteClass.equalsIgnoringCase(name, "content-type"):
-            contentType = String(decoding: value, as: UTF8.self)
+            contentType = RecentStrings.reuse(recentContentType, for: value)
         case 14 where ByteClass.equalsIgnoringCase(name, "content-length"):
             guard contentLength == nil else { throw .malformed("more than one Content-Length header") }
             contentLength = try Self.contentLength(value)

@@ -19,12 +19,16 @@ struct RequestHead {
 
     /// Parses a complete head: optional empty lines, the request line, field lines, the empty line.
     /// `head` ends with that empty line, and its line endings are checked (`LineScanner`).
-    static func parse(_ head: UnsafeRawBufferPointer, maxBodySize: Int) throws(FramingError) -> RequestHead {
+    /// `recent`: the connection's previous request, whose Strings are reused when the bytes repeat them.
+    static func parse(_ head: UnsafeRawBufferPointer, maxBodySize: Int,
+                      recent: RecentStrings = RecentStrings()) throws(FramingError) -> RequestHead {
         var i = 0
         while head[i] == ByteClass.cr { i += 2 }  // empty lines before the request line (§2.2)
         let line = try RequestLine.parse(head, from: i)
-        let (target, path) = try RequestTarget.parse(UnsafeRawBufferPointer(rebasing: head[line.target]), method: line.method)
+        let (target, path) = try RequestTarget.parse(UnsafeRawBufferPointer(rebasing: head[line.target]), method: line.method,
+                                                     recent: recent)
         var fields = FieldLines()
+        fields.recentContentType = recent.contentType
         _ = try fields.parse(head, from: line.next, recognizing: true)
 
         let http11 = line.minorVersion == 1

@@ -25,6 +25,8 @@ public final class RequestParser {
     private var headBytes: [UInt8] = []
     private var body: [UInt8] = []
     private var continueSent = false
+    /// The last request's Strings, for the next head to reuse.
+    private var recent = RecentStrings()
     private var failed: FramingError?
 
     /// True between the first byte of a request and its end: a request timeout applies.
@@ -89,11 +91,11 @@ public final class RequestParser {
 
     /// The head's last bytes are `last`; earlier reads' bytes, if any, are in `headBytes`.
     private func parseHead(_ last: UnsafeRawBufferPointer) throws(FramingError) -> RequestHead {
-        guard !headBytes.isEmpty else { return try RequestHead.parse(last, maxBodySize: maxBodySize) }
+        guard !headBytes.isEmpty else { return try RequestHead.parse(last, maxBodySize: maxBodySize, recent: recent) }
         headBytes.append(contentsOf: last)
         defer { headBytes.removeAll(keepingCapacity: headBytes.capacity <= 4096) }
         let result = headBytes.withUnsafeBytes { whole in
-            Result { () throws(FramingError) in try RequestHead.parse(whole, maxBodySize: maxBodySize) }
+            Result { () throws(FramingError) in try RequestHead.parse(whole, maxBodySize: maxBodySize, recent: recent) }
         }
         return try result.get()
     }
@@ -126,6 +128,7 @@ public final class RequestParser {
             method: head.method, target: head.target, path: head.path, versionMajor: 1,
             versionMinor: head.minorVersion, contentType: head.contentType,
             inferenceHeaderContentLength: head.inferenceHeaderContentLength, body: body, keepAlive: head.keepAlive)
+        recent = RecentStrings(target: head.target, path: head.path, contentType: head.contentType ?? recent.contentType)
         body = []
         stage = .head
         headScanner.reset()

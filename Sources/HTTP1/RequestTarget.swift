@@ -6,11 +6,13 @@ enum RequestTarget {
     /// §3.2.2) are accepted; asterisk-form only with OPTIONS. authority-form belongs to CONNECT,
     /// which is already refused (501), so it is malformed here like every other shape. The bytes
     /// are VCHAR already (`RequestLine`).
-    static func parse(_ bytes: UnsafeRawBufferPointer, method: HTTPMethod) throws(FramingError) -> (target: String, path: String) {
+    /// `recent`: the connection's previous request, whose Strings are reused when the bytes repeat them.
+    static func parse(_ bytes: UnsafeRawBufferPointer, method: HTTPMethod,
+                      recent: RecentStrings = RecentStrings()) throws(FramingError) -> (target: String, path: String) {
         for b in bytes where b == 0x23 { throw .malformed("fragment (#) in request target") }
-        let target = String(decoding: bytes, as: UTF8.self)
+        let target = RecentStrings.reuse(recent.target, for: bytes)
         if bytes[0] == 0x2F {  // "/"
-            return (target, try routingPath(bytes, from: 0))
+            return (target, try routingPath(bytes, from: 0, recent: recent.path))
         }
         if bytes.count == 1 && bytes[0] == 0x2A {  // "*"
             guard method == .options else { throw .malformed("asterisk-form target is only for OPTIONS") }
@@ -38,7 +40,8 @@ enum RequestTarget {
 
     /// The path from `start` to the query, percent-decoded. `%2F` stays as sent so an encoded slash
     /// never splits a segment; a `%` without two hex digits, or a decoded NUL, is malformed.
-    static func routingPath(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(FramingError) -> String {
+    static func routingPath(_ bytes: UnsafeRawBufferPointer, from start: Int,
+                            recent: String? = nil) throws(FramingError) -> String {
         var end = start
         var hasPercent = false
         while end < bytes.count && bytes[end] != 0x3F {
@@ -46,7 +49,7 @@ enum RequestTarget {
             end += 1
         }
         let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        guard hasPercent else { return String(decoding: raw, as: UTF8.self) }
+        guard hasPercent else { return RecentStrings.reuse(recent, for: raw) }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(raw.count)
         var i = 0

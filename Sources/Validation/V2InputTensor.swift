@@ -38,8 +38,11 @@ struct V2InputTensor {
 
     // MARK: - Datatype and shape
 
+    /// The datatypes a feature tensor may have, as error messages list them (made once, not per request).
+    private static let acceptedDatatypes = V2Datatype.featureTypes.map(\.rawValue).joined(separator: ", ")
+
     private static func datatype(_ value: JSONValue?, of name: String) throws(V2Error) -> V2Datatype {
-        let accepted = V2Datatype.featureTypes.map(\.rawValue).joined(separator: ", ")
+        let accepted = acceptedDatatypes
         guard let text = value?.stringValue else {
             throw V2Error("input '\(name)' needs a 'datatype' string, one of \(accepted)")
         }

@@ -61,14 +61,17 @@ struct OperationsMetricsRegistryTests {
     }
 
     /// Each model version has its own request-duration histogram, labelled model and version, fed by
-    /// the request's time (the model's own time when no request time is given).
+    /// each request's time (a batch is one inference but many requests).
     @Test func recordsRequestDurationPerModelVersion() {
         let registry = MetricsRegistry(model: model)
         let alpha1 = MetricsRegistry.ModelKey(model: "alpha", version: "1")
         let alpha2 = MetricsRegistry.ModelKey(model: "alpha", version: "2")
-        registry.recordInference(seconds: 0.00001, rows: 2, model: alpha1, requestSeconds: 0.0003)
-        registry.recordInference(seconds: 0.00001, rows: 2, model: alpha1, requestSeconds: 0.003)
+        registry.recordInference(seconds: 0.00001, rows: 2, model: alpha1)
+        registry.recordModelRequest(seconds: 0.0003, model: alpha1)
+        registry.recordInference(seconds: 0.00001, rows: 2, model: alpha1)
+        registry.recordModelRequest(seconds: 0.003, model: alpha1)
         registry.recordInference(seconds: 0.02, rows: 1, model: alpha2)
+        registry.recordModelRequest(seconds: 0.02, model: alpha2)
         let s = samples(registry)
         func series(_ suffix: String, _ version: String, le: String? = nil) -> String? {
             let labels = #"model="alpha",version="\#(version)""# + (le.map { #",le="\#($0)""# } ?? "")

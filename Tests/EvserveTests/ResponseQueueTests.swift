@@ -51,6 +51,25 @@ import Testing
         #expect(sent == [[1], [100], [2]])
     }
 
+    /// Only the next owed response may skip its slot and go straight out; a later one, or one
+    /// behind an interim response still queued, must wait in its slot.
+    @Test func onlyTheNextOwedResponseIsTakenDirectly() {
+        var queue = ResponseQueue()
+        let a = queue.reserve(framing: framing, route: "/", method: .get, startedAt: 0)
+        let b = queue.reserve(framing: framing, route: "/", method: .get, startedAt: 0)
+        #expect(queue.takeIfNext(b) == nil)
+        #expect(queue.takeIfNext(a) != nil)
+        #expect(queue.outstanding == 1 && queue.unfilled == 1)
+        #expect(queue.takeIfNext(a) == nil)
+        queue.appendInterim([100])
+        let c = queue.reserve(framing: framing, route: "/", method: .get, startedAt: 0)
+        #expect(queue.takeIfNext(b) != nil)
+        #expect(queue.takeIfNext(c) == nil)
+        #expect(queue.popReady()?.bytes == [100])
+        #expect(queue.takeIfNext(c) != nil)
+        #expect(queue.isEmpty && queue.outstanding == 0 && queue.unfilled == 0)
+    }
+
     /// A slot can be filled once; unknown or already-filled sequence numbers are refused.
     @Test func fillsEachSlotOnce() {
         var queue = ResponseQueue()

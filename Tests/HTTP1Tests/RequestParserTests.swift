@@ -13,6 +13,26 @@ import TestSupport
         "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     ].joined()
 
+    /// The Strings a keep-alive connection's previous request left behind are reused only when the
+    /// bytes spell them exactly: a request that differs by one byte, in length, or in having no
+    /// Content-Type at all gets its own values.
+    @Test func repeatedStringsAreReusedOnlyWhenEqual() {
+        let long = "application/json; charset=utf-8"
+        let stream = [
+            "POST /v2/models/reference/infer HTTP/1.1\r\nHost: x\r\nContent-Type: \(long)\r\nContent-Length: 0\r\n\r\n",
+            "POST /v2/models/reference/infer HTTP/1.1\r\nHost: x\r\nContent-Type: \(long)\r\nContent-Length: 0\r\n\r\n",
+            "POST /v2/models/reference/infeR HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; charset=utf-9\r\nContent-Length: 0\r\n\r\n",
+            "POST /v2/models/reference/infer/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            "POST /v2/models/reference/infer?%41 HTTP/1.1\r\nHost: x\r\nContent-Type: \(long)\r\nContent-Length: 0\r\n\r\n",
+        ].joined()
+        let run = ParserRun(Array(stream.utf8))
+        #expect(run.requests.map(\.target) == ["/v2/models/reference/infer", "/v2/models/reference/infer", "/v2/models/reference/infeR",
+                                              "/v2/models/reference/infer/x", "/v2/models/reference/infer?%41"])
+        #expect(run.requests.map(\.path) == ["/v2/models/reference/infer", "/v2/models/reference/infer", "/v2/models/reference/infeR",
+                                            "/v2/models/reference/infer/x", "/v2/models/reference/infer"])
+        #expect(run.requests.map(\.contentType) == [long, long, "application/json; charset=utf-9", nil, long])
+    }
+
     /// A complete request comes out with method, target, path, version, content type and body, and
     /// `consumed` stops at its end: the next request's bytes are left alone.
     @Test func parsesACompleteRequest() {

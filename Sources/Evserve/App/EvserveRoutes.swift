@@ -20,14 +20,9 @@ struct EvserveRoutes: Sendable {
     /// `--admin-port`: the repository routes and `/metrics` move to `adminTable`, off this one.
     var separateAdmin = false
 
-    /// What the admin listener serves (`--admin-port`): the repository API, `/metrics`, and
-    /// `/openapi.json` describing these routes.
+    /// What the admin listener serves (`--admin-port`): the repository API and `/metrics`.
     var adminTable: [Route] {
-        let routes = repositoryRoutes + [metricsRoute]
-        let operation = OpenAPIDocument.adminOpenAPIOperation
-        let document = HTTPResponse.json(OpenAPIDocument.adminJSON(
-            operations: routes.compactMap(\.documentation) + [(.get, "/openapi.json", operation)]))
-        return routes + [Route(.get, "/openapi.json", operation: operation) { _ in .respond(document) }]
+        repositoryRoutes + [metricsRoute]
     }
 
     /// Models come from files that a load or SIGHUP can replace (not the built-in model).
@@ -63,6 +58,9 @@ struct EvserveRoutes: Sendable {
         let ready = HTTPResponse.json(#"{"status":"ready"}"#)
         let notReady = HTTPError.unavailable("Not ready").response
         let docs = HTTPResponse(status: 200, contentType: DocsPage.contentType, body: DocsPage.html)
+        // Made once with the table: a job names its runner instead of carrying a closure.
+        let predictRunner = PredictJobRunner(metrics: metrics, probabilities: false)
+        let probabilityRunner = PredictJobRunner(metrics: metrics, probabilities: true)
         let example: JSONValue = ["X": .array(doc.exampleRows(featureCount: summary.featureCount).map { .array($0.map(JSONValue.float)) })]
 
         var routes: [Route] = [
@@ -92,9 +90,7 @@ struct EvserveRoutes: Sendable {
                 // The model is taken here, once: the request answers from it even if a reload
                 // installs another before the job runs.
                 guard let served = store.defaultModel else { return .respond(loading) }
-                let body = request.body
-                let contentType = request.contentType
-                return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics) }
+                return .model(ModelJob(runner: predictRunner, served: served, body: request.body, contentType: request.contentType))
             },
 
             Route(.get, "/healthz", operation: doc.operation(
@@ -131,9 +127,8 @@ struct EvserveRoutes: Sendable {
             ) { request in
                 guard let served = store.defaultModel else { return .respond(loading) }
                 guard served.model.isClassifier else { return .respond(HTTPError.notFound.response) }
-                let body = request.body
-                let contentType = request.contentType
-                return .offload { Self.predict(body: body, contentType: contentType, with: served, metrics: metrics, probabilities: true) }
+                return .model(ModelJob(runner: probabilityRunner, served: served, body: request.body,
+                                       contentType: request.contentType))
             }, at: 2)
         }
         routes += V2Routes(store: store, summary: summary, metrics: metrics).table
@@ -171,39 +166,6 @@ struct EvserveRoutes: Sendable {
 
     private static func indexText(_ summary: ModelSummary) -> String {
         "Serving a \(summary.estimator) model using evserve."
-    }
-
-    /// The data path of a prediction, on a job-queue thread: body bytes -> validated matrix ->
-    /// predictions -> response bytes. Invalid bodies get what FastAPI answers (422, or 400 for bodies it cannot parse at all).
-    /// A classifier answers labels, or with `probabilities` each row's class probabilities.
-    static func predict(body: [UInt8], contentType: String?, with served: ServedModel,
-                        metrics: MetricsRegistry, probabilities: Bool = false) -> HTTPResponse {
-        let received = MonotonicClock.seconds()
-        switch served.reader.read(body, contentType: contentType) {
-        case .failure(let failure):
-            return .json(failure.body, status: failure.status)
-        case .success(let matrix):
-            let start = MonotonicClock.seconds()
-            let model = served.model
-            let bytes: [UInt8]
-            if probabilities {
-                let p = model.predictProbabilities(matrix.values, rowCount: matrix.rowCount)
-                bytes = PredictResponse.encode(rows: p, columns: model.classes?.count ?? 1)
-            } else if model.isClassifier {
-                bytes = PredictResponse.encode(labels: model.predictClasses(matrix.values, rowCount: matrix.rowCount),
-                                               from: served.encodedLabels)
-            } else if model.valuesPerRow > 1 {
-                // A multiclass Booster (XGBoost, LightGBM): a row of class probabilities per input row.
-                bytes = PredictResponse.encode(rows: model.predict(matrix.values, rowCount: matrix.rowCount), columns: model.valuesPerRow)
-            } else {
-                bytes = PredictResponse.encode(model.predict(matrix.values, rowCount: matrix.rowCount))
-            }
-            let response = HTTPResponse.json(bytes)
-            let done = MonotonicClock.seconds()
-            metrics.recordInference(seconds: done - start, rows: matrix.rowCount, model: served.metricsKey,
-                                    requestSeconds: done - received)
-            return response
-        }
     }
 }
 

@@ -41,7 +41,10 @@ enum V2InferenceResponse {
         json.append(contentsOf: #","datatype":""#.utf8)
         json.append(contentsOf: tensor.datatype.rawValue.utf8)
         json.append(contentsOf: #"","shape":["#.utf8)
-        json.append(contentsOf: tensor.shape.map(String.init).joined(separator: ",").utf8)
+        for (k, size) in tensor.shape.enumerated() {
+            if k > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(contentsOf: String(size).utf8)  // a small String: inline, no allocation
+        }
         json.append(UInt8(ascii: "]"))
         if binary {
             let start = binaryData.count

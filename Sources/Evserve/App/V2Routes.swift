@@ -33,6 +33,7 @@ struct V2Routes: Sendable {
         let live = HTTPResponse.json(#"{"live":true}"#)
         let ready = HTTPResponse.json(#"{"ready":true}"#)
         let notReady = HTTPResponse.json(#"{"ready":false}"#, status: 503)
+        let inferRunner = V2InferJobRunner(metrics: metrics)
 
         var routes = [
             Route(.get, "/v2", operation: doc.serverMetadata) { _ in .respond(serverMetadata) },
@@ -50,7 +51,10 @@ struct V2Routes: Sendable {
                     .respond(Self.readiness(store, name: parameters["name"] ?? "", version: parameters["version"]))
                 }),
                 Route(.post, model + "/infer", operation: doc.infer(versioned: versioned),
-                      parameterized: Self.withModel(store) { served, request in Self.infer(request, served, metrics) }),
+                      parameterized: Self.withModel(store) { served, request in
+                          .model(ModelJob(runner: inferRunner, served: served, body: request.body,
+                                          inferenceHeaderContentLength: request.inferenceHeaderContentLength))
+                      }),
             ]
         }
         return routes
@@ -98,12 +102,6 @@ struct V2Routes: Sendable {
         }
     }
 
-    private static func infer(_ request: HTTPRequest, _ served: ServedModel, _ metrics: MetricsRegistry) -> RouteOutcome {
-        let body = request.body
-        let header = request.inferenceHeaderContentLength
-        return .offload { predict(body: body, inferenceHeaderContentLength: header, served: served, metrics: metrics) }
-    }
-
     /// The data path of a v2 inference, on a job-queue thread: body bytes -> checked request ->
     /// matrix -> outputs -> response bytes.
     static func predict(body: [UInt8], inferenceHeaderContentLength: String?, served: ServedModel,
@@ -120,8 +118,8 @@ struct V2Routes: Sendable {
         }
         let predicted = MonotonicClock.seconds()
         let response = V2InferenceResponse.encode(modelName: served.name, modelVersion: String(served.version), id: request.id, outputs: outputs)
-        metrics.recordInference(seconds: predicted - start, rows: request.matrix.rowCount, model: served.metricsKey,
-                                requestSeconds: MonotonicClock.seconds() - received)
+        metrics.recordInference(seconds: predicted - start, rows: request.matrix.rowCount, model: served.metricsKey)
+        metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey)
         return response
     }
 }

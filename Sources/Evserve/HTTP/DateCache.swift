@@ -11,20 +11,51 @@ struct DateCache {
         let whole = Int(now)
         if whole != second {
             second = whole
-            headerValue = Self.format(epochSeconds: whole)
+            // Rewritten in place: the value handed out last second is not kept by anyone.
+            headerValue.removeAll(keepingCapacity: true)
+            Self.append(epochSeconds: whole, to: &headerValue)
         }
         return headerValue
     }
 
     static func format(epochSeconds: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(epochSeconds: epochSeconds, to: &bytes)
+        return bytes
+    }
+
+    /// Appends e.g. `Sun, 06 Nov 1994 08:49:37 GMT` byte by byte (no String is built).
+    private static func append(epochSeconds: Int, to bytes: inout [UInt8]) {
         var t = time_t(epochSeconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
-            + "\(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-        return Array(text.utf8)
+        let days: StaticString = "SunMonTueWedThuFriSat"
+        let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
+        func name(_ table: StaticString, _ index: Int32) {
+            let start = table.utf8Start + 3 * Int(index)
+            for k in 0..<3 { bytes.append(start[k]) }
+        }
+        func digits(_ value: Int32, _ count: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        name(days, parts.tm_wday)
+        bytes.append(contentsOf: ", ".utf8)
+        digits(parts.tm_mday, 2)
+        bytes.append(UInt8(ascii: " "))
+        name(months, parts.tm_mon)
+        bytes.append(UInt8(ascii: " "))
+        digits(parts.tm_year + 1900, 4)
+        bytes.append(UInt8(ascii: " "))
+        digits(parts.tm_hour, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_min, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_sec, 2)
+        bytes.append(contentsOf: " GMT".utf8)
     }
 }

@@ -32,27 +32,30 @@ struct PathTemplate: Sendable, Equatable {
         segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }
     }
 
-    /// A request path's segments, for `match`: nil when the path does not start with `/`.
-    /// Splits on `/` only: an encoded slash (`%2F`, kept encoded in the path) stays inside its segment.
-    static func segments(of path: String) -> [Substring]? {
-        guard path.first == "/" else { return nil }
-        return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-    }
-
-    /// The parameters when `pathSegments` fit this template, else nil.
-    func match(_ pathSegments: [Substring]) -> PathParameters? {
-        guard pathSegments.count == segments.count else { return nil }
-        var values: [(name: String, value: String)] = []
-        for (segment, part) in zip(segments, pathSegments) {
+    /// The parameters when `path` fits this template, else nil. The path is walked in place, one
+    /// segment per template segment, splitting on `/` only: an encoded slash (`%2F`, kept encoded in
+    /// the path) stays inside its segment. Nothing is allocated for a path that does not fit.
+    func match(_ path: String) -> PathParameters? {
+        let utf8 = path.utf8
+        guard utf8.first == UInt8(ascii: "/") else { return nil }
+        var parameters = PathParameters.empty
+        var start = utf8.index(after: utf8.startIndex)
+        for (k, segment) in segments.enumerated() {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            // The last template segment must end the path; every other must be followed by a `/`.
+            let isLast = k == segments.count - 1
+            guard isLast == (end == utf8.endIndex) else { return nil }
+            let part = Substring(utf8[start..<end])
             switch segment {
             case .literal(let literal):
                 guard part == literal else { return nil }
             case .parameter(let name):
                 guard !part.isEmpty else { return nil }
-                values.append((name, Self.decodingSlashes(part)))
+                parameters.append(name: name, value: Self.decodingSlashes(part))
             }
+            if !isLast { start = utf8.index(after: end) }
         }
-        return PathParameters(values)
+        return parameters
     }
 
     /// The path arrives percent-decoded except `%2F`, so that an encoded slash cannot split a
@@ -77,21 +80,34 @@ struct PathTemplate: Sendable, Equatable {
     }
 }
 
-/// The values a request's path gave a template's parameters, by name.
+/// The values a request's path gave a template's parameters, by name. The first two (all that
+/// evserve's templates have) are held inline, so a match allocates no list.
 struct PathParameters: Sendable, Equatable {
     static let empty = PathParameters([])
 
-    private let values: [(name: String, value: String)]
+    private var first: (name: String, value: String)?
+    private var second: (name: String, value: String)?
+    private var more: [(name: String, value: String)] = []
 
     init(_ values: [(name: String, value: String)]) {
-        self.values = values
+        for value in values { append(name: value.name, value: value.value) }
+    }
+
+    mutating func append(name: String, value: String) {
+        if first == nil { first = (name, value) } else if second == nil { second = (name, value) } else { more.append((name, value)) }
     }
 
     subscript(name: String) -> String? {
-        values.first { $0.name == name }?.value
+        if let first, first.name == name { return first.value }
+        if let second, second.name == name { return second.value }
+        return more.first { $0.name == name }?.value
+    }
+
+    private var all: [(name: String, value: String)] {
+        [first, second].compactMap { $0 } + more
     }
 
     static func == (lhs: PathParameters, rhs: PathParameters) -> Bool {
-        lhs.values.elementsEqual(rhs.values) { $0.name == $1.name && $0.value == $1.value }
+        lhs.all.elementsEqual(rhs.all) { $0.name == $1.name && $0.value == $1.value }
     }
 }

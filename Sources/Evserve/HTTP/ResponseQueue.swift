@@ -69,11 +69,26 @@ struct ResponseQueue {
         return true
     }
 
+    /// Removes and returns the slot for `sequence` if it is the next to send and still owed: its
+    /// response can go straight to the output, with no buffer of its own.
+    mutating func takeIfNext(_ sequence: Int) -> Slot? {
+        guard sequence == firstSequence, head < slots.count, slots[head].bytes == nil else { return nil }
+        let slot = slots[head]
+        unfilled -= 1
+        advance(past: slot)
+        return slot
+    }
+
     /// Removes and returns the first slot if it is ready to send.
     mutating func popReady() -> Slot? {
         guard head < slots.count, slots[head].bytes != nil else { return nil }
         let slot = slots[head]
         slots[head].bytes = nil
+        advance(past: slot)
+        return slot
+    }
+
+    private mutating func advance(past slot: Slot) {
         head += 1
         firstSequence += 1
         if slot.isFinal { outstanding -= 1 }
@@ -84,6 +99,5 @@ struct ResponseQueue {
             slots.removeFirst(head)
             head = 0
         }
-        return slot
     }
 }

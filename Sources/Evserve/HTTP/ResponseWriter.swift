@@ -8,7 +8,12 @@ enum ResponseWriter {
         _ response: HTTPResponse, keepAlive: Bool, http10: Bool, omitBody: Bool, date: [UInt8],
         into out: inout [UInt8]
     ) {
-        out.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPStatus.reason(response.status))\r\n".utf8)
+        // Piece by piece: an interpolated line would build (and allocate) a String per response.
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(response.status, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: HTTPStatus.reason(response.status).utf8)
+        out.append(contentsOf: "\r\n".utf8)
         out.append(contentsOf: "Server: evserve\r\nDate: ".utf8)
         out.append(contentsOf: date)
         out.append(contentsOf: "\r\nContent-Type: ".utf8)
@@ -17,7 +22,10 @@ enum ResponseWriter {
         appendDecimal(response.body.count, to: &out)
         out.append(contentsOf: "\r\n".utf8)
         for header in response.extraHeaders {
-            out.append(contentsOf: "\(header.name): \(header.value)\r\n".utf8)
+            out.append(contentsOf: header.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: header.value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
         }
         if !keepAlive {
             out.append(contentsOf: "Connection: close\r\n".utf8)

@@ -54,4 +54,7 @@ enum RouteOutcome: Sendable {
     case respond(HTTPResponse)
     /// Run `work` on the job queue (never on the loop thread); its response comes back to the loop.
     case offload(@Sendable () -> HTTPResponse)
+    /// Ask a model for an answer on the job queue; it may be predicted together with other requests
+    /// for the same model (`ModelJob`).
+    case model(ModelJob)
 }

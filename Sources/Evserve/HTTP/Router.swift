@@ -43,13 +43,13 @@ struct Router: Sendable {
             }
             return (path, Self.methodNotAllowed(candidates))
         }
-        guard !templated.isEmpty, let segments = PathTemplate.segments(of: path) else {
+        guard !templated.isEmpty, path.utf8.first == UInt8(ascii: "/") else {
             return (Self.unmatched, .respond(HTTPError.notFound.response))
         }
         // The first template that fits and has the method wins; one that fits without it gives 405.
         var fitting: [Route]?
         for (template, routes) in templated {
-            guard let parameters = template.match(segments) else { continue }
+            guard let parameters = template.match(path) else { continue }
             if let match = routes.first(where: { $0.method == wanted }) {
                 return (template.text, match.handler(request, parameters))
             }

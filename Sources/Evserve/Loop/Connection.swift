@@ -127,7 +127,9 @@ final class Connection: TimeoutListMember {
         case .respond(let response):
             complete(sequence, with: response)
         case .offload(let work):
-            worker.submit(PendingJob(connection: id, sequence: sequence, work: work))
+            worker.submit(PendingJob(connection: id, sequence: sequence, work: .closure(work)))
+        case .model(let job):
+            worker.submit(PendingJob(connection: id, sequence: sequence, work: .model(job)))
         }
     }
 
@@ -143,15 +145,29 @@ final class Connection: TimeoutListMember {
 
     /// Renders the response for request `sequence`; it is sent once every earlier one has been.
     func complete(_ sequence: Int, with response: HTTPResponse) {
-        guard let slot = responses.slot(sequence) else { return }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(160 + response.body.count)
-        ResponseWriter.render(response, keepAlive: slot.framing.keepAlive, http10: slot.framing.http10,
-                              omitBody: slot.framing.omitBody, date: worker.dateHeader(), into: &bytes)
-        responses.fill(sequence, with: bytes)
+        let slot: ResponseQueue.Slot
+        if let next = responses.takeIfNext(sequence) {
+            // Next in line (the usual case): rendered straight into the output, which keeps its storage.
+            slot = next
+            render(response, for: slot, into: &output)
+            if !slot.framing.keepAlive { takesRequests = false }
+        } else {
+            // An earlier response is still owed: this one waits in its slot, in a buffer of its own.
+            guard let owed = responses.slot(sequence) else { return }
+            slot = owed
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(160 + response.body.count)
+            render(response, for: slot, into: &bytes)
+            responses.fill(sequence, with: bytes)
+        }
         let seconds = max(0, worker.loop.preciseNow - slot.startedAt)
         worker.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
         worker.logAccess(method: slot.method, target: slot.target, status: response.status, seconds: seconds)
+    }
+
+    private func render(_ response: HTTPResponse, for slot: ResponseQueue.Slot, into bytes: inout [UInt8]) {
+        ResponseWriter.render(response, keepAlive: slot.framing.keepAlive, http10: slot.framing.http10,
+                              omitBody: slot.framing.omitBody, date: worker.dateHeader(), into: &bytes)
     }
 
     // MARK: - Writing and deciding what next

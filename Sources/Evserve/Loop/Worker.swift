@@ -42,6 +42,8 @@ final class Worker {
     private var gracefulTimer: TimerWatcher?
     private var jobFlusher: PrepareWatcher!
     private var pendingJobs: [PendingJob] = []
+    /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
+    private var touched: [Connection] = []
     private var completions: LoopMailbox<JobCompletion>!
     private(set) var commands: LoopMailbox<LoopCommand>!
 
@@ -141,24 +143,38 @@ final class Worker {
         pendingJobs.append(job)
     }
 
+    /// Hands this iteration's jobs to the job queue: model jobs for the same model go together, as
+    /// one batch (`JobBatch`); the batches are spread over as many threads as there are cores to use.
     private func flushJobs() {
         guard !pendingJobs.isEmpty else { return }
-        let jobs = pendingJobs
-        pendingJobs.removeAll(keepingCapacity: true)
         let mailbox = completions!
-        // A batch is split only as far as there are cores to run the parts: each part costs a thread
-        // wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. Each part rings once.
-        let parts = min(CPUAffinity.usableCores, (jobs.count + 7) / 8)
-        let partSize = (jobs.count + parts - 1) / parts
-        for start in stride(from: 0, to: jobs.count, by: partSize) {
-            let part = jobs[start..<min(start + partSize, jobs.count)]
+        if pendingJobs.count == 1 {
+            // The usual case under light load: the job travels alone, and the list keeps its storage.
+            let job = pendingJobs[0]
+            pendingJobs.removeAll(keepingCapacity: true)
+            jobQueue.async { job.run(posting: mailbox) }
+            return
+        }
+        let jobs = pendingJobs
+        pendingJobs = []
+        pendingJobs.reserveCapacity(jobs.count)
+        // Work is split only as far as there are cores to run the parts: each part costs a thread
+        // wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. A part is at least 8
+        // jobs, and a batch is cut so that the parts come out near equal.
+        let partCount = min(CPUAffinity.usableCores, (jobs.count + 7) / 8)
+        let batches = JobBatch.group(jobs, maxJobs: (jobs.count + partCount - 1) / partCount)
+        var parts = Array(repeating: (jobs: 0, batches: [JobBatch]()), count: partCount)
+        for batch in batches {
+            let lightest = parts.indices.min { parts[$0].jobs < parts[$1].jobs }!
+            parts[lightest].jobs += batch.count
+            parts[lightest].batches.append(batch)
+        }
+        for part in parts where !part.batches.isEmpty {
+            let batches = part.batches
             jobQueue.async {
-                // Each result is posted as soon as it exists: the loop can write it while the rest
-                // of the part is computed, instead of a whole part's responses leaving in one burst
-                // (which shows up as tail latency with hundreds of connections).
-                for job in part {
-                    mailbox.post(JobCompletion(connection: job.connection, sequence: job.sequence, response: job.work()))
-                }
+                // Each batch's results are posted as soon as they exist: the loop can write them
+                // while the rest of the part is computed.
+                for batch in batches { batch.run(posting: mailbox) }
             }
         }
     }
@@ -166,8 +182,6 @@ final class Worker {
     /// Finished jobs, all of them since the last wake-up. A connection that closed meanwhile is
     /// simply not found: its response is dropped.
     private func deliver(_ batch: [JobCompletion]) {
-        var touched: [Connection] = []
-        touched.reserveCapacity(batch.count)
         for completion in batch {
             guard let connection = connections[completion.connection] else {
                 observer?.jobResponseDropped()
@@ -179,6 +193,7 @@ final class Worker {
         for connection in touched where !connection.isClosed {
             connection.settle()
         }
+        touched.removeAll(keepingCapacity: touched.capacity <= 4096)
     }
 
     // MARK: - Shutdown

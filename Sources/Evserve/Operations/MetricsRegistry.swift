@@ -106,13 +106,9 @@ final class MetricsRegistry: Sendable {
     }
 
     /// One batch through the model: how long the model took (`seconds`), how many rows it
-    /// predicted, by which model version, and how long the request's job took from its body to its
-    /// response bytes (`requestSeconds`: reading and checking the body, predicting, encoding; the
-    /// model's time when not given), which feeds the per-model histogram.
-    func recordInference(seconds: Double, rows: Int, model: ModelKey? = nil, requestSeconds: Double? = nil) {
+    /// predicted, and by which model version.
+    func recordInference(seconds: Double, rows: Int, model: ModelKey? = nil) {
         let slot = LatencyHistogram.slot(for: seconds)
-        let requestSeconds = requestSeconds ?? seconds
-        let requestSlot = LatencyHistogram.slot(for: requestSeconds)
         let rows = UInt64(max(rows, 0))
         state.withLock { state in
             state.inferenceLatency.record(seconds: seconds, slot: slot)
@@ -121,8 +117,16 @@ final class MetricsRegistry: Sendable {
                 let i = state.modelIndex(model)
                 state.modelInferences[i] &+= 1
                 state.modelRows[i] &+= rows
-                state.modelRequestLatency[i].record(seconds: requestSeconds, slot: requestSlot)
             }
+        }
+    }
+
+    /// One inference request's time from its body to its response bytes, per model version. Apart from
+    /// `recordInference` because a batch is one inference but answers many requests.
+    func recordModelRequest(seconds: Double, model: ModelKey) {
+        let slot = LatencyHistogram.slot(for: seconds)
+        state.withLock { state in
+            state.modelRequestLatency[state.modelIndex(model)].record(seconds: seconds, slot: slot)
         }
     }
 

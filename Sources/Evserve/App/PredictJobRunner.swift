@@ -1,0 +1,109 @@
+import Inference
+import Validation
+
+/// `/predict` and `/predict_proba` on the job queue, for one request or a batch of them: each body is
+/// validated on its own (its 422 or 400 stays its own), the valid ones' rows are predicted in one call,
+/// and each request is answered with its own rows' predictions, byte for byte what it gets alone.
+final class PredictJobRunner: ModelJobRunner {
+    let metrics: MetricsRegistry
+    /// `/predict_proba`: each row's class probabilities instead of its label.
+    let probabilities: Bool
+
+    init(metrics: MetricsRegistry, probabilities: Bool) {
+        self.metrics = metrics
+        self.probabilities = probabilities
+    }
+
+    func answer(_ job: ModelJob) -> HTTPResponse {
+        // Alone: the matrix is predicted where it lies, with no list of requests to keep.
+        let served = job.served
+        let received = MonotonicClock.seconds()
+        switch served.reader.read(job.body, contentType: job.contentType) {
+        case .failure(let failure):
+            return .json(failure.body, status: failure.status)
+        case .success(let matrix):
+            let prediction = predict(matrix.values, rowCount: matrix.rowCount, with: served)
+            let response = HTTPResponse.json(prediction.encode(rows: 0..<matrix.rowCount, labels: served.encodedLabels))
+            metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey)
+            return response
+        }
+    }
+
+    func run(_ jobs: [ModelJob], answer: (Int, HTTPResponse) -> Void) {
+        guard let served = jobs.first?.served else { return }
+        // A request's time runs from the batch's start: it waits for the bodies before its own.
+        let received = MonotonicClock.seconds()
+        var valid: [(index: Int, matrix: FeatureMatrix)] = []
+        valid.reserveCapacity(jobs.count)
+        var rowCount = 0
+        for (index, job) in jobs.enumerated() {
+            switch served.reader.read(job.body, contentType: job.contentType) {
+            case .failure(let failure):
+                // Answered now: a refused body waits for no one's prediction.
+                answer(index, .json(failure.body, status: failure.status))
+            case .success(let matrix):
+                valid.append((index, matrix))
+                rowCount += matrix.rowCount
+            }
+        }
+        guard !valid.isEmpty else { return }
+        // All valid rows, one request after another, in one allocation of the final size.
+        var values: [Double] = []
+        values.reserveCapacity(valid.reduce(0) { $0 + $1.matrix.values.count })
+        for (_, matrix) in valid { values.append(contentsOf: matrix.values) }
+        let prediction = predict(values, rowCount: rowCount, with: served)
+        var first = 0
+        for (index, matrix) in valid {
+            let response = HTTPResponse.json(prediction.encode(rows: first..<(first + matrix.rowCount), labels: served.encodedLabels))
+            metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey)
+            answer(index, response)
+            first += matrix.rowCount
+        }
+    }
+
+    /// One call into the model for `rowCount` rows, timed and counted as one inference.
+    private func predict(_ values: [Double], rowCount: Int, with served: ServedModel) -> Prediction {
+        let start = MonotonicClock.seconds()
+        let prediction = Prediction(served.model, values, rowCount: rowCount, probabilities: probabilities)
+        metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: rowCount, model: served.metricsKey)
+        return prediction
+    }
+}
+
+/// A model's answers for consecutive rows, as `/predict` or `/predict_proba` writes them, so that any
+/// run of rows (one request's) can be written on its own.
+struct Prediction {
+    private enum Values {
+        /// A classifier's label indices, one per row.
+        case labels([Int])
+        /// `columns` numbers per row: a regressor's value, a multiclass Booster's probabilities, or
+        /// `predict_proba`'s.
+        case numbers([Double], columns: Int, nested: Bool)
+    }
+
+    private let values: Values
+
+    init(_ model: TreeModel, _ rows: [Double], rowCount: Int, probabilities: Bool) {
+        if probabilities {
+            values = .numbers(model.predictProbabilities(rows, rowCount: rowCount), columns: model.classes?.count ?? 1, nested: true)
+        } else if model.isClassifier {
+            values = .labels(model.predictClasses(rows, rowCount: rowCount))
+        } else if model.valuesPerRow > 1 {
+            // A multiclass Booster (XGBoost, LightGBM): a row of class probabilities per input row.
+            values = .numbers(model.predict(rows, rowCount: rowCount), columns: model.valuesPerRow, nested: true)
+        } else {
+            values = .numbers(model.predict(rows, rowCount: rowCount), columns: 1, nested: false)
+        }
+    }
+
+    /// The 200 body for `rows`; `labels` are the classifier's labels as JSON.
+    func encode(rows: Range<Int>, labels: [[UInt8]]) -> [UInt8] {
+        switch values {
+        case .labels(let indices):
+            return PredictResponse.encode(labels: indices[rows], from: labels)
+        case .numbers(let numbers, let columns, let nested):
+            let part = numbers[(rows.lowerBound * columns)..<(rows.upperBound * columns)]
+            return nested ? PredictResponse.encode(rows: part, columns: columns) : PredictResponse.encode(part)
+        }
+    }
+}

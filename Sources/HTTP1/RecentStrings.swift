@@ -1,0 +1,18 @@
+/// The previous request's target, path and Content-Type, kept by a connection's parser: the next
+/// request on a keep-alive connection usually repeats them, and a String equal to bytes already at
+/// hand is reused instead of made again (a String over 15 bytes is a heap allocation, and
+/// `/v2/models/reference/infer` and `application/json` are both over).
+struct RecentStrings {
+    var target: String?
+    var path: String?
+    var contentType: String?
+
+    /// `candidate` if it spells exactly `bytes`, else a new String of them.
+    static func reuse(_ candidate: String?, for bytes: UnsafeRawBufferPointer) -> String {
+        if let candidate, candidate.utf8.count == bytes.count,
+           candidate.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(bytes) }) == true {
+            return candidate
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,19 @@
+# `make bench-allocs`: heap allocations per request for POST /predict, GET / and v2 infer
+# (bench/alloc_per_request.py), evserve's release build running under tools/malloc-count's
+# LD_PRELOAD library. Counts, not timings: the numbers hold on a busy machine.
+# ALLOC_N sets the requests per window; the library is built next to the release build, never committed.
+ALLOC_SCRATCH ?= .build
+ALLOC_N ?= 2000
+MALLOC_COUNT_LIB := $(ALLOC_SCRATCH)/malloc-count/libmalloc_count.so
+# The Swift toolchain brings clang; a system compiler does as well.
+MALLOC_COUNT_CC ?= $(shell command -v clang || command -v cc)
+
+.PHONY: bench-allocs
+
+$(MALLOC_COUNT_LIB): tools/malloc-count/malloc_count.c
+	@mkdir -p $(dir $@)
+	$(MALLOC_COUNT_CC) -O2 -shared -fPIC -Wall -Wextra -o $@ $<
+
+bench-allocs: deps $(MALLOC_COUNT_LIB)
+	$(SWIFT) build -c release --product evserve --scratch-path $(ALLOC_SCRATCH)
+	$(PYTHON) bench/alloc_per_request.py --evserve $(ALLOC_SCRATCH)/release/evserve --library $(MALLOC_COUNT_LIB) -n $(ALLOC_N)
