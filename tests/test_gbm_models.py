@@ -280,6 +280,53 @@ def test_xgboost_unsupported_objective_names_it_and_the_supported_ones(tmp_path)
     refused(path, '"survival:aft"')
 
 
+def multiclass_files(tmp_path):
+    """Multiclass model files (name: path, expected /predict rows, expected /predict_proba rows or None)
+    on the wine data (3 classes): native Boosters of both libraries, and XGBClassifier's file."""
+    X, y, test = load("wine")
+    files = {}
+    for name, objective in (("xgb-softprob", "multi:softprob"), ("xgb-softmax", "multi:softmax")):
+        booster = xgb.train({"objective": objective, "num_class": 3, "max_depth": 3}, xgb.DMatrix(X, y), 10)
+        booster.save_model(str(tmp_path / f"{name}.ubj"))
+        files[name] = (tmp_path / f"{name}.ubj", booster.predict(xgb.DMatrix(test)), None)
+    for name, objective in (("lgb-multiclass", "multiclass"), ("lgb-multiclassova", "multiclassova")):
+        booster = lgb.train({"objective": objective, "num_class": 3, "num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 10)
+        booster.save_model(str(tmp_path / f"{name}.txt"))
+        files[name] = (tmp_path / f"{name}.txt", booster.predict(test), None)
+    classifier = xgb.XGBClassifier(n_estimators=10, max_depth=3).fit(X, y)
+    classifier.save_model(str(tmp_path / "xgb-classifier.json"))
+    files["xgb-classifier"] = (tmp_path / "xgb-classifier.json", classifier.predict(test), classifier.predict_proba(test))
+    return files, test
+
+
+def test_v2_metadata_shapes_are_the_infer_shapes(tmp_path):
+    """GET /v2/models/{name} describes a multiclass Booster's `predict` as [-1, 3] (a softmax's labels
+    as [-1]) and a classifier's `predict_proba` as [-1, 3]; tritonclient's infer answers those shapes,
+    with the library's values."""
+    triton = pytest.importorskip("tritonclient.http")
+    files, test = multiclass_files(tmp_path)
+    predict_shapes = {"xgb-softprob": [-1, 3], "xgb-softmax": [-1], "lgb-multiclass": [-1, 3],
+                      "lgb-multiclassova": [-1, 3], "xgb-classifier": [-1]}
+    for name, (path, expected, expected_proba) in files.items():
+        with running_evserve("--model", str(path)) as (url, _):
+            client = triton.InferenceServerClient(url.removeprefix("http://"))
+            outputs = {output["name"]: output for output in client.get_model_metadata(name)["outputs"]}
+            assert outputs["predict"]["shape"] == predict_shapes[name], name
+            assert ("predict_proba" in outputs) == (expected_proba is not None)
+            if expected_proba is not None:
+                assert outputs["predict_proba"] == {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]}
+            tensor = triton.InferInput("input-0", list(test.shape), "FP64")
+            tensor.set_data_from_numpy(test)
+            result = client.infer(name, [tensor], outputs=[triton.InferRequestedOutput(o) for o in outputs])
+            for output, want in (("predict", expected), ("predict_proba", expected_proba)):
+                if want is None:
+                    continue
+                got = result.as_numpy(output)
+                assert [len(test), *outputs[output]["shape"][1:]] == list(got.shape), (name, output)
+                assert np.array_equal(got.astype(np.float64), np.asarray(want, dtype=np.float64)), (name, output)
+            client.close()
+
+
 OLD_FILES = pathlib.Path(__file__).resolve().parent / "fixtures" / "xgboost-1.7"
 
 
