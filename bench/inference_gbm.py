@@ -3,8 +3,8 @@
 
 Four models, each fitted here (deterministic: one thread, fixed seeds) and saved as the library saves
 it: a shallow one (500 trees of depth 4 on the Boston rows) and a deep one (200 trees, depth 8 for
-XGBoost, depth 10 for LightGBM, on 5,000 generated rows), for each library. On the same file and the
-same 4096 float64 rows, at 1, 2, 100 and 4096 rows a call, one thread each:
+XGBoost, depth 10 with up to 127 leaves for LightGBM, on 5,000 generated rows), for each library. On
+the same file and the same 4096 float64 rows, at 1, 2, 100 and 4096 rows a call, one thread each:
 
 - evserve: InferenceBench --gbm evserve, the server's predictor (TreeModel.predict) called in process;
 - the library's own predict: xgboost Booster.predict(DMatrix) (nthread=1; building the DMatrix is part of
@@ -14,7 +14,7 @@ same 4096 float64 rows, at 1, 2, 100 and 4096 rows a call, one thread each:
 - lleaves (LightGBM only): the file compiled by LLVM, `forest_root` called from InferenceBench
   (--gbm lleaves, the object file linked into a shared library), and Model.predict(n_jobs=1) from Python.
 
-Each figure is the best round of repeated calls over the budget. The last column is the largest
+Each figure is the best round of repeated calls over the budget. Each compile runs in a child process, bounded in time. The last column is the largest
 |prediction − the library's| over the 4096 rows (XGBoost's predictions are float32). A predictor that
 cannot be installed, load the file or compile says so in its row, with the reason. Compiled libraries
 are kept in the venv (keyed by the model file's hash), so a second run does not compile again.
@@ -49,6 +49,8 @@ ROWS = 4096
 BATCHES = (1, 2, 100, 4096)
 # Compiled TL2cgen and lleaves libraries, by model file hash; inside the venv, so tied to its pinned versions.
 CACHE = pathlib.Path(sys.prefix) / "compiled-models"
+# Each compile runs in a child process given this long (lleaves' LLVM takes minutes on the deep model).
+COMPILE_SECONDS = 600
 
 
 def boston():
@@ -70,8 +72,8 @@ MODELS = [
     ("LightGBM shallow: 500 trees, depth 4, Boston", "lightgbm", boston,
      {"objective": "regression", "max_depth": 4, "num_leaves": 16, "min_data_in_leaf": 5, "learning_rate": 0.05,
       "num_threads": 1, "deterministic": True, "seed": 0, "verbose": -1}, 500),
-    ("LightGBM deep: 200 trees, depth 10, 5000 generated rows", "lightgbm", generated,
-     {"objective": "regression", "max_depth": 10, "num_leaves": 255, "min_data_in_leaf": 5, "learning_rate": 0.1,
+    ("LightGBM deep: 200 trees, depth 10, 127 leaves, 5000 generated rows", "lightgbm", generated,
+     {"objective": "regression", "max_depth": 10, "num_leaves": 127, "min_data_in_leaf": 5, "learning_rate": 0.1,
       "num_threads": 1, "deterministic": True, "seed": 0, "verbose": -1}, 200),
 ]
 
@@ -115,27 +117,46 @@ def cached(path, suffix):
     return CACHE / (hashlib.sha256(path.read_bytes()).hexdigest()[:20] + suffix)
 
 
+def compile_in_child(program, *arguments):
+    """Runs a compile in a child Python, bounded by COMPILE_SECONDS; its last error line if it fails."""
+    try:
+        result = subprocess.run([sys.executable, "-c", program, *map(str, arguments)], capture_output=True,
+                                text=True, timeout=COMPILE_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"compiling took over {COMPILE_SECONDS} s") from None
+    if result.returncode != 0:
+        raise RuntimeError((result.stderr.strip().splitlines() or ["compile failed"])[-1])
+
+
+TL2CGEN_COMPILE = """
+import os, sys, treelite, tl2cgen
+path, library, out = sys.argv[1:]
+load = treelite.frontend.load_xgboost_model if library == "xgboost" else treelite.frontend.load_lightgbm_model
+jobs = os.cpu_count() or 1
+tl2cgen.export_lib(load(path), toolchain="gcc", libpath=out, params={"quantize": 1, "parallel_comp": jobs}, nthread=jobs)
+"""
+
+LLEAVES_COMPILE = """
+import sys, lleaves
+lleaves.Model(model_file=sys.argv[1]).compile(cache=sys.argv[2])
+"""
+
+
 def tl2cgen_library(path, library):
-    import treelite
-    import tl2cgen
     compiled = cached(path, ".tl2cgen.so")
     if not compiled.exists():
-        load = treelite.frontend.load_xgboost_model if library == "xgboost" else treelite.frontend.load_lightgbm_model
-        jobs = os.cpu_count() or 1
-        tl2cgen.export_lib(load(str(path)), toolchain="gcc", libpath=str(compiled),
-                           params={"quantize": 1, "parallel_comp": jobs}, nthread=jobs)
+        compile_in_child(TL2CGEN_COMPILE, path, library, compiled)
     return compiled
 
 
 def lleaves_library(path):
-    """lleaves' object file (its own cache) and that file linked into a shared library for the C call."""
-    import lleaves
+    """lleaves' object file (its own cache format) and that file linked into a shared library for the C call."""
     objects, shared = cached(path, ".lleaves.o"), cached(path, ".lleaves.so")
-    model = lleaves.Model(model_file=str(path))
-    model.compile(cache=str(objects))
+    if not objects.exists():
+        compile_in_child(LLEAVES_COMPILE, path, objects)
     if not shared.exists():
-        subprocess.run(["gcc", "-shared", "-o", str(shared), str(objects)], check=True)
-    return model, shared
+        subprocess.run(["gcc", "-shared", "-o", str(shared), str(objects)], check=True, timeout=COMPILE_SECONDS)
+    return objects, shared
 
 
 def swift_figures(binary, kind, target_flag, target, rows_file, features, budget, scratch):
@@ -175,7 +196,9 @@ def predictors(library, path, booster, rows, binary, rows_file, budget, scratch)
               ("TL2cgen C, tl2cgen.Predictor (Python)", tl2cgen_python)]
     if library == "lightgbm":
         def lleaves_python():
-            model = lleaves_library(path)[0]
+            import lleaves
+            model = lleaves.Model(model_file=str(path))
+            model.compile(cache=str(lleaves_library(path)[0]))  # loads the object file compiled before
             return python_figures(lambda part: model.predict(part, n_jobs=1), rows, budget)
 
         found += [("lleaves (C call)", lambda: swift_figures(binary, "lleaves", "--library", lleaves_library(path)[1], rows_file, features, budget, scratch)),
@@ -198,8 +221,8 @@ def table(label, library, data, params, rounds, binary, budget, directory):
     trees = rounds
     print()
     print(f"{label} (deepest tree {depth}), {rows.shape[1]} features; one thread")
-    print(f"{'':40}{'ns per row':^32}{'ns per tree per row':^32}{'max |Δ|':>10}")
-    print(f"{'predictor':40}" + "".join(f"{b:>8}" for b in BATCHES) * 2 + f"{'vs lib':>10}")
+    print(f"{'':40}{'ns per row':^36}{'ns per tree per row':^36}{'max |Δ|':>10}")
+    print(f"{'predictor':40}" + "".join(f"{b:>9}" for b in BATCHES) * 2 + f"{'vs lib':>10}")
     for name, thunk in predictors(library, path, booster, rows, binary, rows_file, budget, directory):
         if thunk is None:
             print(f"{name:40}not applicable: LightGBM only")
@@ -212,8 +235,8 @@ def table(label, library, data, params, rounds, binary, budget, directory):
             print(f"{name:40}unavailable: {reason(error)}", flush=True)
             continue
         gap = float(np.max(np.abs(predictions - expected))) if predictions.shape == expected.shape else float("nan")
-        print(f"{name:40}" + "".join(f"{figures[b]:>8.0f}" for b in BATCHES)
-              + "".join(f"{figures[b] / trees:>8.2f}" for b in BATCHES) + f"{gap:>10.1e}", flush=True)
+        print(f"{name:40}" + "".join(f"{figures[b]:>9.0f}" for b in BATCHES)
+              + "".join(f"{figures[b] / trees:>9.2f}" for b in BATCHES) + f"{gap:>10.1e}", flush=True)
 
 
 def main():
