@@ -2,7 +2,8 @@
 # InferenceBench) beside scikit-learn's, measured in the same run (bench/inference_sklearn.py).
 # Every model kind beside scikit-learn too (bench/inference_kinds.py). scikit-learn and numpy come pinned
 # from tools/requirements-newest.txt (the newest release the exporter supports), in a venv of their own.
-# Then XGBoost and LightGBM files beside their libraries, Treelite + TL2cgen and lleaves (bench/inference_gbm.py),
+# Then XGBoost and LightGBM files beside their libraries, Treelite + TL2cgen and lleaves (bench/inference_gbm.py,
+# about 2 min; its first run also compiles the models, several minutes, kept in the venv for the next runs),
 # pinned in bench/requirements-gbm.txt, in another venv (their numpy differs); TL2cgen compiles with gcc.
 INFERENCE_VENV := bench/.venv-inference-newest
 GBM_VENV := bench/.venv-gbm
