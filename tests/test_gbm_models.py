@@ -213,6 +213,120 @@ def test_xgboost_v2_infer_matches_predict(tmp_path):
         assert np.array_equal(np.array(output["data"], dtype=np.float64).reshape(-1, 3), expected)
 
 
+def ranking_groups(rows, size=20):
+    """Query groups of `size` rows (the last one shorter), as the ranking objectives need."""
+    return [size] * (rows // size) + ([rows % size] if rows % size else [])
+
+
+def xgboost_training_data(objective, X, y):
+    """A DMatrix for `objective`: relevance grades and query groups for ranking, interval-censored
+    bounds for survival:aft, positive survival times for survival:cox."""
+    if objective.startswith("rank:"):
+        cuts = [np.median(y)] if objective == "rank:map" else np.quantile(y, [0.25, 0.5, 0.75])  # map: binary relevance
+        matrix = xgb.DMatrix(X, np.digitize(y, cuts))
+        matrix.set_group(ranking_groups(len(y)))
+        return matrix
+    if objective == "survival:aft":
+        matrix = xgb.DMatrix(X)
+        matrix.set_float_info("label_lower_bound", y)
+        matrix.set_float_info("label_upper_bound", np.where(np.arange(len(y)) % 3 == 0, np.inf, y))
+        return matrix
+    return xgb.DMatrix(X, y)
+
+
+XGB_MORE_OBJECTIVES = {
+    # objective: extra parameters
+    "reg:squaredlogerror": {},
+    "reg:quantileerror": {"quantile_alpha": 0.3},
+    "survival:cox": {},
+    "survival:aft": {"aft_loss_distribution": "logistic", "aft_loss_distribution_scale": 1.2},
+    "rank:pairwise": {},
+    "rank:ndcg": {},
+    "rank:map": {},
+}
+
+
+@pytest.mark.parametrize("objective", sorted(XGB_MORE_OBJECTIVES))
+def test_xgboost_regression_ranking_and_survival_objectives(objective, tmp_path):
+    """Squared log error, one-quantile, survival (Cox, AFT) and ranking Boosters serve Booster.predict
+    bit for bit: the margin itself, or its exp for the survival objectives."""
+    X, y, test = load("diabetes")
+    booster = xgb.train({"objective": objective, "max_depth": 4, "seed": 1, **XGB_MORE_OBJECTIVES[objective]},
+                        xgboost_training_data(objective, X, y), 40)
+    path = tmp_path / "model.ubj"
+    booster.save_model(str(path))
+    booster.save_model(str(tmp_path / "model.json"))
+    rows = np.vstack([test, special_rows(test, xgboost_thresholds(tmp_path / "model.json"))])
+    compare_predict(path, rows, booster.predict(xgb.DMatrix(rows)))
+
+
+def test_xgboost_several_quantiles_are_refused(tmp_path):
+    """reg:quantileerror with several quantile_alpha is a multi-target model: refused, saying so."""
+    X, y, _ = load("diabetes")
+    booster = xgb.train({"objective": "reg:quantileerror", "quantile_alpha": [0.2, 0.8]}, xgb.DMatrix(X, y), 5)
+    path = tmp_path / "quantiles.json"
+    booster.save_model(str(path))
+    refused(path, '"learner.learner_model_param.num_target" is 2 (reg:quantileerror); multi-target models')
+
+
+def test_xgboost_unsupported_objective_names_it_and_the_supported_ones(tmp_path):
+    """An objective evserve does not serve (binary:hinge) is refused in one line naming it and listing the supported ones."""
+    X, y, _ = load("cancer")
+    booster = xgb.train({"objective": "binary:hinge"}, xgb.DMatrix(X, y), 5)
+    path = tmp_path / "hinge.ubj"
+    booster.save_model(str(path))
+    refused(path, '"binary:hinge"')
+    refused(path, '"reg:squarederror"')
+    refused(path, '"survival:aft"')
+
+
+def multiclass_files(tmp_path):
+    """Multiclass model files (name: path, expected /predict rows, expected /predict_proba rows or None)
+    on the wine data (3 classes): native Boosters of both libraries, and XGBClassifier's file."""
+    X, y, test = load("wine")
+    files = {}
+    for name, objective in (("xgb-softprob", "multi:softprob"), ("xgb-softmax", "multi:softmax")):
+        booster = xgb.train({"objective": objective, "num_class": 3, "max_depth": 3}, xgb.DMatrix(X, y), 10)
+        booster.save_model(str(tmp_path / f"{name}.ubj"))
+        files[name] = (tmp_path / f"{name}.ubj", booster.predict(xgb.DMatrix(test)), None)
+    for name, objective in (("lgb-multiclass", "multiclass"), ("lgb-multiclassova", "multiclassova")):
+        booster = lgb.train({"objective": objective, "num_class": 3, "num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 10)
+        booster.save_model(str(tmp_path / f"{name}.txt"))
+        files[name] = (tmp_path / f"{name}.txt", booster.predict(test), None)
+    classifier = xgb.XGBClassifier(n_estimators=10, max_depth=3).fit(X, y)
+    classifier.save_model(str(tmp_path / "xgb-classifier.json"))
+    files["xgb-classifier"] = (tmp_path / "xgb-classifier.json", classifier.predict(test), classifier.predict_proba(test))
+    return files, test
+
+
+def test_v2_metadata_shapes_are_the_infer_shapes(tmp_path):
+    """GET /v2/models/{name} describes a multiclass Booster's `predict` as [-1, 3] (a softmax's labels
+    as [-1]) and a classifier's `predict_proba` as [-1, 3]; tritonclient's infer answers those shapes,
+    with the library's values."""
+    triton = pytest.importorskip("tritonclient.http")
+    files, test = multiclass_files(tmp_path)
+    predict_shapes = {"xgb-softprob": [-1, 3], "xgb-softmax": [-1], "lgb-multiclass": [-1, 3],
+                      "lgb-multiclassova": [-1, 3], "xgb-classifier": [-1]}
+    for name, (path, expected, expected_proba) in files.items():
+        with running_evserve("--model", str(path)) as (url, _):
+            client = triton.InferenceServerClient(url.removeprefix("http://"))
+            outputs = {output["name"]: output for output in client.get_model_metadata(name)["outputs"]}
+            assert outputs["predict"]["shape"] == predict_shapes[name], name
+            assert ("predict_proba" in outputs) == (expected_proba is not None)
+            if expected_proba is not None:
+                assert outputs["predict_proba"] == {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]}
+            tensor = triton.InferInput("input-0", list(test.shape), "FP64")
+            tensor.set_data_from_numpy(test)
+            result = client.infer(name, [tensor], outputs=[triton.InferRequestedOutput(o) for o in outputs])
+            for output, want in (("predict", expected), ("predict_proba", expected_proba)):
+                if want is None:
+                    continue
+                got = result.as_numpy(output)
+                assert [len(test), *outputs[output]["shape"][1:]] == list(got.shape), (name, output)
+                assert np.array_equal(got.astype(np.float64), np.asarray(want, dtype=np.float64)), (name, output)
+            client.close()
+
+
 OLD_FILES = pathlib.Path(__file__).resolve().parent / "fixtures" / "xgboost-1.7"
 
 
@@ -264,6 +378,35 @@ def test_lightgbm_booster_predict(case, tmp_path):
     booster.save_model(str(path))
     rows = np.vstack([test, special_rows(test, lightgbm_thresholds(path), huge=(1e39, -1e39, 1e300, -1e300))])
     compare_predict(path, rows, booster.predict(rows))
+
+
+@pytest.mark.parametrize("objective", ["lambdarank", "rank_xendcg"])
+def test_lightgbm_ranking_objectives(objective, tmp_path):
+    """lambdarank and rank_xendcg Boosters serve Booster.predict's raw scores, == on float64."""
+    X, y, test = load("diabetes")
+    grades = np.digitize(y, np.quantile(y, [0.25, 0.5, 0.75]))
+    booster = lgb.train({"objective": objective, "num_leaves": 15, "verbose": -1, "seed": 1},
+                        lgb.Dataset(X, grades, group=ranking_groups(len(y))), 40)
+    path = tmp_path / f"{objective}.txt"
+    booster.save_model(str(path))
+    assert f"objective={objective}" in path.read_text()
+    rows = np.vstack([test, special_rows(test, lightgbm_thresholds(path))])
+    compare_predict(path, rows, booster.predict(rows))
+
+
+def test_lightgbm_custom_objective_is_refused(tmp_path):
+    """A model trained with a Python objective function (objective=custom) is refused in one line naming
+    it and listing the supported objectives."""
+    X, y, _ = load("diabetes")
+
+    def squared(predictions, data):
+        return predictions - data.get_label(), np.ones_like(predictions)
+
+    booster = lgb.train({"objective": squared, "verbose": -1}, lgb.Dataset(X, y), 5)
+    path = tmp_path / "custom.txt"
+    booster.save_model(str(path))
+    refused(path, '"objective" is absent (a custom objective function); supported: regression')
+    refused(path, "lambdarank, rank_xendcg")
 
 
 def test_lightgbm_categorical_splits(tmp_path):

@@ -23,7 +23,7 @@ import pytest
 sklearn = pytest.importorskip("sklearn")
 from sklearn import datasets, ensemble, tree  # noqa: E402
 
-from evserve_server import running_evserve  # noqa: E402
+from evserve_server import REPO, running_evserve  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
 from export_sklearn import UnsupportedModel, export_model  # noqa: E402
@@ -219,7 +219,7 @@ def test_values_past_float32_are_refused_as_scikit_learn_refuses_them(tmp_path):
 
 def test_rows_keyed_by_feature_name(tmp_path):
     """A model fitted on a DataFrame carries feature_names_in_ (written as feature_names): its rows may be
-    objects keyed by those names. (pandas is not in the suite's venv, so the names are set on the file.)"""
+    objects keyed by those names (set on the file here; test_rows_as_objects_from_a_pandas_fit fits a DataFrame)."""
     X, y, held_out = data("wine", 4)
     estimator = ensemble.RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
     document = model_dict_with_names(estimator, [f"f{i}" for i in range(X.shape[1])], tmp_path / "model.json")
@@ -244,6 +244,51 @@ def test_rows_keyed_by_feature_name(tmp_path):
         with urllib.request.urlopen(url + "/openapi.json", timeout=10) as response:
             schema = json.loads(response.read())["components"]["schemas"]["Observation"]["properties"]["X"]["items"]
         assert schema["anyOf"][1]["required"] == names
+
+
+def boston_frame():
+    """The Boston housing rows as a real pandas DataFrame (columns CRIM … LSTAT) and MEDV, shuffled."""
+    pd = pytest.importorskip("pandas")
+    csv = REPO / "Sources" / "Inference" / "Data" / "boston_house_prices.csv"
+    frame = pd.read_csv(csv, skiprows=1)
+    frame = frame.iloc[np.random.default_rng(6).permutation(len(frame))].reset_index(drop=True)
+    return frame.drop(columns="MEDV"), frame["MEDV"]
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_rows_as_objects_from_a_pandas_fit(tmp_path, kind):
+    """An estimator fitted on a pandas DataFrame is exported with its column names (feature_names_in_);
+    rows posted as objects keyed by those names answer estimator.predict(df) (and predict_proba(df))
+    exactly; a missing name is a 422 `missing` and an unknown one `extra_forbidden`, each at
+    ["body", "X", row, name] with pydantic's messages, as docs/model-format.md says."""
+    features, target = boston_frame()
+    train, held_out = features.iloc[:350], features.iloc[350:]
+    if kind == "classifier":
+        labels = np.where(target.iloc[:350] > target.median(), "dear", "cheap")
+        estimator = ensemble.RandomForestClassifier(n_estimators=30, max_depth=8, random_state=0).fit(train, labels)
+    else:
+        estimator = ensemble.GradientBoostingRegressor(n_estimators=100, max_depth=4, random_state=0).fit(train, target.iloc[:350])
+    assert list(estimator.feature_names_in_) == list(features.columns)
+    model_file = tmp_path / "model.json"
+    export_model(estimator, model_file)
+    assert json.loads(model_file.read_text())["feature_names"] == list(features.columns)
+    rows = held_out.to_dict(orient="records")
+    rows[1] = dict(reversed(list(rows[1].items())))  # key order does not matter
+    with running_evserve("--model", str(model_file)) as (url, _):
+        status, answer = post(url, "/predict", rows)
+        assert status == 200, answer
+        assert answer["y"] == estimator.predict(held_out).tolist()
+        if kind == "classifier":
+            status, answer = post(url, "/predict_proba", rows)
+            assert status == 200 and answer["y"] == estimator.predict_proba(held_out).tolist()
+        without_rm = {name: value for name, value in rows[0].items() if name != "RM"}
+        status, answer = post(url, "/predict", [rows[0], without_rm])
+        assert status == 422
+        assert [(d["type"], d["loc"], d["msg"]) for d in answer["detail"]] == [("missing", ["body", "X", 1, "RM"], "Field required")]
+        status, answer = post(url, "/predict", [dict(rows[0], MEDV=24.0)])
+        assert status == 422
+        assert [(d["type"], d["loc"], d["msg"]) for d in answer["detail"]] == [
+            ("extra_forbidden", ["body", "X", 0, "MEDV"], "Extra inputs are not permitted")]
 
 
 def model_dict_with_names(estimator, names, path):

@@ -91,10 +91,17 @@ import Testing
         #expect(y == [1 / (1 + Glibc.exp(-2.0))])
     }
 
+    /// lambdarank and rank_xendcg predict the raw score, as regression does.
+    @Test func rankingObjectivesPredictTheRawScore() throws {
+        for objective in ["lambdarank", "rank_xendcg"] {
+            #expect(try Self.predict(Self.model(objective: objective), [0, 1]) == Self.predict(Self.model(), [0, 1]))
+        }
+    }
+
     /// Linear trees, unknown objectives, truncated files and bad child links are refused with a reason.
     @Test func refusals() {
         #expect(Self.refusal(Self.model(extraTree: "is_linear=1"))?.contains("linear trees") == true)
-        #expect(Self.refusal(Self.model(objective: "lambdarank"))?.contains("\"lambdarank\"") == true)
+        #expect(Self.refusal(Self.model(objective: "custom"))?.contains("\"custom\"") == true)
         #expect(Self.refusal(Self.model(end: false))?.contains("end of trees") == true)
         #expect(Self.refusal(Self.model(decisionType: 12))?.contains("decision type") == true)
         #expect(Self.refusal(Self.model(threshold: "nan"))?.contains("not a finite") == true)

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Inference
 
@@ -91,9 +92,21 @@ import Testing
         #expect(model.predictProbabilities([1, 0], rowCount: 1) == [Double(1 - p), Double(p)])
     }
 
+    /// Ranking, squared log and quantile error predict the margin from base_score as is; survival
+    /// (Cox, AFT) predicts expf of the margin from logf(base_score).
+    @Test func rankingAndSurvivalObjectives() throws {
+        for objective in ["rank:pairwise", "rank:ndcg", "rank:map", "reg:squaredlogerror", "reg:quantileerror"] {
+            #expect(try Self.load(Self.model(objective: objective)).predict([0, 0, 1, 0], rowCount: 2) == [-0.5, 1.5])
+        }
+        for objective in ["survival:cox", "survival:aft"] {
+            let y = try Self.load(Self.model(objective: objective, baseScore: "2E0")).predict([0, 0, 1, 0], rowCount: 2)
+            #expect(y == [Double(expf(logf(2) - 1)), Double(expf(logf(2) + 1))])
+        }
+    }
+
     /// Models evserve cannot serve exactly are refused with the field and the reason.
     @Test func refusals() {
-        #expect(Self.refusal(Self.model(objective: "survival:cox"))?.contains("\"survival:cox\"") == true)
+        #expect(Self.refusal(Self.model(objective: "binary:hinge"))?.contains("\"binary:hinge\"") == true)
         #expect(Self.refusal(Self.model(booster: "gblinear"))?.contains("gblinear") == true)
         #expect(Self.refusal(Self.model(leafVector: 3))?.contains("multi-target") == true)
         #expect(Self.refusal(Self.model(condition: "NaN"))?.contains("not a finite number") == true)

@@ -6,6 +6,7 @@ import Glibc
 import Inference
 
 let arguments = CommandLine.arguments
+if arguments.contains("--gbm") { runLibraryModelBench(arguments); exit(0) }  // LibraryModelBench.swift
 if let m = arguments.firstIndex(of: "--model"), let r = arguments.firstIndex(of: "--rows"),
    m + 1 < arguments.count, r + 1 < arguments.count {
     let budget = arguments.firstIndex(of: "--budget").flatMap { $0 + 1 < arguments.count ? Double(arguments[$0 + 1]) : nil } ?? 0.4

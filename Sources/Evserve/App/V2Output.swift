@@ -21,10 +21,11 @@ enum V2Output: String, Sendable, CaseIterable {
         }
     }
 
-    /// The shape in the model's metadata: -1 for the batch dimension.
-    func metadataShape(_ summary: ModelSummary) -> [Int] {
+    /// The shape in the model's metadata: -1 for the batch dimension; a Booster's multiclass
+    /// `predict` gives `valuesPerRow` numbers a row, as `tensor` shapes them.
+    func metadataShape(_ summary: ModelSummary, valuesPerRow: Int) -> [Int] {
         switch self {
-        case .predict: [-1]
+        case .predict: summary.isClassifier || valuesPerRow == 1 ? [-1] : [-1, valuesPerRow]
         case .predictProba: [-1, summary.classes?.count ?? 1]
         }
     }

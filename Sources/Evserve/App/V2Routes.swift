@@ -82,7 +82,7 @@ struct V2Routes: Sendable {
         ]
         let outputs = served.v2Outputs.map { output -> JSONValue in
             ["name": .string(output.rawValue), "datatype": .string(output.datatype(summary).rawValue),
-             "shape": .array(output.metadataShape(summary).map { .integer($0) })]
+             "shape": .array(output.metadataShape(summary, valuesPerRow: served.model.valuesPerRow).map { .integer($0) })]
         }
         return .json(JSONWriter.bytes([
             "name": .string(served.name), "versions": .array(store.versions(of: served.name).map { .string(String($0)) }),

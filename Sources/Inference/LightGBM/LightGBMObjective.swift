@@ -1,14 +1,16 @@
 /// The LightGBM objectives evserve serves, from the header's `objective=` line (a name, then
 /// `key:value` parameters such as `sigmoid:1`, `num_class:3`), with the transform `Booster.predict`
-/// applies to the raw scores (src/objective/*.hpp), in float64 with libm's exp.
+/// applies to the raw scores (src/objective/*.hpp), in float64 with libm's exp. The ranking
+/// objectives (lambdarank, rank_xendcg) predict the raw score, as the regression ones do.
 struct LightGBMObjective {
     var name: Substring
     var link: TreeEnsemble.Link
     /// `sigmoid:` of binary and multiclassova: p = 1 / (1 + exp(−sigmoid · raw)).
     var sigmoid: Double?
 
-    static let identityObjectives: Set<Substring> = ["regression", "regression_l2", "regression_l1", "huber", "fair", "quantile", "mape"]
-    static let supported = "regression (l2, l1, huber, fair, quantile, mape), poisson, gamma, tweedie, binary, multiclass, multiclassova, cross_entropy, cross_entropy_lambda"
+    static let identityObjectives: Set<Substring> = ["regression", "regression_l2", "regression_l1", "huber", "fair", "quantile", "mape",
+                                                              "lambdarank", "rank_xendcg"]
+    static let supported = "regression (l2, l1, huber, fair, quantile, mape), poisson, gamma, tweedie, binary, multiclass, multiclassova, cross_entropy, cross_entropy_lambda, lambdarank, rank_xendcg"
 
     init(_ line: Substring) throws(ModelFileError) {
         let parts = line.split(separator: " ")

@@ -19,7 +19,10 @@ struct LightGBMReader {
             throw .invalidValue(field: "max_feature_idx", reason: "is \(maxFeature); 0 to \(ModelFileReader.maxFeatureCount - 1) are supported")
         }
         let featureCount = maxFeature + 1
-        guard let objectiveLine = header["objective"] else { throw .missingField("objective") }
+        // LightGBM writes no objective line for a model trained with a custom objective function.
+        guard let objectiveLine = header["objective"] else {
+            throw .unsupported(field: "objective", value: "absent (a custom objective function)", supported: LightGBMObjective.supported)
+        }
         let objective = try LightGBMObjective(objectiveLine)
         let classCount = try integer(header, "num_class")
         let perIteration = try integer(header, "num_tree_per_iteration")

@@ -16,25 +16,35 @@ enum XGBoostObjective: String, CaseIterable {
     case poisson = "count:poisson"
     case gamma = "reg:gamma"
     case tweedie = "reg:tweedie"
+    case squaredLogError = "reg:squaredlogerror"
+    /// One `quantile_alpha` only: several make a multi-target model, which the reader refuses.
+    case quantileError = "reg:quantileerror"
+    case cox = "survival:cox"
+    case acceleratedFailureTime = "survival:aft"
+    case pairwiseRank = "rank:pairwise"
+    case ndcgRank = "rank:ndcg"
+    case mapRank = "rank:map"
 
     var isMulticlass: Bool { self == .softprob || self == .softmax }
 
     var link: TreeEnsemble.Link {
         switch self {
-        case .squaredError, .absoluteError, .pseudoHuberError, .binaryLogitRaw: return .identity
+        case .squaredError, .absoluteError, .pseudoHuberError, .binaryLogitRaw, .squaredLogError, .quantileError,
+             .pairwiseRank, .ndcgRank, .mapRank: return .identity
         case .logisticRegression, .binaryLogistic: return .logistic32
         case .softprob: return .softmax32
         case .softmax: return .argmax
-        case .poisson, .gamma, .tweedie: return .exp32
+        case .poisson, .gamma, .tweedie, .cox, .acceleratedFailureTime: return .exp32
         }
     }
 
-    /// `ProbToMargin`: the logistic objectives take the logit, the log-link ones the log; the rest
-    /// (including binary:logitraw and the multiclass ones, whose base is already a margin) keep it.
+    /// `ProbToMargin`: the logistic objectives take the logit, the log-link ones (survival too) the log;
+    /// the rest (binary:logitraw, the multiclass and ranking ones, squared log and quantile error,
+    /// whose base is already a margin) keep it.
     func margin(fromBaseScore b: Float) -> Float {
         switch self {
         case .logisticRegression, .binaryLogistic: return -logf(Float(1) / b - Float(1))
-        case .poisson, .gamma, .tweedie: return logf(b)
+        case .poisson, .gamma, .tweedie, .cox, .acceleratedFailureTime: return logf(b)
         default: return b
         }
     }

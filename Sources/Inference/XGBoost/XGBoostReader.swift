@@ -22,7 +22,7 @@ struct XGBoostReader {
             throw .invalidValue(field: "learner.learner_model_param.num_feature", reason: "is \(featureCount); 1 to \(ModelFileReader.maxFeatureCount) are supported")
         }
         if let targets = parameters["num_target"]?.stringValue, targets != "1" {
-            throw .invalidValue(field: "learner.learner_model_param.num_target", reason: "is \(targets); multi-target models are not supported")
+            throw .invalidValue(field: "learner.learner_model_param.num_target", reason: "is \(targets) (\(objectiveName)); multi-target models, such as several quantile_alpha, are not supported")
         }
         let classCount = try integerText(parameters, "num_class", path: "learner.learner_model_param.num_class")
         guard objective.isMulticlass ? (2...10_000).contains(classCount) : classCount == 0 else {
