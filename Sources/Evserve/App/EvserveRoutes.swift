@@ -20,9 +20,14 @@ struct EvserveRoutes: Sendable {
     /// `--admin-port`: the repository routes and `/metrics` move to `adminTable`, off this one.
     var separateAdmin = false
 
-    /// What the admin listener serves (`--admin-port`): the repository API and `/metrics`.
+    /// What the admin listener serves (`--admin-port`): the repository API, `/metrics`, and
+    /// `/openapi.json` describing these routes.
     var adminTable: [Route] {
-        repositoryRoutes + [metricsRoute]
+        let routes = repositoryRoutes + [metricsRoute]
+        let operation = OpenAPIDocument.adminOpenAPIOperation
+        let document = HTTPResponse.json(OpenAPIDocument.adminJSON(
+            operations: routes.compactMap(\.documentation) + [(.get, "/openapi.json", operation)]))
+        return routes + [Route(.get, "/openapi.json", operation: operation) { _ in .respond(document) }]
     }
 
     /// Models come from files that a load or SIGHUP can replace (not the built-in model).
