@@ -44,7 +44,8 @@ struct V2RouteDocs: Sendable {
     func modelMetadata(versioned: Bool) -> JSONValue {
         operation("v2_model_metadata", "Model metadata",
                   "The model's input (rows of features, -1 for the batch dimension) and outputs.",
-                  versioned: versioned, [("200", json("Model metadata", "V2ModelMetadata")), unknownModel])
+                  versioned: versioned, [("200", json("Model metadata", "V2ModelMetadata")), unknownModel,
+                                         ("503", json("The model is not loaded yet", "V2Error"))])
     }
 
     func modelReady(versioned: Bool) -> JSONValue {
