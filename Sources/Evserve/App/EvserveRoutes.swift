@@ -203,6 +203,6 @@ extension ModelSummary {
         self.init(estimator: model.estimator.rawValue, featureCount: model.featureCount,
                   featureNames: model.featureNames, treeCount: model.treeCount,
                   classes: model.classes, acceptsMissing: model.acceptsMissing,
-                  rowsByName: ServedModel.rules(model).featureNames != nil)
+                  rowsByName: ServedModel.rules(model).featureNames != nil, valuesPerRow: model.valuesPerRow)
     }
 }

@@ -18,6 +18,9 @@ struct ModelSummary: Sendable, Equatable {
     var acceptsMissing = false
     /// Whether a row may also be an object keyed by `featureNames` (models exported from a DataFrame fit).
     var rowsByName = false
+    /// Values /predict returns per row: 1, or each class's probability for a multiclass booster
+    /// (XGBoost, LightGBM) that is not a classifier with labels.
+    var valuesPerRow = 1
 
     var isClassifier: Bool { classes != nil }
 }
