@@ -79,6 +79,7 @@ struct EvserveRoutes: Sendable {
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
                 responses: [
                     ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Prediction"))),
+                    ("400", doc.errorResponse("The body is not JSON (FastAPI's \"There was an error parsing the body\")")),
                     ("413", doc.errorResponse("Request body larger than the server's limit (--max-body-size)")),
                     ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
                     ("503", doc.errorResponse("The model is not loaded yet")),
@@ -119,6 +120,7 @@ struct EvserveRoutes: Sendable {
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
                 responses: [
                     ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Probabilities"))),
+                    ("400", doc.errorResponse("The body is not JSON (FastAPI's \"There was an error parsing the body\")")),
                     ("413", doc.errorResponse("Request body larger than the server's limit (--max-body-size)")),
                     ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
                     ("503", doc.errorResponse("The model is not loaded yet")),
