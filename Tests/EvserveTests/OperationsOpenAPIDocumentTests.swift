@@ -93,6 +93,16 @@ struct OperationsOpenAPIDocumentTests {
         #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/V2Error"])
     }
 
+    /// A v2 inference request's `outputs` and any `parameters` may be null, read as absent, as the
+    /// server does (schemathesis found null outputs accepted against a schema that said array).
+    @Test func v2RequestTakesNullOutputsAndParameters() throws {
+        let schemas = try #require(document(for: boston)["components"]?["schemas"])
+        let request = try #require(schemas["V2InferenceRequest"]?["properties"])
+        #expect(request["outputs"]?["type"] == ["array", "null"])
+        #expect(request["parameters"]?["type"] == ["object", "null"])
+        #expect(schemas["V2RequestInput"]?["properties"]?["parameters"]?["type"] == ["object", "null"])
+    }
+
     /// A repository load takes no parameter and an unload only `unload_dependents` (evserve refuses
     /// the rest with 400, which both document; schemathesis found the 400s undocumented).
     @Test func repositoryRequestsSayWhichParametersTheyTake() throws {
