@@ -93,6 +93,18 @@ struct OperationsOpenAPIDocumentTests {
         #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/V2Error"])
     }
 
+    /// A model that reads its inputs as float32 (XGBoost, LightGBM) refuses values past float32's
+    /// range (422), and its row schema carries that range (schemathesis found the limit undocumented).
+    @Test func float32ModelsDocumentTheirRange() throws {
+        var model = ModelSummary(estimator: "Booster", featureCount: 2, featureNames: nil, treeCount: 3, acceptsMissing: true)
+        model.float32Inputs = true
+        let item = try #require(document(for: model)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"]?["items"])
+        let limit = Double(Float.greatestFiniteMagnitude)
+        #expect(item == ["anyOf": [["type": "number", "minimum": .float(-limit), "maximum": .float(limit)], ["type": "null"]]])
+        let reference = document(for: boston)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"]?["items"]
+        #expect(reference == ["type": "number"])
+    }
+
     /// A v2 inference request's `outputs` and any `parameters` may be null, read as absent, as the
     /// server does (schemathesis found null outputs accepted against a schema that said array).
     @Test func v2RequestTakesNullOutputsAndParameters() throws {

@@ -205,6 +205,7 @@ extension ModelSummary {
         self.init(estimator: model.estimator.rawValue, featureCount: model.featureCount,
                   featureNames: model.featureNames, treeCount: model.treeCount,
                   classes: model.classes, acceptsMissing: model.acceptsMissing,
-                  rowsByName: ServedModel.rules(model).featureNames != nil, valuesPerRow: model.valuesPerRow)
+                  rowsByName: ServedModel.rules(model).featureNames != nil, valuesPerRow: model.valuesPerRow,
+                  float32Inputs: ServedModel.rules(model).float32Estimator != nil)
     }
 }

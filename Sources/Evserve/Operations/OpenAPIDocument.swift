@@ -97,7 +97,13 @@ enum OpenAPIDocument {
             rowDescription += ", in this order: " + names.joined(separator: ", ")
         }
         rowDescription += "."
-        let item: JSONValue = model.acceptsMissing ? ["anyOf": [["type": "number"], ["type": "null"]]] : ["type": "number"]
+        var number: JSONValue = ["type": "number"]
+        if model.float32Inputs {
+            // The library casts inputs to float32 and refuses what does not fit (422 from the server).
+            let limit = Double(Float.greatestFiniteMagnitude)
+            number = ["type": "number", "minimum": .float(-limit), "maximum": .float(limit)]
+        }
+        let item: JSONValue = model.acceptsMissing ? ["anyOf": [number, ["type": "null"]]] : number
         var row: JSONValue = [
             "items": item,
             "type": "array",
