@@ -1,7 +1,7 @@
 # `make check-sanitizers`: the Swift suites under ThreadSanitizer and AddressSanitizer, and the live
 # server under ThreadSanitizer for a short real load (tests/sanitizer_server_load.py). Each sanitizer
 # builds in its own --scratch-path, so neither rebuilds .build. Any report fails the step: TSan ends a
-# process that reported with status 66, ASan stops at its first error.
+# process that reported with status 66, ASan stops at its first error, LSan fails the exit.
 # Cost measured on the 2-core development machine while other builds ran (load average 11-15, so an
 # idle CI machine does better), build from scratch + run:
 #   check-tsan         ~5 min + ~4.5-5.5 min (289 tests)
@@ -15,9 +15,9 @@ ASAN_SCRATCH := .build-asan
 TSAN_BUILD_FLAGS := --sanitize=thread -Xswiftc -DEVSERVE_TSAN
 ASAN_BUILD_FLAGS := --sanitize=address
 TSAN_RUN := TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan-suppressions.txt history_size=4"
-# detect_leaks=0: the suites leave intentional process-lifetime allocations (a loop's watchers are
-# leaked rather than freed off their loop thread); leaks are the soak's job (RSS back to baseline).
-ASAN_RUN := ASAN_OPTIONS=detect_leaks=0
+# LeakSanitizer too, at each test process's exit; tests/lsan-suppressions.txt names the leaks that
+# are not evserve's (XCTest's runner, Foundation's Process).
+ASAN_RUN := ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan-suppressions.txt
 SANITIZER_LOAD_REQUESTS ?= 400
 
 .PHONY: check-sanitizers check-tsan check-tsan-server check-asan
