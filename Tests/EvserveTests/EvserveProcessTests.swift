@@ -5,9 +5,13 @@ import Testing
 /// The real `evserve` binary as an operator runs it: started as a process, stopped with a signal.
 @Suite("evserve process (live)")
 struct EvserveProcessTests {
-    /// The binary `swift build` put next to this package's build products.
+    /// The binary under test: $EVSERVE_BIN (a build with its own --scratch-path, e.g. the sanitizer
+    /// builds of `make check-sanitizers`), else the one `swift build` put in this package's .build.
     static var binary: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if let path = ProcessInfo.processInfo.environment["EVSERVE_BIN"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/debug/evserve")
     }
 

@@ -62,15 +62,73 @@ struct OperationsOpenAPIDocumentTests {
         #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/ErrorMessage"])
     }
 
-    /// /predict also documents the body-too-large (413) and model-not-loaded (503) answers, as `{"detail": string}`.
+    /// /predict also documents the not-JSON (400, FastAPI's "There was an error parsing the body"),
+    /// body-too-large (413) and model-not-loaded (503) answers, as `{"detail": string}`.
     @Test func predictDocumentsServerErrors() throws {
         let responses = try #require(document(for: boston)["paths"]?["/predict"]?["post"]?["responses"])
-        for status in ["413", "503"] {
+        for status in ["400", "413", "503"] {
             #expect(responses[status]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/ErrorMessage"])
         }
         let message = document(for: boston)["components"]?["schemas"]?["ErrorMessage"]
         #expect(message?["required"] == ["detail"])
         #expect(message?["properties"]?["detail"]?["type"] == .string("string"))
+    }
+
+    /// A multiclass booster without class labels answers a row of probabilities per row of X (its
+    /// library's predict), and its Prediction schema says so (schemathesis found it saying numbers).
+    @Test func multiclassBoosterPredictsRowsOfProbabilities() throws {
+        var model = ModelSummary(estimator: "Booster", featureCount: 4, featureNames: nil, treeCount: 30)
+        model.valuesPerRow = 3
+        let items = try #require(document(for: model)["components"]?["schemas"]?["Prediction"]?["properties"]?["y"]?["items"])
+        #expect(items == ["items": ["type": "number"], "type": "array", "minItems": 3, "maxItems": 3])
+        let single = document(for: boston)["components"]?["schemas"]?["Prediction"]?["properties"]?["y"]?["items"]
+        #expect(single == ["type": "number"])
+    }
+
+    /// v2 model metadata documents the not-loaded answer (503, a V2Error), which it gives while the
+    /// model trains or loads (schemathesis found it undocumented).
+    @Test(arguments: [false, true])
+    func v2MetadataDocumentsNotLoaded(versioned: Bool) {
+        let responses = V2RouteDocs(summary: boston).modelMetadata(versioned: versioned)["responses"]
+        #expect(responses?["503"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/V2Error"])
+    }
+
+    /// A model that reads its inputs as float32 (XGBoost, LightGBM) refuses values past float32's
+    /// range (422), and its row schema carries that range (schemathesis found the limit undocumented).
+    @Test func float32ModelsDocumentTheirRange() throws {
+        var model = ModelSummary(estimator: "Booster", featureCount: 2, featureNames: nil, treeCount: 3, acceptsMissing: true)
+        model.float32Inputs = true
+        let item = try #require(document(for: model)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"]?["items"])
+        let limit = Double(Float.greatestFiniteMagnitude)
+        #expect(item == ["anyOf": [["type": "number", "minimum": .float(-limit), "maximum": .float(limit)], ["type": "null"]]])
+        let reference = document(for: boston)["components"]?["schemas"]?["Observation"]?["properties"]?["X"]?["items"]?["items"]
+        #expect(reference == ["type": "number"])
+    }
+
+    /// A v2 inference request's `outputs` and any `parameters` may be null, read as absent, as the
+    /// server does (schemathesis found null outputs accepted against a schema that said array).
+    @Test func v2RequestTakesNullOutputsAndParameters() throws {
+        let schemas = try #require(document(for: boston)["components"]?["schemas"])
+        let request = try #require(schemas["V2InferenceRequest"]?["properties"])
+        #expect(request["outputs"]?["type"] == ["array", "null"])
+        #expect(request["parameters"]?["type"] == ["object", "null"])
+        #expect(schemas["V2RequestInput"]?["properties"]?["parameters"]?["type"] == ["object", "null"])
+    }
+
+    /// A repository load takes no parameter and an unload only `unload_dependents` (evserve refuses
+    /// the rest with 400, which both document; schemathesis found the 400s undocumented).
+    @Test func repositoryRequestsSayWhichParametersTheyTake() throws {
+        let schemas = JSONValue.object(JSONObject(OpenAPIDocument.v2RepositorySchemas))
+        let load = try #require(schemas["V2RepositoryLoadRequest"]?["properties"]?["parameters"])
+        #expect(load["maxProperties"] == .integer(0))
+        let unload = try #require(schemas["V2RepositoryUnloadRequest"]?["properties"]?["parameters"])
+        #expect(unload["additionalProperties"] == .bool(false))
+        #expect(unload["properties"]?["unload_dependents"] != nil)
+        let docs = V2RepositoryDocs()
+        #expect(docs.unload["requestBody"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/V2RepositoryUnloadRequest"])
+        for operation in [docs.load, docs.unload] {
+            #expect(operation["responses"]?["400"]?["content"]?["application/json"]?["schema"] == ["$ref": "#/components/schemas/V2Error"])
+        }
     }
 
     /// The /predict example has two rows, each as long as the model's feature count.

@@ -87,6 +87,7 @@ struct EvserveRoutes: Sendable {
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
                 responses: [
                     ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Prediction"))),
+                    ("400", doc.errorResponse("The body is not JSON (FastAPI's \"There was an error parsing the body\")")),
                     ("413", doc.errorResponse("Request body larger than the server's limit (--max-body-size)")),
                     ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
                     ("503", doc.errorResponse("The model is not loaded yet")),
@@ -125,6 +126,7 @@ struct EvserveRoutes: Sendable {
                 requestBody: doc.jsonRequestBody(schema: doc.ref("Observation"), example: example),
                 responses: [
                     ("200", doc.response("Successful Response", media: "application/json", schema: doc.ref("Probabilities"))),
+                    ("400", doc.errorResponse("The body is not JSON (FastAPI's \"There was an error parsing the body\")")),
                     ("413", doc.errorResponse("Request body larger than the server's limit (--max-body-size)")),
                     ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
                     ("503", doc.errorResponse("The model is not loaded yet")),
@@ -179,6 +181,7 @@ extension ModelSummary {
         self.init(estimator: model.estimator.rawValue, featureCount: model.featureCount,
                   featureNames: model.featureNames, treeCount: model.treeCount,
                   classes: model.classes, acceptsMissing: model.acceptsMissing,
-                  rowsByName: ServedModel.rules(model).featureNames != nil)
+                  rowsByName: ServedModel.rules(model).featureNames != nil, valuesPerRow: model.valuesPerRow,
+                  float32Inputs: ServedModel.rules(model).float32Estimator != nil)
     }
 }

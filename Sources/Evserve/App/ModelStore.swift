@@ -11,7 +11,7 @@ final class ModelStore: Sendable {
     /// The name the FastAPI-style routes (`/`, `/predict`, `/predict_proba`) serve.
     let defaultModelName: String
 
-    private let table = Mutex<[String: ModelVersions]>([:])
+    private let table = Locked<[String: ModelVersions]>([:])
     private let draining = Atomic<Bool>(false)
 
     init(defaultModelName: String = Launcher.referenceModelName) {

@@ -27,7 +27,7 @@ final class ModelUpdater: Sendable {
     let store: ModelStore
     private let metrics: MetricsRegistry
     private let logger: Logger
-    private let oneAtATime = Mutex<Void>(())
+    private let oneAtATime = Locked<Void>(())
 
     init(source: ModelSource, store: ModelStore, metrics: MetricsRegistry, logger: Logger) {
         self.source = source

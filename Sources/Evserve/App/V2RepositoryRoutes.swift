@@ -59,8 +59,9 @@ struct V2RepositoryRoutes: Sendable {
         switch object(body) {
         case .failure(let error): return .failure(error)
         case .success(let members):
+            // A null is neither: refused, as the protocol's `$boolean` and Triton's server say.
             switch members["ready"] {
-            case nil, .null?: return .success(false)
+            case nil: return .success(false)
             case .bool(let ready)?: return .success(ready)
             default: return .failure(V2Error("'ready' must be true or false"))
             }

@@ -6,7 +6,7 @@ import Synchronization
 /// empty, and the loop's callback takes the *whole* list, so a burst of finished jobs costs one
 /// wake-up, not one per job.
 final class LoopMailbox<Item: Sendable>: Sendable {
-    private let items = Mutex<(list: [Item], closed: Bool)>(([], false))
+    private let items = Locked<(list: [Item], closed: Bool)>(([], false))
     private let doorbell: LoopDoorbell
 
     /// `onItems` runs on the loop thread with everything posted since the last call.

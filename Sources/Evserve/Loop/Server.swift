@@ -23,7 +23,7 @@ final class Server: Sendable {
     // Default QoS: raising thread priority needs a capability a hardened systemd unit does not grant.
     private let jobQueue = DispatchQueue(label: "evserve.jobs", attributes: .concurrent)
     /// Each loop's command mailbox, filled in as loops start.
-    private let loops = Mutex<[LoopMailbox<LoopCommand>]>([])
+    private let loops = Locked<[LoopMailbox<LoopCommand>]>([])
     private let drainRequested = Atomic<Bool>(false)
     private let reloadRequests = ReloadRequests()
     let hooks: Hooks

@@ -71,7 +71,7 @@ final class MetricsRegistry: Sendable {
     /// The Content-Type `GET /metrics` is served with (text format 0.0.4).
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let openConnections = Atomic<Int>(0)
     private let requestsInFlight = Atomic<Int>(0)
     /// The model `evserve_model_info` describes when `render` is given no model list.

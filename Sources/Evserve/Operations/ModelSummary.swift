@@ -18,6 +18,12 @@ struct ModelSummary: Sendable, Equatable {
     var acceptsMissing = false
     /// Whether a row may also be an object keyed by `featureNames` (models exported from a DataFrame fit).
     var rowsByName = false
+    /// Values /predict returns per row: 1, or each class's probability for a multiclass booster
+    /// (XGBoost, LightGBM) that is not a classifier with labels.
+    var valuesPerRow = 1
+    /// Whether values past float32's range are refused (422), as the library does for a model that
+    /// reads its inputs as float32 (XGBoost, LightGBM).
+    var float32Inputs = false
 
     var isClassifier: Bool { classes != nil }
 }

@@ -44,7 +44,8 @@ struct V2RouteDocs: Sendable {
     func modelMetadata(versioned: Bool) -> JSONValue {
         operation("v2_model_metadata", "Model metadata",
                   "The model's input (rows of features, -1 for the batch dimension) and outputs.",
-                  versioned: versioned, [("200", json("Model metadata", "V2ModelMetadata")), unknownModel])
+                  versioned: versioned, [("200", json("Model metadata", "V2ModelMetadata")), unknownModel,
+                                         ("503", json("The model is not loaded yet", "V2Error"))])
     }
 
     func modelReady(versioned: Bool) -> JSONValue {
@@ -99,8 +100,9 @@ extension OpenAPIDocument {
 
     private static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
     private static let shape: JSONValue = ["type": "array", "items": ["type": "integer"]]
-    private static let parameters: JSONValue = ["type": "object", "additionalProperties": true,
-                                                "description": "Key/value parameters; evserve reads binary_data_output, binary_data_size and binary_data."]
+    // A null `parameters` or `outputs` is read as absent (as KServe's and MLServer's Optional fields are).
+    private static let parameters: JSONValue = ["type": ["object", "null"], "additionalProperties": true,
+                                                "description": "Key/value parameters; evserve reads binary_data_output, binary_data_size and binary_data. null is the same as absent."]
     private static let datatype: JSONValue = ["type": "string", "enum": .array(V2Datatype.allCases.map { .string($0.rawValue) })]
 
     private static var v2Schemas: [(String, JSONValue)] {
@@ -128,7 +130,7 @@ extension OpenAPIDocument {
             ("V2InferenceRequest", object("V2InferenceRequest", [
                 ("id", ["type": "string"]), ("parameters", parameters),
                 ("inputs", ["type": "array", "items": ref("V2RequestInput"), "minItems": 1]),
-                ("outputs", ["type": "array", "items": ref("V2RequestOutput")]),
+                ("outputs", ["type": ["array", "null"], "items": ref("V2RequestOutput"), "description": "null is the same as absent: every output."]),
             ], required: ["inputs"])),
             ("V2ResponseOutput", object("V2ResponseOutput", [
                 ("name", ["type": "string"]), ("shape", shape), ("datatype", datatype), ("parameters", parameters),

@@ -29,7 +29,7 @@ struct V2RepositoryDocs: Sendable {
                           """,
                       requestBody: body("V2RepositoryLoadRequest"),
                       responses: [("200", json("Loaded", "V2Empty")),
-                                  ("400", json("A version failed to load; the message says which and why", "V2Error")),
+                                  ("400", json("The body is not a load request, or a version failed to load; the message says which and why", "V2Error")),
                                   ("403", json("Model control is off (start with --model-control explicit)", "V2Error")),
                                   ("404", json("No such model in the repository", "V2Error"))])
     }
@@ -37,8 +37,9 @@ struct V2RepositoryDocs: Sendable {
     var unload: JSONValue {
         Doc.operation(id: "v2_repository_model_unload", tag: Self.tag, summary: "Unload a model",
                       description: "Stops serving the model; requests under way finish first. Needs --model-control explicit.",
-                      requestBody: body("V2RepositoryLoadRequest"),
+                      requestBody: body("V2RepositoryUnloadRequest"),
                       responses: [("200", json("Unloaded", "V2Empty")),
+                                  ("400", json("The body is not an unload request; the message says why", "V2Error")),
                                   ("403", json("Model control is off (start with --model-control explicit)", "V2Error")),
                                   ("404", json("The model is not loaded", "V2Error"))])
     }
@@ -49,7 +50,15 @@ extension OpenAPIDocument {
         [
             ("V2Empty", ["type": "object", "title": "V2Empty"]),
             ("V2RepositoryIndexRequest", object("V2RepositoryIndexRequest", [("ready", ["type": "boolean"])], required: [])),
-            ("V2RepositoryLoadRequest", object("V2RepositoryLoadRequest", [("parameters", ["type": "object"])], required: [])),
+            // evserve loads only what its repository holds: Triton's `config` and `file:` parameters are
+            // refused (400), so a load takes no parameter and an unload only `unload_dependents`.
+            ("V2RepositoryLoadRequest", object("V2RepositoryLoadRequest", [
+                ("parameters", ["type": "object", "maxProperties": 0, "description": "No parameter is supported: evserve loads models only from its repository."]),
+            ], required: [])),
+            ("V2RepositoryUnloadRequest", object("V2RepositoryUnloadRequest", [
+                ("parameters", ["type": "object", "properties": ["unload_dependents": [:]], "additionalProperties": false,
+                                "description": "Only unload_dependents, which changes nothing here (evserve has no ensembles)."]),
+            ], required: [])),
             ("V2RepositoryModel", object("V2RepositoryModel", [
                 ("name", ["type": "string"]), ("version", ["type": "string"]),
                 ("state", ["type": "string", "enum": ["READY", "LOADING", "UNAVAILABLE"]]), ("reason", ["type": "string"]),

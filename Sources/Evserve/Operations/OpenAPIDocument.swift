@@ -97,7 +97,13 @@ enum OpenAPIDocument {
             rowDescription += ", in this order: " + names.joined(separator: ", ")
         }
         rowDescription += "."
-        let item: JSONValue = model.acceptsMissing ? ["anyOf": [["type": "number"], ["type": "null"]]] : ["type": "number"]
+        var number: JSONValue = ["type": "number"]
+        if model.float32Inputs {
+            // The library casts inputs to float32 and refuses what does not fit (422 from the server).
+            let limit = Double(Float.greatestFiniteMagnitude)
+            number = ["type": "number", "minimum": .float(-limit), "maximum": .float(limit)]
+        }
+        let item: JSONValue = model.acceptsMissing ? ["anyOf": [number, ["type": "null"]]] : number
         var row: JSONValue = [
             "items": item,
             "type": "array",
@@ -142,6 +148,8 @@ enum OpenAPIDocument {
                     "title": "Y",
                     "description": model.isClassifier
                         ? "One class label per row of X, in the same order; the labels are the model's classes: \(classList(model))."
+                        : model.valuesPerRow > 1
+                        ? "Per row of X, in the same order, each class's probability (\(model.valuesPerRow) classes)."
                         : "One prediction per row of X, in the same order.",
                 ]],
                 "type": "object",
@@ -185,9 +193,14 @@ enum OpenAPIDocument {
         ]
     }
 
-    /// The JSON type of the model's outputs: numbers for regressors, the type of the class labels otherwise.
+    /// The JSON type of one row's output: a number for regressors, an array of probabilities for a
+    /// multiclass booster, the type of the class labels otherwise.
     private static func labelSchema(_ model: ModelSummary) -> JSONValue {
         switch model.classes?.first {
+        case .none where model.valuesPerRow > 1:
+            // A multiclass booster without labels answers a row of probabilities, as its library's predict.
+            return ["items": ["type": "number"], "type": "array",
+                    "minItems": .integer(model.valuesPerRow), "maxItems": .integer(model.valuesPerRow)]
         case .none: return ["type": "number"]
         case .some(.string): return ["type": "string", "enum": .array(model.classes!)]
         case .some(.bool): return ["type": "boolean"]

@@ -5,7 +5,7 @@ import Synchronization
 final class ReadinessGate: Sendable {
     enum Condition { case serving, modelLoaded }
 
-    private let state = Mutex<(serving: Bool, loaded: Bool, announced: Bool)>((false, false, false))
+    private let state = Locked<(serving: Bool, loaded: Bool, announced: Bool)>((false, false, false))
     private let announce: @Sendable () -> Void
 
     init(announce: @escaping @Sendable () -> Void) { self.announce = announce }
