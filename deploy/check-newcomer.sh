@@ -10,7 +10,8 @@
 #      read-only mount and runs `make test` in the clone: Swift suites, live Python suites, check-image
 #      (a debootstrap of its own, nested) and the systemd suite,
 #   5. runs `make run` in a network namespace of its own (loopback only, so its port 8000 cannot clash with
-#      anything on the host), checks GET / and POST /predict, and stops it with SIGTERM.
+#      anything on the host), checks GET / and POST /predict, and stops it with SIGTERM,
+#   6. runs `make soak DURATION=2m` (tests/soak.mk) on that release build, in a namespace of its own too.
 # Everything runs in a private mount namespace, so every mount made here disappears with it, even when a
 # step fails; the exit trap also ends every process left with its root in the stock machine.
 # Usage: deploy/check-newcomer.sh   (as root; `make check-newcomer` runs it). Needs: debootstrap, util-linux,
@@ -231,5 +232,18 @@ unshare --net --fork bash -euo pipefail -c '
 grep -m1 "listening on" "$work/make-run.log" >&2 || true
 phase_end "make run"
 
+# --- 6. The soak with faults, on the release build `make run` made (tests/soak.mk). --------------------------
+# Two minutes of mixed load, reloads and faults on loopback; in its own network namespace like `make run`.
+phase_start "make soak DURATION=2m (log: $work/make-soak.log)"
+# Its packages (nginx, wrk for the failover fault) first, with the network; the soak itself without.
+in_machine sh -c "cd /root/evserve && make soak-deps" >"$work/make-soak-deps.log" 2>&1 \
+    || { tail -20 "$work/make-soak-deps.log" >&2; fail "make soak-deps"; }
+unshare --net --fork bash -euo pipefail -c '
+    ip link set lo up
+    in_machine sh -c "cd /root/evserve && make soak DURATION=2m EVSERVE_BIN=/root/evserve/.build/release/evserve"
+' >"$work/make-soak.log" 2>&1 || { tail -40 "$work/make-soak.log" >&2; fail "make soak (log: $work/make-soak.log)"; }
+grep -E "PASS|FAIL" "$work/make-soak.log" | tail -3 >&2 || true
+phase_end "make soak"
+
 say "times: ${timing[*]/%/;}"
-say "PASS: on a stock Debian 12 with swift.org's packages, git and make, \`make test\` passed and \`make run\` served / and /predict"
+say "PASS: on a stock Debian 12 with swift.org's packages, git and make, \`make test\` passed, \`make run\` served / and /predict, and \`make soak\` passed"
