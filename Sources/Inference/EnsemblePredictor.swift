@@ -2,8 +2,9 @@
 /// - shallow ensembles (every tree at most `ShallowForest.maxDepth` deep, like the reference model and
 ///   most gradient boosting): one `CompiledForest` per raw score, each holding the trees (W = 1) that
 ///   add to it, in order, predicted by `ShallowForest`'s walk and bitvector layouts;
-/// - deeper ones (forests, histogram boosting): one `InterleavedForest` for every raw score at once,
-///   which walks 16 trees or rows at a time and routes missing values itself.
+/// - deeper ones (forests, histogram boosting), and float32 sums (XGBoost) whatever their depth: one
+///   `InterleavedForest` for every raw score at once, which walks 16 trees or rows at a time and
+///   routes missing values itself.
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
 /// `RankEncoder`. In the shallow layout, rows with a missing value (NaN) are walked on the original
 /// trees instead, which route NaN by each split's `missingGoesLeft`: its threshold table has one key
@@ -25,7 +26,7 @@ final class EnsemblePredictor: Sendable {
     let ranks: RankEncoder?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
-    /// Set when the compiled layouts cannot decide the ensemble (float32 sums, categorical splits):
+    /// Set when the compiled layouts cannot decide the ensemble (categorical splits, zero as missing):
     /// then every row is walked, and `forests` is empty.
     let walk: TreeWalk?
 
@@ -45,7 +46,8 @@ final class EnsemblePredictor: Sendable {
             forests = []
             return
         }
-        if layout == .interleaved || (layout == .automatic && !shallow) {
+        // Only the interleaved layout adds in float32.
+        if layout == .interleaved || (layout == .automatic && !shallow) || ensemble.accumulation == .float32 {
             interleaved = InterleavedForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 })
             forests = []
             return
@@ -113,6 +115,12 @@ final class EnsemblePredictor: Sendable {
         let trees = ensemble.trees
         var leaves = [Int](repeating: -1, count: trees.count)
         for k in 0..<outputCount {
+            if ensemble.accumulation == .float32 {
+                var sum = Float(ensemble.base[k])
+                for (t, column) in contributions[k] { sum += Float(trees[t].value[trees[t].leaf(row) * trees[t].valueWidth + column]) }
+                out[k] = Double(sum)
+                continue
+            }
             var sum = ensemble.base[k]
             for (t, column) in contributions[k] {
                 if leaves[t] < 0 { leaves[t] = trees[t].leaf(row) }

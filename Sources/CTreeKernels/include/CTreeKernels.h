@@ -7,12 +7,14 @@
 #include <stdint.h>
 
 /// A forest in InterleavedForest's node layout, borrowed for one call.
-/// `nodes`: 4 int32 per node: feature (or ~feature when the split sends missing values left),
-/// threshold key, left child, right child; the right child is always left + 1, and a leaf is
-/// (0, INT32_MAX, itself, itself) — no key is above INT32_MAX, so a leaf keeps its lanes.
+/// `packed`: 2 int32 per node (one 64-bit gather reads both): the word
+/// `feature | missingLeft << featureBits | (left − node) << (featureBits + 1)` (missingLeft: the split
+/// sends missing values left), and the threshold key. The right child is always left + 1, and a leaf
+/// is (0, INT32_MAX): it points to itself, and no key is above INT32_MAX, so a leaf keeps its lanes.
 /// `idle`: a leaf node that lanes without work point to.
 typedef struct {
-    const int32_t *nodes;
+    const int32_t *packed;
+    int32_t featureBits;
     const int32_t *roots;
     const int32_t *treeOutput;
     const double *values;
@@ -22,6 +24,8 @@ typedef struct {
     int64_t valueWidth;
     int32_t idle;
     int32_t routesMissing;
+    /// 1: sums are float32, as XGBoost adds (each acc value holds a float; every addition rounds to float).
+    int32_t float32Sums;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
