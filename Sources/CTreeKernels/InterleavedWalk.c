@@ -114,7 +114,8 @@ static int detect(void) {
     int best = 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) best = 2;
+    // Level 2 needs the byte and conflict-detection extensions too (QuickScorer.c, ShallowAcross.c).
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd")) best = 2;
     else if (__builtin_cpu_supports("avx2")) best = 1;
 #endif
     const char *wanted = getenv("EVSERVE_SIMD");

@@ -23,6 +23,9 @@ final class EnsemblePredictor: Sendable {
     /// The per-output layout (empty when `interleaved` predicts).
     let forests: [CompiledForest]
     let interleaved: InterleavedForest?
+    /// The batch layout (from `QuickScorerForest.minimumRows` rows on) when every tree has at most 64
+    /// leaves and the CPU has AVX-512; it routes missing values and adds float32 sums itself.
+    let quickScorer: QuickScorerForest?
     let ranks: RankEncoder?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
@@ -41,6 +44,8 @@ final class EnsemblePredictor: Sendable {
         self.ranks = ranks
         walk = TreeWalk.isNeeded(for: ensemble) ? TreeWalk(ensemble) : nil
         let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
+        quickScorer = walk == nil && layout == .automatic
+            ? QuickScorerForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 }) : nil
         if walk != nil {
             interleaved = nil
             forests = []
@@ -78,7 +83,9 @@ final class EnsemblePredictor: Sendable {
                 ranks.encode(rows, count: rowCount, into: encoded.baseAddress!)
                 input = UnsafePointer(encoded.baseAddress!)
             }
-            if let interleaved {
+            if let quickScorer, rowCount >= QuickScorerForest.minimumRows {
+                quickScorer.predict(input, rowCount: rowCount, into: out)
+            } else if let interleaved {
                 interleaved.predict(input, rowCount: rowCount, into: out)
             } else if outputs == 1 {
                 forests[0].predict(input, rowCount: rowCount, into: out)
@@ -90,7 +97,8 @@ final class EnsemblePredictor: Sendable {
             }
         }
         }
-        if ensemble.acceptsMissing && interleaved == nil { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
+        let routedMissing = interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
+        if ensemble.acceptsMissing && !routedMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 
     /// Recomputes the raw scores of the rows that hold a NaN, on the original trees.

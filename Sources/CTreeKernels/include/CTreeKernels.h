@@ -62,4 +62,45 @@ typedef struct {
 /// features per row). Needs ctk_best_isa() == 2 (AVX-512). `leaf`: scratch for 2 × treeStride Int32.
 void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
 
+/// A forest of trees with at most 64 leaves each, for QuickScorer's batch walk (`ctk_quickscorer_add`),
+/// borrowed for one call. Thresholds: per feature f, its distinct keys ascending at
+/// tableKeys[featureStart[f] ..< featureStart[f] + featureKeyCount[f]], cut into segments of at most
+/// 255 keys: segment s is tableKeys[segmentStart[s] ..< + segmentKeyCount[s]], feature f's segments
+/// are featureSegmentStart[f] ..< featureSegmentStart[f + 1].
+/// Nodes (6 int32 each), tree t's at treeNodeStart[t] ..< treeNodeStart[t + 1], in any order:
+/// segment, rank of the threshold in its segment (0...254, repeated in all 4 bytes), the feature whose
+/// missing values go left here (featureCount when they go right), first | last << 8 (the groups of 8
+/// leaves that its left subtree's leaves fall in), the first group's and the last group's bits of
+/// those leaves (repeated in all 4 bytes; the groups between are whole). Leaves are numbered left to
+/// right; tree t's leaf values are at values[treeValueStart[t] + leaf] (values32 for float32 sums).
+typedef struct {
+    const int32_t *tableKeys;
+    const int32_t *featureStart;
+    const int32_t *featureKeyCount;
+    const int32_t *featureSegmentStart;
+    const int32_t *segmentStart;
+    const int32_t *segmentKeyCount;
+    const int32_t *nodes;
+    const int32_t *treeNodeStart;
+    const int32_t *treeLeafCount;
+    const int32_t *treeValueStart;
+    const int32_t *treeOutput;
+    const double *values;
+    const float *values32;
+    int64_t segmentCount;
+    int64_t treeCount;
+    int64_t featureCount;
+    int64_t outputCount;
+    int32_t float32Sums;
+    int32_t routesMissing;
+} ctk_quickscorer;
+
+/// Scratch bytes `ctk_quickscorer_add` needs (64-byte aligned).
+int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *forest);
+
+/// Adds each tree's leaf value, tree by tree in order, to acc (rowCount × outputCount, row-major;
+/// with float32Sums each value of acc is a float, and so is every sum) for `rowCount` rows of input
+/// keys (`keys`, featureCount per row; INT32_MAX is a missing value). Needs ctk_best_isa() == 2.
+void ctk_quickscorer_add(const ctk_quickscorer *forest, const int32_t *keys, int64_t rowCount, double *acc, void *scratch);
+
 #endif
