@@ -27,7 +27,6 @@ int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *f) {
     return align64(f->segmentCount * BLOCK)            // bins
          + align64((f->featureCount + 1) * 8)          // per feature, the rows whose value is missing
          + align64(f->outputCount * BLOCK * 8)         // sums, output-major
-         + 8 * BLOCK                                   // the removed leaves, 8 groups
          + BLOCK;                                      // the leaves reached
 }
 
@@ -92,32 +91,32 @@ static inline __m512i lowest_bit(__m512i x) {
 }
 
 /// Writes the 64 rows' leaf of tree t (its index among the tree's leaves, a byte each) to `leaf`.
+/// Each group's removed leaves are gathered in a register over its records, then that group's
+/// lowest leaf left (if any) overrides the higher groups'.
 KERNEL_TARGET __attribute__((always_inline))
 static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_t *bins, const uint64_t *missing,
-                               __m512i *removed, uint8_t *leaf, int routesMissing) {
-    const int groups = (f->treeLeafCount[t] + 7) / 8;
-    for (int g = 0; g < groups; g++) removed[g] = _mm512_setzero_si512();
-    const int32_t *node = f->nodes + 6 * (int64_t)f->treeNodeStart[t];
-    const int32_t *end = f->nodes + 6 * (int64_t)f->treeNodeStart[t + 1];
-    for (; node < end; node += 6) {
-        const __m512i bin = _mm512_load_si512(bins + (int64_t)node[0] * BLOCK);
-        __mmask64 right = _mm512_cmpgt_epu8_mask(bin, _mm512_set1_epi32(node[1]));
-        if (routesMissing) right = _kandn_mask64(_cvtu64_mask64(missing[node[2]]), right);
-        const __m512i went = _mm512_movm_epi8(right);
-        const int first = node[3] & 0xFF, last = node[3] >> 8;
-        // removed |= went & bits (ternary-logic table 0xF8: a | (b & c)).
-        removed[first] = _mm512_ternarylogic_epi32(removed[first], went, _mm512_set1_epi32(node[4]), 0xF8);
-        for (int g = first + 1; g < last; g++) removed[g] = _mm512_or_si512(removed[g], went);
-        if (last > first) removed[last] = _mm512_ternarylogic_epi32(removed[last], went, _mm512_set1_epi32(node[5]), 0xF8);
-    }
-    // The lowest group with a leaf left decides; the last leaf is never removed, so one always has.
+                               uint8_t *leaf, int routesMissing) {
+    const int32_t firstGroup = f->treeGroupStart[t], endGroup = f->treeGroupStart[t + 1];
+    int32_t i = firstGroup == 0 ? 0 : f->groupNodeEnd[firstGroup - 1];
     __m512i reached = _mm512_setzero_si512();
-    for (int g = groups - 1; g >= 0; g--) {
-        const __m512i left = _mm512_xor_si512(removed[g], _mm512_set1_epi32(-1));
-        const __mmask64 some = _mm512_test_epi8_mask(left, left);
-        reached = _mm512_mask_add_epi8(reached, some, lowest_bit(left), _mm512_set1_epi8((char)(8 * g)));
+    for (int32_t group = firstGroup; group < endGroup; group++) {
+        __m512i removed = _mm512_setzero_si512();
+        for (const int32_t end = f->groupNodeEnd[group]; i < end; i++) {
+            const int32_t *node = f->nodes + 4 * (int64_t)i;
+            const __m512i bin = _mm512_load_si512(bins + (int64_t)node[0] * BLOCK);
+            __mmask64 right = _mm512_cmpgt_epu8_mask(bin, _mm512_set1_epi32(node[1]));
+            if (routesMissing) right = _kandn_mask64(_cvtu64_mask64(missing[node[2]]), right);
+            // removed |= went right & bits (ternary-logic table 0xF8: a | (b & c)).
+            removed = _mm512_ternarylogic_epi32(removed, _mm512_movm_epi8(right), _mm512_set1_epi32(node[3]), 0xF8);
+        }
+        // Groups are taken in order; a later one decides only for rows with no leaf left before it.
+        const __m512i left = _mm512_xor_si512(removed, _mm512_set1_epi32(-1));
+        const __mmask64 undecided = _mm512_cmpeq_epi8_mask(reached, _mm512_setzero_si512());
+        const __mmask64 found = _mm512_mask_test_epi8_mask(undecided, left, left);
+        reached = _mm512_mask_add_epi8(reached, found, lowest_bit(left), _mm512_set1_epi8((char)(8 * (group - firstGroup) + 1)));
     }
-    _mm512_store_si512(leaf, reached);
+    // `reached` held leaf + 1 so that 0 meant undecided.
+    _mm512_store_si512(leaf, _mm512_sub_epi8(reached, _mm512_set1_epi8(1)));
 }
 
 KERNEL_TARGET __attribute__((always_inline))
@@ -127,8 +126,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
     uint64_t *missing = (uint64_t *)(scratch + align64(f->segmentCount * BLOCK));
     double *sums = (double *)((uint8_t *)missing + align64((f->featureCount + 1) * 8));
     float *sums32 = (float *)sums;
-    __m512i *removed = (__m512i *)((uint8_t *)sums + align64(f->outputCount * BLOCK * 8));
-    uint8_t *leaf = (uint8_t *)(removed + 8);
+    uint8_t *leaf = (uint8_t *)sums + align64(f->outputCount * BLOCK * 8);
 
     fill_bins(f, keys, count, bins, missing);
     for (int64_t k = 0; k < f->outputCount; k++) {
@@ -138,7 +136,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
         }
     }
     for (int64_t t = 0; t < f->treeCount; t++) {
-        find_leaves(f, t, bins, missing, removed, leaf, routesMissing);
+        find_leaves(f, t, bins, missing, leaf, routesMissing);
         const int32_t leaves = f->treeLeafCount[t];
         if (float32Sums) {
             const float *values = f->values32 + f->treeValueStart[t];

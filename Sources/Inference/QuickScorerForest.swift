@@ -34,9 +34,12 @@ final class QuickScorerForest: Sendable {
     let featureSegmentStart: [Int32]
     let segmentStart: [Int32]
     let segmentKeyCount: [Int32]
-    /// 6 Int32 per split (see CTreeKernels.h), tree by tree.
+    /// 4 Int32 per split and group of 8 leaves its left subtree's leaves fall in (see CTreeKernels.h),
+    /// tree by tree, group by group.
     let nodes: [Int32]
-    let treeNodeStart: [Int32]
+    /// Per tree, its first group (and the count at the end); per group, where its records end.
+    let treeGroupStart: [Int32]
+    let groupNodeEnd: [Int32]
     let treeLeafCount: [Int32]
     let treeValueStart: [Int32]
     let treeOutput: [Int32]
@@ -67,11 +70,12 @@ final class QuickScorerForest: Sendable {
         segmentStart = table.segmentStart.map { Int32($0) }
         segmentKeyCount = table.segmentKeyCount.map { Int32($0) }
         let padding = float32Sums ? 32 : 16, featureCount = ensemble.featureCount
-        var nodes = [Int32](), nodeStart: [Int32] = [0], leafCounts = [Int32](), valueStart = [Int32]()
+        var nodes = [Int32](), groupStart: [Int32] = [0], groupEnd = [Int32](), leafCounts = [Int32](), valueStart = [Int32]()
         var values = [Double](), values32 = [Float]()
         var routesMissing = false
         for tree in trees {
             var leaves = [Double]()
+            var groups = [[Int32]](repeating: [], count: Self.maxLeaves / 8)
             // Numbers the leaves left to right; returns the range of the subtree's leaves.
             func visit(_ node: Int) -> Range<Int> {
                 if tree.isLeaf(node) {
@@ -83,15 +87,18 @@ final class QuickScorerForest: Sendable {
                 let (segment, rank) = table.segment(ofKey: id)
                 let missingLeft = ensemble.acceptsMissing && tree.missingGoesLeft[node]
                 routesMissing = routesMissing || missingLeft
-                let first = left.lowerBound / 8, last = (left.upperBound - 1) / 8
-                let firstBits = Self.bits(left.lowerBound % 8 ... (first == last ? (left.upperBound - 1) % 8 : 7))
-                let lastBits = Self.bits(0 ... (left.upperBound - 1) % 8)
-                nodes += [Int32(segment), Self.splat(rank), Int32(missingLeft ? tree.feature[node] : featureCount),
-                          Int32(first | last << 8), Self.splat(firstBits), Self.splat(lastBits)]
+                for group in left.lowerBound / 8 ... (left.upperBound - 1) / 8 {
+                    let bits = Self.bits(max(left.lowerBound, 8 * group) - 8 * group ... min(left.upperBound, 8 * group + 8) - 1 - 8 * group)
+                    groups[group] += [Int32(segment), Self.splat(rank), Int32(missingLeft ? tree.feature[node] : featureCount), Self.splat(bits)]
+                }
                 return left.lowerBound ..< right.upperBound
             }
             _ = visit(0)
-            nodeStart.append(Int32(nodes.count / 6))
+            for group in 0 ..< (leaves.count + 7) / 8 {
+                nodes += groups[group]
+                groupEnd.append(Int32(nodes.count / 4))
+            }
+            groupStart.append(Int32(groupEnd.count))
             leafCounts.append(Int32(leaves.count))
             valueStart.append(Int32(float32Sums ? values32.count : values.count))
             let padded = (leaves.count + padding - 1) / padding * padding
@@ -102,7 +109,8 @@ final class QuickScorerForest: Sendable {
             }
         }
         self.nodes = nodes
-        treeNodeStart = nodeStart
+        treeGroupStart = groupStart
+        groupNodeEnd = groupEnd
         treeLeafCount = leafCounts
         treeValueStart = valueStart
         self.values = values
@@ -150,7 +158,8 @@ final class QuickScorerForest: Sendable {
         self.segmentStart.withUnsafeBufferPointer { segmentStart in
         self.segmentKeyCount.withUnsafeBufferPointer { segmentKeyCount in
         nodes.withUnsafeBufferPointer { nodes in
-        treeNodeStart.withUnsafeBufferPointer { nodeStart in
+        treeGroupStart.withUnsafeBufferPointer { groupStart in
+        groupNodeEnd.withUnsafeBufferPointer { groupEnd in
         treeLeafCount.withUnsafeBufferPointer { leafCount in
         treeValueStart.withUnsafeBufferPointer { valueStart in
         treeOutput.withUnsafeBufferPointer { output in
@@ -159,12 +168,13 @@ final class QuickScorerForest: Sendable {
             var forest = ctk_quickscorer(
                 tableKeys: keys.baseAddress, featureStart: featureStart.baseAddress, featureKeyCount: featureKeyCount.baseAddress,
                 featureSegmentStart: featureSegmentStart.baseAddress, segmentStart: segmentStart.baseAddress,
-                segmentKeyCount: segmentKeyCount.baseAddress, nodes: nodes.baseAddress, treeNodeStart: nodeStart.baseAddress,
+                segmentKeyCount: segmentKeyCount.baseAddress, nodes: nodes.baseAddress, treeGroupStart: groupStart.baseAddress, groupNodeEnd: groupEnd.baseAddress,
                 treeLeafCount: leafCount.baseAddress, treeValueStart: valueStart.baseAddress, treeOutput: output.baseAddress,
                 values: values.baseAddress, values32: values32.baseAddress, segmentCount: Int64(table.segmentCount),
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 float32Sums: float32Sums ? 1 : 0, routesMissing: routesMissing ? 1 : 0)
             body(&forest)
+        }
         }
         }
         }

@@ -67,12 +67,13 @@ void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t row
 /// tableKeys[featureStart[f] ..< featureStart[f] + featureKeyCount[f]], cut into segments of at most
 /// 255 keys: segment s is tableKeys[segmentStart[s] ..< + segmentKeyCount[s]], feature f's segments
 /// are featureSegmentStart[f] ..< featureSegmentStart[f + 1].
-/// Nodes (6 int32 each), tree t's at treeNodeStart[t] ..< treeNodeStart[t + 1], in any order:
-/// segment, rank of the threshold in its segment (0...254, repeated in all 4 bytes), the feature whose
-/// missing values go left here (featureCount when they go right), first | last << 8 (the groups of 8
-/// leaves that its left subtree's leaves fall in), the first group's and the last group's bits of
-/// those leaves (repeated in all 4 bytes; the groups between are whole). Leaves are numbered left to
-/// right; tree t's leaf values are at values[treeValueStart[t] + leaf] (values32 for float32 sums).
+/// Leaves are numbered left to right, in groups of 8 (a group's leaves are one byte's bits). A split
+/// is one record per group its left subtree's leaves fall in (4 int32): segment, rank of the
+/// threshold in its segment (0...254, in all 4 bytes), the feature whose missing values go left at
+/// this split (featureCount when they go right), the group's bits of those leaves (in all 4 bytes).
+/// Tree t's groups are treeGroupStart[t] ..< treeGroupStart[t + 1] (at most 8); group j's records end
+/// at groupNodeEnd[j] (the first starts at groupNodeEnd[treeGroupStart[t] − 1], or 0). Tree t's
+/// leaf values are at values[treeValueStart[t] + leaf] (values32 for float32 sums).
 typedef struct {
     const int32_t *tableKeys;
     const int32_t *featureStart;
@@ -81,7 +82,8 @@ typedef struct {
     const int32_t *segmentStart;
     const int32_t *segmentKeyCount;
     const int32_t *nodes;
-    const int32_t *treeNodeStart;
+    const int32_t *treeGroupStart;
+    const int32_t *groupNodeEnd;
     const int32_t *treeLeafCount;
     const int32_t *treeValueStart;
     const int32_t *treeOutput;
