@@ -35,7 +35,7 @@ extension InterleavedForest {
             while start < rowCount {
                 let count = Swift.min(block, rowCount - start)
                 let source = rows + start * featureCount
-                for i in 0..<(count * featureCount) { keys[i] = CompiledForest.inputKey(source[i]) }
+                ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                 let acc = out + start * outputCount
                 for r in 0..<count {
                     for k in 0..<outputCount { acc[r * outputCount + k] = base[k] }

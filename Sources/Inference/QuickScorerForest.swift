@@ -134,7 +134,7 @@ final class QuickScorerForest: Sendable {
             for k in 0..<outputCount { out[r * outputCount + k] = base[k] }
         }
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
-            for i in 0..<(rowCount * featureCount) { keys[i] = CompiledForest.inputKey(rows[i]) }
+            ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
             withKernelForest { forest in
                 let bytes = Int(ctk_quickscorer_scratch_bytes(&forest))
                 withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in

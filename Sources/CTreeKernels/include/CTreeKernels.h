@@ -33,6 +33,11 @@ typedef struct {
 /// (benchmarks compare). Decided once.
 int ctk_best_isa(void);
 
+/// Writes the key of each of the `count` values (CompiledForest.inputKey): the value rounded to float
+/// (to nearest), −0 as +0, its bits turned into an int32 ordered as the floats are; INT32_MAX for NaN.
+/// Any CPU (AVX-512 or AVX2 when there, by ctk_best_isa()).
+void ctk_input_keys(const double *values, int64_t count, int32_t *keys);
+
 /// Lanes every kernel walks at once.
 enum { ctk_lanes = 64 };
 
