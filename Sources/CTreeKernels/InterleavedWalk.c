@@ -114,8 +114,10 @@ static int detect(void) {
     int best = 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    // Level 2 needs the byte and conflict-detection extensions too (QuickScorer.c, ShallowAcross.c).
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd")) best = 2;
+    // Level 2 needs the byte, conflict-detection and vector-length extensions too (QuickScorer.c,
+    // ShallowAcross.c, RankEncode.c).
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd")
+        && __builtin_cpu_supports("avx512vl")) best = 2;
     else if (__builtin_cpu_supports("avx2")) best = 1;
 #endif
     const char *wanted = getenv("EVSERVE_SIMD");

@@ -30,9 +30,9 @@ import TestSupport
 
     /// Every combination of sums, inputs, missing values and batch sizes (partial blocks of 64 rows
     /// included) gives the walk's raw scores exactly.
-    @Test(arguments: [(4, 16, 1), (6, 64, 3), (20, 31, 1), (3, 8, 2), (9, 64, 1)])
+    @Test(.enabled(if: InterleavedForest.bestInstructionSet >= 2, "the kernel needs AVX-512"),
+          arguments: [(4, 16, 1), (6, 64, 3), (20, 31, 1), (3, 8, 2), (9, 64, 1)])
     func agreesWithTheWalk(depth: Int, leaves: Int, outputs: Int) throws {
-        try #require(InterleavedForest.bestInstructionSet >= 2, "needs AVX-512")
         var random = SeededGenerator(seed: UInt64(depth * 100 + leaves))
         let featureCount = 9, treeCount = 45
         let trees = (0..<treeCount).map { _ in Self.randomTree(depth: depth, leaves: leaves, featureCount: featureCount, &random) }
@@ -76,5 +76,14 @@ import TestSupport
         let ensemble = TreeEnsemble(estimator: "test", featureCount: 4, featureNames: nil, base: [0], trees: [big])
         #expect(QuickScorerForest.leafCount(big) == 65)
         #expect(QuickScorerForest(ensemble, trees: [big]) == nil)
+    }
+
+    /// Without AVX-512 (EVSERVE_SIMD=none or avx2, or another CPU) there is no such layout, and
+    /// predictions come from the others.
+    @Test(.enabled(if: InterleavedForest.bestInstructionSet < 2)) func absentWithoutAVX512() {
+        var random = SeededGenerator(seed: 4)
+        let tree = Self.randomTree(depth: 4, leaves: 16, featureCount: 3, &random)
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: [tree])
+        #expect(EnsemblePredictor(ensemble).quickScorer == nil)
     }
 }

@@ -38,6 +38,12 @@ int ctk_best_isa(void);
 /// Any CPU (AVX-512 or AVX2 when there, by ctk_best_isa()).
 void ctk_input_keys(const double *values, int64_t count, int32_t *keys);
 
+/// RankEncoder's input encoding: each value of `rowCount` rows (`featureCount` a row, row-major)
+/// becomes the count of its feature's thresholds below it (thresholds[featureStart[f] ..<
+/// featureStart[f + 1]], ascending), as a double; NaN stays NaN. Any CPU (AVX-512 when there).
+void ctk_rank_encode(const double *rows, int64_t rowCount, int64_t featureCount, const double *thresholds,
+                     const int64_t *featureStart, double *out);
+
 /// Lanes every kernel walks at once.
 enum { ctk_lanes = 64 };
 
