@@ -5,6 +5,8 @@
 /// - deeper ones (forests, histogram boosting), and float32 sums (XGBoost) whatever their depth: one
 ///   `InterleavedForest` for every raw score at once, which walks 16 trees or rows at a time and
 ///   routes missing values itself.
+/// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more go to `QuickScorerForest`
+/// when it can hold the trees (at most 64 leaves each, an AVX-512 CPU).
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
 /// `RankEncoder`. In the shallow layout, rows with a missing value (NaN) are walked on the original
 /// trees instead, which route NaN by each split's `missingGoesLeft`: its threshold table has one key
