@@ -1,7 +1,8 @@
 // SIMD walks of InterleavedForest's layout (see CTreeKernels.h): 64 lanes (each a tree and a row)
-// step down one level per round until every lane is at a leaf. A round is four gathers per vector:
-// the nodes' features, threshold keys and left children, then the lanes' input keys of those features;
-// a lane whose key is above the threshold goes to left + 1 (the layout puts right children there).
+// step down one level per round until every lane is at a leaf. A round is two gathers per vector:
+// the nodes' packed records (feature, missing flag, left child's offset; threshold key), one 64-bit
+// element each, then the lanes' input keys of those features; a lane whose key is above the
+// threshold goes to left + 1 (the layout puts right children there).
 // Only comparisons happen in SIMD registers; the leaves' values are added afterwards, one lane at a
 // time, in tree order per row, so every sum is the one scikit-learn computes.
 //
@@ -17,37 +18,44 @@ enum { LANES = ctk_lanes };
 
 /// The walk of one round of lanes: `node` (in: each lane's root or the idle leaf; out: its leaf),
 /// `row` (each lane's offset of its row in `keys`).
-typedef void (*walk_fn)(const int32_t *nodes, const int32_t *keys, int32_t *node, const int32_t *row, int missing);
+typedef void (*walk_fn)(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row);
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// A round reads each lane's node with one 64-bit gather (its packed word and threshold key), then the
+// lane's input key of the node's feature; the next node is node + (left − node) + (key > threshold).
+
 __attribute__((target("avx512f")))
-static void walk_avx512(const int32_t *nodes, const int32_t *keys, int32_t *node, const int32_t *row, int missing) {
+static void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row) {
     enum { V = LANES / 16 };
     __m512i n[V], r[V];
     for (int v = 0; v < V; v++) {
         n[v] = _mm512_loadu_si512(node + 16 * v);
         r[v] = _mm512_loadu_si512(row + 16 * v);
     }
-    const __m512i one = _mm512_set1_epi32(1), top = _mm512_set1_epi32(INT32_MAX), zero = _mm512_setzero_si512();
+    const int missing = f->routesMissing;
+    const __m512i one = _mm512_set1_epi32(1), top = _mm512_set1_epi32(INT32_MAX);
+    const __m512i featureMask = _mm512_set1_epi32((1 << f->featureBits) - 1);
+    const __m512i missingBit = _mm512_set1_epi32(1 << f->featureBits);
+    const __m128i deltaShift = _mm_cvtsi32_si128(f->featureBits + 1);
+    const __m512i words = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i thresholds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const long long *packed = (const long long *)f->packed;
     for (;;) {
         __mmask16 moved = 0;
         for (int v = 0; v < V; v++) {
-            const __m512i i = _mm512_slli_epi32(n[v], 2);
-            __m512i f = _mm512_i32gather_epi32(i, nodes, 4);
-            const __m512i t = _mm512_i32gather_epi32(i, nodes + 1, 4);
-            const __m512i l = _mm512_i32gather_epi32(i, nodes + 2, 4);
-            __mmask16 m = 0;  // lanes whose split sends missing values left
-            if (missing) {
-                m = _mm512_cmplt_epi32_mask(f, zero);
-                f = _mm512_xor_si512(f, _mm512_srai_epi32(f, 31));
-            }
-            const __m512i k = _mm512_i32gather_epi32(_mm512_add_epi32(r[v], f), keys, 4);
+            const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
+            const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
+            const __m512i w = _mm512_permutex2var_epi32(low, words, high);
+            const __m512i t = _mm512_permutex2var_epi32(low, thresholds, high);
+            const __m512i feature = _mm512_and_si512(w, featureMask);
+            const __m512i k = _mm512_i32gather_epi32(_mm512_add_epi32(r[v], feature), keys, 4);
             __mmask16 right = _mm512_cmpgt_epi32_mask(k, t);
             // A missing value's key is INT32_MAX: it goes left where the split says so.
-            if (missing) right &= (__mmask16)~(m & _mm512_cmpeq_epi32_mask(k, top));
-            const __m512i x = _mm512_mask_add_epi32(l, right, l, one);
+            if (missing) right &= (__mmask16)~(_mm512_test_epi32_mask(w, missingBit) & _mm512_cmpeq_epi32_mask(k, top));
+            const __m512i left = _mm512_add_epi32(n[v], _mm512_srl_epi32(w, deltaShift));
+            const __m512i x = _mm512_mask_add_epi32(left, right, left, one);
             moved |= _mm512_cmpneq_epi32_mask(x, n[v]);
             n[v] = x;
         }
@@ -57,30 +65,39 @@ static void walk_avx512(const int32_t *nodes, const int32_t *keys, int32_t *node
 }
 
 __attribute__((target("avx2")))
-static void walk_avx2(const int32_t *nodes, const int32_t *keys, int32_t *node, const int32_t *row, int missing) {
+static void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row) {
     enum { V = LANES / 8 };
     __m256i n[V], r[V];
     for (int v = 0; v < V; v++) {
         n[v] = _mm256_loadu_si256((const __m256i *)(node + 8 * v));
         r[v] = _mm256_loadu_si256((const __m256i *)(row + 8 * v));
     }
+    const int missing = f->routesMissing;
     const __m256i top = _mm256_set1_epi32(INT32_MAX);
+    const __m256i featureMask = _mm256_set1_epi32((1 << f->featureBits) - 1);
+    const __m256i missingBit = _mm256_set1_epi32(1 << f->featureBits);
+    const __m128i deltaShift = _mm_cvtsi32_si128(f->featureBits + 1);
+    // Each 64-bit record's word to the low 128 bits, its threshold to the high 128 bits.
+    const __m256i split = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    const long long *packed = (const long long *)f->packed;
     for (;;) {
         __m256i same = _mm256_set1_epi32(-1);
         for (int v = 0; v < V; v++) {
-            const __m256i i = _mm256_slli_epi32(n[v], 2);
-            __m256i f = _mm256_i32gather_epi32(nodes, i, 4);
-            const __m256i t = _mm256_i32gather_epi32(nodes + 1, i, 4);
-            const __m256i l = _mm256_i32gather_epi32(nodes + 2, i, 4);
-            __m256i flip = _mm256_setzero_si256();
-            if (missing) {
-                flip = _mm256_srai_epi32(f, 31);
-                f = _mm256_xor_si256(f, flip);
-            }
-            const __m256i k = _mm256_i32gather_epi32(keys, _mm256_add_epi32(r[v], f), 4);
+            const __m256i low = _mm256_permutevar8x32_epi32(
+                _mm256_i32gather_epi64(packed, _mm256_castsi256_si128(n[v]), 8), split);
+            const __m256i high = _mm256_permutevar8x32_epi32(
+                _mm256_i32gather_epi64(packed, _mm256_extracti128_si256(n[v], 1), 8), split);
+            const __m256i w = _mm256_permute2x128_si256(low, high, 0x20);
+            const __m256i t = _mm256_permute2x128_si256(low, high, 0x31);
+            const __m256i feature = _mm256_and_si256(w, featureMask);
+            const __m256i k = _mm256_i32gather_epi32(keys, _mm256_add_epi32(r[v], feature), 4);
             __m256i right = _mm256_cmpgt_epi32(k, t);
-            if (missing) right = _mm256_andnot_si256(_mm256_and_si256(flip, _mm256_cmpeq_epi32(k, top)), right);
-            const __m256i x = _mm256_sub_epi32(l, right);  // right is −1 where the lane goes right
+            if (missing) {
+                const __m256i missingLeft = _mm256_cmpeq_epi32(_mm256_and_si256(w, missingBit), missingBit);
+                right = _mm256_andnot_si256(_mm256_and_si256(missingLeft, _mm256_cmpeq_epi32(k, top)), right);
+            }
+            const __m256i left = _mm256_add_epi32(n[v], _mm256_srl_epi32(w, deltaShift));
+            const __m256i x = _mm256_sub_epi32(left, right);  // right is −1 where the lane goes right
             same = _mm256_and_si256(same, _mm256_cmpeq_epi32(x, n[v]));
             n[v] = x;
         }
@@ -97,7 +114,10 @@ static int detect(void) {
     int best = 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) best = 2;
+    // Level 2 needs the byte, conflict-detection and vector-length extensions too (QuickScorer.c,
+    // ShallowAcross.c, RankEncode.c).
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd")
+        && __builtin_cpu_supports("avx512vl")) best = 2;
     else if (__builtin_cpu_supports("avx2")) best = 1;
 #endif
     const char *wanted = getenv("EVSERVE_SIMD");
@@ -124,7 +144,11 @@ static walk_fn walker(int isa) {
 }
 
 static inline void add_leaf(const ctk_forest *f, int32_t leaf, double *out) {
-    if (f->valueWidth == 1) {
+    if (f->float32Sums) {
+        // XGBoost's order and precision: the float sum plus the float leaf, rounded to float.
+        const double *v = f->values + (int64_t)leaf * f->valueWidth;
+        for (int64_t c = 0; c < f->valueWidth; c++) out[c] = (double)((float)out[c] + (float)v[c]);
+    } else if (f->valueWidth == 1) {
         out[0] += f->values[leaf];
     } else {
         const double *v = f->values + (int64_t)leaf * f->valueWidth;
@@ -144,7 +168,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
                 node[j] = j < n ? root : f->idle;
                 row[j] = j < n ? (int32_t)((first + j) * f->featureCount) : 0;
             }
-            walk(f->nodes, keys, node, row, f->routesMissing);
+            walk(f, keys, node, row);
             for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], out + (first + j) * f->outputCount);
         }
     }
@@ -161,7 +185,7 @@ void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t
                 node[j] = j < n ? f->roots[first + j] : f->idle;
                 row[j] = (int32_t)(r * f->featureCount);
             }
-            walk(f->nodes, keys, node, row, f->routesMissing);
+            walk(f, keys, node, row);
             for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], out + f->treeOutput[first + j]);
         }
     }

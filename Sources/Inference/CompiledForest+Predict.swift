@@ -1,3 +1,5 @@
+import CTreeKernels
+
 /// The prediction loops. The module's pointer use is here, in ShallowForest+Walk.swift,
 /// ShallowForest+Batch.swift and `ThresholdTable.decide`; every pointer is borrowed from an array or
 /// buffer for the duration of one `predict` call and never escapes it.
@@ -32,7 +34,7 @@ extension CompiledForest {
             while start < rowCount {
                 let count = min(pass, rowCount - start)
                 let source = rows + start * featureCount
-                for i in 0..<(count * featureCount) { keys[i] = Self.inputKey(source[i]) }
+                ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                 for r in 0..<count { sums[r] = base }
                 if batches && count >= Self.minimumBatchRows {
                     forest.addInBatch(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, leaves: leaves.baseAddress!)
@@ -59,7 +61,7 @@ extension CompiledForest {
                 while start < rowCount {
                     let count = min(block, rowCount - start)
                     let source = rows + start * featureCount
-                    for i in 0..<(count * featureCount) { xs[i] = Self.inputKey(source[i]) }
+                    ctk_input_keys(source, Int64(count * featureCount), xs.baseAddress!)
                     for r in 0..<count { sums[r] = base }
                     let x = UnsafePointer(xs.baseAddress!)
                     let acc = sums.baseAddress!

@@ -2,8 +2,11 @@
 /// - shallow ensembles (every tree at most `ShallowForest.maxDepth` deep, like the reference model and
 ///   most gradient boosting): one `CompiledForest` per raw score, each holding the trees (W = 1) that
 ///   add to it, in order, predicted by `ShallowForest`'s walk and bitvector layouts;
-/// - deeper ones (forests, histogram boosting): one `InterleavedForest` for every raw score at once,
-///   which walks 16 trees or rows at a time and routes missing values itself.
+/// - deeper ones (forests, histogram boosting), and float32 sums (XGBoost) whatever their depth: one
+///   `InterleavedForest` for every raw score at once, which walks 16 trees or rows at a time and
+///   routes missing values itself.
+/// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more go to `QuickScorerForest`
+/// when it can hold the trees (at most 64 leaves each, an AVX-512 CPU).
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
 /// `RankEncoder`. In the shallow layout, rows with a missing value (NaN) are walked on the original
 /// trees instead, which route NaN by each split's `missingGoesLeft`: its threshold table has one key
@@ -22,10 +25,13 @@ final class EnsemblePredictor: Sendable {
     /// The per-output layout (empty when `interleaved` predicts).
     let forests: [CompiledForest]
     let interleaved: InterleavedForest?
+    /// The batch layout (from `QuickScorerForest.minimumRows` rows on) when every tree has at most 64
+    /// leaves and the CPU has AVX-512; it routes missing values and adds float32 sums itself.
+    let quickScorer: QuickScorerForest?
     let ranks: RankEncoder?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
-    /// Set when the compiled layouts cannot decide the ensemble (float32 sums, categorical splits):
+    /// Set when the compiled layouts cannot decide the ensemble (categorical splits, zero as missing):
     /// then every row is walked, and `forests` is empty.
     let walk: TreeWalk?
 
@@ -40,12 +46,15 @@ final class EnsemblePredictor: Sendable {
         self.ranks = ranks
         walk = TreeWalk.isNeeded(for: ensemble) ? TreeWalk(ensemble) : nil
         let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
+        quickScorer = walk == nil && layout == .automatic
+            ? QuickScorerForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 }) : nil
         if walk != nil {
             interleaved = nil
             forests = []
             return
         }
-        if layout == .interleaved || (layout == .automatic && !shallow) {
+        // Only the interleaved layout adds in float32.
+        if layout == .interleaved || (layout == .automatic && !shallow) || ensemble.accumulation == .float32 {
             interleaved = InterleavedForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 })
             forests = []
             return
@@ -76,7 +85,9 @@ final class EnsemblePredictor: Sendable {
                 ranks.encode(rows, count: rowCount, into: encoded.baseAddress!)
                 input = UnsafePointer(encoded.baseAddress!)
             }
-            if let interleaved {
+            if let quickScorer, rowCount >= QuickScorerForest.minimumRows {
+                quickScorer.predict(input, rowCount: rowCount, into: out)
+            } else if let interleaved {
                 interleaved.predict(input, rowCount: rowCount, into: out)
             } else if outputs == 1 {
                 forests[0].predict(input, rowCount: rowCount, into: out)
@@ -88,7 +99,8 @@ final class EnsemblePredictor: Sendable {
             }
         }
         }
-        if ensemble.acceptsMissing && interleaved == nil { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
+        let routedMissing = interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
+        if ensemble.acceptsMissing && !routedMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 
     /// Recomputes the raw scores of the rows that hold a NaN, on the original trees.
@@ -113,6 +125,12 @@ final class EnsemblePredictor: Sendable {
         let trees = ensemble.trees
         var leaves = [Int](repeating: -1, count: trees.count)
         for k in 0..<outputCount {
+            if ensemble.accumulation == .float32 {
+                var sum = Float(ensemble.base[k])
+                for (t, column) in contributions[k] { sum += Float(trees[t].value[trees[t].leaf(row) * trees[t].valueWidth + column]) }
+                out[k] = Double(sum)
+                continue
+            }
             var sum = ensemble.base[k]
             for (t, column) in contributions[k] {
                 if leaves[t] < 0 { leaves[t] = trees[t].leaf(row) }

@@ -17,29 +17,32 @@ extension InterleavedForest {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: block * featureCount) { keys in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * Self.lanes) { lanes in
         nodes.withUnsafeBufferPointer { nodeBuffer in
+        packed.withUnsafeBufferPointer { packedBuffer in
         values.withUnsafeBufferPointer { valueBuffer in
         roots.withUnsafeBufferPointer { rootBuffer in
         treeOutput.withUnsafeBufferPointer { outputBuffer in
             // The kernels' view of this forest: pointers into this object's arrays, valid for this call.
             var kernelForest = ctk_forest(
-                nodes: UnsafeRawPointer(nodeBuffer.baseAddress!).assumingMemoryBound(to: Int32.self),
+                packed: packedBuffer.baseAddress, featureBits: Int32(featureBits),
                 roots: rootBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
-                valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0)
+                valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,
+                float32Sums: float32Sums ? 1 : 0)
             let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
                             keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
-                            valueWidth: valueWidth, lanes: lanes.baseAddress!)
+                            valueWidth: valueWidth, float32Sums: float32Sums, lanes: lanes.baseAddress!)
             var start = 0
             while start < rowCount {
                 let count = Swift.min(block, rowCount - start)
                 let source = rows + start * featureCount
-                for i in 0..<(count * featureCount) { keys[i] = CompiledForest.inputKey(source[i]) }
+                ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                 let acc = out + start * outputCount
                 for r in 0..<count {
                     for k in 0..<outputCount { acc[r * outputCount + k] = base[k] }
                 }
                 // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
-                let kernels = instructionSet > 0 && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
+                let kernels = instructionSet > 0 && !packed.isEmpty
+                    && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
                 switch (kernels, count < Self.rowMajorBelow) {
                 case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
                 case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
@@ -53,6 +56,7 @@ extension InterleavedForest {
                 }
                 start += count
             }
+        }
         }
         }
         }
@@ -109,6 +113,7 @@ extension InterleavedForest {
         let featureCount: Int
         let outputCount: Int
         let valueWidth: Int
+        let float32Sums: Bool
         let lanes: UnsafeMutablePointer<Int32>
 
         /// Moves each of the first `count` lanes down one level per round until every lane is at a leaf:
@@ -156,7 +161,10 @@ extension InterleavedForest {
         /// Adds a leaf's values to a row's raw scores from `out` on.
         @inline(__always)
         func add(leaf: Int32, to out: UnsafeMutablePointer<Double>) {
-            if valueWidth == 1 {
+            if float32Sums {
+                let source = values + Int(leaf) &* valueWidth
+                for c in 0..<valueWidth { out[c] = Double(Float(out[c]) + Float(source[c])) }
+            } else if valueWidth == 1 {
                 out[0] += values[Int(leaf)]
             } else {
                 let source = values + Int(leaf) &* valueWidth

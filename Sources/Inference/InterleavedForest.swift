@@ -20,6 +20,10 @@
 /// Leaves hold `valueWidth` numbers (a forest classifier's class fractions, all raw scores at once),
 /// already multiplied by the learning rate as scikit-learn multiplies them; tree t adds them to raw
 /// scores `treeOutput[t] ..< treeOutput[t] + valueWidth`.
+///
+/// Float32 sums (XGBoost, `TreeEnsemble.Accumulation.float32`): the base and the leaf values are
+/// stored as the Floats XGBoost holds, and each addition is done on Floats, tree by tree in file
+/// order, so the sums are XGBoost's (the Doubles that hold them are always exact Floats).
 final class InterleavedForest: Sendable {
     /// Walks in flight at once.
     static let lanes = 16
@@ -35,6 +39,8 @@ final class InterleavedForest: Sendable {
     let valueWidth: Int
     let treeCount: Int
     let base: [Double]
+    /// Whether each addition rounds to Float (XGBoost), not to Double.
+    let float32Sums: Bool
     /// Per raw score: the divisor of its sum (its tree count) for averaged ensembles, nil otherwise.
     let divisors: [Double]?
     /// Whether any split sends missing values left (then the walk checks for them).
@@ -42,6 +48,12 @@ final class InterleavedForest: Sendable {
     /// Per node: (feature, or ~feature if missing values go left; threshold key; left; right).
     let nodes: [SIMD4<Int32>]
     let roots: [Int32]
+    /// The SIMD kernels' copy of `nodes`: per node, the word `feature | missingLeft << featureBits |
+    /// (left − node) << (featureBits + 1)` and the threshold key, so that one 64-bit gather reads a
+    /// node (see CTreeKernels.h). Empty when a feature index or a child's offset does not fit: then
+    /// the Swift walk predicts.
+    let packed: [Int32]
+    let featureBits: Int
     /// A leaf of no tree, after all of them: where unused SIMD lanes wait.
     let idle: Int32
     /// Per tree, its depth: walks of trees at most `fixedRoundsUpTo` deep take exactly that many steps
@@ -56,7 +68,8 @@ final class InterleavedForest: Sendable {
         featureCount = ensemble.featureCount
         outputCount = ensemble.outputCount
         treeCount = trees.count
-        base = ensemble.base
+        float32Sums = ensemble.accumulation == .float32
+        base = float32Sums ? ensemble.base.map { Double(Float($0)) } : ensemble.base
         valueWidth = trees.first?.valueWidth ?? 1
         var counts = [Int](repeating: 0, count: ensemble.outputCount)
         for (t, tree) in trees.enumerated() {
@@ -64,7 +77,10 @@ final class InterleavedForest: Sendable {
         }
         divisors = ensemble.averaged ? counts.map { Double($0) } : nil
         treeOutput = ensemble.treeOutput.map { Int32($0) }
-        let scale: (Double) -> Double = { value in ensemble.leafScale.map { $0 * value } ?? value }
+        let float32Sums = self.float32Sums
+        let scale: (Double) -> Double = { value in
+            float32Sums ? Double(Float(value)) : ensemble.leafScale.map { $0 * value } ?? value
+        }
         var nodes = [SIMD4<Int32>](), roots = [Int32](), values = [Double]()
         var routesMissing = false
         for tree in trees {
@@ -95,9 +111,32 @@ final class InterleavedForest: Sendable {
         nodes.append(SIMD4(0, Int32.max, idle, idle))
         self.nodes = nodes
         self.roots = roots
+        (packed, featureBits) = Self.pack(nodes, featureCount: ensemble.featureCount)
         depths = trees.map(\.depth)
         self.values = values
         self.routesMissing = routesMissing
+    }
+
+    /// `packed` and `featureBits` for `nodes`, or ([], 0) when an offset does not fit its bits.
+    static func pack(_ nodes: [SIMD4<Int32>], featureCount: Int) -> ([Int32], Int) {
+        var featureBits = 1
+        while (1 << featureBits) < featureCount { featureBits += 1 }
+        let deltaLimit = 1 << (31 - featureBits)
+        var packed = [Int32]()
+        packed.reserveCapacity(2 * nodes.count)
+        for (i, node) in nodes.enumerated() {
+            guard node[1] != Int32.max || node[2] != Int32(i) else {
+                packed += [0, Int32.max]  // a leaf
+                continue
+            }
+            let missingLeft = node[0] < 0
+            let feature = missingLeft ? ~node[0] : node[0]
+            let delta = Int(node[2]) - i
+            guard delta > 0, delta < deltaLimit else { return ([], 0) }
+            let word = Int(feature) | (missingLeft ? 1 << featureBits : 0) | delta << (featureBits + 1)
+            packed += [Int32(truncatingIfNeeded: word), node[1]]
+        }
+        return (packed, featureBits)
     }
 
     /// The tree's nodes breadth first, each internal node's two children next to each other.

@@ -1,3 +1,5 @@
+import CTreeKernels
+
 /// Lets the compiled layouts, which compare Float keys, decide float64 splits exactly
 /// (HistGradientBoosting compares `x <= threshold` on Doubles).
 ///
@@ -9,6 +11,10 @@
 struct RankEncoder: Sendable {
     /// Per feature, its split thresholds ascending, without repeats.
     let thresholds: [[Double]]
+    /// The same, flat (feature f's at `flatThresholds[featureStart[f] ..< featureStart[f + 1]]`), for
+    /// the C encoding (`ctk_rank_encode`).
+    let flatThresholds: [Double]
+    let featureStart: [Int64]
 
     init(trees: [DecisionTree], featureCount: Int) {
         var sets = [Set<Double>](repeating: [], count: featureCount)
@@ -19,6 +25,10 @@ struct RankEncoder: Sendable {
             }
         }
         thresholds = sets.map { $0.sorted() }
+        flatThresholds = thresholds.flatMap { $0 }
+        var start: [Int64] = [0]
+        for list in thresholds { start.append(start.last! + Int64(list.count)) }
+        featureStart = start
     }
 
     /// The tree with each threshold replaced by its index among its feature's thresholds.
@@ -32,12 +42,11 @@ struct RankEncoder: Sendable {
     }
 
     /// Writes each row's counts in place of its values (`count` rows of `thresholds.count` values).
+    /// The pointers are borrowed for the call.
     func encode(_ rows: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
-        let featureCount = thresholds.count
-        for r in 0..<count {
-            for f in 0..<featureCount {
-                let x = rows[r * featureCount + f]
-                out[r * featureCount + f] = x.isNaN ? x : Double(Self.countBelow(x, thresholds[f]))
+        flatThresholds.withUnsafeBufferPointer { sorted in
+            featureStart.withUnsafeBufferPointer { start in
+                ctk_rank_encode(rows, Int64(count), Int64(thresholds.count), sorted.baseAddress, start.baseAddress!, out)
             }
         }
     }

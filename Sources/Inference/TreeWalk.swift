@@ -1,6 +1,6 @@
 /// Raw scores by walking every tree for every row: the predictor for what the compiled layouts do
-/// not decide — float32 sums (XGBoost), categorical splits, LightGBM's "zero is missing" — and so the
-/// reference for all split kinds. It adds leaves per raw score in file order, as both libraries do.
+/// not decide — categorical splits, LightGBM's "zero is missing" — and so the reference for all split
+/// kinds and for float32 sums (XGBoost's, which `InterleavedForest` also adds). It adds leaves per raw score in file order, as both libraries do.
 ///
 /// The trees are flattened into one node array (`Node`, 24 bytes, children as global indices, a
 /// leaf's value in the threshold's place), so a walk touches no Swift arrays of arrays.
@@ -52,7 +52,7 @@ struct TreeWalk: Sendable {
 
     /// Whether an ensemble needs this path.
     static func isNeeded(for ensemble: TreeEnsemble) -> Bool {
-        ensemble.accumulation == .float32 || ensemble.trees.contains { $0.hasSpecialSplits }
+        ensemble.trees.contains { $0.hasSpecialSplits }
     }
 
     /// Writes `rowCount * outputCount` raw scores (row-major).

@@ -95,6 +95,7 @@ import TestSupport
             estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: missing, outputCount: outputs,
             base: [0.25, -0.5], leafScale: 0.1, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
         let forest = InterleavedForest(ensemble, trees: trees)
+        #expect(!forest.packed.isEmpty)
         let walker = EnsemblePredictor(ensemble, layout: .perOutput)
         for rowCount in [1, 2, 15, 16, 63, 64, 65, 300] {
             let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random).map { Double(Float($0)) }
@@ -107,6 +108,44 @@ import TestSupport
             for instructionSet in 0...InterleavedForest.bestInstructionSet {
                 var predicted = [Double](repeating: 0, count: rowCount * outputs)
                 rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+            }
+        }
+    }
+
+    /// Float32 sums (XGBoost's): every instruction set adds the Float leaves to the Float base in
+    /// tree order, as the plain walk (`TreeWalk`) does, bit for bit, for few and many rows.
+    @Test(arguments: [(3, 6, true), (40, 6, false), (130, 3, true), (50, 14, true)])
+    func float32SumsMatchTheWalk(treeCount: Int, depth: Int, missing: Bool) {
+        var random = SeededGenerator(seed: UInt64(treeCount * 77 + depth))
+        let featureCount = 6, outputs = 3
+        // Leaf values with more digits than a Float holds, so every addition rounds.
+        let trees = (0..<treeCount).map { _ in
+            var tree = Self.randomTree(depth: depth, featureCount: featureCount, width: 1, &random)
+            tree.value = tree.value.map { $0 * 3.3333333333 }
+            return tree
+        }
+        var ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: missing, outputCount: outputs,
+            base: [0.1, -0.7, 1e-3], trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
+        ensemble.accumulation = .float32
+        let forest = InterleavedForest(ensemble, trees: trees)
+        let walk = TreeWalk(ensemble)
+        let predictor = EnsemblePredictor(ensemble)
+        #expect(predictor.walk == nil && predictor.interleaved != nil)
+        for rowCount in [1, 2, 17, 64, 300] {
+            let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random)
+            var walked = [Double](repeating: 0, count: rowCount * outputs), fromPredictor = walked
+            rows.withUnsafeBufferPointer { input in
+                walk.raw(input.baseAddress!, rowCount: rowCount, into: &walked)
+                predictor.raw(input.baseAddress!, rowCount: rowCount, into: &fromPredictor)
+            }
+            #expect(fromPredictor == walked, "rows \(rowCount)")
+            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                var predicted = [Double](repeating: 0, count: rowCount * outputs)
+                rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
+                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet)
+                }
                 #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
             }
         }

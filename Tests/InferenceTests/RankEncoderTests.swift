@@ -38,4 +38,29 @@ import TestSupport
         [Double.nan].withUnsafeBufferPointer { encoder.encode($0.baseAddress!, count: 1, into: &encoded) }
         #expect(encoded.isNaN)
     }
+
+    /// The C encoding of rows (8 rows at a time where the CPU allows, then the rest one by one) gives
+    /// every value its count of thresholds below, NaN kept, whatever the thresholds' number per feature.
+    @Test func rowsEncodeAsCounts() {
+        var random = SeededGenerator(seed: 5)
+        let counts = [0, 1, 2, 3, 255, 700]
+        let trees = counts.enumerated().flatMap { f, n in
+            (0..<n).map { _ in
+                DecisionTree(childrenLeft: [1, -1, -1], childrenRight: [2, -1, -1], feature: [f, -2, -2],
+                             threshold: [(Double.random(in: -4...4, using: &random) * 32).rounded() / 32, -2, -2], value: [0, 0, 0])
+            }
+        }
+        let encoder = RankEncoder(trees: trees, featureCount: counts.count)
+        for rowCount in [1, 8, 9, 37] {
+            let rows = (0..<(rowCount * counts.count)).map { _ -> Double in
+                Double.random(in: 0..<1, using: &random) < 0.1 ? .nan : (Double.random(in: -5...5, using: &random) * 32).rounded() / 32
+            }
+            var out = [Double](repeating: 0, count: rows.count)
+            rows.withUnsafeBufferPointer { encoder.encode($0.baseAddress!, count: rowCount, into: &out) }
+            for (i, x) in rows.enumerated() {
+                let expected = x.isNaN ? x : Double(RankEncoder.countBelow(x, encoder.thresholds[i % counts.count]))
+                #expect(out[i].bitPattern == expected.bitPattern, "row \(i / counts.count), feature \(i % counts.count)")
+            }
+        }
+    }
 }

@@ -7,12 +7,14 @@
 #include <stdint.h>
 
 /// A forest in InterleavedForest's node layout, borrowed for one call.
-/// `nodes`: 4 int32 per node: feature (or ~feature when the split sends missing values left),
-/// threshold key, left child, right child; the right child is always left + 1, and a leaf is
-/// (0, INT32_MAX, itself, itself) — no key is above INT32_MAX, so a leaf keeps its lanes.
+/// `packed`: 2 int32 per node (one 64-bit gather reads both): the word
+/// `feature | missingLeft << featureBits | (left − node) << (featureBits + 1)` (missingLeft: the split
+/// sends missing values left), and the threshold key. The right child is always left + 1, and a leaf
+/// is (0, INT32_MAX): it points to itself, and no key is above INT32_MAX, so a leaf keeps its lanes.
 /// `idle`: a leaf node that lanes without work point to.
 typedef struct {
-    const int32_t *nodes;
+    const int32_t *packed;
+    int32_t featureBits;
     const int32_t *roots;
     const int32_t *treeOutput;
     const double *values;
@@ -22,12 +24,25 @@ typedef struct {
     int64_t valueWidth;
     int32_t idle;
     int32_t routesMissing;
+    /// 1: sums are float32, as XGBoost adds (each acc value holds a float; every addition rounds to float).
+    int32_t float32Sums;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
 /// kernels below must not be called). EVSERVE_SIMD=avx2 or =none in the environment lowers it
 /// (benchmarks compare). Decided once.
 int ctk_best_isa(void);
+
+/// Writes the key of each of the `count` values (CompiledForest.inputKey): the value rounded to float
+/// (to nearest), −0 as +0, its bits turned into an int32 ordered as the floats are; INT32_MAX for NaN.
+/// Any CPU (AVX-512 or AVX2 when there, by ctk_best_isa()).
+void ctk_input_keys(const double *values, int64_t count, int32_t *keys);
+
+/// RankEncoder's input encoding: each value of `rowCount` rows (`featureCount` a row, row-major)
+/// becomes the count of its feature's thresholds below it (thresholds[featureStart[f] ..<
+/// featureStart[f + 1]], ascending), as a double; NaN stays NaN. Any CPU (AVX-512 when there).
+void ctk_rank_encode(const double *rows, int64_t rowCount, int64_t featureCount, const double *thresholds,
+                     const int64_t *featureStart, double *out);
 
 /// Lanes every kernel walks at once.
 enum { ctk_lanes = 64 };
@@ -57,5 +72,48 @@ typedef struct {
 /// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of keys (at most 32
 /// features per row). Needs ctk_best_isa() == 2 (AVX-512). `leaf`: scratch for 2 × treeStride Int32.
 void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
+
+/// A forest of trees with at most 64 leaves each, for QuickScorer's batch walk (`ctk_quickscorer_add`),
+/// borrowed for one call. Thresholds: per feature f, its distinct keys ascending at
+/// tableKeys[featureStart[f] ..< featureStart[f] + featureKeyCount[f]], cut into segments of at most
+/// 255 keys: segment s is tableKeys[segmentStart[s] ..< + segmentKeyCount[s]], feature f's segments
+/// are featureSegmentStart[f] ..< featureSegmentStart[f + 1].
+/// Leaves are numbered left to right, in groups of 8 (a group's leaves are one byte's bits). A split
+/// is one record per group its left subtree's leaves fall in (4 int32): segment, rank of the
+/// threshold in its segment (0...254, in all 4 bytes), the feature whose missing values go left at
+/// this split (featureCount when they go right), the group's bits of those leaves (in all 4 bytes).
+/// Tree t's groups are treeGroupStart[t] ..< treeGroupStart[t + 1] (at most 8); group j's records end
+/// at groupNodeEnd[j] (the first starts at groupNodeEnd[treeGroupStart[t] − 1], or 0). Tree t's
+/// leaf values are at values[treeValueStart[t] + leaf] (values32 for float32 sums).
+typedef struct {
+    const int32_t *tableKeys;
+    const int32_t *featureStart;
+    const int32_t *featureKeyCount;
+    const int32_t *featureSegmentStart;
+    const int32_t *segmentStart;
+    const int32_t *segmentKeyCount;
+    const int32_t *nodes;
+    const int32_t *treeGroupStart;
+    const int32_t *groupNodeEnd;
+    const int32_t *treeLeafCount;
+    const int32_t *treeValueStart;
+    const int32_t *treeOutput;
+    const double *values;
+    const float *values32;
+    int64_t segmentCount;
+    int64_t treeCount;
+    int64_t featureCount;
+    int64_t outputCount;
+    int32_t float32Sums;
+    int32_t routesMissing;
+} ctk_quickscorer;
+
+/// Scratch bytes `ctk_quickscorer_add` needs (64-byte aligned).
+int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *forest);
+
+/// Adds each tree's leaf value, tree by tree in order, to acc (rowCount × outputCount, row-major;
+/// with float32Sums each value of acc is a float, and so is every sum) for `rowCount` rows of input
+/// keys (`keys`, featureCount per row; INT32_MAX is a missing value). Needs ctk_best_isa() == 2.
+void ctk_quickscorer_add(const ctk_quickscorer *forest, const int32_t *keys, int64_t rowCount, double *acc, void *scratch);
 
 #endif

@@ -1,0 +1,58 @@
+// Input values to the int32 keys every layout compares (see CompiledForest.inputKey in Swift): the
+// conversion runs once per input value, so for a single deep tree it costs about as much as the walk.
+//
+// Memory: `values` and `keys` are the caller's, borrowed for the call.
+#include "CTreeKernels.h"
+
+#include <math.h>
+#include <string.h>
+
+static inline int32_t key_of(double value) {
+    const float single = (float)value + 0.0f;  // adding +0 turns −0 into +0
+    if (single != single) return INT32_MAX;
+    int32_t bits;
+    memcpy(&bits, &single, sizeof bits);
+    return bits ^ ((bits >> 31) & 0x7FFFFFFF);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f")))
+static void keys_avx512(const double *values, int64_t count, int32_t *keys) {
+    int64_t i = 0;
+    const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), nan = _mm256_set1_epi32(INT32_MAX);
+    for (; i + 8 <= count; i += 8) {
+        const __m512d x = _mm512_loadu_pd(values + i);
+        const __m256 single = _mm256_add_ps(_mm512_cvtpd_ps(x), _mm256_setzero_ps());
+        const __m256i bits = _mm256_castps_si256(single);
+        __m256i key = _mm256_xor_si256(bits, _mm256_and_si256(_mm256_srai_epi32(bits, 31), magnitude));
+        key = _mm256_blendv_epi8(key, nan, _mm256_castps_si256(_mm256_cmp_ps(single, single, _CMP_UNORD_Q)));
+        _mm256_storeu_si256((__m256i *)(keys + i), key);
+    }
+    for (; i < count; i++) keys[i] = key_of(values[i]);
+}
+
+__attribute__((target("avx2")))
+static void keys_avx2(const double *values, int64_t count, int32_t *keys) {
+    int64_t i = 0;
+    const __m128i magnitude = _mm_set1_epi32(0x7FFFFFFF), nan = _mm_set1_epi32(INT32_MAX);
+    for (; i + 4 <= count; i += 4) {
+        const __m128 single = _mm_add_ps(_mm256_cvtpd_ps(_mm256_loadu_pd(values + i)), _mm_setzero_ps());
+        const __m128i bits = _mm_castps_si128(single);
+        __m128i key = _mm_xor_si128(bits, _mm_and_si128(_mm_srai_epi32(bits, 31), magnitude));
+        key = _mm_blendv_epi8(key, nan, _mm_castps_si128(_mm_cmpunord_ps(single, single)));
+        _mm_storeu_si128((__m128i *)(keys + i), key);
+    }
+    for (; i < count; i++) keys[i] = key_of(values[i]);
+}
+#endif
+
+void ctk_input_keys(const double *values, int64_t count, int32_t *keys) {
+#if defined(__x86_64__)
+    const int isa = ctk_best_isa();
+    if (isa == 2) { keys_avx512(values, count, keys); return; }
+    if (isa == 1) { keys_avx2(values, count, keys); return; }
+#endif
+    for (int64_t i = 0; i < count; i++) keys[i] = key_of(values[i]);
+}

@@ -1,0 +1,89 @@
+import Testing
+import TestSupport
+@testable import Inference
+
+/// QuickScorer's batch layout predicts what the plain tree walk predicts, bit for bit: float64 and
+/// float32 sums, float32 and float64 inputs, missing values routed by each split, several raw scores.
+@Suite struct QuickScorerForestTests {
+    /// A random tree of at most `leaves` leaves and `depth` levels (deep, lopsided trees included).
+    static func randomTree(depth: Int, leaves maxLeaves: Int, featureCount: Int, _ random: inout SeededGenerator) -> DecisionTree {
+        var left = [Int](), right = [Int](), feature = [Int](), threshold = [Double](), missing = [Bool]()
+        var leaves = 1
+        func grow(_ level: Int) -> Int {
+            let node = left.count
+            left.append(-1); right.append(-1); feature.append(-2); threshold.append(-2); missing.append(false)
+            if level < depth && leaves < maxLeaves && (level < 1 || Double.random(in: 0..<1, using: &random) < 0.75) {
+                leaves += 1
+                feature[node] = Int.random(in: 0..<featureCount, using: &random)
+                threshold[node] = (Double.random(in: -2...2, using: &random) * 64).rounded() / 64
+                missing[node] = Bool.random(using: &random)
+                left[node] = grow(level + 1)
+                right[node] = grow(level + 1)
+            }
+            return node
+        }
+        _ = grow(0)
+        let values = (0..<left.count).map { _ in Double.random(in: -1...1, using: &random) * 3.3333333333 }
+        return DecisionTree(childrenLeft: left, childrenRight: right, feature: feature, threshold: threshold,
+                            value: values, missingGoesLeft: missing)
+    }
+
+    /// Every combination of sums, inputs, missing values and batch sizes (partial blocks of 64 rows
+    /// included) gives the walk's raw scores exactly.
+    @Test(.enabled(if: InterleavedForest.bestInstructionSet >= 2, "the kernel needs AVX-512"),
+          arguments: [(4, 16, 1), (6, 64, 3), (20, 31, 1), (3, 8, 2), (9, 64, 1)])
+    func agreesWithTheWalk(depth: Int, leaves: Int, outputs: Int) throws {
+        var random = SeededGenerator(seed: UInt64(depth * 100 + leaves))
+        let featureCount = 9, treeCount = 45
+        let trees = (0..<treeCount).map { _ in Self.randomTree(depth: depth, leaves: leaves, featureCount: featureCount, &random) }
+        for precision in TreeEnsemble.InputPrecision.allCases {
+            for accumulation in TreeEnsemble.Accumulation.allCases {
+                for missing in [false, true] {
+                    var ensemble = TreeEnsemble(
+                        estimator: "test", featureCount: featureCount, featureNames: nil, inputPrecision: precision,
+                        acceptsMissing: missing, outputCount: outputs, base: (0..<outputs).map { 0.1 + Double($0) },
+                        leafScale: accumulation == .float64 ? 0.1 : nil, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
+                    ensemble.accumulation = accumulation
+                    let predictor = EnsemblePredictor(ensemble)
+                    let forest = try #require(predictor.quickScorer)
+                    let walk = TreeWalk(ensemble)
+                    for rowCount in [1, 16, 63, 64, 65, 200] {
+                        let rows = InterleavedForestTests.rows(rowCount, featureCount: featureCount, missing: missing, &random)
+                        var walked = [Double](repeating: 0, count: rowCount * outputs), predicted = walked, direct = walked
+                        rows.withUnsafeBufferPointer { input in
+                            walk.raw(input.baseAddress!, rowCount: rowCount, into: &walked)
+                            predictor.raw(input.baseAddress!, rowCount: rowCount, into: &predicted)
+                            let encoded = predictor.ranks.map { ranks in
+                                var out = [Double](repeating: 0, count: rows.count)
+                                ranks.encode(input.baseAddress!, count: rowCount, into: &out)
+                                return out
+                            } ?? rows
+                            encoded.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &direct) }
+                        }
+                        let label = "rows \(rowCount), \(precision), \(accumulation), missing \(missing)"
+                        #expect(direct == walked, "\(label)")
+                        #expect(predicted == walked, "\(label)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Trees of more than 64 leaves, and forests' class fractions, are left to the other layouts.
+    @Test func refusesWhatItCannotHold() {
+        var random = SeededGenerator(seed: 3)
+        let big = Self.randomTree(depth: 12, leaves: 65, featureCount: 4, &random)
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: 4, featureNames: nil, base: [0], trees: [big])
+        #expect(QuickScorerForest.leafCount(big) == 65)
+        #expect(QuickScorerForest(ensemble, trees: [big]) == nil)
+    }
+
+    /// Without AVX-512 (EVSERVE_SIMD=none or avx2, or another CPU) there is no such layout, and
+    /// predictions come from the others.
+    @Test(.enabled(if: InterleavedForest.bestInstructionSet < 2)) func absentWithoutAVX512() {
+        var random = SeededGenerator(seed: 4)
+        let tree = Self.randomTree(depth: 4, leaves: 16, featureCount: 3, &random)
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: [tree])
+        #expect(EnsemblePredictor(ensemble).quickScorer == nil)
+    }
+}
