@@ -39,12 +39,13 @@ enum JSONDifferences {
     }
 
     /// Foundation accepts a comma before `]` or `}` (`[1,]`, `{"a":1,}`); Python refuses it. Foundation
-    /// accepts, evserve refuses, and with every such comma removed (in UTF-8 text) evserve accepts the same value.
+    /// accepts, evserve refuses, and the text (as UTF-8) with every such comma removed reads in evserve
+    /// as Foundation's value.
     static let trailingComma = JSONDifference(name: "trailing-comma") { outcome in
-        guard case .failure = outcome.ours, let reference = outcome.theirs, isPlainUTF8(outcome.bytes) else { return false }
-        let rewritten = withoutTrailingCommas(outcome.bytes)
-        guard rewritten != outcome.bytes, let value = try? JSONValue.parse(rewritten) else { return false }
-        return JSONComparison(input: outcome.bytes).mismatch(value, reference) == nil
+        guard case .failure = outcome.ours, let reference = outcome.theirs, let text = utf8Text(outcome.bytes) else { return false }
+        let rewritten = withoutTrailingCommas(text)
+        guard rewritten != text, let value = try? JSONValue.parse(rewritten) else { return false }
+        return JSONComparison(input: rewritten).mismatch(value, reference) == nil
     }
 
     /// evserve refuses nesting deeper than `JSONParser.maxDepth` (64: the parser recurses on a 512 KiB
@@ -166,9 +167,15 @@ enum JSONDifferences {
 
     // MARK: - Helpers
 
-    /// UTF-8 without a BOM and without the zero bytes that make Python and Foundation read UTF-16/32.
-    static func isPlainUTF8(_ bytes: [UInt8]) -> Bool {
-        !bytes.starts(with: [0xEF, 0xBB, 0xBF]) && !bytes.contains(0)
+    /// The input as UTF-8 without a BOM, decoded as Python detects its encoding; nil if it does not decode.
+    static func utf8Text(_ bytes: [UInt8]) -> [UInt8]? {
+        let boms: [([UInt8], String.Encoding)] = [([0x00, 0x00, 0xFE, 0xFF], .utf32BigEndian), ([0xFF, 0xFE, 0x00, 0x00], .utf32LittleEndian),
+                                                  ([0xFE, 0xFF], .utf16BigEndian), ([0xFF, 0xFE], .utf16LittleEndian), ([0xEF, 0xBB, 0xBF], .utf8)]
+        for (bom, encoding) in boms where bytes.starts(with: bom) {
+            return String(bytes: bytes.dropFirst(bom.count), encoding: encoding).map { Array($0.utf8) }
+        }
+        guard let encoding = pythonWideEncoding(bytes) else { return bytes }
+        return String(bytes: bytes, encoding: encoding).map { Array($0.utf8) }
     }
 
     /// The text with each comma that (after whitespace) precedes `]` or `}` outside strings removed.
