@@ -14,28 +14,30 @@ enum JSONDifferences {
     static let rules: [JSONDifference] = [pythonNonFinite, loneSurrogates, trailingComma, depthLimit, integerDigits, wideEncodings, zeroBytePattern]
 
     /// Python reads `NaN`, `Infinity`, `-Infinity`, and numbers past Double's range (as ±inf); Foundation
-    /// refuses them all ("not representable"). evserve accepts, Foundation refuses, and evserve's value
-    /// holds a non-finite number.
+    /// refuses them all ("not representable"). evserve accepts, Foundation refuses, and the text holds such
+    /// a token outside strings (the value may not: a repeated key can replace it).
     static let pythonNonFinite = JSONDifference(name: "python-non-finite") { outcome in
-        guard case .success(let value) = outcome.ours, outcome.theirs == nil else { return false }
-        return value.contains { if case .number(let number) = $0 { !number.doubleValue.isFinite } else { false } }
+        guard case .success = outcome.ours, outcome.theirs == nil, let text = utf8Text(outcome.bytes) else { return false }
+        let outside = textOutsideStrings(text)
+        return outside.contains("NaN") || outside.contains("Infinity")
+            || foundationRounding.numberLiterals(in: text).contains { Double($0)?.isInfinite == true }
     }
 
-    /// Python decodes with `surrogatepass` and keeps lone surrogates (`"\ud800"`, or the bytes ED A0 80);
-    /// Swift strings cannot hold them, so evserve reads each as U+FFFD. Foundation refuses them. evserve
-    /// accepts, Foundation refuses, and a string of evserve's value holds U+FFFD where the input has none.
+    /// Python decodes with `surrogatepass` and keeps lone surrogates (`"\ud800"`, the bytes ED A0 80, or a
+    /// lone UTF-16 unit); Swift strings cannot hold them, so evserve reads each as U+FFFD. Foundation
+    /// refuses them. evserve accepts, Foundation refuses, and the input has a surrogate escape, encoded
+    /// surrogate bytes, or wide text that does not decode strictly (the value may have lost them to a
+    /// repeated key).
     static let loneSurrogates = JSONDifference(name: "lone-surrogates") { outcome in
-        guard case .success(let value) = outcome.ours, outcome.theirs == nil else { return false }
-        let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
-        let inputHasReplacement = outcome.bytes.indices.contains { outcome.bytes[$0...].starts(with: replacement) }
-            || String(decoding: outcome.bytes, as: UTF8.self).lowercased().contains("\\ufffd")
-        return !inputHasReplacement && value.contains { element in
-            switch element {
-            case .string(let text): text.unicodeScalars.contains("\u{FFFD}")
-            case .object(let object): object.keys.contains { $0.unicodeScalars.contains("\u{FFFD}") }
-            default: false
-            }
+        guard case .success = outcome.ours, outcome.theirs == nil else { return false }
+        let bytes = outcome.bytes
+        let encodedSurrogate = bytes.indices.contains { bytes[$0] == 0xED && $0 + 1 < bytes.count && bytes[$0 + 1] >= 0xA0 }
+        // Zero bytes dropped, so the escapes of UTF-16 and UTF-32 text are seen too.
+        let text = String(decoding: bytes.filter { $0 != 0 }, as: UTF8.self).lowercased()
+        let escapedSurrogate = text.ranges(of: "\\ud").contains { range in
+            text[range.upperBound...].first.map { "89abcdef".contains($0) } ?? false
         }
+        return encodedSurrogate || escapedSurrogate || utf8Text(bytes) == nil
     }
 
     /// Foundation accepts a comma before `]` or `}` (`[1,]`, `{"a":1,}`); Python refuses it. Foundation
@@ -176,6 +178,21 @@ enum JSONDifferences {
         }
         guard let encoding = pythonWideEncoding(bytes) else { return bytes }
         return String(bytes: bytes, encoding: encoding).map { Array($0.utf8) }
+    }
+
+    /// The text with every string replaced by `""`, as a String (to look for tokens).
+    static func textOutsideStrings(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false; out.append(byte) }
+            } else {
+                if byte == UInt8(ascii: "\"") { inString = true }
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The text with each comma that (after whitespace) precedes `]` or `}` outside strings removed.
