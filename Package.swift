@@ -49,6 +49,11 @@ let package = Package(
         // libFuzzer target for model loading (every format, recognised by content): make fuzz-xgboost and
         // make fuzz-lightgbm run it from each format's seed files.
         .executableTarget(name: "ModelFileFuzz", dependencies: ["Inference", "FuzzSupport"], path: "fuzz/model-file"),
+        // libFuzzer targets for the request readers: JSON's reader against Foundation's JSONSerialization,
+        // the /predict body's fast reader against its general path, and the v2 inference request reader.
+        .executableTarget(name: "JSONFuzz", dependencies: ["JSON", "FuzzSupport"], path: "fuzz/json"),
+        .executableTarget(name: "PredictBodyFuzz", dependencies: ["Validation", "JSON", "FuzzSupport"], path: "fuzz/predict-body"),
+        .executableTarget(name: "V2RequestFuzz", dependencies: ["Validation", "JSON", "FuzzSupport"], path: "fuzz/v2-request"),
         // The fuzz targets' shared driver entry and file replay.
         .target(name: "FuzzSupport", path: "fuzz/support"),
         .executableTarget(name: "ValidationBench", dependencies: ["Validation"], path: "bench/ValidationBench"),

@@ -17,9 +17,12 @@ extension TreeEnsemble {
     }
 
     /// Whether `predict` needs `values(raw:into:)` rather than scikit-learn's regressor path (the
-    /// first raw score, through `Link.value`).
+    /// first raw score, through `Link.value`). Never for a classifier: its `predict` is documented as
+    /// the first raw score, and `valuesPerRow` is 1 for it whatever its link (a softmax classifier's
+    /// `values` would write one number per class into room for one; found by ModelFileFuzz).
     var hasLibraryOutputs: Bool {
-        valuesPerRow > 1 || ![.identity, .exp].contains(link) || sigmoidScale != nil
+        guard classes == nil else { return false }
+        return valuesPerRow > 1 || ![.identity, .exp].contains(link) || sigmoidScale != nil
     }
 
     /// Writes `valuesPerRow` values from one row's `outputCount` raw scores.

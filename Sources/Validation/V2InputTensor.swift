@@ -84,7 +84,9 @@ struct V2InputTensor {
         var flat: [JSONValue]
         if top.contains(where: { $0.arrayValue != nil }) {
             flat = []
-            flat.reserveCapacity(count)
+            // `count` is the client's shape, not yet checked against the data: reserve at most 64 Ki
+            // elements on its word (a shape of 10^12 rows must be refused, not allocated for).
+            flat.reserveCapacity(min(count, 1 << 16))
             try appendNested(top, depth: 0, shape: [rows, signature.featureCount], into: &flat, of: name)
         } else {
             guard top.count == count else {

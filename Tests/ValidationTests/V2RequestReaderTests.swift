@@ -166,6 +166,14 @@ import Testing
         #expect(Self.message(Self.readBinary(fp32, data)) == "input 'input-0': binary_data_size is 48 bytes, but 6 FP32 elements (shape [2, 3]) take 24")
     }
 
+    /// A nested `data` whose shape claims 10^12 rows is refused by its real length, not allocated for
+    /// (V2RequestFuzz found the reader reserving room for every element the shape claimed; the input is
+    /// fuzz/corpus/v2-request/json-huge-shape-nested).
+    @Test func hugeShapeWithNestedDataIsRefusedNotAllocated() {
+        let body = #"{"inputs": [\#(Self.input(shape: "[1000000000000, 3]", data: "[[1, 2, 3]]"))]}"#
+        #expect(Self.message(Self.read(body)) == "input 'input-0': nested 'data' must follow the shape [1000000000000, 3], but an array at depth 0 has 1 elements instead of 1000000000000")
+    }
+
     /// The error body is the protocol's `{"error": "..."}`, status 400 unless said otherwise.
     @Test func errorBody() throws {
         let error = V2Error("a \"quoted\" problem")

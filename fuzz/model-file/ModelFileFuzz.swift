@@ -7,9 +7,12 @@
 import FuzzSupport
 import Inference
 
-func check(_ data: UnsafeRawBufferPointer) {
-    guard let model = try? TreeModel(anyModelFile: Array(data)) else { return }
+/// Whether the file loaded (the replay counts them, so a seed corpus shows it holds loadable files).
+@discardableResult
+func check(_ data: UnsafeRawBufferPointer) -> Bool {
+    guard let model = try? TreeModel(anyModelFile: Array(data)) else { return false }
     ModelChecks.predictSomeRows(model, seed: Array(data.prefix(64)))
+    return true
 }
 
 #if FUZZING
@@ -27,8 +30,9 @@ public func fuzzMain(_ argc: Int32, _ argv: CArguments?) -> Int32 {
 /// Replays files through the same checks: `ModelFileFuzz FILE...`.
 @main enum Replay {
     static func main() {
-        let checked = FuzzSupport.replay(CommandLine.arguments.dropFirst(), check)
-        print("ModelFileFuzz: \(checked) inputs replayed, every invariant held")
+        var loaded = 0
+        let checked = FuzzSupport.replay(CommandLine.arguments.dropFirst()) { if check($0) { loaded += 1 } }
+        print("ModelFileFuzz: \(checked) inputs replayed (\(loaded) loaded), every invariant held")
     }
 }
 #endif
