@@ -28,6 +28,18 @@ import Testing
         }
     }
 
+    /// A multiclass classifier's `predict` is its first raw score, one number per row, whatever its
+    /// link (a softmax classifier once wrote one number per class into room for one: ModelFileFuzz).
+    @Test func aSoftmaxClassifierPredictsItsFirstRawScore() throws {
+        let model = try TreeModel(modelFile: Self.file([
+            "n_outputs": "3", "base": "[0.1, -0.2, 0.3]", "link": #""softmax""#, "classes": #"["a", "b", "c"]"#,
+            "tree_outputs": "[0, 1, 2]",
+            "trees": "[" + Array(repeating: #"{"children_left":[1,-1,-1],"children_right":[2,-1,-1],"feature":[1,-2,-2],"threshold":[0.25,-2,-2],"value":[0,-8,8]}"#, count: 3).joined(separator: ",") + "]",
+        ], removing: ["leaf_scale", "decision"]))
+        // Row 0 goes left (x1 = 0 <= 0.25): 0.1 - 8; row 1 right: 0.1 + 8.
+        #expect(model.predict([0, 0, 0, 1], rowCount: 2) == [0.1 - 8, 0.1 + 8])
+    }
+
     /// The valid file reads into the classifier it describes, and predicts by its link and decision.
     @Test func aValidFileReads() throws {
         let model = try TreeModel(modelFile: Self.file())
