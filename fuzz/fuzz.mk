@@ -8,8 +8,8 @@
 #   make fuzz-v2-request     the v2 inference request reader, JSON and binary tensors (fuzz/v2-request)
 # `make fuzz` runs them all, FUZZ_SECONDS each (60 by default). The corpus is copied to a temporary folder,
 # so a run never adds files to the repository; an input that breaks an invariant is kept in
-# .build-fuzz/crashes/ (make it a unit test, and add it to the corpus). `make test` runs each target:
-# the first three for FUZZ_SECONDS, the newer four for FUZZ_TEST_SECONDS (30), to fit CI's budget.
+# .build-fuzz/crashes/ (make it a unit test, and add it to the corpus). `make test` runs each target
+# for FUZZ_TEST_SECONDS (30), to fit CI's budget.
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 30
 FUZZ_SCRATCH ?= .build-fuzz
@@ -36,9 +36,9 @@ define fuzz_run
 	exit $${PIPESTATUS[0]}
 endef
 
-# The newer targets take FUZZ_TEST_SECONDS under `make test`, FUZZ_SECONDS otherwise.
-FUZZ_READER_SECONDS ?= $(FUZZ_SECONDS)
-test: FUZZ_READER_SECONDS = $(FUZZ_TEST_SECONDS)
+# Every target takes FUZZ_TEST_SECONDS under `make test`, FUZZ_SECONDS otherwise.
+FUZZ_RUN_SECONDS ?= $(FUZZ_SECONDS)
+test: FUZZ_RUN_SECONDS = $(FUZZ_TEST_SECONDS)
 
 PY_TEST_TARGETS += fuzz-http fuzz-xgboost fuzz-lightgbm fuzz-evserve-trees fuzz-json fuzz-predict-body fuzz-v2-request
 
@@ -47,21 +47,21 @@ PY_TEST_TARGETS += fuzz-http fuzz-xgboost fuzz-lightgbm fuzz-evserve-trees fuzz-
 fuzz: fuzz-http fuzz-xgboost fuzz-lightgbm fuzz-evserve-trees fuzz-json fuzz-predict-body fuzz-v2-request
 
 fuzz-http: deps
-	$(call fuzz_run,HTTPFuzz,http,$(FUZZ_SECONDS),-dict=fuzz/http.dict)
+	$(call fuzz_run,HTTPFuzz,http,$(FUZZ_RUN_SECONDS),-dict=fuzz/http.dict)
 
 # A file that loads must also predict (ModelChecks).
 fuzz-xgboost fuzz-lightgbm: fuzz-%: deps
-	$(call fuzz_run,ModelFileFuzz,$*,$(FUZZ_SECONDS),$(FUZZ_LIMITS) -max_len=65536)
+	$(call fuzz_run,ModelFileFuzz,$*,$(FUZZ_RUN_SECONDS),$(FUZZ_LIMITS) -max_len=65536)
 
 fuzz-evserve-trees: deps
-	$(call fuzz_run,ModelFileFuzz,evserve-trees,$(FUZZ_READER_SECONDS),$(FUZZ_LIMITS) -max_len=65536 -dict=fuzz/json.dict)
+	$(call fuzz_run,ModelFileFuzz,evserve-trees,$(FUZZ_RUN_SECONDS),$(FUZZ_LIMITS) -max_len=65536 -dict=fuzz/json.dict)
 
 fuzz-json: deps
-	$(call fuzz_run,JSONFuzz,json,$(FUZZ_READER_SECONDS),$(FUZZ_LIMITS) -max_len=4096 -dict=fuzz/json.dict)
+	$(call fuzz_run,JSONFuzz,json,$(FUZZ_RUN_SECONDS),$(FUZZ_LIMITS) -max_len=4096 -dict=fuzz/json.dict)
 
 # Bodies are at most a few KiB here, so any allocation past 256 MiB is one the body did not pay for.
 fuzz-predict-body: deps
-	$(call fuzz_run,PredictBodyFuzz,predict-body,$(FUZZ_READER_SECONDS),$(FUZZ_LIMITS) -malloc_limit_mb=256 -max_len=4096 -dict=fuzz/json.dict)
+	$(call fuzz_run,PredictBodyFuzz,predict-body,$(FUZZ_RUN_SECONDS),$(FUZZ_LIMITS) -malloc_limit_mb=256 -max_len=4096 -dict=fuzz/json.dict)
 
 fuzz-v2-request: deps
-	$(call fuzz_run,V2RequestFuzz,v2-request,$(FUZZ_READER_SECONDS),$(FUZZ_LIMITS) -malloc_limit_mb=256 -max_len=8192 -dict=fuzz/json.dict)
+	$(call fuzz_run,V2RequestFuzz,v2-request,$(FUZZ_RUN_SECONDS),$(FUZZ_LIMITS) -malloc_limit_mb=256 -max_len=8192 -dict=fuzz/json.dict)
