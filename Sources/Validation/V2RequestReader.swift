@@ -10,18 +10,32 @@ import JSON
 /// Double; FP32 values as the FP32 numbers they are), with `data` flat (row-major) or nested.
 public struct V2RequestReader: Sendable {
     public let signature: V2ModelSignature
+    private let fast: V2FastRequestReader
 
     public init(signature: V2ModelSignature) {
         self.signature = signature
+        self.fast = V2FastRequestReader(signature: signature)
     }
 
     /// `inferenceHeaderContentLength`: the header's value as sent, nil when absent.
+    /// The usual all-JSON request is read by the fast path; anything it refuses, by the general one.
     public func read(_ body: [UInt8], inferenceHeaderContentLength: String?) -> Result<V2InferenceRequest, V2Error> {
+        if inferenceHeaderContentLength == nil, let request = fast.read(body) { return .success(request) }
+        return readGeneral(body, inferenceHeaderContentLength: inferenceHeaderContentLength)
+    }
+
+    /// The general path alone (the fast reader's reference in tests and V2RequestFuzz).
+    func readGeneral(_ body: [UInt8], inferenceHeaderContentLength: String?) -> Result<V2InferenceRequest, V2Error> {
         do {
             return .success(try request(body, inferenceHeaderContentLength: inferenceHeaderContentLength))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The fast path alone: nil when the body is not in the shape it reads.
+    func readFast(_ body: [UInt8]) -> V2InferenceRequest? {
+        fast.read(body)
     }
 
     private func request(_ body: [UInt8], inferenceHeaderContentLength header: String?) throws(V2Error) -> V2InferenceRequest {

@@ -42,6 +42,21 @@ enum V2Checks {
         expectSame(matrix, reader.read(head + binary, inferenceHeaderContentLength: String(head.count)), framing: "binary data")
     }
 
+    /// The fast path's answer is the general path's: the same id, outputs and matrix bits, or the same error.
+    static func checkSame(_ answer: Result<V2InferenceRequest, V2Error>, _ general: Result<V2InferenceRequest, V2Error>) {
+        switch (answer, general) {
+        case (.success(let a), .success(let b)):
+            precondition(a.id == b.id && a.outputs == b.outputs, "the fast path's id or outputs differ: \(a) against \(b)")
+            precondition(a.matrix.rowCount == b.matrix.rowCount && a.matrix.featureCount == b.matrix.featureCount
+                         && a.matrix.values.map(\.bitPattern) == b.matrix.values.map(\.bitPattern),
+                         "the fast path's matrix differs: \(a.matrix) against \(b.matrix)")
+        case (.failure(let a), .failure(let b)):
+            precondition(a == b, "the errors differ: \(a) against \(b)")
+        default:
+            fatalError("the fast path answers \(answer), the general path \(general)")
+        }
+    }
+
     /// A value's bits, every NaN as one (JSON has no NaN payloads: a missing value is `null`).
     private static func bits(_ value: Double) -> UInt64 {
         value.isNaN ? Double.nan.bitPattern : value.bitPattern

@@ -3,11 +3,15 @@
 // body's size explains (fuzz/fuzz.mk's -malloc_limit_mb); a refusal is a 400 whose body is
 // `{"error": message}` with a message; an accepted request holds rows × features values, finite (or
 // missing, for a model that takes missing values), and known outputs, each once; and the accepted matrix
-// read back from the other framing (binary FP64 after JSON, or JSON data) is the same matrix, bit for bit.
+// read back from the other framing (binary FP64 after JSON, or JSON data) is the same matrix, bit for bit;
+// and the reader's answer (fast path first) is the general path's alone: the same request, bit for bit,
+// or the same error.
 // Built only with -DFUZZING (fuzz/fuzz.mk); without it, the same checks replay files named on the command line.
 import FuzzSupport
 import JSON
-import Validation
+// The two paths are internal to Validation (V2RequestReader.readFast/readGeneral); fuzz builds are
+// debug builds, which allow @testable.
+@testable import Validation
 
 /// The first byte chooses the model and whether `Inference-Header-Content-Length` is sent (then the
 /// next two bytes, little-endian, are its value); the rest is the body.
@@ -24,7 +28,13 @@ func check(_ data: UnsafeRawBufferPointer) {
         rest = rest.dropFirst(2)
     }
     let reader = V2RequestReader(signature: signature)
-    switch reader.read(Array(rest), inferenceHeaderContentLength: header) {
+    let body = Array(rest)
+    let answer = reader.read(body, inferenceHeaderContentLength: header)
+    V2Checks.checkSame(answer, reader.readGeneral(body, inferenceHeaderContentLength: header))
+    if header == nil, let fast = reader.readFast(body) {
+        V2Checks.checkSame(.success(fast), reader.readGeneral(body, inferenceHeaderContentLength: nil))
+    }
+    switch answer {
     case .failure(let error):
         V2Checks.checkRefusal(error)
     case .success(let request):
