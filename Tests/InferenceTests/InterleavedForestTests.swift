@@ -7,23 +7,7 @@ import TestSupport
 @Suite struct InterleavedForestTests {
     /// A random tree of up to `depth` levels over `featureCount` features, with `width` values per node.
     static func randomTree(depth: Int, featureCount: Int, width: Int, _ random: inout SeededGenerator) -> DecisionTree {
-        var left = [Int](), right = [Int](), feature = [Int](), threshold = [Double](), missing = [Bool]()
-        func grow(_ level: Int) -> Int {
-            let node = left.count
-            left.append(-1); right.append(-1); feature.append(-2); threshold.append(-2); missing.append(false)
-            if level < depth && (level < 2 || Double.random(in: 0..<1, using: &random) < 0.8) {
-                feature[node] = Int.random(in: 0..<featureCount, using: &random)
-                threshold[node] = (Double.random(in: -2...2, using: &random) * 64).rounded() / 64
-                missing[node] = Bool.random(using: &random)
-                left[node] = grow(level + 1)
-                right[node] = grow(level + 1)
-            }
-            return node
-        }
-        _ = grow(0)
-        let values = (0..<(left.count * width)).map { _ in Double.random(in: -1...1, using: &random) }
-        return DecisionTree(childrenLeft: left, childrenRight: right, feature: feature, threshold: threshold,
-                            value: values, missingGoesLeft: missing, valueWidth: width)
+        RandomTree.make(depth: depth, featureCount: featureCount, width: width, fullLevels: 2, splitChance: 0.8, &random)
     }
 
     /// Rows on and between thresholds, with some missing values when `missing`.

@@ -6,26 +6,9 @@ import TestSupport
 /// float32 sums, float32 and float64 inputs, missing values routed by each split, several raw scores.
 @Suite struct QuickScorerForestTests {
     /// A random tree of at most `leaves` leaves and `depth` levels (deep, lopsided trees included).
-    static func randomTree(depth: Int, leaves maxLeaves: Int, featureCount: Int, _ random: inout SeededGenerator) -> DecisionTree {
-        var left = [Int](), right = [Int](), feature = [Int](), threshold = [Double](), missing = [Bool]()
-        var leaves = 1
-        func grow(_ level: Int) -> Int {
-            let node = left.count
-            left.append(-1); right.append(-1); feature.append(-2); threshold.append(-2); missing.append(false)
-            if level < depth && leaves < maxLeaves && (level < 1 || Double.random(in: 0..<1, using: &random) < 0.75) {
-                leaves += 1
-                feature[node] = Int.random(in: 0..<featureCount, using: &random)
-                threshold[node] = (Double.random(in: -2...2, using: &random) * 64).rounded() / 64
-                missing[node] = Bool.random(using: &random)
-                left[node] = grow(level + 1)
-                right[node] = grow(level + 1)
-            }
-            return node
-        }
-        _ = grow(0)
-        let values = (0..<left.count).map { _ in Double.random(in: -1...1, using: &random) * 3.3333333333 }
-        return DecisionTree(childrenLeft: left, childrenRight: right, feature: feature, threshold: threshold,
-                            value: values, missingGoesLeft: missing)
+    static func randomTree(depth: Int, leaves: Int, featureCount: Int, _ random: inout SeededGenerator) -> DecisionTree {
+        RandomTree.make(depth: depth, featureCount: featureCount, leaves: leaves, fullLevels: 1, splitChance: 0.75,
+                        valueScale: 3.3333333333, &random)
     }
 
     /// Every combination of sums, inputs, missing values and batch sizes (partial blocks of 64 rows
