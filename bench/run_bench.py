@@ -5,7 +5,8 @@ answers against scikit-learn, warm up, then wrk on POST /predict at 64 and 512 c
 GET / at 64, then locust with the seed's settings. Then evserve --workers 1 and 2, unpinned. Then the
 Open Inference Protocol (v2) rows, pinned: MLServer with adaptive batching off and on, and evserve's v2
 route, on POST /v2/models/reference/infer at 64 and 512 connections (bench/peers/mlserver_peer/v2_rows.py).
-Writes bench/results/<date>.md, .json and .png (BENCH_QUICK=1: short runs, written under results/quick.tmp/).
+Writes bench/results/<date>.md, .json and .png; a partial run writes <date>-<--only's names>.* instead
+(BENCH_QUICK=1: short runs, written under results/quick.tmp/).
 
     bench/.venv-peers/bin/python bench/run_bench.py [--evserve PATH] [--only flask,evserve]
     bench/.venv-peers/bin/python bench/run_bench.py --only v2      (mlserver, mlserver-batching, evserve-v2)
@@ -121,7 +122,9 @@ def main() -> int:
 
     out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / started_at.strftime("%Y-%m-%d")
+    # A partial run names its own file (`--only v2` -> <date>-v2.md), so it never overwrites the day's full run.
+    selection = "-" + "+".join(sorted(n.strip() for n in args.only.split(",") if n.strip())) if args.only else ""
+    stem = out_dir / (started_at.strftime("%Y-%m-%d") + selection)
     report.write(stem, results, durations, started_at, elapsed, fd_limit, background, quick=args.quick)
     v2_rows.append_report(stem.with_suffix(".md"), results)
     print(f"wrote {stem}.md, .json, .png in {elapsed:.0f} s", flush=True)
