@@ -1,17 +1,18 @@
 """`make bench` (heavy part): a heavy model must not stall the event loop, and large bodies end to end.
 
 Rows (select with --only, beside server names):
-- heavy: evserve and FastAPI serve the same 2000-tree, depth-8 scikit-learn model (harness/heavy_model.py);
-  wrk keeps 1000-row requests (~270 KB) in flight on 4 connections while bench/openloop polls GET /healthz
-  at a constant 200/s on 2 connections. Reports the poller's p50/p99/p99.9 (latency from each poll's due
-  time) and rows/s. MLServer is left out until its peer is merged.
+- heavy: evserve, FastAPI and MLServer serve the same 2000-tree, depth-8 scikit-learn model
+  (harness/heavy_model.py); wrk keeps 1000-row requests (~270 KB) in flight on 4 connections while
+  bench/openloop polls a health route (GET /healthz; MLServer's GET /v2/health/live) at a constant 200/s on
+  2 connections. Reports the poller's p50/p99/p99.9 (latency from each poll's due time) and rows/s. MLServer
+  gets the same rows as one v2 FP64 tensor on POST /v2/models/heavy/infer.
 - heavy-unpinned: the same with nothing pinned: evserve's loop then need not share a core with its
   inference threads (pinned, it must, and the scheduler's time slices show in the poller's p99).
 - large-body: evserve's rows/s end to end with 1000-row requests on its reference model, and (with
   --validation-bench) the body reader's MB/s on the same body from bench/ValidationBench.
 Server pinned to core 1, clients to core 0. Writes bench/results/<date>-heavy.md and .json.
 
-    bench/.venv-peers/bin/python bench/run_heavy.py [--evserve PATH] [--only heavy,large-body,evserve,fastapi]
+    bench/.venv-peers/bin/python bench/run_heavy.py [--evserve PATH] [--only heavy,large-body,evserve,fastapi,mlserver]
                                                     [--validation-bench PATH] [--trees N] [--quick]
 """
 from __future__ import annotations
@@ -29,17 +30,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import core_usage, environment
-from harness.heavy_model import HeavyModel, body_file, heavy_model
+from harness.heavy_model import HeavyModel, body_file, heavy_model, v2_body_file
 from harness.limits import raise_fd_limit
 from harness.openloop import RateResult, run_openloop
 from harness.paths import EVSERVE, PEERS, PEERS_VENV, RESULTS
 from harness.selection import Selection
 from harness.servers import FAST_WORKER, HOST, ServerSpec, evserve, started
 from harness.wrk import LoadResult, run_wrk
+from mlserver_peer import v2_rows  # bench/peers (on sys.path through harness.paths)
 
 SERVER_CPUS, CLIENT_CPUS = "1", "0"
 ROWS = ["heavy", "heavy-unpinned", "large-body"]
-SERVERS = ["evserve", "fastapi"]
+SERVERS = ["evserve", "fastapi", "mlserver"]
+MLSERVER_MODEL = "heavy"
 LOAD_CONNECTIONS = 4
 POLL_RATE, POLL_CONNECTIONS = 200, 2
 BODY_ROWS = 1000
@@ -80,20 +83,37 @@ def fastapi_heavy(model: HeavyModel) -> ServerSpec:
     return ServerSpec("fastapi", argv)
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """What the load posts and the poller reads: evserve and FastAPI's /predict and /healthz, or MLServer's v2."""
+    body: Path
+    path: str = "/predict"
+    health_path: str = "/healthz"
+
+
+def mlserver_heavy(model: HeavyModel) -> ServerSpec:
+    """MLServer 1.7.1 (bench/peers/mlserver_peer), adaptive batching off, serving the pickled heavy model."""
+    base = v2_rows.mlserver(False)
+    return ServerSpec("mlserver", lambda port, scratch: base(port, scratch) + [
+        "--model", f"{MLSERVER_MODEL}={model.pickle_file}"],
+        serves_model=False, ready_path=f"/v2/models/{MLSERVER_MODEL}/ready")
+
+
 def evserve_with(binary: Path, model_file: Path | None) -> ServerSpec:
     base = evserve(binary, 1)
     return ServerSpec("evserve", lambda port, scratch: base(port, scratch) + (["--model", str(model_file)] if model_file else []))
 
 
-def saturate(result: HeavyResult, spec: ServerSpec, body: Path, d: Durations, poll: bool, pinned: bool = True) -> None:
-    """wrk posts `body` on LOAD_CONNECTIONS for the run; meanwhile, if asked, the poller reads GET /healthz.
+def saturate(result: HeavyResult, spec: ServerSpec, traffic: Traffic, d: Durations, poll: bool, pinned: bool = True) -> None:
+    """wrk posts the traffic's body on LOAD_CONNECTIONS for the run; meanwhile, if asked, the poller reads its health route.
     Pinned: the server on core 1 (its event loop and job-queue threads share it), the clients on core 0;
     unpinned: everyone shares both cores, so the loop can run beside the inference threads."""
     server_cpus, client_cpus = (SERVER_CPUS, CLIENT_CPUS) if pinned else (None, None)
     print(f"== {result.row}: {spec.name}", flush=True)
-    os.environ["BENCH_BODY_FILE"] = str(body)  # read by bench/wrk/predict_file.lua (wrk inherits it)
+    os.environ["BENCH_BODY_FILE"] = str(traffic.body)  # read by bench/wrk/predict_file.lua (wrk inherits them)
+    os.environ["BENCH_PATH"] = traffic.path
     try:
-        with started(spec, server_cpus, timeout=300) as server:
+        with started(spec, server_cpus, timeout=v2_rows.START_TIMEOUT) as server:
             run_wrk(server.url, "predict_file.lua", LOAD_CONNECTIONS, d.warmup_seconds, client_cpus)
             loaded: list[LoadResult] = []
             load = threading.Thread(target=lambda: loaded.append(
@@ -103,7 +123,7 @@ def saturate(result: HeavyResult, spec: ServerSpec, body: Path, d: Durations, po
                 if poll:
                     time.sleep(0.5)  # let the job queue fill first
                     result.poll = run_openloop(server.port, POLL_RATE, d.load_seconds - 1.5, POLL_CONNECTIONS,
-                                               client_cpus, path="/healthz", timeout=5)
+                                               client_cpus, path=traffic.health_path, timeout=5)
             finally:
                 load.join()
             result.load = loaded[0] if loaded else None
@@ -162,7 +182,6 @@ def write(stem: Path, results: list[HeavyResult], model: HeavyModel | None, mbps
             md.append(f"| {r.server} | {ROW_PLACEMENT[r.row]} | {r.rows_per_second:,.0f} | {r.load.rps:,.1f} | {r.load.p99_ms:.1f} "
                       f"| {r.load.error_total} | {p.p50_ms:.3f} | {p.p99_ms:.3f} | {p.p999_ms:.3f} | {p.max_ms:.1f} "
                       f"| {p.completed:,} of {p.scheduled:,} | {p.error_total} |")
-        md.append("| MLServer | | not measured: its peer (bench/peers/mlserver*) is not merged yet | | | | | | | | | |")
     if large or mbps is not None:
         md += ["", f"## Large bodies ({BODY_ROWS}×13 rows, {body_file(BODY_ROWS).stat().st_size / 1000:.0f} KB of JSON)", "",
                "| measure | value |", "|---|--:|"]
@@ -177,12 +196,15 @@ def write(stem: Path, results: list[HeavyResult], model: HeavyModel | None, mbps
            f"- Load: {env['wrk']}, 1 thread on core 0, {LOAD_CONNECTIONS} keep-alive connections posting the same "
            f"{BODY_ROWS}-row body (standard-normal features, Python's json.dumps) for {d.load_seconds:g} s after a "
            f"{d.warmup_seconds:g} s warm-up; rows/s = answered requests × {BODY_ROWS} / s.",
-           f"- Poller: bench/openloop on core 0, GET /healthz at a constant {POLL_RATE}/s on {POLL_CONNECTIONS} "
+           f"- Poller: bench/openloop on core 0, GET /healthz (MLServer: GET /v2/health/live) at a constant {POLL_RATE}/s on {POLL_CONNECTIONS} "
            "connections from 0.5 s after the load starts; each poll's latency runs from its due time (no "
            "coordinated omission).",
            "- Heavy model: scikit-learn GradientBoostingRegressor, learning rate 0.05, on make_regression("
            "2000 rows, 13 features), exported with tools/export_sklearn.py (evserve --model) and pickled for "
-           "FastAPI (bench/peers/fastapi_heavy_app.py: gunicorn + uvicorn-worker, 1 worker, as fastapi_app.py).",
+           "FastAPI (bench/peers/fastapi_heavy_app.py: gunicorn + uvicorn-worker, 1 worker, as fastapi_app.py) and "
+           f"MLServer (bench/peers/mlserver_peer/serve.py: MLServer 1.7.1's scikit-learn runtime, one inference "
+           f"worker, adaptive batching off; the same rows as one v2 FP64 tensor to POST /v2/models/{MLSERVER_MODEL}/infer, "
+           "its GET /v2/health/live polled).",
            "- Servers pinned to core 1 (`taskset -c 1`) and clients to core 0, except in the unpinned row; evserve --workers 1. Cores busy with other work in "
            "the 2 s before the run: " + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
            f"- Linux {env['kernel']}; Python peers: {env['peers']}; evserve commit {env['evserve commit']}.", ""]
@@ -222,14 +244,19 @@ def main() -> int:
     model = None
     if {"heavy", "heavy-unpinned"} & set(rows) and servers:
         model = heavy_model(trees=args.trees, rows=BODY_ROWS)
-        specs = {"evserve": lambda: evserve_with(args.evserve, model.model_file), "fastapi": lambda: fastapi_heavy(model)}
+        predict = Traffic(model.body_file)
+        specs = {"evserve": (lambda: evserve_with(args.evserve, model.model_file), predict),
+                 "fastapi": (lambda: fastapi_heavy(model), predict),
+                 "mlserver": (lambda: mlserver_heavy(model), Traffic(v2_body_file(BODY_ROWS),
+                              f"/v2/models/{MLSERVER_MODEL}/infer", "/v2/health/live"))}
         for row, pinned in (("heavy", True), ("heavy-unpinned", False)):
             for name in servers if row in rows else []:
                 results.append(HeavyResult(row, name))
-                saturate(results[-1], specs[name](), model.body_file, d, poll=True, pinned=pinned)
+                spec, traffic = specs[name]
+                saturate(results[-1], spec(), traffic, d, poll=True, pinned=pinned)
     if "large-body" in rows and "evserve" in servers:
         results.append(HeavyResult("large-body", "evserve"))
-        saturate(results[-1], evserve_with(args.evserve, None), body_file(BODY_ROWS), d, poll=False)
+        saturate(results[-1], evserve_with(args.evserve, None), Traffic(body_file(BODY_ROWS)), d, poll=False)
     mbps, reader_text = None, ""
     if "large-body" in rows and args.validation_bench:
         mbps, reader_text = reader_mbps(args.validation_bench)

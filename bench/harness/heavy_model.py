@@ -50,6 +50,17 @@ def body_file(count: int) -> Path:
     return path
 
 
+def v2_body_file(count: int) -> Path:
+    """The same rows as body_file(count), as one Open Inference Protocol FP64 tensor (for MLServer)."""
+    path = MODELS / f"v2-body-{count}x{FEATURES}.json"
+    if not path.exists():
+        MODELS.mkdir(parents=True, exist_ok=True)
+        rows = body_rows(count)
+        path.write_text(json.dumps({"inputs": [{"name": "input-0", "shape": list(rows.shape), "datatype": "FP64",
+                                                "data": rows.reshape(-1).tolist()}]}))
+    return path
+
+
 def heavy_model(trees: int = 2000, depth: int = 8, rows: int = 1000) -> HeavyModel:
     folder = MODELS / f"gbr-{trees}x{depth}"
     model_file, pickle_file = folder / f"heavy{trees}x{depth}.json", folder / "model.pkl"

@@ -6,16 +6,18 @@ saves it with joblib as MLServer's scikit-learn runtime loads it, writes MLServe
 the scratch folder, and becomes `mlserver start` (exec, so the bench's pid, pinning and stop signal
 are MLServer's own).
 
-    serve.py SCRATCH HTTP_PORT [--batching]
+    serve.py SCRATCH HTTP_PORT [--batching] [--model NAME=PICKLE]
 
 One HTTP server process and one inference worker (`parallel_workers`, MLServer's default); gRPC on
 another free loopback port (it cannot be turned off) and no metrics server. `--batching` turns on
-MLServer's adaptive batching for the model (`max_batch_size`, `max_batch_time` below).
+MLServer's adaptive batching for the model (`max_batch_size`, `max_batch_time` below). `--model` serves a
+pickled estimator (the heavy row's, pickled by the peers' venv with the same scikit-learn) as NAME instead.
 """
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import socket
 import sys
 from pathlib import Path
@@ -38,12 +40,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_repository(root: Path, http_port: int, batching: bool) -> None:
-    folder = root / MODEL_NAME
+def write_repository(root: Path, http_port: int, batching: bool, name: str, estimator) -> None:
+    folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model.train(), folder / "model.joblib")
+    joblib.dump(estimator, folder / "model.joblib")
     (folder / "model-settings.json").write_text(json.dumps({
-        "name": MODEL_NAME,
+        "name": name,
         "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": "./model.joblib", "version": "1"},
         "max_batch_size": MAX_BATCH_SIZE if batching else 0,
@@ -63,9 +65,15 @@ def write_repository(root: Path, http_port: int, batching: bool) -> None:
 
 def main() -> None:
     scratch, port = Path(sys.argv[1]), int(sys.argv[2])
-    batching = "--batching" in sys.argv[3:]
+    options = sys.argv[3:]
+    batching = "--batching" in options
+    named = [o.split("=", 1) for o in options[options.index("--model") + 1:][:1]] if "--model" in options else []
+    if named:
+        name, estimator = named[0][0], pickle.loads(Path(named[0][1]).read_bytes())
+    else:
+        name, estimator = MODEL_NAME, model.train()
     root = scratch / "mlserver"
-    write_repository(root, port, batching)
+    write_repository(root, port, batching, name, estimator)
     mlserver = Path(sys.executable).with_name("mlserver")
     os.execv(mlserver, [str(mlserver), "start", str(root)])
 
