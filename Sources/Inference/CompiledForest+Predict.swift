@@ -5,10 +5,12 @@ import CTreeKernels
 /// buffer for the duration of one `predict` call and never escapes it.
 extension CompiledForest {
     /// Reads `rowCount * featureCount` Doubles at `rows`, writes `rowCount` predictions at `out`.
-    /// `useAcross: false` keeps few rows on `ShallowForest`'s walk where the AVX-512 path exists (tests compare).
-    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>, useAcross: Bool = true) {
+    /// `useBytes: false` skips the byte-lane path, `useAcross: false` the 32-bit-lane one, where they exist
+    /// (tests compare every few-rows path; with both false few rows go to `ShallowForest`'s walk).
+    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
+                 useBytes: Bool = true, useAcross: Bool = true) {
         if let shallow {
-            predictShallow(shallow, rows, rowCount: rowCount, into: out, useAcross: useAcross)
+            predictShallow(shallow, rows, rowCount: rowCount, into: out, useBytes: useBytes, useAcross: useAcross)
         } else {
             predictRowByRow(rows, rowCount: rowCount, into: out)
         }
@@ -22,7 +24,7 @@ extension CompiledForest {
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.
     private func predictShallow(_ forest: ShallowForest, _ rows: UnsafePointer<Double>, rowCount: Int,
-                                into out: UnsafeMutablePointer<Double>, useAcross: Bool) {
+                                into out: UnsafeMutablePointer<Double>, useBytes: Bool, useAcross: Bool) {
         let pass = ShallowForest.rowsPerPass
         let (binCount, codeCount) = forest.scratchVectors()
         let batches = forest.depth > 0 && rowCount >= Self.minimumBatchRows
@@ -38,6 +40,8 @@ extension CompiledForest {
                 for r in 0..<count { sums[r] = base }
                 if batches && count >= Self.minimumBatchRows {
                     forest.addInBatch(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, leaves: leaves.baseAddress!)
+                } else if let bytes, useBytes {
+                    bytes.add(keys.baseAddress!, count, sums.baseAddress!)
                 } else if let across, useAcross {
                     across.add(keys.baseAddress!, count, sums.baseAddress!, values: leafValue, treeCount: treeCount, featureCount: featureCount)
                 } else {
