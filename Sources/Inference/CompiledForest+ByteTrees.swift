@@ -10,7 +10,8 @@ import CTreeKernels
 /// `key <= k_j` iff at most j keys are below it (see `RankEncoder`). Trees shallower than 4 are
 /// padded to depth 4: a leaf above depth 4 fills its whole padded subtree, so the padding nodes'
 /// tests (feature 0, rank 0) do not matter, and QuickScorer's rule still lands in that subtree.
-struct ByteTrees: Sendable {
+/// A class, so that the few-rows path retains one reference per call rather than each of its arrays.
+final class ByteTrees: Sendable {
     static let maxFeatures = 32
     /// A rank is one byte: at most 255 keys a feature.
     static let maxKeysPerFeature = 255

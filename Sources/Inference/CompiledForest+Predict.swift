@@ -9,7 +9,9 @@ extension CompiledForest {
     /// (tests compare every few-rows path; with both false few rows go to `ShallowForest`'s walk).
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  useBytes: Bool = true, useAcross: Bool = true) {
-        if let shallow {
+        if let bytes, useBytes, rowCount < Self.minimumBatchRows {
+            predictOnBytes(bytes, rows, rowCount: rowCount, into: out)
+        } else if let shallow {
             predictShallow(shallow, rows, rowCount: rowCount, into: out, useBytes: useBytes, useAcross: useAcross)
         } else {
             predictRowByRow(rows, rowCount: rowCount, into: out)
@@ -28,8 +30,10 @@ extension CompiledForest {
         let pass = ShallowForest.rowsPerPass
         let (binCount, codeCount) = forest.scratchVectors()
         let batches = forest.depth > 0 && rowCount >= Self.minimumBatchRows
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: pass * featureCount) { keys in
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: pass) { sums in
+        // Sized to the rows, so that a few rows' buffers fit the stack (past 1 KiB they may be malloc'ed).
+        let passRows = min(pass, rowCount)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: passRows * featureCount) { keys in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: passRows) { sums in
         withUnsafeTemporaryAllocation(of: SIMD16<Int8>.self, capacity: batches ? binCount : 0) { bins in
         withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: batches ? codeCount : 0) { leaves in
             var start = 0
@@ -54,6 +58,19 @@ extension CompiledForest {
         }
         }
         }
+        }
+    }
+
+    /// Fewer than `minimumBatchRows` rows on the byte-lane layout: the keys, then one kernel call.
+    private func predictOnBytes(_ bytes: ByteTrees, _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
+            ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
+            for r in 0..<rowCount { out[r] = base }
+            bytes.add(keys.baseAddress!, rowCount, out)
+            if averaged {
+                let divisor = Double(treeCount)
+                for r in 0..<rowCount { out[r] /= divisor }
+            }
         }
     }
 
