@@ -5,10 +5,14 @@ import CTreeKernels
 /// buffer for the duration of one `predict` call and never escapes it.
 extension CompiledForest {
     /// Reads `rowCount * featureCount` Doubles at `rows`, writes `rowCount` predictions at `out`.
-    /// `useAcross: false` keeps few rows on `ShallowForest`'s walk where the AVX-512 path exists (tests compare).
-    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>, useAcross: Bool = true) {
-        if let shallow {
-            predictShallow(shallow, rows, rowCount: rowCount, into: out, useAcross: useAcross)
+    /// `useBytes: false` skips the byte-lane path, `useAcross: false` the 32-bit-lane one, where they exist
+    /// (tests compare every few-rows path; with both false few rows go to `ShallowForest`'s walk).
+    func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
+                 useBytes: Bool = true, useAcross: Bool = true) {
+        if let bytes, useBytes, rowCount < Self.minimumBatchRows {
+            predictOnBytes(bytes, rows, rowCount: rowCount, into: out)
+        } else if let shallow {
+            predictShallow(shallow, rows, rowCount: rowCount, into: out, useBytes: useBytes, useAcross: useAcross)
         } else {
             predictRowByRow(rows, rowCount: rowCount, into: out)
         }
@@ -22,12 +26,14 @@ extension CompiledForest {
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.
     private func predictShallow(_ forest: ShallowForest, _ rows: UnsafePointer<Double>, rowCount: Int,
-                                into out: UnsafeMutablePointer<Double>, useAcross: Bool) {
+                                into out: UnsafeMutablePointer<Double>, useBytes: Bool, useAcross: Bool) {
         let pass = ShallowForest.rowsPerPass
         let (binCount, codeCount) = forest.scratchVectors()
         let batches = forest.depth > 0 && rowCount >= Self.minimumBatchRows
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: pass * featureCount) { keys in
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: pass) { sums in
+        // Sized to the rows, so that a few rows' buffers fit the stack (past 1 KiB they may be malloc'ed).
+        let passRows = min(pass, rowCount)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: passRows * featureCount) { keys in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: passRows) { sums in
         withUnsafeTemporaryAllocation(of: SIMD16<Int8>.self, capacity: batches ? binCount : 0) { bins in
         withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: batches ? codeCount : 0) { leaves in
             var start = 0
@@ -38,6 +44,8 @@ extension CompiledForest {
                 for r in 0..<count { sums[r] = base }
                 if batches && count >= Self.minimumBatchRows {
                     forest.addInBatch(keys.baseAddress!, count, sums.baseAddress!, bins: bins.baseAddress!, leaves: leaves.baseAddress!)
+                } else if let bytes, useBytes {
+                    bytes.add(keys.baseAddress!, count, sums.baseAddress!)
                 } else if let across, useAcross {
                     across.add(keys.baseAddress!, count, sums.baseAddress!, values: leafValue, treeCount: treeCount, featureCount: featureCount)
                 } else {
@@ -50,6 +58,19 @@ extension CompiledForest {
         }
         }
         }
+        }
+    }
+
+    /// Fewer than `minimumBatchRows` rows on the byte-lane layout: the keys, then one kernel call.
+    private func predictOnBytes(_ bytes: ByteTrees, _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
+            ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
+            for r in 0..<rowCount { out[r] = base }
+            bytes.add(keys.baseAddress!, rowCount, out)
+            if averaged {
+                let divisor = Double(treeCount)
+                for r in 0..<rowCount { out[r] /= divisor }
+            }
         }
     }
 

@@ -40,7 +40,9 @@ final class CompiledForest: Sendable {
     let roots: [Int32]
     /// The layouts that predict instead, when the trees are shallow enough (depth ≤ 4).
     let shallow: ShallowForest?
-    /// The few-rows path of shallow forests on AVX-512 CPUs (nil elsewhere).
+    /// The few-rows paths of shallow forests: on byte lanes where the CPU has AVX-512 VBMI, else 16
+    /// trees on 32-bit lanes on AVX-512 CPUs (nil elsewhere).
+    let bytes: ByteTrees?
     let across: AcrossTrees?
 
     /// `completeDepthLimit` is the deepest tree padded to a complete layout (tests lower it to reach the
@@ -78,6 +80,8 @@ final class CompiledForest: Sendable {
             depth = deepest
             across = shallow == nil ? nil : AcrossTrees(depth: deepest, treeCount: trees.count, featureCount: featureCount,
                                                         nodeFeature: features, nodeThreshold: thresholds)
+            bytes = shallow == nil ? nil : ByteTrees(trees: trees, depth: deepest, featureCount: featureCount,
+                                                     nodeFeature: features, nodeThreshold: thresholds, leafValue: leaves)
             nodeFeature = features
             nodeThreshold = thresholds
             leafValue = leaves
@@ -100,6 +104,7 @@ final class CompiledForest: Sendable {
                 }
             }
             depth = nil
+            bytes = nil
             across = nil
             nodeFeature = features
             nodeThreshold = thresholds

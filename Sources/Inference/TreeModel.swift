@@ -29,7 +29,9 @@ public struct TreeModel: Sendable {
         static let regressorsOfVersion1: [Estimator] = [.gradientBoosting, .randomForest, .decisionTree]
     }
 
-    public let ensemble: TreeEnsemble
+    /// The ensemble lives in the predictor (a class), so that copying a `TreeModel` — the server copies
+    /// it for each request — retains one reference instead of each of the ensemble's arrays.
+    public var ensemble: TreeEnsemble { _read { yield predictor.ensemble } }
     public let estimator: Estimator
     /// The model file version it was read from (1 also for the built-in reference model). A version-1
     /// model keeps the reference contract: FastAPI's exact answers to every body.
@@ -52,7 +54,6 @@ public struct TreeModel: Sendable {
 
     /// Assumes a checked ensemble (reading a model file checks it; the trainer makes valid ones).
     init(ensemble: TreeEnsemble, estimator: Estimator, formatVersion: Int = 2, layout: EnsemblePredictor.Layout = .automatic) {
-        self.ensemble = ensemble
         self.estimator = estimator
         self.formatVersion = formatVersion
         self.predictor = EnsemblePredictor(ensemble, layout: layout)

@@ -74,8 +74,9 @@ import Testing
         }
     }
 
-    /// Predictions of the shallow layout (the walk below 20 rows, passes of 64 from 20 on) at every batch size
-    /// in `sizes`, compared with the complete layout's (which compares keys in the trees), row by row.
+    /// Predictions of the shallow layout at every batch size in `sizes` — below 20 rows each few-rows path
+    /// (byte lanes, 32-bit lanes, the walk, where the CPU has them), passes of 64 from 20 on — compared
+    /// with the complete layout's (which compares keys in the trees), row by row, bit for bit.
     static func expectLayoutsAgree(_ trees: [DecisionTree], features: Int, rows: [Double], sizes: [Int]) {
         for estimator in [TreeModel.Estimator.gradientBoosting, .randomForest] {
             let scale: Double? = estimator == .gradientBoosting ? 0.1 : nil
@@ -85,16 +86,21 @@ import Testing
                                           averaged: estimator == .randomForest, shallowLayout: false)
             #expect(shallow.shallow != nil && complete.shallow == nil)
             for size in sizes {
-                var a = [Double](repeating: .nan, count: size), b = a, walked = a
+                var a = [Double](repeating: .nan, count: size), b = a, across = a, walked = a
                 rows.withUnsafeBufferPointer { input in
                     a.withUnsafeMutableBufferPointer { shallow.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!) }
                     b.withUnsafeMutableBufferPointer { complete.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!) }
+                    across.withUnsafeMutableBufferPointer {
+                        shallow.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!, useBytes: false)
+                    }
                     walked.withUnsafeMutableBufferPointer {
-                        shallow.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!, useAcross: false)
+                        shallow.predict(input.baseAddress!, rowCount: size, into: $0.baseAddress!, useBytes: false, useAcross: false)
                     }
                 }
-                #expect(a == b, "batch of \(size)")
-                #expect(walked == b, "batch of \(size), ShallowForest's walk")
+                // Bit for bit: `==` would take −0 for +0.
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "batch of \(size)")
+                #expect(across.map(\.bitPattern) == b.map(\.bitPattern), "batch of \(size), 16 trees on 32-bit lanes")
+                #expect(walked.map(\.bitPattern) == b.map(\.bitPattern), "batch of \(size), ShallowForest's walk")
             }
         }
     }

@@ -14,10 +14,18 @@ if let m = arguments.firstIndex(of: "--model"), let r = arguments.firstIndex(of:
     exit(0)
 }
 
+// `--batches 1,2` times only those batch sizes and `--skip-training` skips the training rounds (one fit
+// still makes the model): quick runs and profiles of the prediction path.
+func argumentValue(_ flag: String) -> String? {
+    arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+let batches = argumentValue("--batches").map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 2, 64, 4096]
+let predictBudget = argumentValue("--budget").flatMap(Double.init) ?? 0.4
+
 // Training: best of three fits (the first also warms caches and page-faults the arrays in).
 var model = TreeModel.trainReference()
 var trainBest = Double.infinity
-for _ in 0..<3 {
+for _ in 0..<(arguments.contains("--skip-training") ? 0 : 3) {
     let start = clock.now
     model = TreeModel.trainReference()
     trainBest = min(trainBest, seconds(start.duration(to: clock.now)))
@@ -31,10 +39,10 @@ let maxRows = 4096
 let rows = (0..<(maxRows * model.featureCount)).map { source[$0 % source.count] }
 var out = [Double](repeating: 0, count: maxRows)
 var sink = 0.0
-for batch in [1, 2, 64, 4096] {
+for batch in batches where batch <= maxRows {
     let perCall = rows.withUnsafeBufferPointer { input in
         out.withUnsafeMutableBufferPointer { output in
-            bestTimePerCall {
+            bestTimePerCall(budget: predictBudget) {
                 model.predict(input, rowCount: batch, into: output)
                 sink += output[0]
             }

@@ -73,6 +73,31 @@ typedef struct {
 /// features per row). Needs ctk_best_isa() == 2 (AVX-512). `leaf`: scratch for 2 × treeStride Int32.
 void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
 
+/// Complete trees of depth ≤ 4 (padded to 4) on byte lanes, for `ctk_shallow_bytes_add`
+/// (ShallowBytes.c), 32 trees a block: node at heap position p (0–14) of tree 32b + j at byte
+/// [(15b + p) · 32 + j] of nodeFeature (its feature, < 32) and nodeRank (the index of its threshold
+/// among its feature's distinct keys, xor 0x80: the row goes right iff its rank is above the index);
+/// padding trees' bytes are 0. keys: groupCount groups of 16, each group of one feature (groupFeature[g]), a
+/// feature's groups consecutive, holding its distinct threshold keys ascending (at most 255), padded
+/// with INT32_MAX. values[16 t + leaf]: tree t's leaves at depth 4, left to right.
+typedef struct {
+    const uint8_t *nodeFeature;
+    const uint8_t *nodeRank;
+    const double *values;
+    const int32_t *keys;
+    const uint8_t *groupFeature;
+    int64_t groupCount;
+    int64_t treeCount;
+    int64_t featureCount;
+} ctk_shallow_bytes;
+
+/// Whether `ctk_shallow_bytes_add` can run: ctk_best_isa() == 2 and the CPU has AVX-512 VBMI and BITALG.
+int ctk_has_byte_permute(void);
+
+/// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of input keys (at most 32
+/// features per row). Needs ctk_has_byte_permute().
+void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys, int64_t rowCount, double *acc);
+
 /// A forest of trees with at most 64 leaves each, for QuickScorer's batch walk (`ctk_quickscorer_add`),
 /// borrowed for one call. Thresholds: per feature f, its distinct keys ascending at
 /// tableKeys[featureStart[f] ..< featureStart[f] + featureKeyCount[f]], cut into segments of at most

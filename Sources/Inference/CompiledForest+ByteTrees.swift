@@ -1,0 +1,93 @@
+import CTreeKernels
+
+/// The complete layout of trees at most 4 deep on byte lanes, for the kernel that decides one heap
+/// position of 32 trees for one row with one permutation and one compare (`ctk_shallow_bytes_add`,
+/// ShallowBytes.c; AVX-512 VBMI and BITALG on 256-bit vectors): the few-rows path of shallow forests
+/// (the reference model's), before `AcrossTrees`.
+///
+/// Exactness: an input key's rank among its feature's distinct threshold keys (`ThresholdTable.key`:
+/// each threshold rounded down to Float) decides every node of that feature as the key does:
+/// `key <= k_j` iff at most j keys are below it (see `RankEncoder`). Trees shallower than 4 are
+/// padded to depth 4: a leaf above depth 4 fills its whole padded subtree, so the padding nodes'
+/// tests (feature 0, rank 0) do not matter, and QuickScorer's rule still lands in that subtree.
+/// A class, so that the few-rows path retains one reference per call rather than each of its arrays.
+final class ByteTrees: Sendable {
+    static let maxFeatures = 32
+    /// A rank is one byte: at most 255 keys a feature.
+    static let maxKeysPerFeature = 255
+    static let blockTrees = 32
+    static let positions = 15
+
+    let treeCount: Int
+    let featureCount: Int
+    /// Per block of 32 trees, per heap position p (0...14), per tree j: [(15 · block + p) · 32 + j].
+    let nodeFeature: [UInt8]
+    /// The node's threshold's index among its feature's keys, xor 0x80 (the kernel compares signed bytes).
+    let nodeRank: [UInt8]
+    /// 16 leaf values a tree (depth-4 leaves, left to right; the complete layout's, repeated when shallower).
+    let values: [Double]
+    /// `ThresholdTable.keys` (per feature its distinct keys ascending, padded to 16 with `Int32.max`),
+    /// and the feature of each group of 16.
+    let keys: [Int32]
+    let groupFeature: [UInt8]
+
+    /// nil unless the kernel runs on this CPU and the forest fits it. `nodeFeature`, `nodeThreshold`
+    /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
+    init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double]) {
+        guard ctk_has_byte_permute() != 0, depth >= 1, depth <= ShallowForest.maxDepth,
+              featureCount <= Self.maxFeatures, !trees.isEmpty else { return nil }
+        let table = ThresholdTable(trees: trees, featureCount: featureCount)
+        guard table.featureKeyCount.allSatisfy({ $0 <= Self.maxKeysPerFeature }) else { return nil }
+        let positions = (1 << depth) - 1
+        let blocks = (trees.count + Self.blockTrees - 1) / Self.blockTrees
+        var features = [UInt8](repeating: 0, count: blocks * Self.positions * Self.blockTrees)
+        var ranks = [UInt8](repeating: 0x80, count: features.count)
+        var values = [Double](repeating: 0, count: trees.count * 16)
+        for t in 0..<trees.count {
+            // Positions from `positions` on stay (feature 0, rank 0): padding, whose tests do not matter.
+            for node in 0..<positions {
+                let feature = Int(nodeFeature[t * positions + node])
+                let start = table.featureStart[feature]
+                let featureKeys = table.keys[start ..< start + table.featureKeyCount[feature]]
+                // The count of keys below the node's: its index for a real split, some byte for padding.
+                let rank = featureKeys.firstIndex { $0 >= nodeThreshold[t * positions + node] }.map { $0 - start } ?? featureKeys.count
+                let slot = ((t / Self.blockTrees) * Self.positions + node) * Self.blockTrees + t % Self.blockTrees
+                features[slot] = UInt8(feature)
+                ranks[slot] = UInt8(rank) ^ 0x80
+            }
+            for leaf in 0..<16 { values[t * 16 + leaf] = leafValue[t << depth + leaf >> (4 - depth)] }
+        }
+        treeCount = trees.count
+        self.featureCount = featureCount
+        self.nodeFeature = features
+        self.nodeRank = ranks
+        self.values = values
+        keys = table.keys
+        var groupFeature = [UInt8]()
+        for f in 0..<featureCount {
+            let groups = (table.featureStart[f + 1] - table.featureStart[f]) / ThresholdTable.groupSize
+            groupFeature += repeatElement(UInt8(f), count: groups)
+        }
+        self.groupFeature = groupFeature
+    }
+
+    /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys
+    /// (`featureCount` a row). The pointers are borrowed for the call.
+    func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
+        nodeFeature.withUnsafeBufferPointer { features in
+        nodeRank.withUnsafeBufferPointer { ranks in
+        values.withUnsafeBufferPointer { values in
+        keys.withUnsafeBufferPointer { keys in
+        groupFeature.withUnsafeBufferPointer { groupFeature in
+            var forest = ctk_shallow_bytes(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
+                                           keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
+                                           groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
+                                           featureCount: Int64(featureCount))
+            ctk_shallow_bytes_add(&forest, inputKeys, Int64(count), acc)
+        }
+        }
+        }
+        }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import CTreeKernels
+import TestSupport
+import Testing
+@testable import Inference
+
+/// The byte-lane few-rows path (`ByteTrees`, ShallowBytes.c) against the complete layout, which
+/// compares keys in the trees; `ShallowForestTests.expectLayoutsAgree` compares all the paths.
+@Suite struct ByteTreesTests {
+    /// Whether this CPU and `EVSERVE_SIMD` let the kernel run (the tests below check the refusals
+    /// everywhere, and the predictions through whichever path runs).
+    static let kernelRuns = ctk_has_byte_permute() != 0
+
+    /// Splits at every level of a depth-4 tree on up to 13 features, as in the reference model, get the
+    /// byte layout where the kernel runs, and none where it does not.
+    @Test func referenceShapedForestsGetTheLayout() {
+        var random = SeededGenerator(seed: 7)
+        let trees = ShallowForestTests.randomForest(&random, trees: 50, features: 13, cuts: [-1, 0, 0.5, 2, 9])
+        let forest = CompiledForest(trees: trees, featureCount: 13, base: 0, leafScale: 0.1, averaged: false)
+        #expect((forest.bytes != nil) == Self.kernelRuns)
+    }
+
+    /// More features than one 256-bit register of rank bytes holds, or a feature with more distinct
+    /// thresholds than a byte ranks, leave the forest to the other paths.
+    @Test func refusesWhatABytePermutationCannotHold() {
+        var random = SeededGenerator(seed: 8)
+        let wide = ShallowForestTests.randomForest(&random, trees: 20, features: 33, cuts: [0, 1])
+        #expect(CompiledForest(trees: wide, featureCount: 33, base: 0, leafScale: nil, averaged: false).bytes == nil)
+        let cuts = (0..<600).map { Double($0) }
+        let fine = ShallowForestTests.randomForest(&random, trees: 400, features: 1, cuts: cuts)
+        #expect(ThresholdTable(trees: fine, featureCount: 1).featureKeyCount[0] > ByteTrees.maxKeysPerFeature)
+        #expect(CompiledForest(trees: fine, featureCount: 1, base: 0, leafScale: nil, averaged: false).bytes == nil)
+    }
+
+    /// Tree counts on both sides of the 32-tree block (the last block partly full): every sum matches the
+    /// complete layout's bit for bit, at 1, 2 and 3 rows (a pair and a lone row).
+    @Test(arguments: [1, 31, 32, 33, 64, 65, 500])
+    func everyTreeCountAddsInOrder(treeCount: Int) {
+        var random = SeededGenerator(seed: UInt64(treeCount))
+        let cuts: [Double] = [-2.5, -0.0, 1e-40, 0.3, 0.30000001, 4, 1e300]
+        let trees = ShallowForestTests.randomForest(&random, trees: treeCount, features: 5, cuts: cuts)
+        let rows = (0..<(3 * 5)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] * (random.next() % 3 == 0 ? -1 : 1) }
+        ShallowForestTests.expectLayoutsAgree(trees, features: 5, rows: rows, sizes: [1, 2, 3])
+    }
+
+    /// Inputs at the edges of float32: NaN, ±infinity, ±0, subnormals (float64 ones that round to 0
+    /// or to the smallest float32 subnormal), values exactly at each threshold, the float32 neighbours of
+    /// each threshold, and float64 values between two float32 ones — on trees whose thresholds are such
+    /// values too, of every depth from 1 to 4 (shallower trees are padded).
+    @Test(arguments: 1...4)
+    func edgeValuesDecideAsTheCompleteLayout(depth: Int) {
+        var random = SeededGenerator(seed: UInt64(100 + depth))
+        let subnormal = Double(Float.leastNonzeroMagnitude)
+        let cuts: [Double] = [-0.0, 0, subnormal, -subnormal, subnormal / 3, 1.5, Double(Float(1.5).nextUp), 1.5 + 1e-12,
+                              -1e38, 3.4028234663852886e38, -.infinity, .infinity]
+        var trees = ShallowForestTests.randomForest(&random, trees: 45, features: 4, cuts: cuts.filter(\.isFinite))
+        trees = trees.filter { $0.depth <= depth }
+        if trees.isEmpty || trees.allSatisfy({ $0.depth == 0 }) { trees.append(ShallowForestTests.stump) }
+        var inputs: [Double] = [.nan, .infinity, -.infinity, 0, -0.0, 1e-320, -1e-320, 5e-324]
+        for cut in cuts where cut.isFinite {
+            let single = Float(cut)
+            inputs += [cut, Double(single), Double(single.nextUp), Double(single.nextDown), cut.nextUp, cut.nextDown]
+        }
+        let rows = (0..<(60 * 4)).map { _ in inputs[Int(random.next() % UInt64(inputs.count))] }
+        ShallowForestTests.expectLayoutsAgree(trees, features: 4, rows: rows, sizes: [1, 2, 3, 5, 19])
+    }
+}
