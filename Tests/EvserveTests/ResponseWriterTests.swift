@@ -17,6 +17,22 @@ import Testing
             + "Content-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"y\":[1.0]}")
     }
 
+    /// Other statuses and content types take the general path and render the same shape.
+    @Test func rendersOtherStatusesAndTypes() {
+        let text = render(HTTPResponse(status: 503, contentType: "text/plain; charset=utf-8", body: Array("no".utf8)))
+        #expect(text == "HTTP/1.1 503 Service Unavailable\r\nServer: evserve\r\nDate: Wed, 25 Nov 2026 16:00:00 GMT\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nno")
+    }
+
+    /// Lengths are written in decimal without leading zeros, 0 included.
+    @Test func decimalsHaveNoLeadingZeros() {
+        for value in [0, 1, 9, 10, 99, 100, 101, 1_000_000, 123_456_789] {
+            var out: [UInt8] = []
+            ResponseWriter.appendDecimal(value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
+
     /// Closing, HTTP/1.0 keep-alive and HEAD change only what they must.
     @Test func connectionHeadersAndHead() {
         #expect(render(.json("1"), keepAlive: false).contains("Connection: close\r\n"))

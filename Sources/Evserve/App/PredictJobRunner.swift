@@ -39,7 +39,7 @@ final class PredictJobRunner: ModelJobRunner {
         for (index, job) in jobs.enumerated() {
             switch served.reader.read(job.body, contentType: job.contentType) {
             case .failure(let failure):
-                // Answered now: a refused body waits for no one's prediction.
+                // Answered on its own: a refused body is no part of the prediction.
                 answer(index, .json(failure.body, status: failure.status))
             case .success(let matrix):
                 valid.append((index, matrix))

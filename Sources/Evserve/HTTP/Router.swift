@@ -3,7 +3,14 @@
 /// declaration order. Unknown paths get FastAPI's 404 and known paths with another method its 405
 /// with `Allow`. A GET route also answers HEAD (the body is omitted when the response is written).
 struct Router: Sendable {
-    private var exact: [String: [Route]] = [:]
+    /// What a request needs of a route: its method and handler, not its path or OpenAPI operation,
+    /// so matching a request copies (and reference-counts) nothing else.
+    private struct Endpoint: Sendable {
+        var method: HTTPMethod
+        var handler: Route.ParameterizedHandler
+    }
+
+    private var exact: [String: [Endpoint]] = [:]
     private var templated: [(template: PathTemplate, routes: [Route])] = []
     /// Every path and template, in declaration order: the metrics' route labels.
     private(set) var paths: [String] = []
@@ -25,7 +32,7 @@ struct Router: Sendable {
             }
         } else {
             if exact[route.path] == nil { paths.append(route.path) }
-            exact[route.path, default: []].append(route)
+            exact[route.path, default: []].append(Endpoint(method: route.method, handler: route.handler))
         }
     }
 
@@ -38,10 +45,10 @@ struct Router: Sendable {
         let path = request.path
         let wanted = request.method == .head ? HTTPMethod.get : request.method
         if let candidates = exact[path] {
-            if let match = candidates.first(where: { $0.method == wanted }) {
-                return (path, match.handler(request, .empty))
+            for index in candidates.indices where candidates[index].method == wanted {
+                return (path, candidates[index].handler(request, .empty))
             }
-            return (path, Self.methodNotAllowed(candidates))
+            return (path, Self.methodNotAllowed(candidates.map(\.method)))
         }
         guard !templated.isEmpty, path.utf8.first == UInt8(ascii: "/") else {
             return (Self.unmatched, .respond(HTTPError.notFound.response))
@@ -55,11 +62,11 @@ struct Router: Sendable {
             }
             if fitting == nil { fitting = routes }
         }
-        if let fitting { return (fitting[0].path, Self.methodNotAllowed(fitting)) }
+        if let fitting { return (fitting[0].path, Self.methodNotAllowed(fitting.map(\.method))) }
         return (Self.unmatched, .respond(HTTPError.notFound.response))
     }
 
-    private static func methodNotAllowed(_ routes: [Route]) -> RouteOutcome {
-        .respond(HTTPError.methodNotAllowed(allow: routes.map(\.method)).response)
+    private static func methodNotAllowed(_ allowed: [HTTPMethod]) -> RouteOutcome {
+        .respond(HTTPError.methodNotAllowed(allow: allowed).response)
     }
 }

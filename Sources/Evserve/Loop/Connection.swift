@@ -34,10 +34,11 @@ final class Connection: TimeoutListMember {
     private var lastWriteProgress: Double
     private var lingerStartedAt = 0.0
 
-    // TimeoutListMember
+    // TimeoutListMember. The links are unowned(unsafe): the worker's table keeps every connection
+    // alive until `close()`, which takes it out of its list first; so no link outlives its target.
     var timeoutDeadline = 0.0
-    var timeoutPrevious: Connection?
-    var timeoutNext: Connection?
+    unowned(unsafe) var timeoutPrevious: Connection?
+    unowned(unsafe) var timeoutNext: Connection?
     var timeoutListID: Int?
 
     init(id: UInt64, fd: Int32, worker: Worker) {

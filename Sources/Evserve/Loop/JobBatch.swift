@@ -37,27 +37,29 @@ struct JobBatch: Sendable {
     /// that a large group can still use several cores.
     static func group(_ jobs: [PendingJob], maxJobs: Int) -> [JobBatch] {
         var batches: [JobBatch] = []
-        var groups: [ModelJob.BatchKey: (jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)])] = [:]
-        var order: [ModelJob.BatchKey] = []
+        // The groups in order of their first job. Usually one model is asked, so a short list searched
+        // front to back beats a dictionary: no hashing per job, and no table to allocate.
+        var groups: [(key: ModelJob.BatchKey, jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)])] = []
         for (index, job) in jobs.enumerated() {
             guard case .model(let modelJob) = job.work, modelJob.body.count < largeBody else {
                 batches.append(JobBatch(contents: .alone(job)))
                 continue
             }
             let key = modelJob.batchKey
-            if groups[key] == nil {
+            var position = groups.count - 1
+            while position >= 0 && groups[position].key != key { position -= 1 }
+            if position < 0 {
                 // Room for every job still to come: usually they all ask the same model.
-                order.append(key)
-                var group: (jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)]) = ([], [])
+                var group: (key: ModelJob.BatchKey, jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)]) = (key, [], [])
                 group.jobs.reserveCapacity(jobs.count - index)
                 group.slots.reserveCapacity(jobs.count - index)
-                groups[key] = group
+                groups.append(group)
+                position = groups.count - 1
             }
-            groups[key]!.jobs.append(modelJob)
-            groups[key]!.slots.append((job.connection, job.sequence))
+            groups[position].jobs.append(modelJob)
+            groups[position].slots.append((job.connection, job.sequence))
         }
-        for key in order {
-            let (groupJobs, slots) = groups.removeValue(forKey: key)!
+        for (_, groupJobs, slots) in groups {
             let pieces = (groupJobs.count + max(1, maxJobs) - 1) / max(1, maxJobs)
             if pieces == 1 {
                 batches.append(JobBatch(contents: .model(jobs: groupJobs, slots: slots)))
@@ -72,16 +74,22 @@ struct JobBatch: Sendable {
         return batches
     }
 
-    /// Runs the batch on the calling (job-queue) thread and posts each response as it is made.
+    /// Runs the batch on the calling (job-queue) thread and posts its responses together when the
+    /// batch is done. Its answers are made within microseconds of each other (one prediction for all
+    /// rows); posting them one by one cost a lock each and, on a shared core, could wake the loop
+    /// for the first answer only, then again for the rest.
     func run(posting mailbox: LoopMailbox<JobCompletion>) {
         switch contents {
         case .alone(let job):
             job.run(posting: mailbox)
         case .model(let jobs, let slots):
+            var completions: [JobCompletion] = []
+            completions.reserveCapacity(jobs.count)
             jobs[0].runner.run(jobs) { index, response in
-                mailbox.post(JobCompletion(connection: slots[index].connection, sequence: slots[index].sequence,
-                                           response: response))
+                completions.append(JobCompletion(connection: slots[index].connection, sequence: slots[index].sequence,
+                                                 response: response))
             }
+            mailbox.post(contentsOf: completions)
         }
     }
 }

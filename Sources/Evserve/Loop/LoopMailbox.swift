@@ -32,6 +32,19 @@ final class LoopMailbox<Item: Sendable>: Sendable {
         if ring { doorbell.ring() }
     }
 
+    /// Any thread: posts `batch` in one locked append with at most one ring, so a job batch's answers
+    /// cost one lock and one wake-up of the loop, not one per answer.
+    func post(contentsOf batch: [Item]) {
+        guard !batch.isEmpty else { return }
+        let ring = items.withLock { state in
+            guard !state.closed else { return false }
+            let wasEmpty = state.list.isEmpty
+            state.list.append(contentsOf: batch)
+            return wasEmpty
+        }
+        if ring { doorbell.ring() }
+    }
+
     /// Loop thread, before the loop is destroyed. Items posted afterwards (a job finishing during
     /// shutdown) are dropped instead of ringing a bell that no loop watches any more.
     func close() {

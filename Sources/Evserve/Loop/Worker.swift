@@ -28,7 +28,8 @@ final class Worker {
     let requestTimeouts: TimeoutList<Connection>
     let writeTimeouts: TimeoutList<Connection>
     let lingerTimeouts: TimeoutList<Connection>
-    private var timeoutLists: [TimeoutList<Connection>] { [idleTimeouts, requestTimeouts, writeTimeouts, lingerTimeouts] }
+    /// The four lists, indexed by their ids (0...3); stored, so a lookup per request builds no array.
+    private let timeoutLists: [TimeoutList<Connection>]
 
     private var listener: Listener?
     private var connections: [UInt64: Connection] = [:]
@@ -64,6 +65,7 @@ final class Worker {
         requestTimeouts = TimeoutList(id: 1, duration: configuration.requestTimeout)
         writeTimeouts = TimeoutList(id: 2, duration: configuration.writeTimeout)
         lingerTimeouts = TimeoutList(id: 3, duration: configuration.lingerTimeout)
+        timeoutLists = [idleTimeouts, requestTimeouts, writeTimeouts, lingerTimeouts]
 
         listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
         completions = LoopMailbox(loop: loop) { [unowned self] batch in self.deliver(batch) }
@@ -163,6 +165,11 @@ final class Worker {
         // jobs, and a batch is cut so that the parts come out near equal.
         let partCount = min(CPUAffinity.usableCores, (jobs.count + 7) / 8)
         let batches = JobBatch.group(jobs, maxJobs: (jobs.count + partCount - 1) / partCount)
+        if partCount == 1 {
+            // One core to use (e.g. `taskset -c 1`): one hand-off, nothing to spread.
+            jobQueue.async { for batch in batches { batch.run(posting: mailbox) } }
+            return
+        }
         var parts = Array(repeating: (jobs: 0, batches: [JobBatch]()), count: partCount)
         for batch in batches {
             let lightest = parts.indices.min { parts[$0].jobs < parts[$1].jobs }!
