@@ -45,13 +45,13 @@ struct PathTemplate: Sendable, Equatable {
             // The last template segment must end the path; every other must be followed by a `/`.
             let isLast = k == segments.count - 1
             guard isLast == (end == utf8.endIndex) else { return nil }
-            let part = Substring(utf8[start..<end])
             switch segment {
             case .literal(let literal):
-                guard part == literal else { return nil }
+                // Bytes, not Characters: a String comparison would walk grapheme breaks on every request.
+                guard utf8[start..<end].elementsEqual(literal.utf8) else { return nil }
             case .parameter(let name):
-                guard !part.isEmpty else { return nil }
-                parameters.append(name: name, value: Self.decodingSlashes(part))
+                guard start != end else { return nil }
+                parameters.append(name: name, value: Self.decodingSlashes(Substring(utf8[start..<end])))
             }
             if !isLast { start = utf8.index(after: end) }
         }
