@@ -29,6 +29,8 @@ final class ModelStore: Sendable {
     /// Unknown names and versions are 404s; known ones without a loaded model are 503s that say why.
     func resolve(name: String, version: String?) -> Result<ServedModel, V2Error> {
         table.withLock { table in
+            // The usual request names no version: its answer is kept ready, with no versions to sort.
+            if version == nil, let latest = table[name]?.latest { return .success(latest) }
             switch Self.state(in: table, name: name, version: version) {
             case .failure(let error): return .failure(error)
             case .success(let (number, state)):

@@ -19,6 +19,8 @@ final class ServedModel: Sendable {
     /// The v2 inference request reader and outputs, from the same summary.
     let v2Reader: V2RequestReader
     let v2Outputs: [V2Output]
+    /// What every v2 inference response of this version writes the same way (`V2ResponseParts`).
+    let v2Parts: V2ResponseParts
     /// `name` and `version` as one metrics key, made here so the hot path does not format it.
     let metricsKey: MetricsRegistry.ModelKey
 
@@ -31,6 +33,7 @@ final class ServedModel: Sendable {
         self.encodedLabels = (model.classes ?? []).map(JSONWriter.bytes)
         self.v2Reader = V2RequestReader(signature: summary.v2Signature)
         self.v2Outputs = V2Output.outputs(of: summary)
+        self.v2Parts = V2ResponseParts(name: name, version: version, classes: model.classes)
         self.metricsKey = MetricsRegistry.ModelKey(model: name, version: String(version))
     }
 

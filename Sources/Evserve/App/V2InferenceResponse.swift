@@ -4,94 +4,124 @@ import Validation
 /// The 200 answer to a v2 inference request: the protocol's inference response object, and — for
 /// outputs asked for as binary — their bytes after the JSON (little-endian, row-major), announced by
 /// each output's `binary_data_size` and the response's `Inference-Header-Content-Length`.
+///
+/// Written straight into the body's bytes, in one allocation sized up front: no value tree, no
+/// array per output.
 enum V2InferenceResponse {
     static let binaryContentType = "application/octet-stream"
     static let headerLengthName = "Inference-Header-Content-Length"
+    /// The longest element JSON writes for an FP64 number (`-2.2250738585072014e-308`), and its comma.
+    private static let longestNumber = 25
 
-    static func encode(modelName: String, modelVersion: String, id: String?,
-                       outputs: [(tensor: V2OutputTensor, binary: Bool)]) -> HTTPResponse {
-        var json: [UInt8] = []
-        json.reserveCapacity(128 + outputs.count * 64)
-        var binary: [UInt8] = []
-        json.append(contentsOf: #"{"model_name":"#.utf8)
-        JSONWriter.appendString(modelName, to: &json)
-        json.append(contentsOf: #","model_version":"#.utf8)
-        JSONWriter.appendString(modelVersion, to: &json)
-        if let id {
-            json.append(contentsOf: #","id":"#.utf8)
-            JSONWriter.appendString(id, to: &json)
+    /// `request`'s response: its outputs at `rows` of `prediction` (the batch's, see `V2BatchPrediction`).
+    static func encode(_ request: V2InferenceRequest, rows: V2BatchPrediction.Rows, of prediction: V2BatchPrediction,
+                       parts: V2ResponseParts) -> HTTPResponse {
+        func eachOutput(_ visit: (V2Output, V2OutputValues, _ binary: Bool) -> Void) {
+            for wanted in request.outputs {
+                let output = V2Output(rawValue: wanted.name)!
+                visit(output, prediction.values(output, at: rows), wanted.binary)
+            }
         }
-        json.append(contentsOf: #","outputs":["#.utf8)
-        for (index, output) in outputs.enumerated() {
-            if index > 0 { json.append(UInt8(ascii: ",")) }
-            appendTensor(output.tensor, binary: output.binary, to: &json, binaryData: &binary)
+        var jsonCapacity = parts.opening.count + 16 + (request.id.map { 12 + 6 * $0.utf8.count } ?? 0)
+        var binaryCount = 0
+        var anyBinary = false
+        eachOutput { output, values, binary in
+            jsonCapacity += 96
+            if binary {
+                anyBinary = true
+                binaryCount += binarySize(values, parts)
+            } else {
+                jsonCapacity += values.count * (values.isLabels ? parts.longestLabelJSON + 1 : longestNumber)
+            }
         }
-        json.append(contentsOf: "]}".utf8)
+        var body: [UInt8] = []
+        body.reserveCapacity(jsonCapacity + binaryCount)
+        body.append(contentsOf: parts.opening)
+        if let id = request.id {
+            body.append(contentsOf: #","id":"#.utf8)
+            JSONWriter.appendString(id, to: &body)
+        }
+        body.append(contentsOf: #","outputs":["#.utf8)
+        var first = true
+        eachOutput { output, values, binary in
+            if !first { body.append(UInt8(ascii: ",")) }
+            first = false
+            appendTensor(output, values, binary: binary, parts: parts, to: &body)
+        }
+        body.append(contentsOf: "]}".utf8)
+        guard anyBinary else { return .json(body) }
 
-        guard outputs.contains(where: \.binary) else { return .json(json) }
-        var response = HTTPResponse(status: 200, contentType: binaryContentType, body: json + binary)
-        response.extraHeaders = [(headerLengthName, String(json.count))]
+        // The binary data, after the JSON, in output order.
+        let jsonCount = body.count
+        eachOutput { _, values, binary in
+            if binary { appendBinary(values, parts, to: &body) }
+        }
+        var response = HTTPResponse(status: 200, contentType: binaryContentType, body: body)
+        response.extraHeaders = [(headerLengthName, String(jsonCount))]
         return response
     }
 
-    private static func appendTensor(_ tensor: V2OutputTensor, binary: Bool, to json: inout [UInt8],
-                                     binaryData: inout [UInt8]) {
+    private static func appendTensor(_ output: V2Output, _ values: V2OutputValues, binary: Bool,
+                                     parts: V2ResponseParts, to json: inout [UInt8]) {
         json.append(contentsOf: #"{"name":"#.utf8)
-        JSONWriter.appendString(tensor.name, to: &json)
+        JSONWriter.appendString(output.rawValue, to: &json)
         json.append(contentsOf: #","datatype":""#.utf8)
-        json.append(contentsOf: tensor.datatype.rawValue.utf8)
+        json.append(contentsOf: (values.isLabels ? parts.labelDatatype : .fp64).rawValue.utf8)
         json.append(contentsOf: #"","shape":["#.utf8)
-        for (k, size) in tensor.shape.enumerated() {
-            if k > 0 { json.append(UInt8(ascii: ",")) }
-            json.append(contentsOf: String(size).utf8)  // a small String: inline, no allocation
+        json.append(contentsOf: String(values.rows).utf8)  // a small String: inline, no allocation
+        if let columns = values.columns {
+            json.append(UInt8(ascii: ","))
+            json.append(contentsOf: String(columns).utf8)
         }
         json.append(UInt8(ascii: "]"))
         if binary {
-            let start = binaryData.count
-            appendBinary(tensor.values, to: &binaryData)
             json.append(contentsOf: #","parameters":{"binary_data_size":"#.utf8)
-            json.append(contentsOf: String(binaryData.count - start).utf8)
+            json.append(contentsOf: String(binarySize(values, parts)).utf8)
             json.append(UInt8(ascii: "}"))
         } else {
             json.append(contentsOf: #","data":["#.utf8)
-            appendJSON(tensor.values, to: &json)
+            appendJSON(values, parts, to: &json)
             json.append(UInt8(ascii: "]"))
         }
         json.append(UInt8(ascii: "}"))
     }
 
     /// The elements as JSON: numbers as Python's repr (the shortest text that reads back as the
-    /// same double), labels as JSON integers, booleans or strings.
-    private static func appendJSON(_ values: V2OutputTensor.Values, to json: inout [UInt8]) {
-        func each<T>(_ elements: [T], _ write: (T, inout [UInt8]) -> Void) {
-            for (k, element) in elements.enumerated() {
-                if k > 0 { json.append(UInt8(ascii: ",")) }
-                write(element, &json)
+    /// same double), labels as `parts` wrote them.
+    private static func appendJSON(_ values: V2OutputValues, _ parts: V2ResponseParts, to json: inout [UInt8]) {
+        var first = true
+        switch values.elements {
+        case .numbers(let numbers):
+            for number in numbers {
+                if !first { json.append(UInt8(ascii: ",")) }
+                first = false
+                JSONWriter.appendFloat(number, to: &json)
             }
-        }
-        switch values {
-        case .fp64(let elements): each(elements) { JSONWriter.appendFloat($0, to: &$1) }
-        case .int64(let elements): each(elements) { $1.append(contentsOf: String($0).utf8) }
-        case .bool(let elements): each(elements) { $1.append(contentsOf: ($0 ? "true" : "false").utf8) }
-        case .bytes(let elements): each(elements) { JSONWriter.appendString(String(decoding: $0, as: UTF8.self), to: &$1) }
+        case .labels(let labels):
+            for label in labels {
+                if !first { json.append(UInt8(ascii: ",")) }
+                first = false
+                json.append(contentsOf: parts.labelJSON[label])
+            }
         }
     }
 
-    /// The elements as binary tensor data: little-endian, row-major, unpadded; BOOL one byte;
-    /// BYTES each a 4-byte little-endian length, then the bytes.
-    private static func appendBinary(_ values: V2OutputTensor.Values, to out: inout [UInt8]) {
-        switch values {
-        case .fp64(let elements):
-            for value in elements { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        case .int64(let elements):
-            for value in elements { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
-        case .bool(let elements):
-            out.append(contentsOf: elements.map { $0 ? 1 : 0 })
-        case .bytes(let elements):
-            for element in elements {
-                withUnsafeBytes(of: UInt32(element.count).littleEndian) { out.append(contentsOf: $0) }
-                out.append(contentsOf: element)
-            }
+    /// How many bytes `appendBinary` writes for `values`.
+    private static func binarySize(_ values: V2OutputValues, _ parts: V2ResponseParts) -> Int {
+        switch values.elements {
+        case .numbers(let numbers): numbers.count * MemoryLayout<UInt64>.size
+        case .labels(let labels): labels.reduce(0) { $0 + parts.labelBinary[$1].count }
+        }
+    }
+
+    /// The elements as binary tensor data: FP64 little-endian, row-major, unpadded; labels as `parts`
+    /// wrote them.
+    private static func appendBinary(_ values: V2OutputValues, _ parts: V2ResponseParts, to out: inout [UInt8]) {
+        switch values.elements {
+        case .numbers(let numbers):
+            for value in numbers { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        case .labels(let labels):
+            for label in labels { out.append(contentsOf: parts.labelBinary[label]) }
         }
     }
 }

@@ -101,27 +101,6 @@ struct V2Routes: Sendable {
             return .json(JSONWriter.bytes(.object(body)), status: ready ? 200 : 503)
         }
     }
-
-    /// The data path of a v2 inference, on a job-queue thread: body bytes -> checked request ->
-    /// matrix -> outputs -> response bytes.
-    static func predict(body: [UInt8], inferenceHeaderContentLength: String?, served: ServedModel,
-                        metrics: MetricsRegistry) -> HTTPResponse {
-        let received = MonotonicClock.seconds()
-        let request: V2InferenceRequest
-        switch served.v2Reader.read(body, inferenceHeaderContentLength: inferenceHeaderContentLength) {
-        case .failure(let error): return error.response
-        case .success(let read): request = read
-        }
-        let start = MonotonicClock.seconds()
-        let outputs = request.outputs.map { wanted in
-            (tensor: V2Output(rawValue: wanted.name)!.tensor(served.model, request.matrix), binary: wanted.binary)
-        }
-        let predicted = MonotonicClock.seconds()
-        let response = V2InferenceResponse.encode(modelName: served.name, modelVersion: String(served.version), id: request.id, outputs: outputs)
-        metrics.recordInference(seconds: predicted - start, rows: request.matrix.rowCount, model: served.metricsKey)
-        metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey)
-        return response
-    }
 }
 
 extension V2Error {

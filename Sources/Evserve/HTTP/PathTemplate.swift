@@ -34,45 +34,60 @@ struct PathTemplate: Sendable, Equatable {
 
     /// The parameters when `path` fits this template, else nil. The path is walked in place, one
     /// segment per template segment, splitting on `/` only: an encoded slash (`%2F`, kept encoded in
-    /// the path) stays inside its segment. Nothing is allocated for a path that does not fit.
+    /// the path) stays inside its segment. The path is checked whole before any parameter is made,
+    /// so nothing is allocated for a path that does not fit; bytes are compared, not Characters (a
+    /// String comparison would walk grapheme breaks on every request).
     func match(_ path: String) -> PathParameters? {
-        let utf8 = path.utf8
-        guard utf8.first == UInt8(ascii: "/") else { return nil }
-        var parameters = PathParameters.empty
-        var start = utf8.index(after: utf8.startIndex)
+        var path = path
+        return path.withUTF8 { bytes -> PathParameters? in
+            // `bytes` is `path`'s own UTF-8 storage, valid for this closure only; nothing keeps it.
+            let fits = walk(bytes) { segment, part in
+                switch segment {
+                case .literal(let literal): part.elementsEqual(literal.utf8)
+                case .parameter: !part.isEmpty
+                }
+            }
+            guard fits else { return nil }
+            var parameters = PathParameters.empty
+            _ = walk(bytes) { segment, part in
+                if case .parameter(let name) = segment { parameters.append(name: name, value: Self.decodingSlashes(part)) }
+                return true
+            }
+            return parameters
+        }
+    }
+
+    /// Hands `visit` each template segment with the path's bytes for it, while it answers true; false
+    /// when it answers false or the path has another number of segments (or does not start with `/`).
+    private func walk(_ bytes: UnsafeBufferPointer<UInt8>,
+                      _ visit: (Segment, Slice<UnsafeBufferPointer<UInt8>>) -> Bool) -> Bool {
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        var start = 1
         for (k, segment) in segments.enumerated() {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
             // The last template segment must end the path; every other must be followed by a `/`.
             let isLast = k == segments.count - 1
-            guard isLast == (end == utf8.endIndex) else { return nil }
-            let part = Substring(utf8[start..<end])
-            switch segment {
-            case .literal(let literal):
-                guard part == literal else { return nil }
-            case .parameter(let name):
-                guard !part.isEmpty else { return nil }
-                parameters.append(name: name, value: Self.decodingSlashes(part))
-            }
-            if !isLast { start = utf8.index(after: end) }
+            guard isLast == (end == bytes.count), visit(segment, bytes[start..<end]) else { return false }
+            start = end + 1
         }
-        return parameters
+        return true
     }
 
     /// The path arrives percent-decoded except `%2F`, so that an encoded slash cannot split a
     /// segment; inside one parameter value it is an ordinary slash again.
-    private static func decodingSlashes(_ part: Substring) -> String {
-        guard part.contains("%") else { return String(part) }
-        let bytes = Array(part.utf8)
+    private static func decodingSlashes(_ part: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        guard part.contains(UInt8(ascii: "%")) else { return String(decoding: part, as: UTF8.self) }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "2"),
-               bytes[i + 2] | 0x20 == UInt8(ascii: "f") {
+        out.reserveCapacity(part.count)
+        var i = part.startIndex
+        while i < part.endIndex {
+            if part[i] == UInt8(ascii: "%"), i + 2 < part.endIndex, part[i + 1] == UInt8(ascii: "2"),
+               part[i + 2] | 0x20 == UInt8(ascii: "f") {
                 out.append(UInt8(ascii: "/"))
                 i += 3
             } else {
-                out.append(bytes[i])
+                out.append(part[i])
                 i += 1
             }
         }
