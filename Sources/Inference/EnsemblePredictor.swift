@@ -5,6 +5,8 @@
 /// - deeper ones (forests, histogram boosting), and float32 sums (XGBoost) whatever their depth: one
 ///   `InterleavedForest` for every raw score at once, which walks 16 trees or rows at a time and
 ///   routes missing values itself.
+/// Float32 sums of shallow trees at fewer than `QuickScorerForest.minimumRows` rows go to `ByteTrees`
+/// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit.
 /// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more go to `QuickScorerForest`
 /// when it can hold the trees (at most 64 leaves each, an AVX-512 CPU).
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
@@ -29,6 +31,9 @@ final class EnsemblePredictor: Sendable {
     /// leaves and the CPU has AVX-512; it routes missing values and adds float32 sums itself.
     let quickScorer: QuickScorerForest?
     let ranks: RankEncoder?
+    /// Per raw score, the few-rows byte layout of float32 sums (XGBoost's shallow forests), or nil.
+    /// Rows with a missing value are walked afterwards, as in the shallow layout: ranks send NaN right.
+    let fewRows: [ByteTrees]?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
     /// Set when the compiled layouts cannot decide the ensemble (categorical splits, zero as missing):
@@ -48,6 +53,8 @@ final class EnsemblePredictor: Sendable {
         let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
         quickScorer = walk == nil && layout == .automatic
             ? QuickScorerForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 }) : nil
+        fewRows = walk == nil && layout == .automatic && ensemble.accumulation == .float32 && shallow
+            ? Self.float32ByteTrees(ensemble, contributions: contributions, ranks: ranks) : nil
         if walk != nil {
             interleaved = nil
             forests = []
@@ -87,6 +94,8 @@ final class EnsemblePredictor: Sendable {
             }
             if let quickScorer, rowCount >= QuickScorerForest.minimumRows {
                 quickScorer.predict(input, rowCount: rowCount, into: out)
+            } else if let fewRows, rowCount < QuickScorerForest.minimumRows {
+                predictOnBytes(fewRows, input, rowCount: rowCount, into: out)
             } else if let interleaved {
                 interleaved.predict(input, rowCount: rowCount, into: out)
             } else if outputs == 1 {
@@ -99,7 +108,8 @@ final class EnsemblePredictor: Sendable {
             }
         }
         }
-        let routedMissing = interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
+        let routedMissing = rowCount >= QuickScorerForest.minimumRows
+            ? quickScorer != nil || interleaved != nil : fewRows == nil && interleaved != nil
         if ensemble.acceptsMissing && !routedMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 
