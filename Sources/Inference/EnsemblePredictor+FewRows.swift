@@ -19,8 +19,16 @@ extension EnsemblePredictor {
         return layouts.isEmpty ? nil : layouts
     }
 
+    /// Whether any of `count` values is NaN.
+    static func anyMissing(_ values: UnsafePointer<Double>, count: Int) -> Bool {
+        var missing = false
+        for i in 0..<count { missing = missing || values[i].isNaN }
+        return missing
+    }
+
     /// Raw scores of `rowCount` rows (row-major, `outputCount` a row) from the Float bases, each raw
-    /// score's trees added on Floats. Rows with a missing value are left to `walkRowsWithMissing`.
+    /// score's trees added on Floats. No row may hold a missing value when the ensemble accepts them: ranks
+    /// send NaN right at every split, not where its split says (`raw` sends such rows elsewhere).
     func predictOnBytes(_ layouts: [ByteTrees], _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         let outputs = outputCount
         // Stack buffers for a few rows, alive for this call only.

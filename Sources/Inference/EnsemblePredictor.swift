@@ -32,7 +32,7 @@ final class EnsemblePredictor: Sendable {
     let quickScorer: QuickScorerForest?
     let ranks: RankEncoder?
     /// Per raw score, the few-rows byte layout of float32 sums (XGBoost's shallow forests), or nil.
-    /// Rows with a missing value are walked afterwards, as in the shallow layout: ranks send NaN right.
+    /// Calls with a missing value among their rows go to `interleaved`: ranks send NaN right at every split.
     let fewRows: [ByteTrees]?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
@@ -85,6 +85,10 @@ final class EnsemblePredictor: Sendable {
         guard rowCount > 0 else { return }
         if let walk { return walk.raw(rows, rowCount: rowCount, into: out) }
         let outputs = outputCount
+        // Rows with a missing value go to the interleaved layout, which routes it: the byte lanes would
+        // need the walk after them, which costs more than the interleaved walk alone.
+        let onBytes = fewRows != nil && rowCount < QuickScorerForest.minimumRows
+            && !(ensemble.acceptsMissing && Self.anyMissing(rows, count: rowCount * featureCount))
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in
             var input = rows
@@ -94,7 +98,7 @@ final class EnsemblePredictor: Sendable {
             }
             if let quickScorer, rowCount >= QuickScorerForest.minimumRows {
                 quickScorer.predict(input, rowCount: rowCount, into: out)
-            } else if let fewRows, rowCount < QuickScorerForest.minimumRows {
+            } else if let fewRows, onBytes {
                 predictOnBytes(fewRows, input, rowCount: rowCount, into: out)
             } else if let interleaved {
                 interleaved.predict(input, rowCount: rowCount, into: out)
@@ -108,8 +112,8 @@ final class EnsemblePredictor: Sendable {
             }
         }
         }
-        let routedMissing = rowCount >= QuickScorerForest.minimumRows
-            ? quickScorer != nil || interleaved != nil : fewRows == nil && interleaved != nil
+        // On bytes, either no row has a missing value or none is accepted.
+        let routedMissing = onBytes || interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
         if ensemble.acceptsMissing && !routedMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 

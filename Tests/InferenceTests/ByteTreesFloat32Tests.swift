@@ -64,7 +64,7 @@ import Testing
         Self.expectAgree(ensemble, rows: rows, sizes: [1, 2, 3, 15])
     }
 
-    /// NaN (routed by each split's default_left, through the walk), ±infinity, ±0, subnormals, values
+    /// NaN (routed by each split's default_left), ±infinity, ±0, subnormals, values
     /// exactly at each condition (which go right: `x < c`) and their float32 neighbours, float64 values
     /// between two floats, and a base of −0.
     @Test(arguments: [0.0, -0.0, 1e-40])
@@ -77,8 +77,12 @@ import Testing
         for c in conditions where c.isFinite {
             inputs += [Double(c), Double(c.nextUp), Double(c.nextDown), Double(c).nextUp, Double(c).nextDown]
         }
+        // With NaN among them (those calls go to the interleaved layout), and without (on bytes).
         let rows = (0..<(15 * 4)).map { _ in inputs[Int(random.next() % UInt64(inputs.count))] }
         Self.expectAgree(ensemble, rows: rows, sizes: [1, 2, 3, 5, 15])
+        let present = inputs.filter { !$0.isNaN }
+        let complete = (0..<(15 * 4)).map { _ in present[Int(random.next() % UInt64(present.count))] }
+        Self.expectAgree(ensemble, rows: complete, sizes: [1, 2, 3, 5, 15])
     }
 
     /// Trees deeper than 4, or more than 32 features, leave XGBoost's forests to the interleaved layout.
