@@ -7,7 +7,8 @@
 // tree's set (QuickScorer's rule, Lucchese et al. 2015: the leaf reached is the lowest one left), a set
 // being two bytes: leaves 0–7, which only the root's left subtree touches, and leaves 8–15. The leaves'
 // values are then added in tree order, two rows' chains interleaved, so every sum is the one
-// scikit-learn computes.
+// scikit-learn computes (or, for XGBoost's float32 sums, the one XGBoost computes: float values, each
+// addition rounded to float).
 //
 // What bounds it is the chain of float64 additions (500 in a row for the reference model), so the rest
 // is arranged to hide under it: the next block's leaves are found while this block's values are added,
@@ -80,11 +81,15 @@ static inline __m256i leaves32(const ctk_shallow_bytes *f, int64_t b, __m256i ra
     return _mm256_mask_add_epi8(lowLeaf, inHigh, lowLeaf, trailing_zeros(high));
 }
 
-BYTE_TARGET
-static void add_rows(const ctk_shallow_bytes *f, const int32_t *first, const int32_t *second, double *sumFirst, double *sumSecond) {
+/// Adds one or two rows' leaf values in tree order to their sums: in double, or, when `single` (a
+/// constant at each call, so each caller gets its own loop), in float from values32: each addition
+/// rounded to float, as XGBoost adds (the sums come and go as floats widened to double).
+BYTE_TARGET __attribute__((always_inline))
+static inline void add_rows_in(const ctk_shallow_bytes *f, const int32_t *first, const int32_t *second, double *sumFirst, double *sumSecond, const int single) {
     __m256i ranksA, ranksB;
     ranks_of(f, first, second ? second : first, &ranksA, &ranksB);
     double a = *sumFirst, b = second ? *sumSecond : 0;
+    float a32 = (float)a, b32 = (float)b;
     // Block b + 1's leaves are found and stored before block b's values are added: the stores then
     // retire ahead of that block's chain, and the loads that read them never wait for it.
     uint8_t leafA[2][32] __attribute__((aligned(32))), leafB[2][32] __attribute__((aligned(32)));
@@ -97,20 +102,42 @@ static void add_rows(const ctk_shallow_bytes *f, const int32_t *first, const int
             _mm256_store_si256((__m256i *)leafA[cur ^ 1], leaves32(f, block + 1, ranksA));
             if (second) _mm256_store_si256((__m256i *)leafB[cur ^ 1], leaves32(f, block + 1, ranksB));
         }
-        const double *values = f->values + block * 32 * 16;
         const int64_t n = f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32;
         const uint8_t *la = leafA[cur], *lb = leafB[cur];
-        if (second) {
-            for (int64_t j = 0; j < n; j++) {
-                a += values[16 * j + la[j]];
-                b += values[16 * j + lb[j]];
+        if (single) {
+            const float *values = f->values32 + block * 32 * 16;
+            if (second) {
+                for (int64_t j = 0; j < n; j++) {
+                    a32 += values[16 * j + la[j]];
+                    b32 += values[16 * j + lb[j]];
+                }
+            } else {
+                for (int64_t j = 0; j < n; j++) a32 += values[16 * j + la[j]];
             }
         } else {
-            for (int64_t j = 0; j < n; j++) a += values[16 * j + la[j]];
+            const double *values = f->values + block * 32 * 16;
+            if (second) {
+                for (int64_t j = 0; j < n; j++) {
+                    a += values[16 * j + la[j]];
+                    b += values[16 * j + lb[j]];
+                }
+            } else {
+                for (int64_t j = 0; j < n; j++) a += values[16 * j + la[j]];
+            }
         }
     }
-    *sumFirst = a;
-    if (second) *sumSecond = b;
+    *sumFirst = single ? (double)a32 : a;
+    if (second) *sumSecond = single ? (double)b32 : b;
+}
+
+BYTE_TARGET
+static void add_rows(const ctk_shallow_bytes *f, const int32_t *first, const int32_t *second, double *sumFirst, double *sumSecond) {
+    add_rows_in(f, first, second, sumFirst, sumSecond, 0);
+}
+
+BYTE_TARGET
+static void add_rows_float(const ctk_shallow_bytes *f, const int32_t *first, const int32_t *second, double *sumFirst, double *sumSecond) {
+    add_rows_in(f, first, second, sumFirst, sumSecond, 1);
 }
 #endif
 
@@ -125,11 +152,12 @@ int ctk_has_byte_permute(void) {
 
 void ctk_shallow_bytes_add(const ctk_shallow_bytes *f, const int32_t *keys, int64_t rowCount, double *acc) {
 #if defined(__x86_64__)
+    void (*add)(const ctk_shallow_bytes *, const int32_t *, const int32_t *, double *, double *) = f->values32 ? add_rows_float : add_rows;
     int64_t r = 0;
     for (; r + 1 < rowCount; r += 2) {
-        add_rows(f, keys + r * f->featureCount, keys + (r + 1) * f->featureCount, acc + r, acc + r + 1);
+        add(f, keys + r * f->featureCount, keys + (r + 1) * f->featureCount, acc + r, acc + r + 1);
     }
-    if (r < rowCount) add_rows(f, keys + r * f->featureCount, 0, acc + r, 0);
+    if (r < rowCount) add(f, keys + r * f->featureCount, 0, acc + r, 0);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;
     abort();  // callers check ctk_has_byte_permute() first

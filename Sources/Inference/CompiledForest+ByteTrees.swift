@@ -10,6 +10,9 @@ import CTreeKernels
 /// `key <= k_j` iff at most j keys are below it (see `RankEncoder`). Trees shallower than 4 are
 /// padded to depth 4: a leaf above depth 4 fills its whole padded subtree, so the padding nodes'
 /// tests (feature 0, rank 0) do not matter, and QuickScorer's rule still lands in that subtree.
+/// Float32 sums (XGBoost's, `float32(trees:featureCount:)`): the leaf values are the Floats XGBoost
+/// holds, and the kernel adds them on Floats in tree order from the sum it is given (a Float), so the
+/// sums are `InterleavedForest`'s and XGBoost's.
 /// A class, so that the few-rows path retains one reference per call rather than each of its arrays.
 final class ByteTrees: Sendable {
     static let maxFeatures = 32
@@ -26,6 +29,8 @@ final class ByteTrees: Sendable {
     let nodeRank: [UInt8]
     /// 16 leaf values a tree (depth-4 leaves, left to right; the complete layout's, repeated when shallower).
     let values: [Double]
+    /// The same values as Floats when the sums are float32 (then the kernel adds these, on Floats); else empty.
+    let values32: [Float]
     /// `ThresholdTable.keys` (per feature its distinct keys ascending, padded to 16 with `Int32.max`),
     /// and the feature of each group of 16.
     let keys: [Int32]
@@ -33,7 +38,9 @@ final class ByteTrees: Sendable {
 
     /// nil unless the kernel runs on this CPU and the forest fits it. `nodeFeature`, `nodeThreshold`
     /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
-    init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double]) {
+    /// `float32Sums`: every leaf value is already an exact Float, and the sums are to be added in float32.
+    init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double],
+          float32Sums: Bool = false) {
         guard ctk_has_byte_permute() != 0, depth >= 1, depth <= ShallowForest.maxDepth,
               featureCount <= Self.maxFeatures, !trees.isEmpty else { return nil }
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
@@ -62,6 +69,7 @@ final class ByteTrees: Sendable {
         self.nodeFeature = features
         self.nodeRank = ranks
         self.values = values
+        values32 = float32Sums ? values.map { Float($0) } : []
         keys = table.keys
         var groupFeature = [UInt8]()
         for f in 0..<featureCount {
@@ -71,19 +79,35 @@ final class ByteTrees: Sendable {
         self.groupFeature = groupFeature
     }
 
+    /// The byte layout of trees whose leaf values are summed in float32 (XGBoost's: each value rounded to
+    /// Float, each addition on Floats), or nil where the kernel does not run or the trees do not fit
+    /// (deeper than 4, more than 32 features or 255 thresholds a feature, or only leaves).
+    static func float32(trees: [DecisionTree], featureCount: Int) -> ByteTrees? {
+        let depth = trees.map(\.depth).max() ?? 0
+        guard ctk_has_byte_permute() != 0, depth >= 1, depth <= ShallowForest.maxDepth,
+              trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
+        let layout = CompiledForest.completeLayout(trees, depth: depth) { Double(Float($0)) }
+        return ByteTrees(trees: trees, depth: depth, featureCount: featureCount, nodeFeature: layout.features,
+                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: true)
+    }
+
     /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys
-    /// (`featureCount` a row). The pointers are borrowed for the call.
+    /// (`featureCount` a row); for float32 sums `acc[r]` holds a Float and gets one. The pointers are
+    /// borrowed for the call.
     func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
         nodeFeature.withUnsafeBufferPointer { features in
         nodeRank.withUnsafeBufferPointer { ranks in
         values.withUnsafeBufferPointer { values in
+        values32.withUnsafeBufferPointer { values32 in
         keys.withUnsafeBufferPointer { keys in
         groupFeature.withUnsafeBufferPointer { groupFeature in
             var forest = ctk_shallow_bytes(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
+                                           values32: values32.isEmpty ? nil : values32.baseAddress,
                                            keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
                                            groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
                                            featureCount: Int64(featureCount))
             ctk_shallow_bytes_add(&forest, inputKeys, Int64(count), acc)
+        }
         }
         }
         }

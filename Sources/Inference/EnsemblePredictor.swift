@@ -5,6 +5,8 @@
 /// - deeper ones (forests, histogram boosting), and float32 sums (XGBoost) whatever their depth: one
 ///   `InterleavedForest` for every raw score at once, which walks 16 trees or rows at a time and
 ///   routes missing values itself.
+/// Float32 sums of shallow trees at fewer than `QuickScorerForest.minimumRows` rows go to `ByteTrees`
+/// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit.
 /// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more go to `QuickScorerForest`
 /// when it can hold the trees (at most 64 leaves each, an AVX-512 CPU).
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
@@ -29,6 +31,9 @@ final class EnsemblePredictor: Sendable {
     /// leaves and the CPU has AVX-512; it routes missing values and adds float32 sums itself.
     let quickScorer: QuickScorerForest?
     let ranks: RankEncoder?
+    /// Per raw score, the few-rows byte layout of float32 sums (XGBoost's shallow forests), or nil.
+    /// Calls with a missing value among their rows go to `interleaved`: ranks send NaN right at every split.
+    let fewRows: [ByteTrees]?
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
     /// Set when the compiled layouts cannot decide the ensemble (categorical splits, zero as missing):
@@ -48,6 +53,8 @@ final class EnsemblePredictor: Sendable {
         let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
         quickScorer = walk == nil && layout == .automatic
             ? QuickScorerForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 }) : nil
+        fewRows = walk == nil && layout == .automatic && ensemble.accumulation == .float32 && shallow
+            ? Self.float32ByteTrees(ensemble, contributions: contributions, ranks: ranks) : nil
         if walk != nil {
             interleaved = nil
             forests = []
@@ -78,6 +85,10 @@ final class EnsemblePredictor: Sendable {
         guard rowCount > 0 else { return }
         if let walk { return walk.raw(rows, rowCount: rowCount, into: out) }
         let outputs = outputCount
+        // Rows with a missing value go to the interleaved layout, which routes it: the byte lanes would
+        // need the walk after them, which costs more than the interleaved walk alone.
+        let onBytes = fewRows != nil && rowCount < QuickScorerForest.minimumRows
+            && !(ensemble.acceptsMissing && Self.anyMissing(rows, count: rowCount * featureCount))
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in
             var input = rows
@@ -87,6 +98,8 @@ final class EnsemblePredictor: Sendable {
             }
             if let quickScorer, rowCount >= QuickScorerForest.minimumRows {
                 quickScorer.predict(input, rowCount: rowCount, into: out)
+            } else if let fewRows, onBytes {
+                predictOnBytes(fewRows, input, rowCount: rowCount, into: out)
             } else if let interleaved {
                 interleaved.predict(input, rowCount: rowCount, into: out)
             } else if outputs == 1 {
@@ -99,7 +112,8 @@ final class EnsemblePredictor: Sendable {
             }
         }
         }
-        let routedMissing = interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
+        // On bytes, either no row has a missing value or none is accepted.
+        let routedMissing = onBytes || interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
         if ensemble.acceptsMissing && !routedMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 

@@ -4,10 +4,11 @@
 // TL2cgen and lleaves compile from the same file (`--library FILE`), called directly as C functions.
 //
 //   InferenceBench --gbm evserve|tl2cgen|lleaves (--model FILE | --library FILE) --rows FILE
-//                  --features N [--batches 1,2,100,4096] [--budget SECONDS] [--out FILE]
+//                  --features N [--batches 1,2,100,4096] [--budget SECONDS] [--out FILE [--out-batch N]]
 //
 // Prints `predict_ns_per_row_<batch> <ns>` lines; with --out, writes every row's prediction (float64,
-// little-endian) for the caller to check against the library.
+// little-endian) for the caller to check against the library, predicted in one call, or in calls of N rows
+// with --out-batch N (to check the few-rows paths).
 import Glibc
 import Inference
 
@@ -46,7 +47,10 @@ func runLibraryModelBench(_ arguments: [String]) {
                 }
                 print("predict_ns_per_row_\(batch) \(perCall * 1e9 / Double(batch))")
             }
-            predictor(rows.baseAddress!, rowCount, output.baseAddress!)
+            let outBatch = max(1, value("--out-batch").flatMap(Int.init) ?? rowCount)
+            for start in stride(from: 0, to: rowCount, by: outBatch) {
+                predictor(rows.baseAddress! + start * featureCount, min(outBatch, rowCount - start), output.baseAddress! + start)
+            }
         }
     }
     if let outPath = value("--out") {

@@ -79,11 +79,14 @@ void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t row
 /// among its feature's distinct keys, xor 0x80: the row goes right iff its rank is above the index);
 /// padding trees' bytes are 0. keys: groupCount groups of 16, each group of one feature (groupFeature[g]), a
 /// feature's groups consecutive, holding its distinct threshold keys ascending (at most 255), padded
-/// with INT32_MAX. values[16 t + leaf]: tree t's leaves at depth 4, left to right.
+/// with INT32_MAX. values[16 t + leaf]: tree t's leaves at depth 4, left to right; float32 sums
+/// (XGBoost's) take them from values32 instead when it is not null, and `ctk_shallow_bytes_add` then
+/// adds each in float (acc holding floats widened to double).
 typedef struct {
     const uint8_t *nodeFeature;
     const uint8_t *nodeRank;
     const double *values;
+    const float *values32;
     const int32_t *keys;
     const uint8_t *groupFeature;
     int64_t groupCount;
