@@ -32,13 +32,38 @@ struct JSONComparison {
         case .object(let object):
             guard let reference = theirs as? [String: Any] else { return "\(path): object vs \(theirs)" }
             // A repeated key keeps its last value in both (Python's dict; Foundation's dictionary).
-            guard object.count == reference.count else { return "\(path): \(object.count) keys vs \(reference.count)" }
+            guard object.count == reference.count else { return mergedByDroppedBOMs(object.pairs, reference, at: path) }
             for (key, value) in object.pairs {
                 guard let other = reference[key] ?? reference[JSONDifferences.foundationDropsBOM.foundationKey(key, among: reference.keys)] else { return "\(path): key \(key.debugDescription) missing in Foundation's" }
                 if let found = mismatch(value, other, at: "\(path).\(key)") { return found }
             }
             return nil
         }
+    }
+
+    /// Foundation drops raw U+FEFFs from keys too (one at a key's start, or after an escape), so keys
+    /// distinct in evserve's object (and Python's dict) can fall together in Foundation's. Explained (nil)
+    /// when, folding evserve's keys as Foundation reads them (their leading U+FEFF dropped; or every
+    /// U+FEFF dropped on both sides, for those after escapes), the key sets are equal and each of
+    /// Foundation's values equals the value of one of the keys that fell into it (which one Foundation
+    /// kept depends on their order in the text); else where they differ.
+    private func mergedByDroppedBOMs(_ pairs: [(key: String, value: JSONValue)], _ reference: [String: Any],
+                                     at path: String) -> String? {
+        let rule = JSONDifferences.foundationDropsBOM.self
+        let folds: [(ours: (String) -> String, theirs: (String) -> String)] = [
+            (rule.withoutLeadingBOM, { $0 }), (rule.withoutBOMs, rule.withoutBOMs)]
+        guard rule.inputHoldsBOM(input) else { return "\(path): \(pairs.count) keys vs \(reference.count)" }
+        for fold in folds {
+            let merged = Dictionary(grouping: pairs, by: { fold.ours($0.key) })
+            let theirs = Dictionary(reference.map { (fold.theirs($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
+            guard Set(merged.keys) == Set(theirs.keys), theirs.count == reference.count else { continue }
+            let unexplained = theirs.first { key, other in
+                !(merged[key] ?? []).contains { mismatch($0.value, other, at: "\(path).\($0.key)") == nil }
+            }
+            if let (key, _) = unexplained { return "\(path).\(key): no value of the keys that fell into it equals Foundation's" }
+            return nil
+        }
+        return "\(path): \(pairs.count) keys vs \(reference.count), not explained by dropped U+FEFFs"
     }
 
     /// Numbers compare as Doubles; integers that fit 64 bits also exactly.

@@ -115,7 +115,22 @@ enum JSONDifferences {
             let theirsCount = theirs.unicodeScalars.filter { $0 == bom }.count
             return theirsCount < oursCount
                 && Array(ours.unicodeScalars.filter { $0 != bom }) == Array(theirs.unicodeScalars.filter { $0 != bom })
-                && input.indices.contains { input[$0...].starts(with: [0xEF, 0xBB, 0xBF]) }
+                && inputHoldsBOM(input)
+        }
+
+        /// The text without its U+FEFFs.
+        static func withoutBOMs(_ text: String) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{FEFF}" }))
+        }
+
+        /// The text without one leading U+FEFF (what Foundation drops at a string's start).
+        static func withoutLeadingBOM(_ text: String) -> String {
+            text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+        }
+
+        /// Whether the input holds a raw U+FEFF (bytes EF BB BF), the only kind Foundation drops.
+        static func inputHoldsBOM(_ input: [UInt8]) -> Bool {
+            input.indices.contains { input[$0...].starts(with: [0xEF, 0xBB, 0xBF]) }
         }
 
         /// The key of Foundation's object that is `key` read with this difference, else `key`.
