@@ -102,49 +102,10 @@ public struct TreeModel: Sendable {
         }
     }
 
-    // MARK: Classifiers
-
-    /// Each row's label as an index into `classes`, as scikit-learn's `predict` picks it.
-    public func predictClasses(_ rows: [Double], rowCount: Int) -> [Int] {
-        precondition(isClassifier && rows.count == rowCount * featureCount, "a classifier and rowCount * featureCount values")
-        let (raw, probabilities) = scores(rows, rowCount: rowCount)
-        let decision = ensemble.decision ?? .argmaxProbability
-        let k = ensemble.outputCount, c = ensemble.probabilityCount
-        return raw.withUnsafeBufferPointer { raw in
-            probabilities.withUnsafeBufferPointer { p in
-                (0..<rowCount).map { r in
-                    decision.classIndex(raw: raw.baseAddress! + r * k, outputCount: k,
-                                        probabilities: p.baseAddress! + r * c, classCount: c)
-                }
-            }
-        }
-    }
-
-    /// `rowCount × classes.count` probabilities, row-major, as scikit-learn's `predict_proba`.
-    public func predictProbabilities(_ rows: [Double], rowCount: Int) -> [Double] {
-        precondition(isClassifier && rows.count == rowCount * featureCount, "a classifier and rowCount * featureCount values")
-        return scores(rows, rowCount: rowCount).probabilities
-    }
-
     private func rawScores(_ rows: UnsafeBufferPointer<Double>, rowCount: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: rowCount * ensemble.outputCount) { out, initialized in
             if rowCount > 0 { predictor.raw(rows.baseAddress!, rowCount: rowCount, into: out.baseAddress!) }
             initialized = rowCount * ensemble.outputCount
         }
-    }
-
-    private func scores(_ rows: [Double], rowCount: Int) -> (raw: [Double], probabilities: [Double]) {
-        let raw = rows.withUnsafeBufferPointer { rawScores($0, rowCount: rowCount) }
-        let k = ensemble.outputCount, c = ensemble.probabilityCount
-        let probabilities = [Double](unsafeUninitializedCapacity: rowCount * c) { p, initialized in
-            raw.withUnsafeBufferPointer { raw in
-                for r in 0..<rowCount {
-                    ensemble.link.probabilities(raw.baseAddress! + r * k, outputCount: k, sumOrder: ensemble.sumOrder,
-                                                into: p.baseAddress! + r * c)
-                }
-            }
-            initialized = rowCount * c
-        }
-        return (raw, probabilities)
     }
 }

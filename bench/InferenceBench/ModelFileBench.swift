@@ -2,7 +2,7 @@
 // (`predict` for a regressor; `predictClasses` and `predictProbabilities` for a classifier, arrays
 // in and out as a request makes them) at 1, 2 and 4096 rows. The rows file holds 4096 rows of
 // float64 values, little-endian, row-major (bench/inference_sklearn.py writes it, and times
-// scikit-learn on the same rows).
+// scikit-learn on the same rows). `--batches 4096` times only the sizes listed: quick runs, profiles.
 import Glibc
 import Inference
 
@@ -20,7 +20,7 @@ func readFile(_ path: String) -> [UInt8]? {
     return bytes
 }
 
-func benchModelFile(modelPath: String, rowsPath: String, budget: Double) {
+func benchModelFile(modelPath: String, rowsPath: String, budget: Double, batches: [Int]) {
     guard let modelBytes = readFile(modelPath), let rowBytes = readFile(rowsPath) else {
         print("error cannot read \(modelPath) or \(rowsPath)")
         exit(1)
@@ -38,7 +38,7 @@ func benchModelFile(modelPath: String, rowsPath: String, budget: Double) {
     let rowCount = values.count / model.featureCount
     print("trees \(model.treeCount)")
     var sink = 0
-    for batch in [1, 2, 4096] where batch <= rowCount {
+    for batch in batches where batch <= rowCount {
         let rows = Array(values[0..<(batch * model.featureCount)])
         let perCall: Double
         if model.isClassifier {

@@ -1,5 +1,5 @@
 // Measures the reference model: training time and prediction time per row at several batch sizes;
-// with `--model FILE --rows FILE [--budget SECONDS]`, a model file instead (ModelFileBench.swift).
+// with `--model FILE --rows FILE [--budget SECONDS] [--batches 4096]`, a model file instead (ModelFileBench.swift).
 // Prints `key value` lines that bench/inference_sklearn.py reads to set them beside scikit-learn's.
 // Build in release: swift build -c release --product InferenceBench
 import Glibc
@@ -10,7 +10,9 @@ if arguments.contains("--gbm") { runLibraryModelBench(arguments); exit(0) }  // 
 if let m = arguments.firstIndex(of: "--model"), let r = arguments.firstIndex(of: "--rows"),
    m + 1 < arguments.count, r + 1 < arguments.count {
     let budget = arguments.firstIndex(of: "--budget").flatMap { $0 + 1 < arguments.count ? Double(arguments[$0 + 1]) : nil } ?? 0.4
-    benchModelFile(modelPath: arguments[m + 1], rowsPath: arguments[r + 1], budget: budget)
+    let batches = arguments.firstIndex(of: "--batches").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        .map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 2, 4096]
+    benchModelFile(modelPath: arguments[m + 1], rowsPath: arguments[r + 1], budget: budget, batches: batches)
     exit(0)
 }
 
