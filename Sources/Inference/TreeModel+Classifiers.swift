@@ -9,6 +9,10 @@ extension TreeModel {
         let decision = ensemble.decision ?? .argmaxProbability
         let k = ensemble.outputCount, c = ensemble.probabilityCount
         return [Int](unsafeUninitializedCapacity: rowCount) { labels, initialized in
+            defer { initialized = rowCount }
+            if let leafTable {
+                return rows.withUnsafeBufferPointer { leafTable.writeLabels($0.baseAddress!, rowCount: rowCount, into: labels.baseAddress!) }
+            }
             // The raw scores: a scratch buffer owned by this closure, freed when it returns.
             withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount * k) { raw in
                 rows.withUnsafeBufferPointer { writeRawScores($0, rowCount: rowCount, into: raw) }
@@ -25,7 +29,6 @@ extension TreeModel {
                     }
                 }
             }
-            initialized = rowCount
         }
     }
 
@@ -36,7 +39,9 @@ extension TreeModel {
         let k = ensemble.outputCount, c = ensemble.probabilityCount
         return [Double](unsafeUninitializedCapacity: rowCount * c) { p, initialized in
             rows.withUnsafeBufferPointer { rows in
-                if linkCopiesRawScores {
+                if let leafTable {
+                    leafTable.writeProbabilities(rows.baseAddress!, rowCount: rowCount, into: p.baseAddress!)
+                } else if linkCopiesRawScores {
                     writeRawScores(rows, rowCount: rowCount, into: p)
                 } else {
                     // The raw scores: a scratch buffer owned by this closure, freed when it returns.

@@ -37,6 +37,8 @@ public struct TreeModel: Sendable {
     /// model keeps the reference contract: FastAPI's exact answers to every body.
     public let formatVersion: Int
     let predictor: EnsemblePredictor
+    /// A single-tree classifier's per-leaf labels and probabilities (TreeModel+Classifiers.swift), or nil.
+    let leafTable: LeafTable?
 
     public var featureCount: Int { ensemble.featureCount }
     public var featureNames: [String]? { ensemble.featureNames }
@@ -57,6 +59,7 @@ public struct TreeModel: Sendable {
         self.estimator = estimator
         self.formatVersion = formatVersion
         self.predictor = EnsemblePredictor(ensemble, layout: layout)
+        self.leafTable = layout == .automatic ? LeafTable(ensemble) : nil
     }
 
     /// A version-1 regressor: gradient boosting adds `learningRate · leaf` to `initialValue`; a forest
