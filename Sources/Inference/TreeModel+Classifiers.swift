@@ -39,10 +39,12 @@ extension TreeModel {
         let k = ensemble.outputCount, c = ensemble.probabilityCount
         return [Double](unsafeUninitializedCapacity: rowCount * c) { p, initialized in
             rows.withUnsafeBufferPointer { rows in
-                if let leafTable {
-                    leafTable.writeProbabilities(rows.baseAddress!, rowCount: rowCount, into: p.baseAddress!)
-                } else if linkCopiesRawScores {
+                // A copying link first: the trees' sums land in the answer in one pass, which measured
+                // faster than a lone tree's table (a second pass over the rows' leaves).
+                if linkCopiesRawScores {
                     writeRawScores(rows, rowCount: rowCount, into: p)
+                } else if let leafTable {
+                    leafTable.writeProbabilities(rows.baseAddress!, rowCount: rowCount, into: p.baseAddress!)
                 } else {
                     // The raw scores: a scratch buffer owned by this closure, freed when it returns.
                     withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount * k) { raw in
