@@ -1,5 +1,6 @@
 /// A single-tree classifier's answers per leaf, worked out once at load: each leaf's label index and
-/// probability row. Predicting is then a walk to the leaf and one table lookup per row.
+/// probability row. Predicting is then a walk to the leaf and one table lookup per row. (Probabilities
+/// of a `probabilities` link skip the table: the trees' sums are the answer, written in one pass.)
 ///
 /// Why: a lone tree's raw scores are a function of its leaf alone, and so are the probabilities and
 /// label made from them; computing them per row (three sums, a link, an argmax with unpredictable
