@@ -133,9 +133,12 @@ enum JSONDifferences {
             input.indices.contains { input[$0...].starts(with: [0xEF, 0xBB, 0xBF]) }
         }
 
-        /// The key of Foundation's object that is `key` read with this difference, else `key`.
+        /// The key of Foundation's object that is `key` read with this difference, else `key`: of the keys
+        /// the rule explains, the one that kept the most U+FEFFs (Foundation drops one at a string's start,
+        /// so `"\u{FEFF}\u{FEFF}0"` is its `"\u{FEFF}0"`, not a `"0"` the text also holds).
         static func foundationKey(_ key: String, among keys: Dictionary<String, Any>.Keys) -> String {
-            keys.first { explains(ours: key, theirs: $0, input: Array(key.utf8)) } ?? key
+            let bomCount = { (text: String) in text.unicodeScalars.filter { $0 == "\u{FEFF}" }.count }
+            return keys.filter { explains(ours: key, theirs: $0, input: Array(key.utf8)) }.max { bomCount($0) < bomCount($1) } ?? key
         }
     }
 
