@@ -10,19 +10,16 @@ and v2 infer, are mixed, so a refusal in a batch must stay that request's own.
 from __future__ import annotations
 
 import json
-import re
-import threading
-import urllib.request
 
 import pytest
 
+from batching_checks import DEADLINE, assert_each_connection_gets_its_own, inferences, iris_classifier
 from evserve_server import REPO, running_evserve
 from raw_http import address_of, exchange
 
 FEATURES = 13
 LINES = (REPO / "Sources/Inference/Data/boston_house_prices.csv").read_text().splitlines()[2:]
 ROWS = [[float(v) for v in line.split(",")[:FEATURES]] for line in LINES]
-DEADLINE = 30.0  # a debug build on a busy two-core machine
 
 
 def http(method: str, path: str, body: bytes = b"", content_type: str | None = "application/json",
@@ -93,10 +90,6 @@ def pipelined(server: str, order: list[int], requests: list = REQUESTS) -> list[
     return [(r.status, r.body) for r in result.responses]
 
 
-def inferences(server: str) -> int:
-    text = urllib.request.urlopen(server + "/metrics", timeout=DEADLINE).read().decode()
-    return sum(int(float(m)) for m in re.findall(r'^evserve_model_inferences_total\{[^}]*\} (\S+)$', text, re.M))
-
 
 def test_the_requests_mix_answers_and_refusals(alone):
     """The mix is what it says: valid bodies answered, refusals of several kinds, in both protocols."""
@@ -121,23 +114,7 @@ def test_pipelined_requests_are_batched_and_each_answered_as_alone(server, alone
 def test_concurrent_connections_each_get_their_own_answers(server, alone):
     """Eight connections pipeline the requests at once, each in its own order: every connection gets
     its own answers, in its own request order."""
-    results: dict[int, list] = {}
-
-    def client(k: int) -> None:
-        order = list(range(len(REQUESTS)))
-        order = order[k:] + order[:k]
-        if k % 2:
-            order.reverse()
-        results[k] = [order, pipelined(server, order)]
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(DEADLINE * 2)
-    assert sorted(results) == list(range(8))
-    for k, (order, answers) in results.items():
-        assert answers == [alone[i] for i in order], f"connection {k}"
+    assert_each_connection_gets_its_own(lambda order: pipelined(server, order), alone)
 
 
 @pytest.mark.parametrize("kind", ["gradient-boosting-multiclass", "forest-string-labels"])
@@ -145,19 +122,7 @@ def test_classifier_batches_answer_labels_and_probabilities_as_alone(tmp_path, k
     """A classifier's labels (numbers or strings) and probabilities, pipelined with refusals between
     them, are each request's own: /predict and /predict_proba batches split by rows, as alone."""
     pytest.importorskip("sklearn")
-    import sys
-    from sklearn import datasets, ensemble
-    sys.path.insert(0, str(REPO / "tools"))
-    from export_sklearn import export_model
-
-    X, y = datasets.load_iris(return_X_y=True)
-    if kind == "gradient-boosting-multiclass":
-        estimator = ensemble.GradientBoostingClassifier(n_estimators=10, random_state=0).fit(X, y)
-    else:
-        names = ["setosa", "versicolor", "virginica"]
-        estimator = ensemble.RandomForestClassifier(n_estimators=10, random_state=0).fit(X, [names[c] for c in y])
-    model = tmp_path / "model.json"
-    export_model(estimator, model)
+    X, model = iris_classifier(tmp_path, kind)
 
     def body(start: int, count: int) -> bytes:
         return json.dumps({"X": X[start:start + count].tolist()}).encode()

@@ -13,20 +13,17 @@ refused bodies of several kinds sit between them and must stay their own.
 from __future__ import annotations
 
 import json
-import re
 import struct
-import threading
-import urllib.request
 
 import pytest
 
+from batching_checks import DEADLINE, assert_each_connection_gets_its_own, inferences, iris_classifier
 from evserve_server import REPO, running_evserve
 from raw_http import address_of, exchange
 
 FEATURES = 13
 LINES = (REPO / "Sources/Inference/Data/boston_house_prices.csv").read_text().splitlines()[2:]
 ROWS = [[float(v) for v in line.split(",")[:FEATURES]] for line in LINES]
-DEADLINE = 30.0  # a debug build on a busy two-core machine
 PATH = "/v2/models/reference/infer"
 
 
@@ -126,10 +123,6 @@ def pipelined(server: str, order: list[int], requests: list = REQUESTS) -> list[
     return [answer(r) for r in result.responses]
 
 
-def inferences(server: str) -> int:
-    text = urllib.request.urlopen(server + "/metrics", timeout=DEADLINE).read().decode()
-    return sum(int(float(m)) for m in re.findall(r'^evserve_model_inferences_total\{[^}]*\} (\S+)$', text, re.M))
-
 
 def test_the_requests_mix_answers_and_refusals(alone):
     """The mix is what it says: JSON and binary answers, with refusals between them."""
@@ -157,23 +150,7 @@ def test_pipelined_requests_are_batched_and_each_answered_as_alone(server, alone
 def test_concurrent_connections_each_get_their_own_answers(server, alone):
     """Eight connections pipeline the requests at once, each in its own order: every connection gets
     its own answers, in its own request order."""
-    results: dict[int, list] = {}
-
-    def client(k: int) -> None:
-        order = list(range(len(REQUESTS)))
-        order = order[k:] + order[:k]
-        if k % 2:
-            order.reverse()
-        results[k] = [order, pipelined(server, order)]
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(DEADLINE * 2)
-    assert sorted(results) == list(range(8))
-    for k, (order, answers) in results.items():
-        assert answers == [alone[i] for i in order], f"connection {k}"
+    assert_each_connection_gets_its_own(lambda order: pipelined(server, order), alone)
 
 
 @pytest.mark.parametrize("kind", ["gradient-boosting-multiclass", "forest-string-labels"])
@@ -182,19 +159,7 @@ def test_classifier_batches_answer_each_output_as_alone(tmp_path, kind):
     either order, as JSON or binary, pipelined with refusals between them: each request's own rows of
     each output it asked for, as alone, in fewer inferences than requests."""
     pytest.importorskip("sklearn")
-    import sys
-    from sklearn import datasets, ensemble
-    sys.path.insert(0, str(REPO / "tools"))
-    from export_sklearn import export_model
-
-    X, y = datasets.load_iris(return_X_y=True)
-    if kind == "gradient-boosting-multiclass":
-        estimator = ensemble.GradientBoostingClassifier(n_estimators=10, random_state=0).fit(X, y)
-    else:
-        names = ["setosa", "versicolor", "virginica"]
-        estimator = ensemble.RandomForestClassifier(n_estimators=10, random_state=0).fit(X, [names[c] for c in y])
-    model = tmp_path / "model.json"
-    export_model(estimator, model)
+    X, model = iris_classifier(tmp_path, kind)
     path = "/v2/models/model/infer"
 
     def output(name: str, binary: bool) -> dict:
