@@ -32,9 +32,13 @@ struct JSONComparison {
         case .object(let object):
             guard let reference = theirs as? [String: Any] else { return "\(path): object vs \(theirs)" }
             // A repeated key keeps its last value in both (Python's dict; Foundation's dictionary).
-            guard object.count == reference.count else { return mergedByDroppedBOMs(object.pairs, reference, at: path) }
+            let rule = JSONDifferences.foundationDropsBOM.self
+            if rule.inputHoldsBOM(input), object.pairs.contains(where: { rule.holdsBOM($0.key) }) || reference.keys.contains(where: rule.holdsBOM) {
+                return mergedByDroppedBOMs(object.pairs, reference, at: path)
+            }
+            guard object.count == reference.count else { return "\(path): \(object.count) keys vs \(reference.count)" }
             for (key, value) in object.pairs {
-                guard let other = reference[key] ?? reference[JSONDifferences.foundationDropsBOM.foundationKey(key, among: reference.keys)] else { return "\(path): key \(key.debugDescription) missing in Foundation's" }
+                guard let other = reference[key] else { return "\(path): key \(key.debugDescription) missing in Foundation's" }
                 if let found = mismatch(value, other, at: "\(path).\(key)") { return found }
             }
             return nil
@@ -42,28 +46,25 @@ struct JSONComparison {
     }
 
     /// Foundation drops raw U+FEFFs from keys too (one at a key's start, or after an escape), so keys
-    /// distinct in evserve's object (and Python's dict) can fall together in Foundation's. Explained (nil)
-    /// when, folding evserve's keys as Foundation reads them (their leading U+FEFF dropped; or every
-    /// U+FEFF dropped on both sides, for those after escapes), the key sets are equal and each of
-    /// Foundation's values equals the value of one of the keys that fell into it (which one Foundation
-    /// kept depends on their order in the text); else where they differ.
+    /// distinct in evserve's object (and Python's dict) can fall together in Foundation's, or shift onto
+    /// one another (`"\u{FEFF}\u{FEFF}0"` becomes a `"\u{FEFF}0"` the text also holds). Where keys hold
+    /// U+FEFFs, keys are compared with every U+FEFF dropped on both sides: explained (nil) when those key
+    /// sets are equal and each of Foundation's values equals the value of one of evserve's keys in the
+    /// same group (which one Foundation kept depends on their order in the text); else where they differ.
     private func mergedByDroppedBOMs(_ pairs: [(key: String, value: JSONValue)], _ reference: [String: Any],
                                      at path: String) -> String? {
-        let rule = JSONDifferences.foundationDropsBOM.self
-        let folds: [(ours: (String) -> String, theirs: (String) -> String)] = [
-            (rule.withoutLeadingBOM, { $0 }), (rule.withoutBOMs, rule.withoutBOMs)]
-        guard rule.inputHoldsBOM(input) else { return "\(path): \(pairs.count) keys vs \(reference.count)" }
-        for fold in folds {
-            let merged = Dictionary(grouping: pairs, by: { fold.ours($0.key) })
-            let theirs = Dictionary(reference.map { (fold.theirs($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
-            guard Set(merged.keys) == Set(theirs.keys), theirs.count == reference.count else { continue }
-            let unexplained = theirs.first { key, other in
-                !(merged[key] ?? []).contains { mismatch($0.value, other, at: "\(path).\($0.key)") == nil }
-            }
-            if let (key, _) = unexplained { return "\(path).\(key): no value of the keys that fell into it equals Foundation's" }
-            return nil
+        let fold = JSONDifferences.foundationDropsBOM.withoutBOMs
+        let ours = Dictionary(grouping: pairs, by: { fold($0.key) })
+        let theirs = Dictionary(grouping: reference, by: { fold($0.key) })
+        guard Set(ours.keys) == Set(theirs.keys) else {
+            return "\(path): keys \(ours.keys.sorted()) vs \(theirs.keys.sorted()) without their U+FEFFs"
         }
-        return "\(path): \(pairs.count) keys vs \(reference.count), not explained by dropped U+FEFFs"
+        for (key, group) in theirs {
+            for (_, other) in group where !(ours[key] ?? []).contains(where: { mismatch($0.value, other, at: "\(path).\($0.key)") == nil }) {
+                return "\(path).\(key): no value of evserve's keys in its group equals Foundation's"
+            }
+        }
+        return nil
     }
 
     /// Numbers compare as Doubles; integers that fit 64 bits also exactly.

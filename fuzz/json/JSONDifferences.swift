@@ -123,22 +123,14 @@ enum JSONDifferences {
             String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{FEFF}" }))
         }
 
-        /// The text without one leading U+FEFF (what Foundation drops at a string's start).
-        static func withoutLeadingBOM(_ text: String) -> String {
-            text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+        /// Whether the text holds a U+FEFF.
+        static func holdsBOM(_ text: String) -> Bool {
+            text.unicodeScalars.contains("\u{FEFF}")
         }
 
         /// Whether the input holds a raw U+FEFF (bytes EF BB BF), the only kind Foundation drops.
         static func inputHoldsBOM(_ input: [UInt8]) -> Bool {
             input.indices.contains { input[$0...].starts(with: [0xEF, 0xBB, 0xBF]) }
-        }
-
-        /// The key of Foundation's object that is `key` read with this difference, else `key`: of the keys
-        /// the rule explains, the one that kept the most U+FEFFs (Foundation drops one at a string's start,
-        /// so `"\u{FEFF}\u{FEFF}0"` is its `"\u{FEFF}0"`, not a `"0"` the text also holds).
-        static func foundationKey(_ key: String, among keys: Dictionary<String, Any>.Keys) -> String {
-            let bomCount = { (text: String) in text.unicodeScalars.filter { $0 == "\u{FEFF}" }.count }
-            return keys.filter { explains(ours: key, theirs: $0, input: Array(key.utf8)) }.max { bomCount($0) < bomCount($1) } ?? key
         }
     }
 
