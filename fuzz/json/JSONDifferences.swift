@@ -110,11 +110,10 @@ enum JSONDifferences {
     /// and the input holds the raw bytes.
     enum foundationDropsBOM {
         static func explains(ours: String, theirs: String, input: [UInt8]) -> Bool {
-            let bom: Unicode.Scalar = "\u{FEFF}"
-            let oursCount = ours.unicodeScalars.filter { $0 == bom }.count
-            let theirsCount = theirs.unicodeScalars.filter { $0 == bom }.count
-            return theirsCount < oursCount
-                && Array(ours.unicodeScalars.filter { $0 != bom }) == Array(theirs.unicodeScalars.filter { $0 != bom })
+            let (oursKept, theirsKept) = (withoutBOMs(ours).unicodeScalars, withoutBOMs(theirs).unicodeScalars)
+            // Theirs holds fewer U+FEFFs than ours, and without them the two are the same scalar for scalar.
+            return theirs.unicodeScalars.count - theirsKept.count < ours.unicodeScalars.count - oursKept.count
+                && Array(oursKept) == Array(theirsKept)
                 && inputHoldsBOM(input)
         }
 
