@@ -123,9 +123,7 @@ final class EnsemblePredictor: Sendable {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { cast in
             for r in 0..<rowCount {
                 let row = rows + r * n
-                var missing = false
-                for f in 0..<n where row[f].isNaN { missing = true }
-                guard missing else { continue }
+                guard Self.anyMissing(row, count: n) else { continue }
                 for f in 0..<n {
                     cast[f] = ensemble.inputPrecision == .float32 ? Double(Float(row[f])) : row[f]
                 }
