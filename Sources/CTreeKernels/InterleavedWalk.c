@@ -1,4 +1,4 @@
-// SIMD walks of InterleavedForest's layout (see CTreeKernels.h): 64 lanes (each a tree and a row)
+// SIMD walks of InterleavedForest's layout (see CTreeKernels.h): up to 128 lanes (each a tree and a row)
 // step down one level per round until every lane is at a leaf. A round is two gathers per vector:
 // the nodes' packed records (feature, missing flag, left child's offset; threshold key), one 64-bit
 // element each, then the lanes' input keys of those features; a lane whose key is above the
@@ -16,20 +16,34 @@
 
 enum { LANES = ctk_lanes };
 
+/// The lanes one walk takes with instruction set `isa`: 8 AVX-512 vectors, or 8 AVX2 ones (AVX2 has
+/// 16 registers, and each vector needs two).
+static int64_t lanes_of(int isa) { return isa == 2 ? LANES : LANES / 2; }
+
 /// The walk of one round of lanes: `node` (in: each lane's root or the idle leaf; out: its leaf),
-/// `row` (each lane's offset of its row in `keys`).
-typedef void (*walk_fn)(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row);
+/// `row` (each lane's offset of its row in `keys`), `rounds` (levels to descend, or 0: until no lane
+/// moves). Each instruction set has one walk per count of vectors in use, so that a call with few walks
+/// (the last trees of a forest) runs only the vectors holding them.
+typedef void (*walk_fn)(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row, int rounds);
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 // A round reads each lane's node with one 64-bit gather (its packed word and threshold key), then the
 // lane's input key of the node's feature; the next node is node + (left − node) + (key > threshold).
+// The bodies are inlined into one function per vector count V, so their lane state stays in registers.
 
-__attribute__((target("avx512f")))
-static void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row) {
-    enum { V = LANES / 16 };
-    __m512i n[V], r[V];
+// `held` (1 or 2) is the number of rows whose keys this walk holds in registers instead of gathering
+// them: then `keys` is a table of 64 keys, row p's at 32p (at most 32 features), each lane's row offset
+// is 0 or 32, and a lane's key is a permutation of the table's registers (a 16-element gather costs
+// several times a permutation). The few-rows walk of one or two rows reads keys this way.
+__attribute__((target("avx512f"), always_inline))
+static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
+                               int rounds, const int V, const int held) {
+    __m512i table[4];
+    for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
+    const __m512i secondRow = _mm512_set1_epi32(32);
+    __m512i n[8], r[8];
     for (int v = 0; v < V; v++) {
         n[v] = _mm512_loadu_si512(node + 16 * v);
         r[v] = _mm512_loadu_si512(row + 16 * v);
@@ -42,7 +56,7 @@ static void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node,
     const __m512i words = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i thresholds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const long long *packed = (const long long *)f->packed;
-    for (;;) {
+    for (int round = 0; rounds == 0 || round < rounds; round++) {
         __mmask16 moved = 0;
         for (int v = 0; v < V; v++) {
             const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
@@ -50,24 +64,31 @@ static void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node,
             const __m512i w = _mm512_permutex2var_epi32(low, words, high);
             const __m512i t = _mm512_permutex2var_epi32(low, thresholds, high);
             const __m512i feature = _mm512_and_si512(w, featureMask);
-            const __m512i k = _mm512_i32gather_epi32(_mm512_add_epi32(r[v], feature), keys, 4);
+            const __m512i at = _mm512_add_epi32(r[v], feature);
+            __m512i k;
+            if (held == 0) k = _mm512_i32gather_epi32(at, keys, 4);
+            else k = _mm512_permutex2var_epi32(table[0], at, table[1]);  // bit 4 picks the register
+            if (held == 2) {
+                k = _mm512_mask_blend_epi32(_mm512_test_epi32_mask(at, secondRow), k,
+                                            _mm512_permutex2var_epi32(table[2], at, table[3]));
+            }
             __mmask16 right = _mm512_cmpgt_epi32_mask(k, t);
             // A missing value's key is INT32_MAX: it goes left where the split says so.
             if (missing) right &= (__mmask16)~(_mm512_test_epi32_mask(w, missingBit) & _mm512_cmpeq_epi32_mask(k, top));
             const __m512i left = _mm512_add_epi32(n[v], _mm512_srl_epi32(w, deltaShift));
             const __m512i x = _mm512_mask_add_epi32(left, right, left, one);
-            moved |= _mm512_cmpneq_epi32_mask(x, n[v]);
+            if (rounds == 0) moved |= _mm512_cmpneq_epi32_mask(x, n[v]);
             n[v] = x;
         }
-        if (!moved) break;
+        if (rounds == 0 && !moved) break;
     }
     for (int v = 0; v < V; v++) _mm512_storeu_si512(node + 16 * v, n[v]);
 }
 
-__attribute__((target("avx2")))
-static void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row) {
-    enum { V = LANES / 8 };
-    __m256i n[V], r[V];
+__attribute__((target("avx2"), always_inline))
+static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
+                             int rounds, const int V) {
+    __m256i n[8], r[8];
     for (int v = 0; v < V; v++) {
         n[v] = _mm256_loadu_si256((const __m256i *)(node + 8 * v));
         r[v] = _mm256_loadu_si256((const __m256i *)(row + 8 * v));
@@ -80,7 +101,7 @@ static void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, c
     // Each 64-bit record's word to the low 128 bits, its threshold to the high 128 bits.
     const __m256i split = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     const long long *packed = (const long long *)f->packed;
-    for (;;) {
+    for (int round = 0; rounds == 0 || round < rounds; round++) {
         __m256i same = _mm256_set1_epi32(-1);
         for (int v = 0; v < V; v++) {
             const __m256i low = _mm256_permutevar8x32_epi32(
@@ -98,13 +119,23 @@ static void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, c
             }
             const __m256i left = _mm256_add_epi32(n[v], _mm256_srl_epi32(w, deltaShift));
             const __m256i x = _mm256_sub_epi32(left, right);  // right is −1 where the lane goes right
-            same = _mm256_and_si256(same, _mm256_cmpeq_epi32(x, n[v]));
+            if (rounds == 0) same = _mm256_and_si256(same, _mm256_cmpeq_epi32(x, n[v]));
             n[v] = x;
         }
-        if (_mm256_movemask_epi8(same) == -1) break;
+        if (rounds == 0 && _mm256_movemask_epi8(same) == -1) break;
     }
     for (int v = 0; v < V; v++) _mm256_storeu_si256((__m256i *)(node + 8 * v), n[v]);
 }
+
+#define WALK_WITH(name, features, body) \
+    __attribute__((target(features))) static void name(const ctk_forest *f, const int32_t *keys, int32_t *node, \
+        const int32_t *row, int rounds) { body; }
+#define WALKS_OF(V) \
+    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0)) \
+    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1)) \
+    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2)) \
+    WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
+WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 #endif
 
 /// −1 until the first call decides.
@@ -135,12 +166,29 @@ int ctk_best_isa(void) {
     return isa;
 }
 
-static walk_fn walker(int isa) {
+/// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
+/// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0).
+static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
-    if (isa >= 1 && isa <= ctk_best_isa()) return isa == 2 ? walk_avx512 : walk_avx2;
+#define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
+    static const walk_fn avx512[3][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_)};
+    static const walk_fn avx2[8] = EIGHT(walk_avx2_);
+#undef EIGHT
+    if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
+    if (isa == 1 && isa <= ctk_best_isa() && held == 0) return avx2[(lanes - 1) / 8];
 #endif
     (void)isa;
-    abort();  // callers pass a level up to ctk_best_isa(), and never 0
+    (void)lanes;
+    (void)held;
+    abort();  // callers pass a level up to ctk_best_isa(), and never 0; only AVX-512 holds keys
+}
+
+/// The rounds that take trees `first ..< first + count` to their leaves: their deepest tree's depth
+/// when that is at most ctk_fixed_rounds_up_to, else 0 (walk until no lane moves).
+static int rounds_for(const ctk_forest *f, int64_t first, int64_t count) {
+    int deepest = 0;
+    for (int64_t t = first; t < first + count; t++) deepest = f->depths[t] > deepest ? f->depths[t] : deepest;
+    return deepest <= ctk_fixed_rounds_up_to ? deepest : 0;
 }
 
 static inline void add_leaf(const ctk_forest *f, int32_t leaf, double *out) {
@@ -157,36 +205,76 @@ static inline void add_leaf(const ctk_forest *f, int32_t leaf, double *out) {
 }
 
 void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
-    const walk_fn walk = walker(isa);
+    const int64_t lanes = lanes_of(isa);
     int32_t node[LANES], row[LANES];
     for (int64_t t = 0; t < f->treeCount; t++) {
         const int32_t root = f->roots[t];
+        const int rounds = rounds_for(f, t, 1);
         double *out = acc + f->treeOutput[t];
-        for (int64_t first = 0; first < rowCount; first += LANES) {
-            const int64_t n = rowCount - first < LANES ? rowCount - first : LANES;
+        for (int64_t first = 0; first < rowCount; first += lanes) {
+            const int64_t n = rowCount - first < lanes ? rowCount - first : lanes;
             for (int64_t j = 0; j < LANES; j++) {
                 node[j] = j < n ? root : f->idle;
                 row[j] = j < n ? (int32_t)((first + j) * f->featureCount) : 0;
             }
-            walk(f, keys, node, row);
+            walker(isa, n, 0)(f, keys, node, row, rounds);
             for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], out + (first + j) * f->outputCount);
         }
     }
 }
 
 void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
-    const walk_fn walk = walker(isa);
+    const int64_t lanes = lanes_of(isa);
     int32_t node[LANES], row[LANES];
-    for (int64_t r = 0; r < rowCount; r++) {
-        double *out = acc + r * f->outputCount;
-        for (int64_t first = 0; first < f->treeCount; first += LANES) {
-            const int64_t n = f->treeCount - first < LANES ? f->treeCount - first : LANES;
-            for (int64_t j = 0; j < LANES; j++) {
-                node[j] = j < n ? f->roots[first + j] : f->idle;
-                row[j] = (int32_t)(r * f->featureCount);
-            }
-            walk(f, keys, node, row);
-            for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], out + f->treeOutput[first + j]);
+    // One raw score of one value a tree (regression, binary classification): each row's sum stays in a
+    // register from tree to tree instead of going through memory (where the next addition would wait
+    // for the store, and for float32 sums for two conversions as well). Such forests walk two rows at
+    // once where the lanes allow it, half the lanes each: the rows' additions, which must each follow
+    // tree order, then overlap.
+    const int single = f->outputCount == 1 && f->valueWidth == 1;
+    // With AVX-512 and at most 32 features, the walked rows' keys are held in registers (walk_avx512).
+    const int holds = isa == 2 && f->featureCount <= 32;
+    int32_t table[64] = {0};
+    enum { PAIR = 2 };
+    for (int64_t r = 0; r < rowCount;) {
+        const int64_t rows = single && rowCount - r >= PAIR && lanes >= PAIR * 64 ? PAIR : 1;
+        const int64_t group = lanes / rows;  // trees per walk
+        for (int64_t p = 0; p < rows && holds; p++) {
+            memcpy(table + 32 * p, keys + (r + p) * f->featureCount, sizeof(int32_t) * (size_t)f->featureCount);
         }
+        const int32_t *walked = holds ? table : keys;
+        // The sums as scalars (an array indexed by row would live in memory).
+        float a32 = (float)acc[r * f->outputCount], b32 = rows == 2 ? (float)acc[(r + 1) * f->outputCount] : 0;
+        double a64 = acc[r * f->outputCount], b64 = rows == 2 ? acc[(r + 1) * f->outputCount] : 0;
+        const double *values = f->values;
+        for (int64_t first = 0; first < f->treeCount; first += group) {
+            const int64_t n = f->treeCount - first < group ? f->treeCount - first : group;
+            for (int64_t p = 0; p < rows; p++) {
+                const int32_t offset = (int32_t)(holds ? 32 * p : (r + p) * f->featureCount);
+                for (int64_t j = 0; j < n; j++) {
+                    node[p * n + j] = f->roots[first + j];
+                    row[p * n + j] = offset;
+                }
+            }
+            for (int64_t j = rows * n; j < LANES; j++) node[j] = f->idle, row[j] = 0;
+            walker(isa, rows * n, holds ? (int)rows : 0)(f, walked, node, row, rounds_for(f, first, n));
+            const int32_t *b = node + n;  // the second row's leaves
+            if (!single) {
+                for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], acc + r * f->outputCount + f->treeOutput[first + j]);
+            } else if (f->float32Sums && rows == 2) {
+                for (int64_t j = 0; j < n; j++) a32 += (float)values[node[j]], b32 += (float)values[b[j]];
+            } else if (f->float32Sums) {
+                for (int64_t j = 0; j < n; j++) a32 += (float)values[node[j]];
+            } else if (rows == 2) {
+                for (int64_t j = 0; j < n; j++) a64 += values[node[j]], b64 += values[b[j]];
+            } else {
+                for (int64_t j = 0; j < n; j++) a64 += values[node[j]];
+            }
+        }
+        if (single) {
+            acc[r * f->outputCount] = f->float32Sums ? (double)a32 : a64;
+            if (rows == 2) acc[(r + 1) * f->outputCount] = f->float32Sums ? (double)b32 : b64;
+        }
+        r += rows;
     }
 }

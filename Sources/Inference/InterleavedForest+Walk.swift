@@ -20,11 +20,12 @@ extension InterleavedForest {
         packed.withUnsafeBufferPointer { packedBuffer in
         values.withUnsafeBufferPointer { valueBuffer in
         roots.withUnsafeBufferPointer { rootBuffer in
+        depths.withUnsafeBufferPointer { depthBuffer in
         treeOutput.withUnsafeBufferPointer { outputBuffer in
             // The kernels' view of this forest: pointers into this object's arrays, valid for this call.
             var kernelForest = ctk_forest(
                 packed: packedBuffer.baseAddress, featureBits: Int32(featureBits),
-                roots: rootBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
+                roots: rootBuffer.baseAddress, depths: depthBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,
                 float32Sums: float32Sums ? 1 : 0)
@@ -63,6 +64,7 @@ extension InterleavedForest {
         }
         }
         }
+        }
     }
 
     /// Few rows: each row's trees, 16 walks at once, their leaves then added in tree order.
@@ -75,7 +77,7 @@ extension InterleavedForest {
                     walk.lanes[j] = roots[first + j]
                     walk.lanes[Self.lanes + j] = Int32(r * featureCount)
                 }
-                walk.run(lanes, rounds: depths[first ..< first + lanes].max()!, missing: routesMissing)
+                walk.run(lanes, rounds: Int(depths[first ..< first + lanes].max()!), missing: routesMissing)
                 for j in 0..<lanes {
                     walk.add(leaf: walk.lanes[j], to: acc + r * outputCount + Int(treeOutput[first + j]))
                 }
@@ -87,7 +89,7 @@ extension InterleavedForest {
     /// Many rows: each tree for 16 rows at once; each row's leaves are added in tree order.
     private func addRowsOfEachTree(_ walk: Walk, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
         for t in 0..<treeCount {
-            let root = roots[t], output = Int(treeOutput[t]), depth = depths[t]
+            let root = roots[t], output = Int(treeOutput[t]), depth = Int(depths[t])
             var first = 0
             while first < count {
                 let lanes = Swift.min(Self.lanes, count - first)

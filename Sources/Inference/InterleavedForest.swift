@@ -1,3 +1,5 @@
+import CTreeKernels
+
 /// A whole `TreeEnsemble` laid out for walking many trees or many rows at once: the layout for
 /// ensembles whose trees are deeper than `ShallowForest` takes (random forests, histogram boosting,
 /// gradient boosting deeper than 4), every raw score of a row in one pass.
@@ -10,8 +12,9 @@
 /// A node is 16 bytes, one load: its feature, its threshold as a `CompiledForest.orderKey` (the
 /// threshold rounded down to Float, which decides every Float input as scikit-learn's
 /// `Double(Float(x)) <= threshold` does), and its children's absolute indices (siblings side by side:
-/// right = left + 1). On x86-64 with AVX2 or AVX-512 the walks run in SIMD registers, 32 lanes at once
-/// (CTreeKernels); elsewhere in Swift, 16 at once. A leaf points to itself
+/// right = left + 1). On x86-64 with AVX2 or AVX-512 the walks run in SIMD registers, up to 64 or 128
+/// lanes at once (CTreeKernels: with AVX-512, a few rows' keys are held in registers, and one-output
+/// models walk two rows at once); elsewhere in Swift, 16 at once. A leaf points to itself
 /// with a key no input key exceeds, so a finished walk stays put while the others go on. A split that
 /// sends missing values left stores its feature as `~feature`; missing values have the key `Int32.max`
 /// (`CompiledForest.inputKey`), above every threshold's key, so they go right at the other splits,
@@ -57,9 +60,9 @@ final class InterleavedForest: Sendable {
     /// A leaf of no tree, after all of them: where unused SIMD lanes wait.
     let idle: Int32
     /// Per tree, its depth: walks of trees at most `fixedRoundsUpTo` deep take exactly that many steps
-    /// and skip checking whether any lane still moves.
-    let depths: [Int]
-    static let fixedRoundsUpTo = 12
+    /// and skip checking whether any lane still moves (Int32: the SIMD kernels read them too).
+    let depths: [Int32]
+    static let fixedRoundsUpTo = Int(ctk_fixed_rounds_up_to)
     let treeOutput: [Int32]
     /// `valueWidth` numbers per node, node-major (only leaves' are read).
     let values: [Double]
@@ -112,7 +115,7 @@ final class InterleavedForest: Sendable {
         self.nodes = nodes
         self.roots = roots
         (packed, featureBits) = Self.pack(nodes, featureCount: ensemble.featureCount)
-        depths = trees.map(\.depth)
+        depths = trees.map { Int32($0.depth) }
         self.values = values
         self.routesMissing = routesMissing
     }

@@ -135,6 +135,39 @@ import TestSupport
         }
     }
 
+    /// One raw score a row (regression, binary classification): the SIMD kernels keep each row's sum in
+    /// a register and walk two rows at once, with the rows' keys held in registers up to 32 features and
+    /// gathered past that. Every instruction set still adds in tree order, as the plain walk does, for
+    /// float64 and float32 sums, an odd row left over, tree counts on both sides of a walk's 64 and 128
+    /// lanes, trees walked a fixed number of rounds and deeper ones walked until no lane moves.
+    @Test(arguments: [(20, 200, 10), (32, 129, 9), (33, 70, 14), (40, 1, 6), (13, 128, 13)])
+    func oneOutputSumsInTreeOrder(featureCount: Int, treeCount: Int, depth: Int) {
+        var random = SeededGenerator(seed: UInt64(featureCount * 1000 + treeCount))
+        let trees = (0..<treeCount).map { _ in
+            var tree = Self.randomTree(depth: depth, featureCount: featureCount, width: 1, &random)
+            tree.value = tree.value.map { $0 * 3.3333333333 }
+            return tree
+        }
+        for accumulation in [TreeEnsemble.Accumulation.float64, .float32] {
+            var ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true,
+                                        base: [0.1], trees: trees)
+            ensemble.accumulation = accumulation
+            let forest = InterleavedForest(ensemble, trees: trees)
+            #expect(!forest.packed.isEmpty)
+            let walk = TreeWalk(ensemble)
+            for rowCount in [1, 2, 3, 5] {
+                let rows = Self.rows(rowCount, featureCount: featureCount, missing: true, &random).map { Double(Float($0)) }
+                var walked = [Double](repeating: 0, count: rowCount)
+                rows.withUnsafeBufferPointer { walk.raw($0.baseAddress!, rowCount: rowCount, into: &walked) }
+                for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                    var predicted = [Double](repeating: 0, count: rowCount)
+                    rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+                    #expect(predicted == walked, "\(accumulation), rows \(rowCount), instruction set \(instructionSet)")
+                }
+            }
+        }
+    }
+
     /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
     @Test func rightChildFollowsLeftChild() {
         var random = SeededGenerator(seed: 7)

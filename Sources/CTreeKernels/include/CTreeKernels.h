@@ -11,11 +11,14 @@
 /// `feature | missingLeft << featureBits | (left − node) << (featureBits + 1)` (missingLeft: the split
 /// sends missing values left), and the threshold key. The right child is always left + 1, and a leaf
 /// is (0, INT32_MAX): it points to itself, and no key is above INT32_MAX, so a leaf keeps its lanes.
-/// `idle`: a leaf node that lanes without work point to.
+/// `idle`: a leaf node that lanes without work point to. `depths`: each tree's depth (the walks of
+/// trees at most `ctk_fixed_rounds_up_to` deep take exactly that many rounds, without checking whether
+/// a lane still moves).
 typedef struct {
     const int32_t *packed;
     int32_t featureBits;
     const int32_t *roots;
+    const int32_t *depths;
     const int32_t *treeOutput;
     const double *values;
     int64_t treeCount;
@@ -44,14 +47,19 @@ void ctk_input_keys(const double *values, int64_t count, int32_t *keys);
 void ctk_rank_encode(const double *rows, int64_t rowCount, int64_t featureCount, const double *thresholds,
                      const int64_t *featureStart, double *out);
 
-/// Lanes every kernel walks at once.
-enum { ctk_lanes = 64 };
+/// Lanes the kernels walk at once: at most 128 with AVX-512, 64 with AVX2 (a call with fewer walks
+/// runs only the vectors it needs).
+enum { ctk_lanes = 128 };
+
+/// Trees up to this deep are walked a fixed number of rounds; deeper ones until no lane moves (a
+/// deep forest's walks mostly end long before its deepest leaf).
+enum { ctk_fixed_rounds_up_to = 12 };
 
 /// Adds every tree's leaf values, tree by tree in order, to `acc` (rowCount × outputCount, row-major)
-/// with instruction set `isa` (1...ctk_best_isa()), for `rowCount` rows of input keys (`keys`, featureCount per row): each tree for 64 rows at a time.
+/// with instruction set `isa` (1...ctk_best_isa()), for `rowCount` rows of input keys (`keys`, featureCount per row): each tree for up to ctk_lanes rows at a time.
 void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
 
-/// The same sums, each row's trees walked 64 at a time (for few rows).
+/// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
 void ctk_add_trees_of_each_row(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
 
 /// Complete trees of depth ≤ 4 (CompiledForest's complete layout), position-major for
