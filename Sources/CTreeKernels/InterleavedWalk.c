@@ -136,6 +136,7 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
+
 #endif
 
 /// −1 until the first call decides.
@@ -204,13 +205,32 @@ static inline void add_leaf(const ctk_forest *f, int32_t leaf, double *out) {
     }
 }
 
+/// Adds tree t's leaf values to the raw scores of `count` rows (acc row-major), row j's leaf at leaf[j].
+static void add_leaves(const ctk_forest *f, int64_t t, const int32_t *leaf, int64_t count, double *acc) {
+    // Locals, so that the compiler knows the stores into acc change neither them nor the values.
+    const double *restrict values = f->values;
+    double *restrict out = acc + f->treeOutput[t];
+    const int64_t width = f->valueWidth, stride = f->outputCount;
+    if (f->float32Sums) {
+        // XGBoost's order and precision: the float sum plus the float leaf, rounded to float.
+        for (int64_t j = 0; j < count; j++) {
+            for (int64_t c = 0; c < width; c++) out[j * stride + c] = (double)((float)out[j * stride + c] + (float)values[leaf[j] * width + c]);
+        }
+    } else if (width == 1) {
+        for (int64_t j = 0; j < count; j++) out[j * stride] += values[leaf[j]];
+    } else {
+        for (int64_t j = 0; j < count; j++) {
+            for (int64_t c = 0; c < width; c++) out[j * stride + c] += values[leaf[j] * width + c];
+        }
+    }
+}
+
 void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
     const int64_t lanes = lanes_of(isa);
     int32_t node[LANES], row[LANES];
     for (int64_t t = 0; t < f->treeCount; t++) {
         const int32_t root = f->roots[t];
         const int rounds = rounds_for(f, t, 1);
-        double *out = acc + f->treeOutput[t];
         for (int64_t first = 0; first < rowCount; first += lanes) {
             const int64_t n = rowCount - first < lanes ? rowCount - first : lanes;
             for (int64_t j = 0; j < LANES; j++) {
@@ -218,7 +238,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
                 row[j] = j < n ? (int32_t)((first + j) * f->featureCount) : 0;
             }
             walker(isa, n, 0)(f, keys, node, row, rounds);
-            for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], out + (first + j) * f->outputCount);
+            add_leaves(f, t, node, n, acc + first * f->outputCount);
         }
     }
 }

@@ -13,7 +13,7 @@ extension InterleavedForest {
                  instructionSet: Int = InterleavedForest.bestInstructionSet) {
         guard rowCount > 0 else { return }
         precondition(instructionSet <= Self.bestInstructionSet)
-        let block = Swift.min(rowCount, Self.blockRows)
+        let block = Swift.min(rowCount, blockRows)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: block * featureCount) { keys in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * Self.lanes) { lanes in
         nodes.withUnsafeBufferPointer { nodeBuffer in
