@@ -37,9 +37,14 @@ typedef void (*walk_fn)(const ctk_forest *f, const int32_t *keys, int32_t *node,
 // them: then `keys` is a table of 64 keys, row p's at 32p (at most 32 features), each lane's row offset
 // is 0 or 32, and a lane's key is a permutation of the table's registers (a 16-element gather costs
 // several times a permutation). The few-rows walk of one or two rows reads keys this way.
+// `upper` (1): every lane walks the tree whose root is node[0] (one tree for many rows), and the first
+// UPPER_ROUNDS rounds read its nodes from registers: in breadth-first order the nodes of depth 0 to 4
+// are the first 31 at most, so they fit two registers of words and two of thresholds. Lanes outside
+// them (idle ones) stay where they are during those rounds.
+enum { UPPER_ROUNDS = 5 };
 __attribute__((target("avx512f"), always_inline))
 static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int held) {
+                               int rounds, const int V, const int held, const int upper) {
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);
@@ -56,17 +61,43 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
     const __m512i words = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i thresholds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const long long *packed = (const long long *)f->packed;
+    const __m512i root = _mm512_set1_epi32(node[0]), upperCount = _mm512_set1_epi32(32);
+    __m512i upperWord[2], upperThreshold[2];
+    if (upper) {
+        // The 32 records from the root on, masked at the end of the array (the idle leaf is last).
+        const int64_t records = (int64_t)f->idle + 1 - node[0];
+        __m512i quarter[4];
+        for (int q = 0; q < 4; q++) {
+            const int64_t words32 = 2 * (records - 8 * q);
+            const __mmask16 present = words32 >= 16 ? 0xFFFF : words32 <= 0 ? 0 : (__mmask16)((1u << words32) - 1);
+            quarter[q] = _mm512_maskz_loadu_epi32(present, f->packed + 2 * (int64_t)node[0] + 16 * q);
+        }
+        for (int h = 0; h < 2; h++) {
+            upperWord[h] = _mm512_permutex2var_epi32(quarter[2 * h], words, quarter[2 * h + 1]);
+            upperThreshold[h] = _mm512_permutex2var_epi32(quarter[2 * h], thresholds, quarter[2 * h + 1]);
+        }
+    }
     for (int round = 0; rounds == 0 || round < rounds; round++) {
         __mmask16 moved = 0;
         for (int v = 0; v < V; v++) {
-            const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
-            const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
-            const __m512i w = _mm512_permutex2var_epi32(low, words, high);
-            const __m512i t = _mm512_permutex2var_epi32(low, thresholds, high);
+            __m512i w, t;
+            __mmask16 outside = 0;
+            if (upper && round < UPPER_ROUNDS) {
+                const __m512i relative = _mm512_sub_epi32(n[v], root);
+                outside = _mm512_cmpge_epu32_mask(relative, upperCount);
+                w = _mm512_permutex2var_epi32(upperWord[0], relative, upperWord[1]);
+                t = _mm512_permutex2var_epi32(upperThreshold[0], relative, upperThreshold[1]);
+            } else {
+                const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
+                const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
+                w = _mm512_permutex2var_epi32(low, words, high);
+                t = _mm512_permutex2var_epi32(low, thresholds, high);
+            }
             const __m512i feature = _mm512_and_si512(w, featureMask);
             const __m512i at = _mm512_add_epi32(r[v], feature);
             __m512i k;
-            if (held == 0) k = _mm512_i32gather_epi32(at, keys, 4);
+            if (held == 0 && upper) k = _mm512_mask_i32gather_epi32(top, (__mmask16)~outside, at, keys, 4);
+            else if (held == 0) k = _mm512_i32gather_epi32(at, keys, 4);
             else k = _mm512_permutex2var_epi32(table[0], at, table[1]);  // bit 4 picks the register
             if (held == 2) {
                 k = _mm512_mask_blend_epi32(_mm512_test_epi32_mask(at, secondRow), k,
@@ -76,7 +107,8 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
             // A missing value's key is INT32_MAX: it goes left where the split says so.
             if (missing) right &= (__mmask16)~(_mm512_test_epi32_mask(w, missingBit) & _mm512_cmpeq_epi32_mask(k, top));
             const __m512i left = _mm512_add_epi32(n[v], _mm512_srl_epi32(w, deltaShift));
-            const __m512i x = _mm512_mask_add_epi32(left, right, left, one);
+            __m512i x = _mm512_mask_add_epi32(left, right, left, one);
+            if (upper) x = _mm512_mask_mov_epi32(x, outside, n[v]);
             if (rounds == 0) moved |= _mm512_cmpneq_epi32_mask(x, n[v]);
             n[v] = x;
         }
@@ -131,9 +163,10 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     __attribute__((target(features))) static void name(const ctk_forest *f, const int32_t *keys, int32_t *node, \
         const int32_t *row, int rounds) { body; }
 #define WALKS_OF(V) \
-    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0)) \
-    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1)) \
-    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2)) \
+    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0)) \
+    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0)) \
+    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0)) \
+    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
@@ -168,11 +201,13 @@ int ctk_best_isa(void) {
 }
 
 /// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
-/// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0).
+/// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0), or (held 3, AVX-512 only)
+/// gathering them for lanes that all walk one tree, whose upper levels it holds in registers.
 static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
 #define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
-    static const walk_fn avx512[3][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_)};
+    static const walk_fn avx512[4][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
+                                         EIGHT(walk_avx512_upper_)};
     static const walk_fn avx2[8] = EIGHT(walk_avx2_);
 #undef EIGHT
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
@@ -237,7 +272,9 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
                 node[j] = j < n ? root : f->idle;
                 row[j] = j < n ? (int32_t)((first + j) * f->featureCount) : 0;
             }
-            walker(isa, n, 0)(f, keys, node, row, rounds);
+            // The upper levels in registers pay off for trees walked a fixed number of rounds; deeper
+            // ones (rounds 0) need those registers for their own loop, and run slower with them.
+            walker(isa, n, isa == 2 && rounds > 0 ? 3 : 0)(f, keys, node, row, rounds);
             add_leaves(f, t, node, n, acc + first * f->outputCount);
         }
     }
