@@ -291,9 +291,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
                 node[j] = j < n ? root : f->idle;
                 row[j] = j < n ? (int32_t)((first + j) * f->featureCount) : 0;
             }
-            // The upper levels in registers pay off for trees walked a fixed number of rounds; deeper
-            // ones (rounds 0) need those registers for their own loop, and run slower with them.
-            walker(isa, n, isa == 2 && rounds > 0 ? 3 : 0)(f, keys, node, row, rounds);
+            walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, row, rounds);
 #if defined(__x86_64__)
             if (isa == 2 && !f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) {
                 add_leaves_avx512(f, t, node, n, acc + first * f->outputCount);
