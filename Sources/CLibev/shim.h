@@ -17,6 +17,40 @@ extern int sched_getaffinity(int pid, unsigned long cpusetsize, void *mask);
 // arena to the kernel (after a model update, see ModelUpdater).
 extern int malloc_trim(unsigned long pad);
 
+// sched_setattr(2) and sched_getattr(2) have no glibc wrappers, and the Linux headers that define
+// struct sched_attr would claim system headers for this module (see above): the struct as the kernel
+// reads it (its first version, 48 bytes) and the system call numbers are written out here.
+extern long syscall(long number, ...);
+struct evserve_sched_attr {
+    unsigned int size, policy;
+    unsigned long long flags;
+    int nice;
+    unsigned int priority;
+    unsigned long long runtime, deadline, period;
+};
+
+/// Asks the kernel to give the calling thread scheduler slices of `nanoseconds` (Linux 6.12 and later,
+/// EEVDF's custom slices: a thread with a shorter slice than the running one may preempt it when it
+/// wakes). Its policy and nice value stay as they are; threads it creates later (Dispatch starts its
+/// pool threads from whichever thread queues work) get the default slice back, by
+/// SCHED_FLAG_RESET_ON_FORK. Returns 0, or -1 where the kernel or the architecture has no such call;
+/// older kernels accept it and ignore the slice.
+static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
+#if defined(__x86_64__)
+    const long setattr = 314, getattr = 315;
+#elif defined(__aarch64__)
+    const long setattr = 274, getattr = 275;
+#else
+    return -1;
+#endif
+    struct evserve_sched_attr attr = {0};
+    if (syscall(getattr, 0, &attr, (unsigned int)sizeof attr, 0) != 0) return -1;
+    attr.size = sizeof attr;
+    attr.flags = 0x01;  // SCHED_FLAG_RESET_ON_FORK
+    attr.runtime = nanoseconds;
+    return syscall(setattr, 0, &attr, 0) == 0 ? 0 : -1;
+}
+
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);
 typedef void (*evserve_timer_cb)(struct ev_loop *loop, ev_timer *watcher, int revents);
 typedef void (*evserve_async_cb)(struct ev_loop *loop, ev_async *watcher, int revents);
