@@ -2,9 +2,16 @@
 import Foundation
 import JSON
 
-struct JSONComparison {
+final class JSONComparison {
     /// The text both values were read from (to explain a number Foundation rounds otherwise).
     let input: [UInt8]
+    /// How each number literal of the input reads, worked out once, at the first number that differs
+    /// (an input of a hundred long integers that Foundation reads otherwise has a hundred of them).
+    private lazy var readings = JSONDifferences.foundationRounding.Readings(input)
+
+    init(input: [UInt8]) {
+        self.input = input
+    }
 
     /// Where the two values first differ (a path and both sides), or nil when they are equal.
     func mismatch(_ ours: JSONValue, _ theirs: Any, at path: String = "$") -> String? {
@@ -75,7 +82,7 @@ struct JSONComparison {
         }
         let a = ours.doubleValue, b = theirs.doubleValue
         if a == b { return nil }
-        if JSONDifferences.foundationRounding.explains(ours: a, theirs: b, input: input) { return nil }
+        if readings.explain(ours: a, theirs: b) { return nil }
         return describe
     }
 

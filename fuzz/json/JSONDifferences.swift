@@ -139,12 +139,23 @@ enum JSONDifferences {
     /// Python, rounds correctly. Explained when the input holds a number literal whose correctly rounded
     /// value (strtod, as Swift's `Double(String)`) is evserve's and which Foundation alone reads as Foundation's.
     enum foundationRounding {
-        static func explains(ours: Double, theirs: Double, input: [UInt8]) -> Bool {
-            numberLiterals(in: input).contains { literal in
-                guard Double(literal) == ours,
-                      let reference = try? JSONSerialization.jsonObject(with: Data(literal.utf8), options: [.fragmentsAllowed]) as? NSNumber
-                else { return false }
-                return reference.doubleValue == theirs
+        /// Each distinct number literal of an input, read both ways: correctly rounded (evserve's
+        /// reading) and by Foundation, as pairs of bit patterns (of `x + 0`, so −0 and 0 pair as == would).
+        struct Readings {
+            private var pairs: Set<[UInt64]> = []
+
+            init(_ input: [UInt8]) {
+                for literal in Set(numberLiterals(in: input)) {
+                    guard let correct = Double(literal),
+                          let reference = try? JSONSerialization.jsonObject(with: Data(literal.utf8), options: [.fragmentsAllowed]) as? NSNumber
+                    else { continue }
+                    pairs.insert([(correct + 0).bitPattern, (reference.doubleValue + 0).bitPattern])
+                }
+            }
+
+            /// Whether some literal reads as `ours` correctly rounded and as `theirs` in Foundation.
+            func explain(ours: Double, theirs: Double) -> Bool {
+                pairs.contains([(ours + 0).bitPattern, (theirs + 0).bitPattern])
             }
         }
 
