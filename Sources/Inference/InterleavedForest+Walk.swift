@@ -38,9 +38,7 @@ extension InterleavedForest {
                 let source = rows + start * featureCount
                 ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                 let acc = out + start * outputCount
-                for r in 0..<count {
-                    for k in 0..<outputCount { acc[r * outputCount + k] = base[k] }
-                }
+                Self.fill(acc, rowCount: count, with: base)
                 // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
                 let kernels = instructionSet > 0 && !packed.isEmpty
                     && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
@@ -50,11 +48,7 @@ extension InterleavedForest {
                 case (false, true): addTreesOfEachRow(walk, count, acc)
                 case (false, false): addRowsOfEachTree(walk, count, acc)
                 }
-                if let divisors {
-                    for r in 0..<count {
-                        for k in 0..<outputCount { acc[r * outputCount + k] /= divisors[k] }
-                    }
-                }
+                if let divisors { Self.divide(acc, rowCount: count, by: divisors) }
                 start += count
             }
         }
@@ -64,6 +58,30 @@ extension InterleavedForest {
         }
         }
         }
+        }
+    }
+
+    /// Each of `rowCount` rows' raw scores set to `base`. (With a lone tree this loop costs as much as
+    /// the walk when written with checked arithmetic and array indexing.)
+    @inline(__always)
+    private static func fill(_ acc: UnsafeMutablePointer<Double>, rowCount: Int, with base: [Double]) {
+        base.withUnsafeBufferPointer { base in
+            let width = base.count
+            if width == 1 { return acc.update(repeating: base[0], count: rowCount) }
+            for r in 0..<rowCount {
+                for k in 0..<width { acc[r &* width &+ k] = base[k] }
+            }
+        }
+    }
+
+    /// Each of `rowCount` rows' raw scores divided by its output's divisor (averaged forests).
+    @inline(__always)
+    private static func divide(_ acc: UnsafeMutablePointer<Double>, rowCount: Int, by divisors: [Double]) {
+        divisors.withUnsafeBufferPointer { divisors in
+            let width = divisors.count
+            for r in 0..<rowCount {
+                for k in 0..<width { acc[r &* width &+ k] /= divisors[k] }
+            }
         }
     }
 
