@@ -9,8 +9,8 @@
 // a row, one bit a leaf, leaves numbered left to right). The leaf the row reaches is the lowest one
 // left: every leaf left of it lies in the left subtree of a split on its path that sent the row
 // right, and no split removes it. The splits' order does not matter, so there are no dependent
-// loads and no branches on the data. The leaves' values are then picked by permutes (or gathers for
-// trees of more than 16 leaves) and added to each row's sum, tree by tree in order, so every sum is
+// loads and no branches on the data. The leaves' values are then picked by permutes and blends (float64),
+// or by permutes up to 32 leaves and gathers past that (float32), and added to each row's sum, tree by tree in order, so every sum is
 // the one the training library computes (float64, or float32 as XGBoost adds).
 //
 // Memory: every pointer is the caller's, borrowed for the call; `scratch` is the caller's too
@@ -160,10 +160,28 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
         } else {
             const double *values = f->values + f->treeValueStart[t];
             double *sum = sums + f->treeOutput[t] * BLOCK;
-            const __m512d v0 = _mm512_loadu_pd(values), v1 = leaves > 8 ? _mm512_loadu_pd(values + 8) : v0;
+            // Up to 64 leaves' values held in 8 registers (masked loads: the last tree's values end the
+            // array): a leaf's value is picked by permutes within 16 and blends by the index's bits 4
+            // and 5, which costs less than a gather.
+            __m512d v[8];
+            for (int q = 0; q < 8; q++) {
+                const int rest = leaves - 8 * q;
+                v[q] = rest <= 0 ? _mm512_setzero_pd()
+                     : _mm512_maskz_loadu_pd(rest >= 8 ? 0xFF : (__mmask8)((1u << rest) - 1), values + 8 * q);
+            }
+            const __m512i bit4 = _mm512_set1_epi64(16), bit5 = _mm512_set1_epi64(32);
             for (int j = 0; j < BLOCK / 8; j++) {
                 const __m512i index = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(leaf + 8 * j)));
-                const __m512d value = leaves <= 16 ? _mm512_permutex2var_pd(v0, index, v1) : _mm512_i64gather_pd(index, values, 8);
+                __m512d value = _mm512_permutex2var_pd(v[0], index, v[1]);
+                if (leaves > 16) {
+                    const __mmask8 upper16 = _mm512_test_epi64_mask(index, bit4);
+                    value = _mm512_mask_blend_pd(upper16, value, _mm512_permutex2var_pd(v[2], index, v[3]));
+                    if (leaves > 32) {
+                        __m512d high = _mm512_permutex2var_pd(v[4], index, v[5]);
+                        high = _mm512_mask_blend_pd(upper16, high, _mm512_permutex2var_pd(v[6], index, v[7]));
+                        value = _mm512_mask_blend_pd(_mm512_test_epi64_mask(index, bit5), value, high);
+                    }
+                }
                 _mm512_store_pd(sum + 8 * j, _mm512_add_pd(_mm512_load_pd(sum + 8 * j), value));
             }
         }
