@@ -9,8 +9,7 @@
 // a row, one bit a leaf, leaves numbered left to right). The leaf the row reaches is the lowest one
 // left: every leaf left of it lies in the left subtree of a split on its path that sent the row
 // right, and no split removes it. The splits' order does not matter, so there are no dependent
-// loads and no branches on the data. The leaves' values are then picked by permutes and blends (float64),
-// or by permutes up to 32 leaves and gathers past that (float32), and added to each row's sum, tree by tree in order, so every sum is
+// loads and no branches on the data. The leaves' values are then picked by permutes and blends, and added to each row's sum, tree by tree in order, so every sum is
 // the one the training library computes (float64, or float32 as XGBoost adds).
 //
 // Memory: every pointer is the caller's, borrowed for the call; `scratch` is the caller's too
@@ -151,10 +150,21 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
         if (float32Sums) {
             const float *values = f->values32 + f->treeValueStart[t];
             float *sum = sums32 + f->treeOutput[t] * BLOCK;
-            const __m512 v0 = _mm512_loadu_ps(values), v1 = leaves > 16 ? _mm512_loadu_ps(values + 16) : v0;
+            // As the float64 values below: up to 64 leaves in 4 registers (masked loads), picked by
+            // permutes within 32 and a blend by the index's bit 5.
+            __m512 v[4];
+            for (int q = 0; q < 4; q++) {
+                const int rest = leaves - 16 * q;
+                v[q] = rest <= 0 ? _mm512_setzero_ps()
+                     : _mm512_maskz_loadu_ps(rest >= 16 ? 0xFFFF : (__mmask16)((1u << rest) - 1), values + 16 * q);
+            }
+            const __m512i bit5 = _mm512_set1_epi32(32);
             for (int j = 0; j < BLOCK / 16; j++) {
                 const __m512i index = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(leaf + 16 * j)));
-                const __m512 value = leaves <= 32 ? _mm512_permutex2var_ps(v0, index, v1) : _mm512_i32gather_ps(index, values, 4);
+                __m512 value = _mm512_permutex2var_ps(v[0], index, v[1]);
+                if (leaves > 32) {
+                    value = _mm512_mask_blend_ps(_mm512_test_epi32_mask(index, bit5), value, _mm512_permutex2var_ps(v[2], index, v[3]));
+                }
                 _mm512_store_ps(sum + 16 * j, _mm512_add_ps(_mm512_load_ps(sum + 16 * j), value));
             }
         } else {
