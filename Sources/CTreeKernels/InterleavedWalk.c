@@ -280,25 +280,32 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
 #endif
 
 void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
+    // Rows in chunks whose key offsets are worked out once for every tree; zeros after the chunk's
+    // last row, for the idle lanes of its last walk.
+    enum { CHUNK = 4096 };
+    int32_t offsets[CHUNK + LANES];  // 16.5 KiB of stack
     const int64_t lanes = lanes_of(isa);
-    int32_t node[LANES], row[LANES];
-    for (int64_t t = 0; t < f->treeCount; t++) {
-        const int32_t root = f->roots[t];
-        const int rounds = rounds_for(f, t, 1);
-        for (int64_t first = 0; first < rowCount; first += lanes) {
-            const int64_t n = rowCount - first < lanes ? rowCount - first : lanes;
-            for (int64_t j = 0; j < LANES; j++) {
-                node[j] = j < n ? root : f->idle;
-                row[j] = j < n ? (int32_t)((first + j) * f->featureCount) : 0;
-            }
-            walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, row, rounds);
+    int32_t node[LANES];
+    for (int64_t start = 0; start < rowCount; start += CHUNK) {
+        const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
+        for (int64_t j = 0; j < count + LANES; j++) offsets[j] = j < count ? (int32_t)((start + j) * f->featureCount) : 0;
+        double *out = acc + start * f->outputCount;
+        for (int64_t t = 0; t < f->treeCount; t++) {
+            const int32_t root = f->roots[t];
+            const int rounds = rounds_for(f, t, 1);
+            for (int64_t first = 0; first < count; first += lanes) {
+                const int64_t n = count - first < lanes ? count - first : lanes;
+                for (int64_t j = 0; j < n; j++) node[j] = root;
+                for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
+                walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
 #if defined(__x86_64__)
-            if (isa == 2 && !f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) {
-                add_leaves_avx512(f, t, node, n, acc + first * f->outputCount);
-                continue;
-            }
+                if (isa == 2 && !f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) {
+                    add_leaves_avx512(f, t, node, n, out + first * f->outputCount);
+                    continue;
+                }
 #endif
-            add_leaves(f, t, node, n, acc + first * f->outputCount);
+                add_leaves(f, t, node, n, out + first * f->outputCount);
+            }
         }
     }
 }
