@@ -68,8 +68,15 @@ extension InterleavedForest {
         base.withUnsafeBufferPointer { base in
             let width = base.count
             if width == 1 { return acc.update(repeating: base[0], count: rowCount) }
-            for r in 0..<rowCount {
-                for k in 0..<width { acc[r &* width &+ k] = base[k] }
+            // The first row, then copies of what is filled so far (memcpy's speed, not a loop per value).
+            let total = rowCount &* width
+            guard total > 0 else { return }
+            acc.update(from: base.baseAddress!, count: width)
+            var filled = width
+            while filled < total {
+                let step = Swift.min(filled, total &- filled)
+                (acc + filled).update(from: acc, count: step)
+                filled &+= step
             }
         }
     }
