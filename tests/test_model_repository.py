@@ -180,6 +180,20 @@ def test_load_and_unload_need_explicit_model_control(tmp_path, model_a):
         assert client.get_model_repository_index()[0]["state"] == "READY"
 
 
+def test_index_body_is_empty_or_a_json_object(tmp_path, model_a):
+    """No body lists every version; whitespace alone is not JSON and is refused with 400 (schemathesis
+    found `\t` accepted as application/json)."""
+    write_version(tmp_path, "alpha", 1, model_a)
+    with evserve("--model-repository", str(tmp_path), "--model-control", "explicit", admin=True) as server:
+        index = server.admin + "/v2/repository/index"
+        assert requests.post(index, timeout=10).status_code == 200
+        assert requests.post(index, data=b"{}", headers={"Content-Type": "application/json"}, timeout=10).status_code == 200
+        for body in (b"\t", b" ", b"\r\n"):
+            answer = requests.post(index, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+            assert answer.status_code == 400, body
+            assert "JSON object" in answer.json()["error"]
+
+
 def test_admin_listener_keeps_the_repository_api_and_metrics_off_the_public_port(tmp_path, model_a):
     """With --admin-port, /v2/repository/* and /metrics answer there only, on loopback."""
     write_version(tmp_path, "alpha", 1, model_a)
