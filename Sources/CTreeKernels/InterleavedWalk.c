@@ -229,37 +229,28 @@ static int rounds_for(const ctk_forest *f, int64_t first, int64_t count) {
     return deepest <= ctk_fixed_rounds_up_to ? deepest : 0;
 }
 
-static inline void add_leaf(const ctk_forest *f, int32_t leaf, double *out) {
-    if (f->float32Sums) {
-        // XGBoost's order and precision: the float sum plus the float leaf, rounded to float.
-        const double *v = f->values + (int64_t)leaf * f->valueWidth;
-        for (int64_t c = 0; c < f->valueWidth; c++) out[c] = (double)((float)out[c] + (float)v[c]);
-    } else if (f->valueWidth == 1) {
-        out[0] += f->values[leaf];
+/// Adds one leaf's `width` values (at values[leaf * width]) to the raw scores from `out` on: in float,
+/// rounding each sum to float, for float32 sums (XGBoost's order and precision), else in double.
+/// The callers pass the forest's fields as locals, so that the compiler knows the stores into `out`
+/// change neither them nor the values, and can hoist the tests out of their loops.
+static inline void add_leaf(const double *restrict values, int64_t width, int float32Sums, int32_t leaf, double *restrict out) {
+    const double *v = values + (int64_t)leaf * width;
+    if (float32Sums) {
+        for (int64_t c = 0; c < width; c++) out[c] = (double)((float)out[c] + (float)v[c]);
+    } else if (width == 1) {
+        out[0] += v[0];
     } else {
-        const double *v = f->values + (int64_t)leaf * f->valueWidth;
-        for (int64_t c = 0; c < f->valueWidth; c++) out[c] += v[c];
+        for (int64_t c = 0; c < width; c++) out[c] += v[c];
     }
 }
 
 /// Adds tree t's leaf values to the raw scores of `count` rows (acc row-major), row j's leaf at leaf[j].
 static void add_leaves(const ctk_forest *f, int64_t t, const int32_t *leaf, int64_t count, double *acc) {
-    // Locals, so that the compiler knows the stores into acc change neither them nor the values.
-    const double *restrict values = f->values;
-    double *restrict out = acc + f->treeOutput[t];
+    const double *values = f->values;
+    double *out = acc + f->treeOutput[t];
     const int64_t width = f->valueWidth, stride = f->outputCount;
-    if (f->float32Sums) {
-        // XGBoost's order and precision: the float sum plus the float leaf, rounded to float.
-        for (int64_t j = 0; j < count; j++) {
-            for (int64_t c = 0; c < width; c++) out[j * stride + c] = (double)((float)out[j * stride + c] + (float)values[leaf[j] * width + c]);
-        }
-    } else if (width == 1) {
-        for (int64_t j = 0; j < count; j++) out[j * stride] += values[leaf[j]];
-    } else {
-        for (int64_t j = 0; j < count; j++) {
-            for (int64_t c = 0; c < width; c++) out[j * stride + c] += values[leaf[j] * width + c];
-        }
-    }
+    const int float32Sums = f->float32Sums;
+    for (int64_t j = 0; j < count; j++) add_leaf(values, width, float32Sums, leaf[j], out + j * stride);
 }
 
 #if defined(__x86_64__)
@@ -347,7 +338,9 @@ void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t
             walker(isa, rows * n, holds ? (int)rows : 0)(f, walked, node, row, rounds_for(f, first, n));
             const int32_t *b = node + n;  // the second row's leaves
             if (!single) {
-                for (int64_t j = 0; j < n; j++) add_leaf(f, node[j], acc + r * f->outputCount + f->treeOutput[first + j]);
+                for (int64_t j = 0; j < n; j++) {
+                    add_leaf(values, f->valueWidth, f->float32Sums, node[j], acc + r * f->outputCount + f->treeOutput[first + j]);
+                }
             } else if (f->float32Sums && rows == 2) {
                 for (int64_t j = 0; j < n; j++) a32 += (float)values[node[j]], b32 += (float)values[b[j]];
             } else if (f->float32Sums) {
