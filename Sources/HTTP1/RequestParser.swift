@@ -116,14 +116,15 @@ public final class RequestParser {
 
     /// 100 Continue is owed once per request that asked for it, while its body is still to come.
     private func askContinue() -> Bool {
-        guard let head, head.expectsContinue && !continueSent else { return false }
+        // Reads the one flag: binding `head` would copy its strings.
+        guard self.head?.expectsContinue == true && !continueSent else { return false }
         continueSent = true
         return true
     }
 
     private func finish(consumed: Int) -> ParseResult {
-        let head = self.head!
-        self.head = nil
+        // Moved out, not copied and then cleared: a head holds four strings.
+        let head = self.head.take()!
         let request = HTTPRequest(
             method: head.method, target: head.target, path: head.path, versionMajor: 1,
             versionMinor: head.minorVersion, contentType: head.contentType,

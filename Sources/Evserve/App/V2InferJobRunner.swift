@@ -33,8 +33,9 @@ final class V2InferJobRunner: ModelJobRunner {
         let received = MonotonicClock.seconds()
         var valid: [(index: Int, request: V2InferenceRequest)] = []
         valid.reserveCapacity(jobs.count)
-        for (index, job) in jobs.enumerated() {
-            switch served.v2Reader.read(job.body, inferenceHeaderContentLength: job.inferenceHeaderContentLength) {
+        // By index, not `for job in jobs`: a job is read in place rather than copied (five references).
+        for index in jobs.indices {
+            switch served.v2Reader.read(jobs[index].body, inferenceHeaderContentLength: jobs[index].inferenceHeaderContentLength) {
             case .failure(let error):
                 // Answered now: a refused body waits for no one's prediction.
                 answer(index, error.response)

@@ -124,13 +124,14 @@ final class Connection: TimeoutListMember {
         let sequence = responses.reserve(framing: framing, route: route, method: request.method,
                                          target: request.target, startedAt: parser.messageStartedAt)
         worker.observer?.requestStarted()
-        switch outcome {
+        // Consumed: a model job moves into the worker's pending jobs instead of being copied there.
+        switch consume outcome {
         case .respond(let response):
             complete(sequence, with: response)
         case .offload(let work):
             worker.submit(PendingJob(connection: id, sequence: sequence, work: .closure(work)))
         case .model(let job):
-            worker.submit(PendingJob(connection: id, sequence: sequence, work: .model(job)))
+            worker.submit(job, slot: JobSlot(connection: id, sequence: sequence))
         }
     }
 

@@ -7,7 +7,7 @@
 struct JobBatch: Sendable {
     private enum Contents: Sendable {
         case alone(PendingJob)
-        case model(jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)])
+        case model(jobs: [ModelJob], slots: [JobSlot])
     }
 
     private var contents: Contents
@@ -25,53 +25,19 @@ struct JobBatch: Sendable {
     }
 
     /// The response slots this batch fills, in the order its jobs run.
-    var slots: [(connection: UInt64, sequence: Int)] {
+    var slots: [JobSlot] {
         switch contents {
-        case .alone(let job): [(job.connection, job.sequence)]
+        case .alone(let job): [JobSlot(connection: job.connection, sequence: job.sequence)]
         case .model(_, let slots): slots
         }
     }
 
-    /// `jobs` (one loop iteration's, in arrival order) grouped by runner and model; jobs keep their
-    /// arrival order inside a batch. A group larger than `maxJobs` is cut into near-equal batches, so
-    /// that a large group can still use several cores.
-    static func group(_ jobs: [PendingJob], maxJobs: Int) -> [JobBatch] {
-        var batches: [JobBatch] = []
-        // The groups in order of their first job. Usually one model is asked, so a short list searched
-        // front to back beats a dictionary: no hashing per job, and no table to allocate.
-        var groups: [(key: ModelJob.BatchKey, jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)])] = []
-        for (index, job) in jobs.enumerated() {
-            guard case .model(let modelJob) = job.work, modelJob.body.count < largeBody else {
-                batches.append(JobBatch(contents: .alone(job)))
-                continue
-            }
-            let key = modelJob.batchKey
-            var position = groups.count - 1
-            while position >= 0 && groups[position].key != key { position -= 1 }
-            if position < 0 {
-                // Room for every job still to come: usually they all ask the same model.
-                var group: (key: ModelJob.BatchKey, jobs: [ModelJob], slots: [(connection: UInt64, sequence: Int)]) = (key, [], [])
-                group.jobs.reserveCapacity(jobs.count - index)
-                group.slots.reserveCapacity(jobs.count - index)
-                groups.append(group)
-                position = groups.count - 1
-            }
-            groups[position].jobs.append(modelJob)
-            groups[position].slots.append((job.connection, job.sequence))
-        }
-        for (_, groupJobs, slots) in groups {
-            let pieces = (groupJobs.count + max(1, maxJobs) - 1) / max(1, maxJobs)
-            if pieces == 1 {
-                batches.append(JobBatch(contents: .model(jobs: groupJobs, slots: slots)))
-                continue
-            }
-            for piece in 0..<pieces {
-                let start = piece * groupJobs.count / pieces
-                let end = (piece + 1) * groupJobs.count / pieces
-                batches.append(JobBatch(contents: .model(jobs: Array(groupJobs[start..<end]), slots: Array(slots[start..<end]))))
-            }
-        }
-        return batches
+    init(alone job: PendingJob) {
+        contents = .alone(job)
+    }
+
+    init(jobs: [ModelJob], slots: [JobSlot]) {
+        contents = .model(jobs: jobs, slots: slots)
     }
 
     /// Runs the batch on the calling (job-queue) thread and posts its responses together when the

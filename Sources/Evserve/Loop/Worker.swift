@@ -43,7 +43,7 @@ final class Worker {
     private var sweepTimer: TimerWatcher!
     private var gracefulTimer: TimerWatcher?
     private var jobFlusher: PrepareWatcher!
-    private var pendingJobs: [PendingJob] = []
+    private var pendingJobs = PendingJobs()
     /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
     private var touched: [Connection] = []
     private var completions: LoopMailbox<JobCompletion>!
@@ -150,8 +150,13 @@ final class Worker {
     // MARK: - Jobs
 
     /// Queued until the loop is about to block, so one iteration's jobs leave in one hand-off.
-    func submit(_ job: PendingJob) {
+    func submit(_ job: consuming PendingJob) {
         pendingJobs.append(job)
+    }
+
+    /// A model's answer for `slot`, queued with the iteration's other jobs for the same model.
+    func submit(_ job: consuming ModelJob, slot: JobSlot) {
+        pendingJobs.append(job, slot: slot)
     }
 
     /// Hands this iteration's jobs to the job queue: model jobs for the same model go together, as
@@ -159,21 +164,17 @@ final class Worker {
     private func flushJobs() {
         guard !pendingJobs.isEmpty else { return }
         let mailbox = completions!
-        if pendingJobs.count == 1 {
-            // The usual case under light load: the job travels alone, and the list keeps its storage.
-            let job = pendingJobs[0]
-            pendingJobs.removeAll(keepingCapacity: true)
+        if let job = pendingJobs.takeLone() {
+            // The usual case under light load: the job travels alone.
             jobQueue.async { job.run(posting: mailbox) }
             return
         }
-        let jobs = pendingJobs
-        pendingJobs = []
-        pendingJobs.reserveCapacity(jobs.count)
+        let jobCount = pendingJobs.count
         // Work is split only as far as there are cores to run the parts: each part costs a thread
         // wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. A part is at least 8
         // jobs, and a batch is cut so that the parts come out near equal.
-        let partCount = min(CPUAffinity.usableCores, (jobs.count + 7) / 8)
-        let batches = JobBatch.group(jobs, maxJobs: (jobs.count + partCount - 1) / partCount)
+        let partCount = min(CPUAffinity.usableCores, (jobCount + 7) / 8)
+        let batches = pendingJobs.takeBatches(maxJobs: (jobCount + partCount - 1) / partCount)
         if partCount == 1 {
             // One core to use (e.g. `taskset -c 1`): one hand-off, nothing to spread.
             jobQueue.async { for batch in batches { batch.run(posting: mailbox) } }

@@ -1,0 +1,107 @@
+/// The response slot a job fills: which connection, which of its requests.
+struct JobSlot: Sendable, Equatable {
+    var connection: UInt64
+    var sequence: Int
+}
+
+/// One loop iteration's jobs, grouped as they are submitted (loop thread only): model jobs by runner
+/// and model version, in arrival order inside a group; anything else, and a large body, alone.
+///
+/// Grouping on arrival moves each job once, into its group, where grouping the iteration's list at
+/// the hand-off copied every job out of it and then destroyed the list: under load those copies
+/// (five references a model job) were a tenth of the server's reference counting.
+struct PendingJobs {
+    private var alone: [PendingJob] = []
+    /// The groups in order of their first job. Usually one model is asked, so a short list searched
+    /// from the back beats a dictionary: no hashing per job, and no table to allocate.
+    private var groups: [(key: ModelJob.BatchKey, jobs: [ModelJob], slots: [JobSlot])] = []
+    private(set) var count = 0
+    /// The largest group of the last hand-off: a new group reserves that much, so that under steady
+    /// load its lists are allocated once, not regrown from empty.
+    private var expectedGroupSize = 1
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Work that runs alone (a closure: metrics, the repository API, ...).
+    mutating func append(_ job: consuming PendingJob) {
+        alone.append(job)
+        count += 1
+    }
+
+    /// A model's answer for `slot`: joins the group of its runner and model version, unless its body
+    /// is large enough to be a batch of its own (`JobBatch.largeBody`).
+    mutating func append(_ job: consuming ModelJob, slot: JobSlot) {
+        count += 1
+        guard job.body.count < JobBatch.largeBody else {
+            alone.append(PendingJob(connection: slot.connection, sequence: slot.sequence, work: .model(job)))
+            return
+        }
+        let key = job.batchKey
+        var position = groups.count - 1
+        while position >= 0 && groups[position].key != key { position -= 1 }
+        if position < 0 {
+            var jobs: [ModelJob] = []
+            var slots: [JobSlot] = []
+            jobs.reserveCapacity(expectedGroupSize)
+            slots.reserveCapacity(expectedGroupSize)
+            groups.append((key, jobs, slots))
+            position = groups.count - 1
+        }
+        groups[position].jobs.append(job)
+        groups[position].slots.append(slot)
+    }
+
+    /// The only job, when exactly one is pending (the usual case under light load): it travels alone,
+    /// as it came, and the lists keep their storage.
+    mutating func takeLone() -> PendingJob? {
+        guard count == 1 else { return nil }
+        count = 0
+        if let job = alone.popLast() { return job }
+        var group = groups.removeLast()
+        let slot = group.slots.removeLast()
+        return PendingJob(connection: slot.connection, sequence: slot.sequence, work: .model(group.jobs.removeLast()))
+    }
+
+    /// Every pending job as batches, leaving none: the alone ones first, then each group, cut into the
+    /// fewest near-equal batches of at most `maxJobs` so that a large group can use several cores.
+    /// Jobs keep their arrival order inside a batch.
+    mutating func takeBatches(maxJobs: Int) -> [JobBatch] {
+        var batches: [JobBatch] = []
+        batches.reserveCapacity(alone.count + groups.count)
+        for job in alone { batches.append(JobBatch(alone: job)) }
+        alone.removeAll(keepingCapacity: true)
+        expectedGroupSize = groups.reduce(1) { max($0, $1.jobs.count) }
+        for index in groups.indices {
+            var jobs: [ModelJob] = []
+            var slots: [JobSlot] = []
+            swap(&jobs, &groups[index].jobs)
+            swap(&slots, &groups[index].slots)
+            let pieces = (jobs.count + max(1, maxJobs) - 1) / max(1, maxJobs)
+            if pieces == 1 {
+                batches.append(JobBatch(jobs: jobs, slots: slots))
+                continue
+            }
+            // Cut from the back, moving the jobs (removeLast) rather than copying slices of them.
+            let total = jobs.count
+            var cut: [JobBatch] = []
+            for piece in (0..<pieces).reversed() {
+                let start = piece * total / pieces
+                var partJobs: [ModelJob] = []
+                var partSlots: [JobSlot] = []
+                partJobs.reserveCapacity(jobs.count - start)
+                partSlots.reserveCapacity(jobs.count - start)
+                while jobs.count > start {
+                    partJobs.append(jobs.removeLast())
+                    partSlots.append(slots.removeLast())
+                }
+                partJobs.reverse()
+                partSlots.reverse()
+                cut.append(JobBatch(jobs: partJobs, slots: partSlots))
+            }
+            batches.append(contentsOf: cut.reversed())
+        }
+        groups.removeAll(keepingCapacity: true)
+        count = 0
+        return batches
+    }
+}
