@@ -66,6 +66,14 @@ public enum DecimalText {
             }
             exponent += exponentNegative ? -written : written
         }
+        return double(mantissa: mantissa, exponent: exponent, negative: negative) ?? slowPath(text, from: start, to: end)
+    }
+
+    /// The Double nearest to ±`mantissa` × 10^`exponent`, for a mantissa of at most 19 significant
+    /// digits; nil where none of the exact methods applies (then convert the text itself). For
+    /// readers that collect the digits as they check the grammar, so the text is read once.
+    @inlinable
+    public static func double(mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
         let value: Double
         if mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
@@ -83,7 +91,7 @@ public enum DecimalText {
             let (low, remainder) = divisor.dividingFullWidth((high: carry, low: 0))
             value = rounded(UInt128(high) << 64 | UInt128(low), scale: -64, sticky: remainder != 0)
         } else {
-            return slowPath(text, from: start, to: end)
+            return nil
         }
         return negative ? -value : value
     }

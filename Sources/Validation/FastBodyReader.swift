@@ -82,33 +82,58 @@ struct FastBodyReader {
 
     /// A JSON number at `i` (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`), correctly rounded.
     /// A number must end at a delimiter, so text like `1.` or `01` is refused here (the general
-    /// parser then reports it).
+    /// parser then reports it). The digits are collected as the grammar is checked, so the text is
+    /// read once; past 19 significant digits or a huge exponent, `DecimalText` converts the text.
     @inline(__always)
     static func number(_ text: UnsafeBufferPointer<UInt8>, at i: inout Int) -> Double? {
         let start = i
         let end = text.count
         var k = i
-        @inline(__always) func isDigit(_ index: Int) -> Bool { index < end && text[index] &- 0x30 < 10 }
-        if k < end, text[k] == UInt8(ascii: "-") { k += 1 }
-        guard isDigit(k) else { return nil }
-        if text[k] == UInt8(ascii: "0") {
-            k += 1
-        } else {
-            while isDigit(k) { k += 1 }
+        @inline(__always) func digit(_ index: Int) -> UInt64? {
+            guard index < end else { return nil }
+            let d = text[index] &- 0x30
+            return d < 10 ? UInt64(d) : nil
+        }
+        var mantissa: UInt64 = 0
+        var significantDigits = 0
+        var exponent = 0
+        var exact = true  // false past 19 significant digits: DecimalText converts the text
+        @inline(__always) func take(_ d: UInt64) {
+            guard mantissa != 0 || d != 0 else { return }
+            if significantDigits == 19 { exact = false; return }
+            mantissa = mantissa &* 10 &+ d
+            significantDigits += 1
+        }
+        let negative = k < end && text[k] == UInt8(ascii: "-")
+        if negative { k += 1 }
+        guard let first = digit(k) else { return nil }
+        k += 1
+        if first != 0 {
+            take(first)
+            while let d = digit(k) { take(d); k += 1 }
         }
         var isInteger = true
         if k < end, text[k] == UInt8(ascii: ".") {
             isInteger = false
             k += 1
-            guard isDigit(k) else { return nil }
-            while isDigit(k) { k += 1 }
+            guard digit(k) != nil else { return nil }
+            while let d = digit(k) { take(d); exponent -= 1; k += 1 }
         }
         if k < end, text[k] == UInt8(ascii: "e") || text[k] == UInt8(ascii: "E") {
             isInteger = false
             k += 1
-            if k < end, text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: "-") { k += 1 }
-            guard isDigit(k) else { return nil }
-            while isDigit(k) { k += 1 }
+            var exponentNegative = false
+            if k < end, text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: "-") {
+                exponentNegative = text[k] == UInt8(ascii: "-")
+                k += 1
+            }
+            guard digit(k) != nil else { return nil }
+            var written = 0
+            while let d = digit(k) {
+                if written > 100_000 { exact = false } else { written = written * 10 + Int(d) }
+                k += 1
+            }
+            exponent += exponentNegative ? -written : written
         }
         // What follows must end the number; anything else (a digit after a leading 0, a letter)
         // is for the general parser to judge.
@@ -118,7 +143,8 @@ struct FastBodyReader {
             else { return nil }
         }
         i = k
-        let value = DecimalText.double(text, from: start, to: k)
+        let value = (exact ? DecimalText.double(mantissa: mantissa, exponent: exponent, negative: negative) : nil)
+            ?? DecimalText.double(text, from: start, to: k)
         // `-0` is a Python int, and int zero has no sign: it validates to 0.0, not -0.0.
         return isInteger && value == 0 ? 0 : value
     }
