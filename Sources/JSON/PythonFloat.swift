@@ -15,8 +15,20 @@ public enum PythonFloat {
             bytes.append(contentsOf: (value.sign == .minus ? "-0.0" : "0.0").utf8)
             return
         }
-        // Swift's description also prints the shortest round-tripping digits; only the layout
-        // differs from Python's, so take its digits and exponent and lay them out again.
+        // Swift's description also prints the shortest round-tripping digits. From 1e-4 up to 1e16
+        // both write them the same way, in fixed notation (`0.0001`, `45.0`, `26.405904333707795`),
+        // the range nearly every prediction falls in: then Swift's text is copied as it is. Should
+        // Swift choose an exponent there, the layout below is used instead.
+        if value.magnitude >= 1e-4 && value.magnitude < 1e16 {
+            var text = ShortestDigits.Text()
+            value.write(to: &text)
+            if !text.containsExponent {
+                text.append(to: &bytes)
+                return
+            }
+        }
+        // Elsewhere only the layout differs from Python's: take Swift's digits and exponent and lay
+        // them out again.
         let digits = ShortestDigits(value.magnitude)
         let pointPosition = digits.pointPosition
         if value < 0 { bytes.append(UInt8(ascii: "-")) }

@@ -90,6 +90,16 @@ struct ShortestDigits {
             for byte in buffer { append(byte) }
         }
 
+        /// Whether the text has an exponent (`e`).
+        var containsExponent: Bool {
+            withUnsafeBytes(of: storage) { $0.prefix(count).contains(UInt8(ascii: "e")) }
+        }
+
+        /// Appends the text to `bytes`, in one copy.
+        func append(to bytes: inout [UInt8]) {
+            withUnsafeBytes(of: storage) { bytes.append(contentsOf: $0.prefix(count)) }
+        }
+
         private mutating func append(_ byte: UInt8) {
             guard count < 32 else { return }
             let index = count
