@@ -33,7 +33,10 @@ final class PredictJobRunner: ModelJobRunner {
         guard let served = jobs.first?.served else { return }
         // A request's time runs from the batch's start: it waits for the bodies before its own.
         let received = MonotonicClock.seconds()
-        var valid: [(index: Int, matrix: FeatureMatrix)] = []
+        // All valid rows, one request after another, gathered as the bodies are read; each request's
+        // index and row count, to answer it with its own rows.
+        var values: [Double] = []
+        var valid: [(index: Int, rowCount: Int)] = []
         valid.reserveCapacity(jobs.count)
         var rowCount = 0
         // By index, not `for job in jobs`: a job is read in place rather than copied (five references).
@@ -43,23 +46,22 @@ final class PredictJobRunner: ModelJobRunner {
                 // Answered on its own: a refused body is no part of the prediction.
                 answer(index, .json(failure.body, status: failure.status))
             case .success(let matrix):
-                valid.append((index, matrix))
+                // Room for as many more bodies of this size: usually one allocation for the batch.
+                if values.isEmpty { values.reserveCapacity(matrix.values.count * (jobs.count - index)) }
+                values.append(contentsOf: matrix.values)
+                valid.append((index, matrix.rowCount))
                 rowCount += matrix.rowCount
             }
         }
         guard !valid.isEmpty else { return }
-        // All valid rows, one request after another, in one allocation of the final size.
-        var values: [Double] = []
-        values.reserveCapacity(valid.reduce(0) { $0 + $1.matrix.values.count })
-        for (_, matrix) in valid { values.append(contentsOf: matrix.values) }
         let prediction = predict(values, rowCount: rowCount, with: served)
         var first = 0
-        for (index, matrix) in valid {
-            let response = HTTPResponse.json(prediction.encode(rows: first..<(first + matrix.rowCount), labels: served.encodedLabels))
-            metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey)
-            answer(index, response)
-            first += matrix.rowCount
+        for (index, rowCount) in valid {
+            answer(index, .json(prediction.encode(rows: first..<(first + rowCount), labels: served.encodedLabels)))
+            first += rowCount
         }
+        // The batch's answers leave together (`JobBatch.run` posts them at once): each took this long.
+        metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey, count: valid.count)
     }
 
     /// One call into the model for `rowCount` rows, timed and counted as one inference.

@@ -47,10 +47,10 @@ final class V2InferJobRunner: ModelJobRunner {
         let prediction = predict(valid.lazy.map(\.request), with: served)
         var cursor = V2BatchPrediction.Cursor()
         for (index, request) in valid {
-            let response = V2InferenceResponse.encode(request, rows: cursor.take(request), of: prediction, parts: served.v2Parts)
-            metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey)
-            answer(index, response)
+            answer(index, V2InferenceResponse.encode(request, rows: cursor.take(request), of: prediction, parts: served.v2Parts))
         }
+        // The batch's answers leave together (`JobBatch.run` posts them at once): each took this long.
+        metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey, count: valid.count)
     }
 
     /// The outputs `requests` ask for, timed and counted as one inference over all their rows.

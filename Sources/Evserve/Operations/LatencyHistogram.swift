@@ -25,10 +25,11 @@ struct LatencyHistogram: Sendable, Equatable {
         return low
     }
 
-    mutating func record(seconds: Double, slot: Int) {
-        counts[slot] &+= 1
-        count &+= 1
-        sum += seconds
+    /// `observations` of the same `seconds` (a batch's requests, answered together).
+    mutating func record(seconds: Double, slot: Int, count observations: UInt64 = 1) {
+        counts[slot] &+= observations
+        count &+= observations
+        sum += seconds * Double(observations)
     }
 
     mutating func record(seconds: Double) {

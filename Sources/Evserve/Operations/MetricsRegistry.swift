@@ -122,11 +122,12 @@ final class MetricsRegistry: Sendable {
     }
 
     /// One inference request's time from its body to its response bytes, per model version. Apart from
-    /// `recordInference` because a batch is one inference but answers many requests.
-    func recordModelRequest(seconds: Double, model: ModelKey) {
+    /// `recordInference` because a batch is one inference but answers many requests: `count` requests
+    /// of one batch, answered together, are recorded under one lock.
+    func recordModelRequest(seconds: Double, model: ModelKey, count: Int = 1) {
         let slot = LatencyHistogram.slot(for: seconds)
         state.withLock { state in
-            state.modelRequestLatency[state.modelIndex(model)].record(seconds: seconds, slot: slot)
+            state.modelRequestLatency[state.modelIndex(model)].record(seconds: seconds, slot: slot, count: UInt64(max(count, 0)))
         }
     }
 
