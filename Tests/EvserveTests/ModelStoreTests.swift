@@ -56,6 +56,21 @@ func stumpModel(base: Double) throws -> TreeModel { try TreeModel(modelFile: stu
         #expect(!store.isReady)
     }
 
+    /// The default model follows its name's updates only: another name's replace leaves it, and
+    /// removing it leaves the FastAPI-style routes without a model until it is loaded again.
+    @Test func defaultModelFollowsItsName() throws {
+        let store = ModelStore(defaultModelName: "m")
+        store.replace("m", with: [2: ModelVersionState(served: try Self.served("m", 2, base: 1))])
+        store.replace("other", with: [9: ModelVersionState(served: try Self.served("other", 9, base: 1))])
+        #expect(store.defaultModel?.version == 2)
+        store.remove("other")
+        #expect(store.defaultModel?.version == 2)
+        store.remove("m")
+        #expect(store.defaultModel == nil)
+        store.replace("m", with: [4: ModelVersionState(served: try Self.served("m", 4, base: 1))])
+        #expect(store.defaultModel?.version == 4)
+    }
+
     /// A request that took the model before a replace answers from it; the old model is freed when
     /// the last holder lets go, and new lookups see the new model at once.
     @Test func oldModelLivesAsLongAsItsLastRequest() throws {

@@ -39,7 +39,7 @@ import Testing
 
     static func answers(_ runner: PredictJobRunner, _ jobs: [ModelJob]) -> [(status: Int, body: [UInt8])?] {
         var answers: [(status: Int, body: [UInt8])?] = Array(repeating: nil, count: jobs.count)
-        runner.run(jobs) { index, response in
+        runner.run(jobs[...]) { index, response in
             #expect(answers[index] == nil, "job \(index) answered twice")
             answers[index] = (response.status, response.body)
         }
@@ -58,6 +58,17 @@ import Testing
             #expect(answer.body == alone.body, "job \(index): \(String(decoding: answer.body, as: UTF8.self))")
         }
         #expect(batch.map { $0?.status } == [200, 422, 200, 422, 200, 422, 422, 200, 422, 200])
+    }
+
+    /// A part of a larger batch (a slice, as the worker hands out the parts of one big group) is
+    /// answered by the whole batch's indices, each as when it runs alone.
+    @Test func partOfABatchAnswersByItsIndices() throws {
+        let runner = PredictJobRunner(metrics: Self.metrics, probabilities: false)
+        let jobs = Self.modelJobs(runner)
+        var answered: [Int: [UInt8]] = [:]
+        runner.run(jobs[3..<8]) { index, response in answered[index] = response.body }
+        #expect(answered.keys.sorted() == Array(3..<8))
+        for index in 3..<8 { #expect(answered[index] == runner.answer(jobs[index]).body, "job \(index)") }
     }
 
     /// Rows predicted in a batch are the rows' own predictions: a batch's answers equal those of the

@@ -65,7 +65,7 @@ import Testing
 
     static func answers(_ runner: V2InferJobRunner, _ jobs: [ModelJob]) -> [Answer?] {
         var answers: [Answer?] = Array(repeating: nil, count: jobs.count)
-        runner.run(jobs) { index, response in
+        runner.run(jobs[...]) { index, response in
             #expect(answers[index] == nil, "job \(index) answered twice")
             answers[index] = Answer(response)
         }

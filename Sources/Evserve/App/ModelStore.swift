@@ -12,6 +12,9 @@ final class ModelStore: Sendable {
     let defaultModelName: String
 
     private let table = Locked<[String: ModelVersions]>([:])
+    /// The default model's `latest`, kept apart from the table: `/predict` reads it on every request,
+    /// and here that costs one lock and one reference, not a name's hash and a copy of its versions.
+    private let defaultLatest = Locked<ServedModel?>(nil)
     private let draining = Atomic<Bool>(false)
 
     init(defaultModelName: String = Launcher.referenceModelName) {
@@ -22,7 +25,7 @@ final class ModelStore: Sendable {
 
     /// The default model's highest loaded version; nil while it loads or once it is unloaded.
     var defaultModel: ServedModel? {
-        table.withLock { $0[defaultModelName]?.latest }
+        defaultLatest.withLock { $0 }
     }
 
     /// The model `name` at `version`, or at its highest loaded version when `version` is nil.
@@ -81,12 +84,15 @@ final class ModelStore: Sendable {
         var entry = ModelVersions()
         entry.versions = versions
         entry.latest = versions.keys.sorted().reversed().lazy.compactMap { versions[$0]?.served }.first
+        let latest = entry.latest
         table.withLock { $0[name] = entry }
+        if name == defaultModelName { defaultLatest.withLock { $0 = latest } }
     }
 
     /// Stops serving `name`: new requests get 404; requests under way finish on their model.
     func remove(_ name: String) {
         table.withLock { $0[name] = nil }
+        if name == defaultModelName { defaultLatest.withLock { $0 = nil } }
     }
 
     /// What `name` serves now, to build its next state from.

@@ -29,7 +29,7 @@ final class PredictJobRunner: ModelJobRunner {
         }
     }
 
-    func run(_ jobs: [ModelJob], answer: (Int, HTTPResponse) -> Void) {
+    func run(_ jobs: ArraySlice<ModelJob>, answer: (Int, HTTPResponse) -> Void) {
         guard let served = jobs.first?.served else { return }
         // A request's time runs from the batch's start: it waits for the bodies before its own.
         let received = MonotonicClock.seconds()
@@ -47,7 +47,7 @@ final class PredictJobRunner: ModelJobRunner {
                 answer(index, .json(failure.body, status: failure.status))
             case .success(let matrix):
                 // Room for as many more bodies of this size: usually one allocation for the batch.
-                if values.isEmpty { values.reserveCapacity(matrix.values.count * (jobs.count - index)) }
+                if values.isEmpty { values.reserveCapacity(matrix.values.count * (jobs.endIndex - index)) }
                 values.append(contentsOf: matrix.values)
                 valid.append((index, matrix.rowCount))
                 rowCount += matrix.rowCount

@@ -32,6 +32,6 @@ protocol ModelJobRunner: AnyObject, Sendable {
     func answer(_ job: ModelJob) -> HTTPResponse
 
     /// Answers every job of `jobs` (all with this runner and the same `served`), calling `answer`
-    /// exactly once per job with its index in `jobs`.
-    func run(_ jobs: [ModelJob], answer: (Int, HTTPResponse) -> Void)
+    /// exactly once per job with its index in `jobs` (a slice: its indices are the whole array's).
+    func run(_ jobs: ArraySlice<ModelJob>, answer: (Int, HTTPResponse) -> Void)
 }

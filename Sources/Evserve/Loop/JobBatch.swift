@@ -7,7 +7,9 @@
 struct JobBatch: Sendable {
     private enum Contents: Sendable {
         case alone(PendingJob)
-        case model(jobs: [ModelJob], slots: [JobSlot])
+        /// `jobs[range]`, whose answers fill `slots[range]`: the parts of one large group share its
+        /// arrays instead of each copying its own.
+        case model(jobs: [ModelJob], slots: [JobSlot], range: Range<Int>)
     }
 
     private var contents: Contents
@@ -20,7 +22,7 @@ struct JobBatch: Sendable {
     var count: Int {
         switch contents {
         case .alone: 1
-        case .model(let jobs, _): jobs.count
+        case .model(_, _, let range): range.count
         }
     }
 
@@ -28,7 +30,7 @@ struct JobBatch: Sendable {
     var slots: [JobSlot] {
         switch contents {
         case .alone(let job): [JobSlot(connection: job.connection, sequence: job.sequence)]
-        case .model(_, let slots): slots
+        case .model(_, let slots, let range): Array(slots[range])
         }
     }
 
@@ -36,8 +38,9 @@ struct JobBatch: Sendable {
         contents = .alone(job)
     }
 
-    init(jobs: [ModelJob], slots: [JobSlot]) {
-        contents = .model(jobs: jobs, slots: slots)
+    /// `jobs[range]` (all of them by default), answering into `slots[range]`.
+    init(jobs: [ModelJob], slots: [JobSlot], range: Range<Int>? = nil) {
+        contents = .model(jobs: jobs, slots: slots, range: range ?? jobs.indices)
     }
 
     /// Runs the batch on the calling (job-queue) thread and posts its responses together when the
@@ -48,10 +51,10 @@ struct JobBatch: Sendable {
         switch contents {
         case .alone(let job):
             job.run(posting: mailbox)
-        case .model(let jobs, let slots):
+        case .model(let jobs, let slots, let range):
             var completions: [JobCompletion] = []
-            completions.reserveCapacity(jobs.count)
-            jobs[0].runner.run(jobs) { index, response in
+            completions.reserveCapacity(range.count)
+            jobs[range.lowerBound].runner.run(jobs[range]) { index, response in
                 completions.append(JobCompletion(connection: slots[index].connection, sequence: slots[index].sequence,
                                                  response: response))
             }

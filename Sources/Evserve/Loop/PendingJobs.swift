@@ -72,33 +72,17 @@ struct PendingJobs {
         alone.removeAll(keepingCapacity: true)
         expectedGroupSize = groups.reduce(1) { max($0, $1.jobs.count) }
         for index in groups.indices {
+            // Moved out of the group, which is about to go.
             var jobs: [ModelJob] = []
             var slots: [JobSlot] = []
             swap(&jobs, &groups[index].jobs)
             swap(&slots, &groups[index].slots)
+            // The parts share the group's arrays, each its own range of them.
             let pieces = (jobs.count + max(1, maxJobs) - 1) / max(1, maxJobs)
-            if pieces == 1 {
-                batches.append(JobBatch(jobs: jobs, slots: slots))
-                continue
+            for piece in 0..<pieces {
+                let range = (piece * jobs.count / pieces)..<((piece + 1) * jobs.count / pieces)
+                batches.append(JobBatch(jobs: jobs, slots: slots, range: range))
             }
-            // Cut from the back, moving the jobs (removeLast) rather than copying slices of them.
-            let total = jobs.count
-            var cut: [JobBatch] = []
-            for piece in (0..<pieces).reversed() {
-                let start = piece * total / pieces
-                var partJobs: [ModelJob] = []
-                var partSlots: [JobSlot] = []
-                partJobs.reserveCapacity(jobs.count - start)
-                partSlots.reserveCapacity(jobs.count - start)
-                while jobs.count > start {
-                    partJobs.append(jobs.removeLast())
-                    partSlots.append(slots.removeLast())
-                }
-                partJobs.reverse()
-                partSlots.reverse()
-                cut.append(JobBatch(jobs: partJobs, slots: partSlots))
-            }
-            batches.append(contentsOf: cut.reversed())
         }
         groups.removeAll(keepingCapacity: true)
         count = 0
