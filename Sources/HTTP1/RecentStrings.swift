@@ -4,10 +4,19 @@ import Glibc
 /// request on a keep-alive connection usually repeats them, and a String equal to bytes already at
 /// hand is reused instead of made again (a String over 15 bytes is a heap allocation, and
 /// `/v2/models/reference/infer` and `application/json` are both over).
-struct RecentStrings {
+///
+/// A class, owned by one parser and updated in place: handing it to the head's parser is one
+/// reference, where a struct of three optional Strings was copied (and destroyed) on every request.
+final class RecentStrings {
     var target: String?
     var path: String?
     var contentType: String?
+
+    init(target: String? = nil, path: String? = nil, contentType: String? = nil) {
+        self.target = target
+        self.path = path
+        self.contentType = contentType
+    }
 
     /// `candidate` if it spells exactly `bytes`, else a new String of them.
     static func reuse(_ candidate: String?, for bytes: UnsafeRawBufferPointer) -> String {

@@ -26,7 +26,7 @@ public final class RequestParser {
     private var body: [UInt8] = []
     private var continueSent = false
     /// The last request's Strings, for the next head to reuse.
-    private var recent = RecentStrings()
+    private let recent = RecentStrings()
     private var failed: FramingError?
 
     /// True between the first byte of a request and its end: a request timeout applies.
@@ -129,7 +129,9 @@ public final class RequestParser {
             method: head.method, target: head.target, path: head.path, versionMajor: 1,
             versionMinor: head.minorVersion, contentType: head.contentType,
             inferenceHeaderContentLength: head.inferenceHeaderContentLength, body: body, keepAlive: head.keepAlive)
-        recent = RecentStrings(target: head.target, path: head.path, contentType: head.contentType ?? recent.contentType)
+        recent.target = head.target
+        recent.path = head.path
+        if let contentType = head.contentType { recent.contentType = contentType }
         body = []
         stage = .head
         headScanner.reset()
