@@ -28,6 +28,17 @@ import Testing
         #expect(status(fields) == 400)
     }
 
+    /// A field name is a token: of the 256 byte values, exactly tchar (RFC 9110 §5.6.2: DIGIT, ALPHA and
+    /// ``!#$%&'*+-.^_`|~``) may appear in one; any other byte there is a 400.
+    @Test func fieldNameBytesAreTchar() {
+        let tchar = Set(Array("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
+        // ':' ends the name, CR and LF the line: they cannot be inside a name.
+        for byte in (0...255).map(UInt8.init) where ![0x3A, 0x0D, 0x0A].contains(byte) {
+            let bytes = Array("GET / HTTP/1.1\r\nHost: x\r\nA".utf8) + [byte] + Array("B: v\r\n\r\n".utf8)
+            #expect(ParserRun(bytes).statuses == (tchar.contains(byte) ? nil : 400), "byte \(byte)")
+        }
+    }
+
     /// A line starting with SP/HTAB (obs-fold, or right after the request line) is 400.
     @Test(arguments: [" Host: x\r\n", "Host: x\r\nX-A: 1\r\n  folded\r\n", "Host: x\r\nX-A: 1\r\n\tTransfer-Encoding: chunked\r\n"])
     func foldingIs400(fields: String) {
