@@ -17,3 +17,14 @@ $(MALLOC_COUNT_LIB): tools/malloc-count/malloc_count.c
 bench-allocs: deps $(MALLOC_COUNT_LIB)
 	$(SWIFT) build -c release --product evserve --scratch-path $(ALLOC_SCRATCH)
 	$(PYTHON) bench/alloc_per_request.py --evserve $(ALLOC_SCRATCH)/release/evserve --library $(MALLOC_COUNT_LIB) -n $(ALLOC_N)
+
+# `make bench-instructions`: user-space instructions per POST /predict under valgrind's callgrind
+# (bench/instructions_per_request.py): a count that repeats on a busy machine, for comparing builds of
+# the request path. INSTR_BASELINE=path/to/evserve adds a second build, measured the same way.
+INSTR_ROUNDS ?= 50
+.PHONY: bench-instructions
+bench-instructions: deps
+	$(call apt_install,valgrind binutils)
+	$(SWIFT) build -c release --product evserve --scratch-path $(ALLOC_SCRATCH)
+	$(PYTHON) bench/instructions_per_request.py --rounds $(INSTR_ROUNDS) \
+		$(if $(INSTR_BASELINE),--evserve $(INSTR_BASELINE)) --evserve $(ALLOC_SCRATCH)/release/evserve
