@@ -19,6 +19,9 @@ struct PendingJobs {
     /// The largest group of the last hand-off: a new group reserves that much, so that under steady
     /// load its lists are allocated once, not regrown from empty.
     private var expectedGroupSize = 1
+    /// The lists of a group whose only job left alone (`takeLone`), emptied with their storage kept:
+    /// the next group takes them, so a request at a time allocates no lists.
+    private var spare: (jobs: [ModelJob], slots: [JobSlot])?
 
     var isEmpty: Bool { count == 0 }
 
@@ -40,8 +43,7 @@ struct PendingJobs {
         var position = groups.count - 1
         while position >= 0 && groups[position].key != key { position -= 1 }
         if position < 0 {
-            var jobs: [ModelJob] = []
-            var slots: [JobSlot] = []
+            var (jobs, slots) = spare.take() ?? ([], [])
             jobs.reserveCapacity(expectedGroupSize)
             slots.reserveCapacity(expectedGroupSize)
             groups.append((key, jobs, slots))
@@ -59,7 +61,9 @@ struct PendingJobs {
         if let job = alone.popLast() { return job }
         var group = groups.removeLast()
         let slot = group.slots.removeLast()
-        return PendingJob(connection: slot.connection, sequence: slot.sequence, work: .model(group.jobs.removeLast()))
+        let job = group.jobs.removeLast()
+        spare = (group.jobs, group.slots)
+        return PendingJob(connection: slot.connection, sequence: slot.sequence, work: .model(job))
     }
 
     /// Every pending job as batches, leaving none: the alone ones first, then each group, cut into the
