@@ -9,7 +9,7 @@ struct JobSlot: Sendable, Equatable {
 ///
 /// Grouping on arrival moves each job once, into its group, where grouping the iteration's list at
 /// the hand-off copied every job out of it and then destroyed the list: under load those copies
-/// (five references a model job) were a tenth of the server's reference counting.
+/// (five references a model job) were a sixth of the server's reference counting (perf).
 struct PendingJobs {
     private var alone: [PendingJob] = []
     /// The groups in order of their first job. Usually one model is asked, so a short list searched
