@@ -12,12 +12,6 @@ final class RecentStrings {
     var path: String?
     var contentType: String?
 
-    init(target: String? = nil, path: String? = nil, contentType: String? = nil) {
-        self.target = target
-        self.path = path
-        self.contentType = contentType
-    }
-
     /// `candidate` if it spells exactly `bytes`, else a new String of them.
     static func reuse(_ candidate: String?, for bytes: UnsafeRawBufferPointer) -> String {
         // memcmp, not `elementsEqual`: the generic comparison cost more than a thousand instructions a
