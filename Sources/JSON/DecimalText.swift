@@ -16,6 +16,57 @@ public enum DecimalText {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
+    /// The digits of a number as a reader meets them: at most 19 significant digits gathered into
+    /// a mantissa, the power of ten they are scaled by, and whether that is still exact. The one
+    /// place the rules live for every reader that converts as it scans (JSON's parser, the
+    /// `/predict` body reader): leading zeros are not significant, each fraction digit lowers the
+    /// exponent, and a written exponent past 100,000 (or a 20th significant digit) leaves the
+    /// conversion to the text itself.
+    @frozen
+    public struct Digits {
+        public var mantissa: UInt64 = 0
+        @usableFromInline var significantDigits = 0
+        public var exponent = 0
+        @usableFromInline var writtenExponent = 0
+        /// False once a digit or the exponent is past what the exact methods take.
+        public var exact = true
+
+        @inlinable
+        public init() {}
+
+        @inlinable @inline(__always)
+        public mutating func integerDigit(_ digit: UInt64) {
+            guard mantissa != 0 || digit != 0 else { return }
+            if significantDigits == 19 { exact = false; return }
+            mantissa = mantissa &* 10 &+ digit
+            significantDigits += 1
+        }
+
+        @inlinable @inline(__always)
+        public mutating func fractionDigit(_ digit: UInt64) {
+            integerDigit(digit)
+            exponent -= 1
+        }
+
+        /// One digit of the written exponent, most significant first.
+        @inlinable @inline(__always)
+        public mutating func exponentDigit(_ digit: Int) {
+            if writtenExponent > 100_000 { exact = false } else { writtenExponent = writtenExponent * 10 + digit }
+        }
+
+        /// The written exponent is complete; `negative` is its sign.
+        @inlinable @inline(__always)
+        public mutating func endExponent(negative: Bool) {
+            exponent += negative ? -writtenExponent : writtenExponent
+        }
+
+        /// The Double nearest to ±mantissa × 10^exponent, or nil where the text must be converted.
+        @inlinable
+        public func double(negative: Bool) -> Double? {
+            exact ? DecimalText.double(mantissa: mantissa, exponent: exponent, negative: negative) : nil
+        }
+    }
+
     /// The Double nearest to the number written in `text[start..<end]`, which must already match
     /// JSON's number grammar (`-?digits(.digits)?([eE][+-]?digits)?`).
     @inlinable
@@ -23,50 +74,29 @@ public enum DecimalText {
         var i = start
         let negative = text[i] == UInt8(ascii: "-")
         if negative { i += 1 }
-        var mantissa: UInt64 = 0
-        var significantDigits = 0
-        var exponent = 0
-        // Integer part.
+        var digits = Digits()
         while i < end, text[i] &- UInt8(ascii: "0") < 10 {
-            let digit = UInt64(text[i] &- UInt8(ascii: "0"))
-            if mantissa != 0 || digit != 0 {
-                if significantDigits >= 19 { return slowPath(text, from: start, to: end) }
-                mantissa = mantissa &* 10 &+ digit
-                significantDigits += 1
-            }
+            digits.integerDigit(UInt64(text[i] &- UInt8(ascii: "0")))
             i += 1
         }
-        // Fraction.
         if i < end, text[i] == UInt8(ascii: ".") {
             i += 1
             while i < end, text[i] &- UInt8(ascii: "0") < 10 {
-                let digit = UInt64(text[i] &- UInt8(ascii: "0"))
-                if mantissa != 0 || digit != 0 {
-                    if significantDigits >= 19 { return slowPath(text, from: start, to: end) }
-                    mantissa = mantissa &* 10 &+ digit
-                    significantDigits += 1
-                }
-                exponent -= 1
+                digits.fractionDigit(UInt64(text[i] &- UInt8(ascii: "0")))
                 i += 1
             }
         }
-        // Exponent.
         if i < end {
             i += 1  // e or E
-            var exponentNegative = false
-            if text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") {
-                exponentNegative = text[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            var written = 0
+            let exponentNegative = text[i] == UInt8(ascii: "-")
+            if exponentNegative || text[i] == UInt8(ascii: "+") { i += 1 }
             while i < end {
-                if written > 100_000 { return slowPath(text, from: start, to: end) }
-                written = written * 10 + Int(text[i] &- UInt8(ascii: "0"))
+                digits.exponentDigit(Int(text[i] &- UInt8(ascii: "0")))
                 i += 1
             }
-            exponent += exponentNegative ? -written : written
+            digits.endExponent(negative: exponentNegative)
         }
-        return double(mantissa: mantissa, exponent: exponent, negative: negative) ?? slowPath(text, from: start, to: end)
+        return digits.double(negative: negative) ?? slowPath(text, from: start, to: end)
     }
 
     /// The Double nearest to ±`mantissa` × 10^`exponent`, for a mantissa of at most 19 significant

@@ -94,30 +94,21 @@ struct FastBodyReader {
             let d = text[index] &- 0x30
             return d < 10 ? UInt64(d) : nil
         }
-        var mantissa: UInt64 = 0
-        var significantDigits = 0
-        var exponent = 0
-        var exact = true  // false past 19 significant digits: DecimalText converts the text
-        @inline(__always) func take(_ d: UInt64) {
-            guard mantissa != 0 || d != 0 else { return }
-            if significantDigits == 19 { exact = false; return }
-            mantissa = mantissa &* 10 &+ d
-            significantDigits += 1
-        }
+        var digits = DecimalText.Digits()
         let negative = k < end && text[k] == UInt8(ascii: "-")
         if negative { k += 1 }
         guard let first = digit(k) else { return nil }
         k += 1
         if first != 0 {
-            take(first)
-            while let d = digit(k) { take(d); k += 1 }
+            digits.integerDigit(first)
+            while let d = digit(k) { digits.integerDigit(d); k += 1 }
         }
         var isInteger = true
         if k < end, text[k] == UInt8(ascii: ".") {
             isInteger = false
             k += 1
             guard digit(k) != nil else { return nil }
-            while let d = digit(k) { take(d); exponent -= 1; k += 1 }
+            while let d = digit(k) { digits.fractionDigit(d); k += 1 }
         }
         if k < end, text[k] == UInt8(ascii: "e") || text[k] == UInt8(ascii: "E") {
             isInteger = false
@@ -128,12 +119,8 @@ struct FastBodyReader {
                 k += 1
             }
             guard digit(k) != nil else { return nil }
-            var written = 0
-            while let d = digit(k) {
-                if written > 100_000 { exact = false } else { written = written * 10 + Int(d) }
-                k += 1
-            }
-            exponent += exponentNegative ? -written : written
+            while let d = digit(k) { digits.exponentDigit(Int(d)); k += 1 }
+            digits.endExponent(negative: exponentNegative)
         }
         // What follows must end the number; anything else (a digit after a leading 0, a letter)
         // is for the general parser to judge.
@@ -143,8 +130,7 @@ struct FastBodyReader {
             else { return nil }
         }
         i = k
-        let value = (exact ? DecimalText.double(mantissa: mantissa, exponent: exponent, negative: negative) : nil)
-            ?? DecimalText.double(text, from: start, to: k)
+        let value = digits.double(negative: negative) ?? DecimalText.double(text, from: start, to: k)
         // `-0` is a Python int, and int zero has no sign: it validates to 0.0, not -0.0.
         return isInteger && value == 0 ? 0 : value
     }
