@@ -19,13 +19,14 @@ public enum DecimalText {
     /// The digits of a number as a reader meets them: at most 19 significant digits gathered into
     /// a mantissa, the power of ten they are scaled by, and whether that is still exact. The one
     /// place the rules live for every reader that converts as it scans (JSON's parser, the
-    /// `/predict` body reader): leading zeros are not significant, each fraction digit lowers the
-    /// exponent, and a written exponent past 100,000 (or a 20th significant digit) leaves the
+    /// `/predict` and v2 body readers): leading zeros are not significant, each fraction digit lowers
+    /// the exponent, and a 20th significant digit or a written exponent past 100,000 leaves the
     /// conversion to the text itself.
     @frozen
     public struct Digits {
+        /// The significant digits so far; with a nonzero digit seen, its decimal length is the count
+        /// of significant digits, so "19 digits" is `mantissa >= 10^18`.
         public var mantissa: UInt64 = 0
-        @usableFromInline var significantDigits = 0
         public var exponent = 0
         @usableFromInline var writtenExponent = 0
         /// False once a digit or the exponent is past what the exact methods take.
@@ -36,28 +37,51 @@ public enum DecimalText {
 
         @inlinable @inline(__always)
         public mutating func integerDigit(_ digit: UInt64) {
-            guard mantissa != 0 || digit != 0 else { return }
-            if significantDigits == 19 { exact = false; return }
-            mantissa = mantissa &* 10 &+ digit
-            significantDigits += 1
+            // Leading zeros leave the mantissa 0 and so are not counted.
+            if mantissa < 1_000_000_000_000_000_000 { mantissa = mantissa &* 10 &+ digit } else { exact = false }
         }
 
         @inlinable @inline(__always)
         public mutating func fractionDigit(_ digit: UInt64) {
             integerDigit(digit)
-            exponent -= 1
+            exponent &-= 1
+        }
+
+        /// Takes the run of digits at `text[start...]` (the integer part, or the fraction's when
+        /// `fraction`) and answers where it ends. Eight digits are read at once while they fit the
+        /// mantissa (below 10^11 before them, so below 10^19 after: the same digits the one-by-one
+        /// rule takes), then one at a time.
+        @inlinable @inline(__always)
+        public mutating func scan(_ text: UnsafeBufferPointer<UInt8>, from start: Int, fraction: Bool) -> Int {
+            var i = start
+            let end = text.count
+            while end &- i >= 8, mantissa < 100_000_000_000 {
+                // Eight bytes inside `text` (checked just above), read unaligned; the first is the lowest.
+                let word = UInt64(littleEndian: UnsafeRawPointer(text.baseAddress! + i).loadUnaligned(as: UInt64.self))
+                guard let value = DecimalText.eightDigits(word) else { break }
+                mantissa = mantissa &* 100_000_000 &+ value
+                if fraction { exponent &-= 8 }
+                i &+= 8
+            }
+            while i < end {
+                let digit = text[i] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                if fraction { fractionDigit(UInt64(digit)) } else { integerDigit(UInt64(digit)) }
+                i &+= 1
+            }
+            return i
         }
 
         /// One digit of the written exponent, most significant first.
         @inlinable @inline(__always)
         public mutating func exponentDigit(_ digit: Int) {
-            if writtenExponent > 100_000 { exact = false } else { writtenExponent = writtenExponent * 10 + digit }
+            if writtenExponent > 100_000 { exact = false } else { writtenExponent = writtenExponent &* 10 &+ digit }
         }
 
         /// The written exponent is complete; `negative` is its sign.
         @inlinable @inline(__always)
         public mutating func endExponent(negative: Bool) {
-            exponent += negative ? -writtenExponent : writtenExponent
+            exponent &+= negative ? -writtenExponent : writtenExponent
         }
 
         /// The Double nearest to ±mantissa × 10^exponent, or nil where the text must be converted.
@@ -65,6 +89,21 @@ public enum DecimalText {
         public func double(negative: Bool) -> Double? {
             exact ? DecimalText.double(mantissa: mantissa, exponent: exponent, negative: negative) : nil
         }
+    }
+
+    /// The value of eight ASCII digits packed in `word` (the first digit in the lowest byte), or nil
+    /// if any byte is not a digit. Pairs, then quadruples, then all eight are combined in place:
+    /// no step carries across its lane (99, 9,999 and 99,999,999 fit 8, 16 and 32 bits).
+    @inlinable @inline(__always)
+    public static func eightDigits(_ word: UInt64) -> UInt64? {
+        // Every byte 0x30...0x39: its high nibble is 3, and still 3 after adding 6.
+        let highNibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        let threes: UInt64 = 0x3030_3030_3030_3030
+        guard word & highNibbles == threes, (word &+ 0x0606_0606_0606_0606) & highNibbles == threes else { return nil }
+        let digits = word &- threes
+        let pairs = (digits &* 10 &+ (digits >> 8)) & 0x00FF_00FF_00FF_00FF
+        let quads = (pairs &* 100 &+ (pairs >> 16)) & 0x0000_FFFF_0000_FFFF
+        return (quads &* 10_000 &+ (quads >> 32)) & 0xFFFF_FFFF
     }
 
     /// The Double nearest to the number written in `text[start..<end]`, which must already match
@@ -75,16 +114,9 @@ public enum DecimalText {
         let negative = text[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         var digits = Digits()
-        while i < end, text[i] &- UInt8(ascii: "0") < 10 {
-            digits.integerDigit(UInt64(text[i] &- UInt8(ascii: "0")))
-            i += 1
-        }
+        i = digits.scan(UnsafeBufferPointer(rebasing: text[..<end]), from: i, fraction: false)
         if i < end, text[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < end, text[i] &- UInt8(ascii: "0") < 10 {
-                digits.fractionDigit(UInt64(text[i] &- UInt8(ascii: "0")))
-                i += 1
-            }
+            i = digits.scan(UnsafeBufferPointer(rebasing: text[..<end]), from: i + 1, fraction: true)
         }
         if i < end {
             i += 1  // e or E

@@ -52,4 +52,42 @@ import JSON
         #expect(Self.convert("1e100000000000") == .infinity)
         #expect(Self.convert("123456789.123456789e-5") == 1234.56789123456789)
     }
+
+    /// Eight digits read at once equal the same digits read one by one, for every digit in every
+    /// position; a word with any byte that is not a digit (each of the 246 others, in each position)
+    /// is refused.
+    @Test func eightDigitsAtOnce() {
+        var generator = SystemRandomNumberGenerator()
+        func word(_ bytes: [UInt8]) -> UInt64 {
+            bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) }
+        }
+        for _ in 0..<10_000 {
+            let text = (0..<8).map { _ in UInt8.random(in: 0x30...0x39, using: &generator) }
+            let expected = text.reduce(UInt64(0)) { $0 * 10 + UInt64($1 - 0x30) }
+            #expect(DecimalText.eightDigits(word(text)) == expected, "\(text)")
+        }
+        let digits = Array("12345678".utf8)
+        for position in 0..<8 {
+            for byte in UInt8.min...UInt8.max where !(0x30...0x39).contains(byte) {
+                var text = digits
+                text[position] = byte
+                #expect(DecimalText.eightDigits(word(text)) == nil, "byte \(byte) at \(position)")
+            }
+        }
+    }
+
+    /// Leading zeros are not significant, however many; digits past the 19th still count in the
+    /// value (the text then converts), at every alignment of the eight-at-once reads.
+    @Test func longRunsOfDigits() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let zeros = String(repeating: "0", count: Int.random(in: 0...30, using: &generator))
+            let digitCount = Int.random(in: 1...40, using: &generator)
+            let digits = String((0..<digitCount).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+            for text in ["0.\(zeros)\(digits)", "\(digits).\(zeros)\(digits)", "-0.\(zeros)\(digits)e-7", "\(digits)e3"] {
+                guard let expected = Double(text), Double(text)!.isFinite else { continue }
+                #expect(Self.convert(text).bitPattern == expected.bitPattern, "\(text)")
+            }
+        }
+    }
 }

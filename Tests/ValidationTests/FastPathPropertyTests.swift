@@ -106,4 +106,17 @@ import Testing
         }
         #expect(rejected > 1000)
     }
+
+    /// The reader's capacity is commas + 1, counted eight bytes at a time and then one by one:
+    /// right for every length and every place of the commas (and for bytes that differ from a
+    /// comma only in one bit).
+    @Test func valueCapacityCountsEveryComma() {
+        var g = SeededGenerator(seed: 7)
+        for length in 0..<80 {
+            for _ in 0..<50 {
+                let body = (0..<length).map { _ in [UInt8(ascii: ","), 0x2D, 0xAC, 0x0C, 0x2E, UInt8.random(in: 0...255, using: &g)].randomElement(using: &g)! }
+                #expect(FastBodyReader.expectedValueCount(body) == body.count { $0 == UInt8(ascii: ",") } + 1, "\(body)")
+            }
+        }
+    }
 }

@@ -28,6 +28,9 @@ let body = pythonDumps(seedRows)
 let body1000 = pythonDumps(Array(repeating: seedRows, count: 500).flatMap { $0 })
 // An extra key makes the fast reader decline, so this body measures the general path.
 let generalBody = pythonDumps(seedRows, extra: "\"id\": 1, ")
+// The body `make bench` sends (bench/wrk/predict.lua): two Boston housing rows, short numbers.
+let bostonBody = Array(("{\"X\": [[0.00632, 18.0, 2.31, 0.0, 0.538, 6.575, 65.2, 4.09, 1.0, 296.0, 15.3, 396.9, 4.98], "
+    + "[0.02731, 0.0, 7.07, 0.0, 0.469, 6.421, 78.9, 4.9671, 2.0, 242.0, 17.8, 396.9, 9.14]]}").utf8)
 let body100 = pythonDumps(Array(repeating: seedRows, count: 50).flatMap { $0 })
 let reader = PredictBodyReader(featureCount: 13)
 
@@ -76,6 +79,7 @@ if CommandLine.arguments.dropFirst().first == "large-body" {
 
 print("body: 2x13, \(body.count) bytes; 100x13, \(body100.count) bytes; 1000x13, \(body1000.count) bytes")
 let fast = measure("evserve fast reader, 2x13") { rows(reader.read(body, contentType: "application/json")) }
+_ = measure("evserve fast reader, 2x13 Boston rows (make bench's body)") { rows(reader.read(bostonBody, contentType: "application/json")) }
 let general = measure("evserve general path (JSON parse + validate), 2x13") {
     rows(reader.read(generalBody, contentType: "application/json"))
 }
