@@ -47,10 +47,11 @@ struct JobBatch: Sendable {
     /// batch is done. Its answers are made within microseconds of each other (one prediction for all
     /// rows); posting them one by one cost a lock each and, on a shared core, could wake the loop
     /// for the first answer only, then again for the rest.
-    func run(posting mailbox: LoopMailbox<JobCompletion>) {
+    /// `finishing`: the hand-off this batch ends, told so before the answers are posted.
+    func run(posting mailbox: LoopMailbox<JobCompletion>, finishing handOffs: HandOffs? = nil) {
         switch contents {
         case .alone(let job):
-            job.run(posting: mailbox)
+            job.run(posting: mailbox, finishing: handOffs)
         case .model(let jobs, let slots, let range):
             var completions: [JobCompletion] = []
             completions.reserveCapacity(range.count)
@@ -58,6 +59,7 @@ struct JobBatch: Sendable {
                 completions.append(JobCompletion(connection: slots[index].connection, sequence: slots[index].sequence,
                                                  response: response))
             }
+            handOffs?.finished()
             mailbox.post(contentsOf: completions)
         }
     }

@@ -24,9 +24,12 @@ struct PendingJobs {
     private var spare: (jobs: [ModelJob], slots: [JobSlot])?
 
     var isEmpty: Bool { count == 0 }
+    /// Whether a closure (not a model's answer) is pending: those never wait for model work.
+    private(set) var hasClosure = false
 
     /// Work that runs alone (a closure: metrics, the repository API, ...).
     mutating func append(_ job: consuming PendingJob) {
+        if case .closure = job.work { hasClosure = true }
         alone.append(job)
         count += 1
     }
@@ -58,6 +61,7 @@ struct PendingJobs {
     mutating func takeLone() -> PendingJob? {
         guard count == 1 else { return nil }
         count = 0
+        hasClosure = false
         if let job = alone.popLast() { return job }
         var group = groups.removeLast()
         let slot = group.slots.removeLast()
@@ -90,6 +94,7 @@ struct PendingJobs {
         }
         groups.removeAll(keepingCapacity: true)
         count = 0
+        hasClosure = false
         return batches
     }
 }

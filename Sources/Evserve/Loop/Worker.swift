@@ -44,6 +44,8 @@ final class Worker {
     private var gracefulTimer: TimerWatcher?
     private var jobFlusher: PrepareWatcher!
     private var pendingJobs = PendingJobs()
+    /// This worker's hand-offs to the job queue that have not finished (see `flushJobs`).
+    private let handOffs = HandOffs()
     /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
     private var touched: [Connection] = []
     private var completions: LoopMailbox<JobCompletion>!
@@ -161,37 +163,50 @@ final class Worker {
 
     /// Hands this iteration's jobs to the job queue: model jobs for the same model go together, as
     /// one batch (`JobBatch`); the batches are spread over as many threads as there are cores to use.
+    ///
+    /// At most one hand-off per usable core is running at a time. While they all are, model jobs
+    /// wait here and leave together when one finishes (its completions wake the loop, and this runs
+    /// again before the loop blocks): a hand-off more would only share a busy core, costing thread
+    /// switches, where waiting makes the next batch larger and so cheaper per request. Closures
+    /// (metrics, the repository API) never wait for model work.
     private func flushJobs() {
         guard !pendingJobs.isEmpty else { return }
+        let running = handOffs.running.load(ordering: .acquiring)
+        let idleCores = CPUAffinity.usableCores - running
+        guard idleCores > 0 || pendingJobs.hasClosure else { return }
         let mailbox = completions!
+        let handOffs = self.handOffs
         if let job = pendingJobs.takeLone() {
             // The usual case under light load: the job travels alone.
-            jobQueue.async { job.run(posting: mailbox) }
+            handOffs.started(1)
+            jobQueue.async { job.run(posting: mailbox, finishing: handOffs) }
             return
         }
         let jobCount = pendingJobs.count
-        // Work is split only as far as there are cores to run the parts: each part costs a thread
-        // wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. A part is at least 8
-        // jobs, and a batch is cut so that the parts come out near equal.
-        let partCount = min(CPUAffinity.usableCores, (jobCount + 7) / 8)
+        // Work is split only as far as there are idle cores to run the parts: each part costs a
+        // thread wake-up, which on a single core (e.g. `taskset -c 1`) buys nothing. A part is at
+        // least 8 jobs, and a batch is cut so that the parts come out near equal.
+        let partCount = max(1, min(idleCores, (jobCount + 7) / 8))
         let batches = pendingJobs.takeBatches(maxJobs: (jobCount + partCount - 1) / partCount)
-        if partCount == 1 {
-            // One core to use (e.g. `taskset -c 1`): one hand-off, nothing to spread.
-            jobQueue.async { for batch in batches { batch.run(posting: mailbox) } }
-            return
-        }
         var parts = Array(repeating: (jobs: 0, batches: [JobBatch]()), count: partCount)
-        for batch in batches {
-            let lightest = parts.indices.min { parts[$0].jobs < parts[$1].jobs }!
-            parts[lightest].jobs += batch.count
-            parts[lightest].batches.append(batch)
+        if partCount == 1 {
+            parts[0].batches = batches
+        } else {
+            for batch in batches {
+                let lightest = parts.indices.min { parts[$0].jobs < parts[$1].jobs }!
+                parts[lightest].jobs += batch.count
+                parts[lightest].batches.append(batch)
+            }
         }
         for part in parts where !part.batches.isEmpty {
             let batches = part.batches
+            handOffs.started(1)
             jobQueue.async {
                 // Each batch's results are posted as soon as they exist: the loop can write them
-                // while the rest of the part is computed.
-                for batch in batches { batch.run(posting: mailbox) }
+                // while the rest of the part is computed. The last one also ends the hand-off.
+                for index in batches.indices {
+                    batches[index].run(posting: mailbox, finishing: index == batches.count - 1 ? handOffs : nil)
+                }
             }
         }
     }
