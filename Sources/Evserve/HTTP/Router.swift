@@ -10,7 +10,7 @@ struct Router: Sendable {
         var handler: Route.ParameterizedHandler
     }
 
-    private var exact: [String: [Endpoint]] = [:]
+    private var exact = ExactPaths<[Endpoint]>()
     private var templated: [(template: PathTemplate, routes: [Route])] = []
     /// Every path and template, in declaration order: the metrics' route labels.
     private(set) var paths: [String] = []
@@ -32,7 +32,7 @@ struct Router: Sendable {
             }
         } else {
             if exact[route.path] == nil { paths.append(route.path) }
-            exact[route.path, default: []].append(Endpoint(method: route.method, handler: route.handler))
+            exact[route.path] = (exact[route.path] ?? []) + [Endpoint(method: route.method, handler: route.handler)]
         }
     }
 
