@@ -10,6 +10,7 @@ and v2 infer, are mixed, so a refusal in a batch must stay that request's own.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -137,3 +138,20 @@ def test_classifier_batches_answer_labels_and_probabilities_as_alone(tmp_path, k
         alone = answers_alone(url, requests)
         assert [status for status, _ in alone].count(422) == 3 and alone[0][0] == 200
         assert pipelined(url, list(range(len(requests))), requests) == alone
+
+
+def test_on_one_core_waiting_jobs_leave_together_and_each_gets_its_own(alone):
+    """A server that may use one core runs one hand-off of model work at a time: jobs that arrive
+    meanwhile wait and leave together when it ends. Eight connections pipelining at once still get
+    every answer, each their own, in order (nothing waits for ever), in fewer inferences than bodies."""
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})  # inherited by the server started here
+    try:
+        with running_evserve() as (url, proc):
+            assert os.sched_getaffinity(proc.pid) == {min(cores)}
+            before = inferences(url)
+            assert_each_connection_gets_its_own(lambda order: pipelined(url, order), alone)
+            valid_predicts = 8 * sum(1 for (m, p, _, _), (s, _) in zip(REQUESTS, alone) if p == "/predict" and s == 200)
+            assert inferences(url) - before < valid_predicts
+    finally:
+        os.sched_setaffinity(0, cores)
