@@ -1,5 +1,7 @@
-/// A parsed request head: the request line, the fields the server acts on, and how the body is
-/// framed (RFC 9112 §6.3), decided once the whole head is known.
+/// A parsed request head: how the body is framed (RFC 9112 §6.3), decided once the whole head is
+/// known, and whether the client waits for 100 Continue. The request line and the fields the server
+/// acts on go straight into the request being read (`parse(_:maxBodySize:recent:into:)`): its
+/// Strings are made once, in place, and are not copied from a head into a request.
 struct RequestHead {
     enum BodyFraming: Equatable {
         /// Exactly this many body bytes follow (0 when neither Content-Length nor Transfer-Encoding).
@@ -7,21 +9,15 @@ struct RequestHead {
         case chunked
     }
 
-    var method: HTTPMethod
-    var target: String
-    var path: String
-    var minorVersion: Int
-    var contentType: String?
-    var inferenceHeaderContentLength: String?
-    var keepAlive: Bool
     var expectsContinue: Bool
     var framing: BodyFraming
 
     /// Parses a complete head: optional empty lines, the request line, field lines, the empty line.
     /// `head` ends with that empty line, and its line endings are checked (`LineScanner`).
     /// `recent`: the connection's previous request, whose Strings are reused when the bytes repeat them.
-    static func parse(_ head: UnsafeRawBufferPointer, maxBodySize: Int,
-                      recent: RecentStrings = RecentStrings()) throws(FramingError) -> RequestHead {
+    /// `request` gets everything but its body (left as it is).
+    static func parse(_ head: UnsafeRawBufferPointer, maxBodySize: Int, recent: RecentStrings = RecentStrings(),
+                      into request: inout HTTPRequest) throws(FramingError) -> RequestHead {
         var i = 0
         while head[i] == ByteClass.cr { i += 2 }  // empty lines before the request line (§2.2)
         let line = try RequestLine.parse(head, from: i)
@@ -50,14 +46,17 @@ struct RequestHead {
             framing = .length(0)  // §6.3 rule 7: a request without either has no body
         }
 
-        return RequestHead(
-            method: line.method, target: target, path: path, minorVersion: line.minorVersion,
-            contentType: fields.contentType,
-            inferenceHeaderContentLength: fields.inferenceHeaderContentLength,
-            // §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
-            keepAlive: !fields.connectionClose && (http11 || fields.connectionKeepAlive),
-            // 100-continue only means something from HTTP/1.1 clients (RFC 9110 §10.1.1).
-            expectsContinue: http11 && fields.expectsContinue,
-            framing: framing)
+        request.method = line.method
+        request.target = target
+        request.path = path
+        request.versionMajor = 1
+        request.versionMinor = line.minorVersion
+        // Moved out of `fields`, which ends here.
+        request.contentType = fields.contentType.take()
+        request.inferenceHeaderContentLength = fields.inferenceHeaderContentLength.take()
+        // §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
+        request.keepAlive = !fields.connectionClose && (http11 || fields.connectionKeepAlive)
+        // 100-continue only means something from HTTP/1.1 clients (RFC 9110 §10.1.1).
+        return RequestHead(expectsContinue: http11 && fields.expectsContinue, framing: framing)
     }
 }

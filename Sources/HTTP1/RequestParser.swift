@@ -16,9 +16,11 @@ public final class RequestParser {
     private let maxHeadSize: Int
     private let maxBodySize: Int
     private var stage = Stage.head
-    /// The head of the message whose body is being read (set when `stage` leaves `.head`). Kept out
-    /// of `stage` so that moving between stages copies no strings.
+    /// The head of the message whose body is being read (set when `stage` leaves `.head`).
     private var head: RequestHead?
+    /// The request being read: its head's part is written in place by `RequestHead.parse`, the body
+    /// joins it at the end, and `finish` moves it out whole (no String is copied on the way).
+    private var request = RequestParser.blank()
     private var chunks: ChunkedBody
     private var headScanner: LineScanner
     /// The head so far, only while it spans reads.
@@ -91,11 +93,16 @@ public final class RequestParser {
 
     /// The head's last bytes are `last`; earlier reads' bytes, if any, are in `headBytes`.
     private func parseHead(_ last: UnsafeRawBufferPointer) throws(FramingError) -> RequestHead {
-        guard !headBytes.isEmpty else { return try RequestHead.parse(last, maxBodySize: maxBodySize, recent: recent) }
+        guard !headBytes.isEmpty else { return try RequestHead.parse(last, maxBodySize: maxBodySize, recent: recent, into: &request) }
         headBytes.append(contentsOf: last)
         defer { headBytes.removeAll(keepingCapacity: headBytes.capacity <= 4096) }
+        var request = RequestParser.blank()
+        swap(&request, &self.request)
+        defer { swap(&request, &self.request) }
         let result = headBytes.withUnsafeBytes { whole in
-            Result { () throws(FramingError) in try RequestHead.parse(whole, maxBodySize: maxBodySize, recent: recent) }
+            Result { () throws(FramingError) in
+                try RequestHead.parse(whole, maxBodySize: maxBodySize, recent: recent, into: &request)
+            }
         }
         return try result.get()
     }
@@ -123,20 +130,24 @@ public final class RequestParser {
     }
 
     private func finish(consumed: Int) -> ParseResult {
-        // Moved out, not copied and then cleared: a head holds four strings.
-        let head = self.head.take()!
-        let request = HTTPRequest(
-            method: head.method, target: head.target, path: head.path, versionMajor: 1,
-            versionMinor: head.minorVersion, contentType: head.contentType,
-            inferenceHeaderContentLength: head.inferenceHeaderContentLength, body: body, keepAlive: head.keepAlive)
-        recent.target = head.target
-        recent.path = head.path
-        if let contentType = head.contentType { recent.contentType = contentType }
-        body = []
+        head = nil
+        // Moved out, with the body, by swaps: the request's Strings are not copied and released.
+        var request = RequestParser.blank()
+        swap(&request, &self.request)
+        swap(&request.body, &body)
+        recent.target = request.target
+        recent.path = request.path
+        if let contentType = request.contentType { recent.contentType = contentType }
         stage = .head
         headScanner.reset()
         continueSent = false
         inMessage = false
         return .request(request, consumed: consumed)
+    }
+
+    /// An empty request for the next head to fill (its Strings empty: nothing allocated).
+    private static func blank() -> HTTPRequest {
+        HTTPRequest(method: .get, target: "", path: "", versionMajor: 1, versionMinor: 1,
+                    contentType: nil, body: [], keepAlive: true)
     }
 }
