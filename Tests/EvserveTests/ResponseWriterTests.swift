@@ -24,12 +24,13 @@ import Testing
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nno")
     }
 
-    /// Lengths are written in decimal without leading zeros, 0 included.
+    /// Lengths are written in decimal without leading zeros, 0 and Int.max included, after what
+    /// the buffer already holds.
     @Test func decimalsHaveNoLeadingZeros() {
-        for value in [0, 1, 9, 10, 99, 100, 101, 1_000_000, 123_456_789] {
-            var out: [UInt8] = []
+        for value in [0, 1, 9, 10, 99, 100, 101, 1_000_000, 123_456_789, Int.max] {
+            var out: [UInt8] = Array("x".utf8)
             ResponseWriter.appendDecimal(value, to: &out)
-            #expect(String(decoding: out, as: UTF8.self) == String(value))
+            #expect(String(decoding: out, as: UTF8.self) == "x" + String(value))
         }
     }
 
