@@ -28,6 +28,27 @@ struct OperationsMetricsRegistryTests {
         #expect(s.keys.filter { $0.hasPrefix("evserve_http_requests_total") }.count == 3)
     }
 
+    /// Runs of the same labels and changes between them, in any order and with new combinations
+    /// added between repeats (which move the counts in their table), are all counted exactly.
+    @Test func repeatedAndChangingLabelsAreCountedExactly() {
+        let registry = MetricsRegistry(model: model)
+        let labels = [("/predict", "POST", 200), ("/predict", "POST", 422), ("/predict", "GET", 405),
+                      ("/", "GET", 200), ("unmatched", "GET", 404), ("/metrics", "GET", 200)]
+        var expected = Array(repeating: 0, count: labels.count)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let i = Int.random(in: 0..<labels.count, using: &generator)
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                registry.recordRequest(route: labels[i].0, method: labels[i].1, status: labels[i].2, seconds: 0)
+                expected[i] += 1
+            }
+        }
+        let s = samples(registry)
+        for (i, (route, method, status)) in labels.enumerated() {
+            #expect(s[#"evserve_http_requests_total{route="\#(route)",method="\#(method)",status="\#(status)"}"#] == String(expected[i]))
+        }
+    }
+
     /// A latency lands in the first bucket whose bound is at least as large, and every larger bucket.
     @Test func latencyHistogramIsCumulativePerRoute() {
         let registry = MetricsRegistry(model: model)

@@ -36,6 +36,14 @@ final class MetricsRegistry: Sendable {
         var routeLatency: [LatencyHistogram] = []
         /// Keyed by `RequestKey.packed`; a dictionary keeps memory to the combinations seen.
         var requestCounts: [Int: UInt64] = Dictionary(minimumCapacity: 64)
+        /// The last request's labels, and where they are counted: under load nearly every request
+        /// repeats them, and then two label searches and a hash lookup are skipped. A dictionary
+        /// index stays valid until a key is added, and the one place that adds keys sets it anew.
+        var lastRoute = ""
+        var lastMethod = ""
+        var lastStatus = -1
+        var lastRouteIndex = 0
+        var lastCount: Dictionary<Int, UInt64>.Index?
         var inferenceLatency = LatencyHistogram()
         var rowsPredicted: UInt64 = 0
         /// Per model version, parallel arrays (bounded by `modelCapacity`, then `ModelKey.overflow`).
@@ -97,11 +105,18 @@ final class MetricsRegistry: Sendable {
     func recordRequest(route: String, method: String, status: Int, seconds: Double) {
         let slot = LatencyHistogram.slot(for: seconds)
         state.withLock { state in
+            if let count = state.lastCount, state.lastStatus == status, state.lastRoute == route, state.lastMethod == method {
+                state.requestCounts.values[count] &+= 1
+                state.routeLatency[state.lastRouteIndex].record(seconds: seconds, slot: slot)
+                return
+            }
             let routeIndex = state.routes.index(of: route)
             if routeIndex == state.routeLatency.count { state.routeLatency.append(LatencyHistogram()) }
             let key = RequestKey(route: routeIndex, method: state.methods.index(of: method), status: status).packed
             state.requestCounts[key, default: 0] &+= 1
             state.routeLatency[routeIndex].record(seconds: seconds, slot: slot)
+            (state.lastRoute, state.lastMethod, state.lastStatus, state.lastRouteIndex) = (route, method, status, routeIndex)
+            state.lastCount = state.requestCounts.index(forKey: key)
         }
     }
 
