@@ -1,4 +1,5 @@
-"""The event loops get the shortest scheduler slice Linux grants; the job queue's threads keep the default.
+"""The event loops get the shortest scheduler slice Linux grants; the job queue's threads keep the default
+and run as SCHED_BATCH.
 
 A loop does microseconds of work per wake-up; model work runs for milliseconds on Dispatch threads. With
 equal slices, a loop that wakes for a health check while a heavy batch runs on its CPU waits out the
@@ -58,3 +59,33 @@ def test_loops_have_the_short_slice_and_job_threads_the_default():
         # Every other thread, the job queue's included, kept the default (longer) slice.
         others = [nanoseconds for tid, (_, nanoseconds) in found.items() if tid not in short]
         assert others and all(nanoseconds > LOOP_SLICE_NS for nanoseconds in others), found
+
+
+def policies(pid: int) -> dict[int, tuple[str, int]]:
+    """Each thread of `pid`: its name and its scheduling policy (0 SCHED_OTHER, 3 SCHED_BATCH)."""
+    found = {}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            line = next(line for line in (task / "sched").read_text().splitlines() if line.startswith("policy"))
+        except (FileNotFoundError, StopIteration):
+            continue
+        found[int(task.name)] = (name, int(line.split(":")[1]))
+    return found
+
+
+def test_job_threads_run_as_batch_work_and_loops_do_not():
+    """The threads that ran model work are SCHED_BATCH (a hand-off wakes one without it preempting its
+    loop); the loops stay SCHED_OTHER, so a loop that wakes may still preempt a job thread."""
+    with running_evserve("--workers", "2") as (url, proc):
+        body = json.dumps({"X": [ROW]})
+        with ThreadPoolExecutor(32) as pool:
+            answers = list(pool.map(lambda _: requests.post(url + "/predict", data=body, timeout=30).status_code,
+                                    range(200)))
+        assert answers == [200] * 200
+        found = policies(proc.pid)
+        loop_name = found[proc.pid][0]
+        assert found[proc.pid][1] == 0, found
+        batch = [name for name, policy in found.values() if policy == 3]
+        assert batch and loop_name not in batch, found
+        assert sum(1 for name, policy in found.values() if name == loop_name and policy == 0) >= 2, found
