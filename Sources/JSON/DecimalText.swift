@@ -9,13 +9,6 @@
 /// Everything else goes to the standard library's `Double(String)` (strtod in the C locale,
 /// correctly rounded).
 public enum DecimalText {
-    /// Powers of ten that are exact Doubles.
-    @usableFromInline
-    static let exactPowersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ]
-
     /// The digits of a number as a reader meets them: at most 19 significant digits gathered into
     /// a mantissa, the power of ten they are scaled by, and whether that is still exact. The one
     /// place the rules live for every reader that converts as it scans (JSON's parser, the
@@ -134,14 +127,54 @@ public enum DecimalText {
     /// The Double nearest to ±`mantissa` × 10^`exponent`, for a mantissa of at most 19 significant
     /// digits; nil where none of the exact methods applies (then convert the text itself). For
     /// readers that collect the digits as they check the grammar, so the text is read once.
-    @inlinable
+    @inlinable @inline(__always)
     public static func double(mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
+        // Clinger's fast path, the usual case, inline in the reader's loop; the rest out of line.
+        if mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
+            let value = exponent < 0 ? Double(mantissa) / exactPowerOfTen(-exponent)
+                                     : Double(mantissa) * exactPowerOfTen(exponent)
+            return negative ? -value : value
+        }
+        return wideDouble(mantissa: mantissa, exponent: exponent, negative: negative)
+    }
+
+    /// 10^`power` for `power` in 0...22, where every power is an exact Double: a switch the compiler
+    /// makes a constant table, read with no lazy-initialization check (a `static let` array has one).
+    @inlinable @inline(__always)
+    static func exactPowerOfTen(_ power: Int) -> Double {
+        switch power {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
+
+    /// `double(mantissa:exponent:negative:)` past Clinger's fast path: the 128-bit exact methods.
+    @usableFromInline
+    static func wideDouble(mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
         let value: Double
-        if mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
-            value = exponent < 0 ? Double(mantissa) / exactPowersOfTen[-exponent]
-                                 : Double(mantissa) * exactPowersOfTen[exponent]
-        } else if exponent >= 0, exponent <= 19 {
+        if exponent >= 0, exponent <= 19 {
             // m * 10^e < 2^64 * 2^64: the exact product, rounded once.
             value = rounded(UInt128(mantissa) * UInt128(integerPowersOfTen[exponent]), scale: 0, sticky: false)
         } else if exponent < 0, exponent >= -19, mantissa > 1 << 53 {
