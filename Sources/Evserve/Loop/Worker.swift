@@ -33,8 +33,7 @@ final class Worker {
     private let timeoutLists: [TimeoutList<Connection>]
 
     private var listener: Listener?
-    private var connections: [UInt64: Connection] = [:]
-    private var nextConnectionID: UInt64 = 0
+    private var connections = ConnectionTable<Connection>()
     private let maxConnections: Int
     private var dates = DateCache()
     private(set) var isDraining = false
@@ -113,9 +112,8 @@ final class Worker {
     // MARK: - Connections
 
     private func accepted(_ fd: Int32) {
-        nextConnectionID &+= 1
-        let connection = Connection(id: nextConnectionID, fd: fd, worker: self)
-        connections[connection.id] = connection
+        let connection = Connection(id: connections.nextID, fd: fd, worker: self)
+        connections.insert(connection, id: connection.id)
         observer?.connectionOpened()
         if connections.count >= maxConnections {
             // Over the limit, new connections wait in the kernel's backlog rather than being
@@ -126,7 +124,7 @@ final class Worker {
     }
 
     func connectionDidClose(_ connection: Connection) {
-        connections[connection.id] = nil
+        connections.remove(connection.id)
         observer?.connectionClosed()
         if isDraining {
             if connections.isEmpty { finishDrain() }
@@ -241,11 +239,11 @@ final class Worker {
         listener = nil
         gracefulTimer = TimerWatcher(loop: loop, after: configuration.gracefulTimeout, repeat: 0) { [unowned self] in
             self.logger.warning("graceful timeout reached; closing \(self.connections.count) connection(s)")
-            for connection in Array(self.connections.values) { connection.close() }
+            for connection in self.connections.all { connection.close() }
             self.finishDrain()
         }
         gracefulTimer?.start()
-        for connection in Array(connections.values) { connection.beginDrain() }
+        for connection in connections.all { connection.beginDrain() }
         if connections.isEmpty { finishDrain() }
     }
 
