@@ -9,9 +9,16 @@ enum RequestTarget {
     /// `recent`: the connection's previous request, whose Strings are reused when the bytes repeat them.
     static func parse(_ bytes: UnsafeRawBufferPointer, method: HTTPMethod,
                       recent: RecentStrings = RecentStrings()) throws(FramingError) -> (target: String, path: String) {
-        for b in bytes where b == 0x23 { throw .malformed("fragment (#) in request target") }
+        // One pass: a fragment anywhere is refused; a target with neither a query nor a `%` is its
+        // own routing path (the usual `/predict`), one String for both.
+        var plain = true
+        for b in bytes {
+            if b == 0x23 { throw .malformed("fragment (#) in request target") }
+            if b == 0x3F || b == 0x25 { plain = false }
+        }
         let target = RecentStrings.reuse(recent.target, for: bytes)
         if bytes[0] == 0x2F {  // "/"
+            if plain { return (target, target) }
             return (target, try routingPath(bytes, from: 0, recent: recent.path))
         }
         if bytes.count == 1 && bytes[0] == 0x2A {  // "*"
