@@ -29,27 +29,37 @@ def kernel_has_custom_slices() -> bool:
     return (major, minor) >= (6, 12)
 
 
-def threads(pid: int) -> dict[int, tuple[str, int]]:
-    """Each thread of `pid`: its name and its scheduler slice in nanoseconds."""
+def sched_field(pid: int, field: str) -> dict[int, tuple[str, int]]:
+    """Each thread of `pid`: its name and the integer `field` of its /proc/<pid>/task/<tid>/sched."""
     found = {}
     for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            line = next(line for line in (task / "sched").read_text().splitlines() if line.startswith("se.slice"))
+            line = next(line for line in (task / "sched").read_text().splitlines() if line.startswith(field))
         except (FileNotFoundError, StopIteration):
             continue  # a thread that ended meanwhile
         found[int(task.name)] = (name, int(line.split(":")[1]))
     return found
 
 
+def threads(pid: int) -> dict[int, tuple[str, int]]:
+    """Each thread of `pid`: its name and its scheduler slice in nanoseconds."""
+    return sched_field(pid, "se.slice")
+
+
+def answer_a_burst(url: str) -> None:
+    """200 /predict requests from 32 threads at once: the loops start Dispatch's threads, which run them."""
+    body = json.dumps({"X": [ROW]})
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda _: requests.post(url + "/predict", data=body, timeout=30).status_code,
+                                range(200)))
+    assert answers == [200] * 200
+
+
 @pytest.mark.skipif(not kernel_has_custom_slices(), reason="custom scheduler slices need Linux 6.12 or later")
 def test_loops_have_the_short_slice_and_job_threads_the_default():
     with running_evserve("--workers", "2") as (url, proc):
-        body = json.dumps({"X": [ROW]})
-        with ThreadPoolExecutor(32) as pool:
-            answers = list(pool.map(lambda _: requests.post(url + "/predict", data=body, timeout=30).status_code,
-                                    range(200)))
-        assert answers == [200] * 200
+        answer_a_burst(url)
         found = threads(proc.pid)
         short = {tid: name for tid, (name, nanoseconds) in found.items() if nanoseconds == LOOP_SLICE_NS}
         # The two loops: the main thread (which runs loop 0) and one more, neither of them Dispatch's.
@@ -63,26 +73,14 @@ def test_loops_have_the_short_slice_and_job_threads_the_default():
 
 def policies(pid: int) -> dict[int, tuple[str, int]]:
     """Each thread of `pid`: its name and its scheduling policy (0 SCHED_OTHER, 3 SCHED_BATCH)."""
-    found = {}
-    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
-        try:
-            name = (task / "comm").read_text().strip()
-            line = next(line for line in (task / "sched").read_text().splitlines() if line.startswith("policy"))
-        except (FileNotFoundError, StopIteration):
-            continue
-        found[int(task.name)] = (name, int(line.split(":")[1]))
-    return found
+    return sched_field(pid, "policy")
 
 
 def test_job_threads_run_as_batch_work_and_loops_do_not():
     """The threads that ran model work are SCHED_BATCH (a hand-off wakes one without it preempting its
     loop); the loops stay SCHED_OTHER, so a loop that wakes may still preempt a job thread."""
     with running_evserve("--workers", "2") as (url, proc):
-        body = json.dumps({"X": [ROW]})
-        with ThreadPoolExecutor(32) as pool:
-            answers = list(pool.map(lambda _: requests.post(url + "/predict", data=body, timeout=30).status_code,
-                                    range(200)))
-        assert answers == [200] * 200
+        answer_a_burst(url)
         found = policies(proc.pid)
         loop_name = found[proc.pid][0]
         assert found[proc.pid][1] == 0, found
