@@ -297,19 +297,22 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
     }
 }
 
-/// Writes tree t's leaf for each of `count` rows (row j's keys at keys + offsets[j]) to leaf[j].
-static void find_leaves(const ctk_forest *f, int64_t t, const int32_t *keys, const int32_t *offsets, int64_t count,
-                        int isa, int32_t *leaf) {
-    const int32_t root = f->roots[t];
-    const int rounds = rounds_for(f, t, 1);
+/// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
+/// leaf[i * stride + j], i < g. A walk's rows go through all g trees before the next rows: their keys
+/// are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
+static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
+                        int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);
     int32_t node[LANES];
     for (int64_t first = 0; first < count; first += lanes) {
         const int64_t n = count - first < lanes ? count - first : lanes;
-        for (int64_t j = 0; j < n; j++) node[j] = root;
-        for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
-        walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
-        memcpy(leaf + first, node, sizeof(int32_t) * (size_t)n);
+        for (int64_t i = 0; i < g; i++) {
+            const int32_t root = f->roots[t + i];
+            for (int64_t j = 0; j < n; j++) node[j] = root;
+            for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
+            walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds_for(f, t + i, 1));
+            memcpy(leaf + i * stride + first, node, sizeof(int32_t) * (size_t)n);
+        }
     }
 }
 #endif
@@ -334,7 +337,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
         if (groupLeaves) {
             for (int64_t t = 0; t < f->treeCount; t += GROUP) {
                 const int64_t g = f->treeCount - t < GROUP ? f->treeCount - t : GROUP;
-                for (int64_t i = 0; i < g; i++) find_leaves(f, t + i, keys, offsets, count, isa, groupLeaves + i * CHUNK);
+                find_leaves(f, t, g, keys, offsets, count, isa, groupLeaves, CHUNK);
                 add_group_avx512(f, g, groupLeaves, CHUNK, count, out);
             }
             continue;
