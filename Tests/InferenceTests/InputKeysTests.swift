@@ -5,7 +5,7 @@ import TestSupport
 
 /// The C conversion of inputs to keys (`ctk_input_keys`, SIMD where the CPU has it) gives
 /// `CompiledForest.inputKey` for every value: zeros of both signs, NaN, infinities, values that round
-/// to infinity or to a subnormal, and runs long enough for the vector loops (16 and 8 keys a step) and the tail.
+/// to infinity or to a subnormal, and runs long enough for the vector loop (8 keys a step) and its tail.
 @Suite struct InputKeysTests {
     @Test func matchesTheSwiftDefinition() {
         var random = SeededGenerator(seed: 11)
