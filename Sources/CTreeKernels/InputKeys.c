@@ -18,16 +18,19 @@ static inline int32_t key_of(double value) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,avx512vl")))
 static void keys_avx512(const double *values, int64_t count, int32_t *keys) {
     int64_t i = 0;
+    // The sign flip in one ternary op, NaN by a compare's mask (a single deep tree at 4096 rows spent a
+    // fifth of its time here). 16 keys a step on 512-bit vectors measured slower on a forest of depth 8.
     const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), nan = _mm256_set1_epi32(INT32_MAX);
     for (; i + 8 <= count; i += 8) {
         const __m512d x = _mm512_loadu_pd(values + i);
         const __m256 single = _mm256_add_ps(_mm512_cvtpd_ps(x), _mm256_setzero_ps());
         const __m256i bits = _mm256_castps_si256(single);
-        __m256i key = _mm256_xor_si256(bits, _mm256_and_si256(_mm256_srai_epi32(bits, 31), magnitude));
-        key = _mm256_blendv_epi8(key, nan, _mm256_castps_si256(_mm256_cmp_ps(single, single, _CMP_UNORD_Q)));
+        // bits ^ (sign & magnitude): ternary-logic table 0x78 is a ^ (b & c).
+        __m256i key = _mm256_ternarylogic_epi32(bits, _mm256_srai_epi32(bits, 31), magnitude, 0x78);
+        key = _mm256_mask_mov_epi32(key, _mm256_cmp_ps_mask(single, single, _CMP_UNORD_Q), nan);
         _mm256_storeu_si256((__m256i *)(keys + i), key);
     }
     for (; i < count; i++) keys[i] = key_of(values[i]);

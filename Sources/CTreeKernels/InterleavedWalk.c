@@ -270,6 +270,55 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
 }
 #endif
 
+/// Trees whose leaves are found for every row of a chunk before their values are added, each row's
+/// sums then held in registers across them (ExtraTreesClassifier, 100 trees on digits, 10 classes, at
+/// 4096 rows: a store of every sum after every tree made the additions a third of the time). A walk's
+/// rows go through the whole group (find_leaves), so more trees a group read their keys from L1 more
+/// often; 16 measured best (8: 1155, 16: 1140, 32: 1195 ns a row on that model).
+enum { GROUP = 16 };
+
+#if defined(__x86_64__)
+/// Adds the leaf values of trees t ..< t + g to the sums of `count` rows (`width` = outputCount values
+/// a row, every tree adding to all of them): row j's leaf of tree t + i at leaf[i * stride + j]. Per
+/// row, the sums are loaded once, each tree's values added in tree order (a vertical add per class, the
+/// same additions as the scalar loop), and stored once.
+__attribute__((target("avx512f")))
+static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t stride, int64_t count, double *acc) {
+    const double *restrict values = f->values;
+    const int64_t width = f->valueWidth;
+    for (int64_t j = 0; j < count; j++) {
+        double *row = acc + j * width;
+        for (int64_t c = 0; c < width; c += 8) {
+            const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
+            __m512d sum = _mm512_maskz_loadu_pd(part, row + c);
+            for (int64_t i = 0; i < g; i++) {
+                sum = _mm512_add_pd(sum, _mm512_maskz_loadu_pd(part, values + (int64_t)leaf[i * stride + j] * width + c));
+            }
+            _mm512_mask_storeu_pd(row + c, part, sum);
+        }
+    }
+}
+
+/// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
+/// leaf[i * stride + j], i < g. A walk's rows go through all g trees before the next rows: their keys
+/// are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
+static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
+                        int isa, int32_t *leaf, int64_t stride) {
+    const int64_t lanes = lanes_of(isa);
+    int32_t node[LANES];
+    for (int64_t first = 0; first < count; first += lanes) {
+        const int64_t n = count - first < lanes ? count - first : lanes;
+        for (int64_t i = 0; i < g; i++) {
+            const int32_t root = f->roots[t + i];
+            for (int64_t j = 0; j < n; j++) node[j] = root;
+            for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
+            walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds_for(f, t + i, 1));
+            memcpy(leaf + i * stride + first, node, sizeof(int32_t) * (size_t)n);
+        }
+    }
+}
+#endif
+
 void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
     // Rows in chunks whose key offsets are worked out once for every tree; zeros after the chunk's
     // last row, for the idle lanes of its last walk.
@@ -277,10 +326,25 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     int32_t offsets[CHUNK + LANES];  // 16.5 KiB of stack
     const int64_t lanes = lanes_of(isa);
     int32_t node[LANES];
+    // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
+    const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
+    // The groups' leaves, GROUP × CHUNK (256 KiB: the heap's), owned by this call (NULL if the
+    // allocation fails: then tree by tree).
+    int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
         for (int64_t j = 0; j < count + LANES; j++) offsets[j] = j < count ? (int32_t)((start + j) * f->featureCount) : 0;
         double *out = acc + start * f->outputCount;
+#if defined(__x86_64__)
+        if (groupLeaves) {
+            for (int64_t t = 0; t < f->treeCount; t += GROUP) {
+                const int64_t g = f->treeCount - t < GROUP ? f->treeCount - t : GROUP;
+                find_leaves(f, t, g, keys, offsets, count, isa, groupLeaves, CHUNK);
+                add_group_avx512(f, g, groupLeaves, CHUNK, count, out);
+            }
+            continue;
+        }
+#endif
         for (int64_t t = 0; t < f->treeCount; t++) {
             const int32_t root = f->roots[t];
             const int rounds = rounds_for(f, t, 1);
@@ -299,6 +363,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
             }
         }
     }
+    free(groupLeaves);
 }
 
 void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {

@@ -23,7 +23,7 @@ enum { BLOCK = 64 };
 /// (GradientBoosting 300×d6 at 4096 rows: 353 -> 327 ns a row); a pass of at most 64 rows does one
 /// block's work only.
 enum { HALVES = 2, PASS = HALVES * BLOCK };
-/// Features with at most this many keys count them one compare each, more by a binary search
+/// Features with at most this many keys count them one compare each, more by buckets (fill_bins)
 /// (measured: GradientBoostingClassifier on the 30 features of breast cancer, ~47 keys a feature,
 /// 140 -> 110 ns a row at 4096 rows; the reference model, ~67 keys a feature, unchanged).
 enum { LINEAR_COUNT_UP_TO = 64 };
@@ -52,8 +52,11 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
     for (int64_t feature = 0; feature < f->featureCount; feature++) {
         const int32_t *sorted = f->tableKeys + f->featureStart[feature];
         const int32_t n = f->featureKeyCount[feature];
-        int highest = 1;
-        while (highest * 2 <= n) highest *= 2;
+        // More keys: a linear count over every bucket-th key (at most 32 of them), then a binary search
+        // inside the bucket (measured: GradientBoostingRegressor 300×d6 on diabetes, hundreds of keys a
+        // feature, 325 -> 298 ns a row at 4096 rows, against a binary search over all the keys).
+        int bucket = 16;
+        while (n / bucket > 32) bucket *= 2;
         uint64_t missed[HALVES] = {0};
         for (int v = 0; v < halves * BLOCK / 16; v++) {
             const int64_t first = 16 * (int64_t)v;
@@ -72,7 +75,13 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
                                                   _mm512_set1_epi32(1));
                 }
             } else {
-                for (int step = highest; step > 0; step >>= 1) {
+                // Every key up to the last one of each full bucket below x is below x: `below` becomes a
+                // multiple of the bucket, and the count lies within the next bucket.
+                for (int32_t end = bucket; end <= n; end += bucket) {
+                    below = _mm512_mask_add_epi32(below, _mm512_cmpgt_epi32_mask(x, _mm512_set1_epi32(sorted[end - 1])), below,
+                                                  _mm512_set1_epi32(bucket));
+                }
+                for (int step = bucket / 2; step > 0; step >>= 1) {
                     const __m512i candidate = _mm512_add_epi32(below, _mm512_set1_epi32(step));
                     const __mmask16 inside = _mm512_cmple_epi32_mask(candidate, _mm512_set1_epi32(n));
                     const __m512i probe = _mm512_mask_i32gather_epi32(top, inside, _mm512_sub_epi32(candidate, _mm512_set1_epi32(1)), sorted, 4);

@@ -168,6 +168,40 @@ import TestSupport
         }
     }
 
+    /// Forest classifiers at many rows (deep trees, class fractions added a group of trees at a time):
+    /// every instruction set adds each row's leaves in tree order, as the plain walk does, bit for bit,
+    /// across the kernels' chunk of 4096 rows, with a group of trees left over and a forest of one tree.
+    @Test(arguments: [(19, 18, 10), (1, 22, 3), (9, 13, 2)])
+    func deepForestClassifiersSumInTreeOrder(treeCount: Int, depth: Int, classes: Int) {
+        var random = SeededGenerator(seed: UInt64(treeCount * 31 + depth))
+        let featureCount = 9
+        let trees = (0..<treeCount).map { _ in
+            var tree = Self.randomTree(depth: depth, featureCount: featureCount, width: classes, &random)
+            tree.value = tree.value.map { $0 * 0.0333333333 }
+            return tree
+        }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [Double](repeating: 0, count: classes), averaged: true, trees: trees, treeOutput: [Int](repeating: 0, count: treeCount))
+        let forest = InterleavedForest(ensemble, trees: trees)
+        #expect(!forest.packed.isEmpty)
+        let walker = EnsemblePredictor(ensemble, layout: .perOutput)
+        for rowCount in [255, 256, 1000, 4096 + 300] {
+            let rows = Self.rows(rowCount, featureCount: featureCount, missing: true, &random).map { Double(Float($0)) }
+            var walked = [Double](repeating: 0, count: rowCount * classes)
+            rows.withUnsafeBufferPointer { input in
+                walked.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * classes) }
+                }
+            }
+            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                var predicted = [Double](repeating: 0, count: rowCount * classes)
+                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+            }
+        }
+    }
+
     /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
     @Test func rightChildFollowsLeftChild() {
         var random = SeededGenerator(seed: 7)

@@ -52,6 +52,39 @@ import TestSupport
         }
     }
 
+    /// Features with a thousand distinct thresholds and more (several 255-key segments; the count of
+    /// keys below an input found bucket by bucket, then within its bucket) decide every row as the walk
+    /// does, for inputs on the thresholds, between them, beyond them and missing.
+    @Test(.enabled(if: InterleavedForest.bestInstructionSet >= 2, "the kernel needs AVX-512"), arguments: [2, 3])
+    func manyThresholdsAFeature(featureCount: Int) throws {
+        var random = SeededGenerator(seed: UInt64(featureCount * 7))
+        let grid = 4096.0
+        let trees = (0..<150).map { _ in
+            var tree = Self.randomTree(depth: 6, leaves: 64, featureCount: featureCount, &random)
+            tree.threshold = tree.threshold.enumerated().map { node, value in
+                tree.isLeaf(node) ? value : (Double.random(in: -2...2, using: &random) * grid).rounded() / grid
+            }
+            return tree
+        }
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true,
+                                    base: [0.5], leafScale: 0.1, trees: trees)
+        let predictor = EnsemblePredictor(ensemble)
+        let forest = try #require(predictor.quickScorer)
+        #expect(forest.featureKeyCount.allSatisfy { $0 > 600 })  // buckets of 32 keys and more
+        let walk = TreeWalk(ensemble)
+        let rowCount = 300
+        let rows = (0..<(rowCount * featureCount)).map { _ -> Double in
+            if Double.random(in: 0..<1, using: &random) < 0.05 { return .nan }
+            return (Double.random(in: -2.2...2.2, using: &random) * grid).rounded() / grid
+        }
+        var walked = [Double](repeating: 0, count: rowCount), predicted = walked
+        rows.withUnsafeBufferPointer { input in
+            walk.raw(input.baseAddress!, rowCount: rowCount, into: &walked)
+            predictor.raw(input.baseAddress!, rowCount: rowCount, into: &predicted)
+        }
+        #expect(predicted == walked)
+    }
+
     /// Trees of more than 64 leaves, and forests' class fractions, are left to the other layouts.
     @Test func refusesWhatItCannotHold() {
         var random = SeededGenerator(seed: 3)
