@@ -1,5 +1,4 @@
-"""The event loops get the shortest scheduler slice Linux grants; the job queue's threads keep the default
-and run as SCHED_BATCH.
+"""The event loops get the shortest scheduler slice Linux grants; the job queue's threads keep the default.
 
 A loop does microseconds of work per wake-up; model work runs for milliseconds on Dispatch threads. With
 equal slices, a loop that wakes for a health check while a heavy batch runs on its CPU waits out the
@@ -69,21 +68,3 @@ def test_loops_have_the_short_slice_and_job_threads_the_default():
         # Every other thread, the job queue's included, kept the default (longer) slice.
         others = [nanoseconds for tid, (_, nanoseconds) in found.items() if tid not in short]
         assert others and all(nanoseconds > LOOP_SLICE_NS for nanoseconds in others), found
-
-
-def policies(pid: int) -> dict[int, tuple[str, int]]:
-    """Each thread of `pid`: its name and its scheduling policy (0 SCHED_OTHER, 3 SCHED_BATCH)."""
-    return sched_field(pid, "policy")
-
-
-def test_job_threads_run_as_batch_work_and_loops_do_not():
-    """The threads that ran model work are SCHED_BATCH (a hand-off wakes one without it preempting its
-    loop); the loops stay SCHED_OTHER, so a loop that wakes may still preempt a job thread."""
-    with running_evserve("--workers", "2") as (url, proc):
-        answer_a_burst(url)
-        found = policies(proc.pid)
-        loop_name = found[proc.pid][0]
-        assert found[proc.pid][1] == 0, found
-        batch = [name for name, policy in found.values() if policy == 3]
-        assert batch and loop_name not in batch, found
-        assert sum(1 for name, policy in found.values() if name == loop_name and policy == 0) >= 2, found

@@ -51,31 +51,6 @@ static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
     return syscall(setattr, 0, &attr, 0) == 0 ? 0 : -1;
 }
 
-/// Makes the calling thread SCHED_BATCH, once per thread (later calls return at once): the kernel
-/// then treats it as CPU-bound work that does not preempt the running thread when it wakes, while a
-/// waking SCHED_OTHER thread (an event loop) may still preempt it. Its nice value, and so its share
-/// of the CPU beside other processes, stays as it is. For the job queue's threads: a hand-off wakes
-/// one just before its loop blocks, and preempting the loop there only costs a switch back to it.
-/// Returns 0, or -1 where the kernel refused or the architecture has no such call.
-static inline int evserve_become_batch_thread(void) {
-    static __thread int state;  // 0: not yet tried; 1: done; -1: refused
-    if (state != 0) return state > 0 ? 0 : -1;
-#if defined(__x86_64__)
-    const long setattr = 314, getattr = 315;
-#elif defined(__aarch64__)
-    const long setattr = 274, getattr = 275;
-#else
-    state = -1;
-    return -1;
-#endif
-    struct evserve_sched_attr attr = {0};
-    if (syscall(getattr, 0, &attr, (unsigned int)sizeof attr, 0) != 0) { state = -1; return -1; }
-    attr.size = sizeof attr;
-    attr.policy = 3;  // SCHED_BATCH
-    state = syscall(setattr, 0, &attr, 0) == 0 ? 1 : -1;
-    return state > 0 ? 0 : -1;
-}
-
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);
 typedef void (*evserve_timer_cb)(struct ev_loop *loop, ev_timer *watcher, int revents);
 typedef void (*evserve_async_cb)(struct ev_loop *loop, ev_async *watcher, int revents);

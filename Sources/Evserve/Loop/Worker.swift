@@ -177,10 +177,7 @@ final class Worker {
         if let job = pendingJobs.takeLone() {
             // The usual case under light load: the job travels alone.
             handOffs.started(1)
-            jobQueue.async {
-                _ = evserve_become_batch_thread()
-                job.run(posting: mailbox, finishing: handOffs)
-            }
+            jobQueue.async { job.run(posting: mailbox, finishing: handOffs) }
             return
         }
         let jobCount = pendingJobs.count
@@ -203,7 +200,6 @@ final class Worker {
             let batches = part.batches
             handOffs.started(1)
             jobQueue.async {
-                _ = evserve_become_batch_thread()
                 // Each batch's results are posted as soon as they exist: the loop can write them
                 // while the rest of the part is computed. The last one also ends the hand-off.
                 for index in batches.indices {
