@@ -11,6 +11,27 @@ import TestSupport
     }
 
     /// Rows on and between thresholds, with some missing values when `missing`.
+    /// For random rows of each count (Float-exact values, NaN among them if `missing`), every
+    /// instruction set's prediction equals the plain walk's, bit for bit.
+    static func expectEveryInstructionSetWalks(_ forest: InterleavedForest, _ ensemble: TreeEnsemble, rowCounts: [Int],
+                                               featureCount: Int, outputs: Int, missing: Bool, _ random: inout SeededGenerator) {
+        let walker = EnsemblePredictor(ensemble, layout: .perOutput)
+        for rowCount in rowCounts {
+            let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random).map { Double(Float($0)) }
+            var walked = [Double](repeating: 0, count: rowCount * outputs)
+            rows.withUnsafeBufferPointer { input in
+                walked.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * outputs) }
+                }
+            }
+            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                var predicted = [Double](repeating: 0, count: rowCount * outputs)
+                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+            }
+        }
+    }
+
     static func rows(_ count: Int, featureCount: Int, missing: Bool, _ random: inout SeededGenerator) -> [Double] {
         (0..<(count * featureCount)).map { _ in
             if missing && Double.random(in: 0..<1, using: &random) < 0.15 { return .nan }
@@ -80,21 +101,8 @@ import TestSupport
             base: [0.25, -0.5], leafScale: 0.1, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
         let forest = InterleavedForest(ensemble, trees: trees)
         #expect(!forest.packed.isEmpty)
-        let walker = EnsemblePredictor(ensemble, layout: .perOutput)
-        for rowCount in [1, 2, 15, 16, 63, 64, 65, 300] {
-            let rows = Self.rows(rowCount, featureCount: featureCount, missing: missing, &random).map { Double(Float($0)) }
-            var walked = [Double](repeating: 0, count: rowCount * outputs)
-            rows.withUnsafeBufferPointer { input in
-                walked.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * outputs) }
-                }
-            }
-            for instructionSet in 0...InterleavedForest.bestInstructionSet {
-                var predicted = [Double](repeating: 0, count: rowCount * outputs)
-                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
-                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
-            }
-        }
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [1, 2, 15, 16, 63, 64, 65, 300],
+                                            featureCount: featureCount, outputs: outputs, missing: missing, &random)
     }
 
     /// Float32 sums (XGBoost's): every instruction set adds the Float leaves to the Float base in
@@ -185,21 +193,8 @@ import TestSupport
             base: [Double](repeating: 0, count: classes), averaged: true, trees: trees, treeOutput: [Int](repeating: 0, count: treeCount))
         let forest = InterleavedForest(ensemble, trees: trees)
         #expect(!forest.packed.isEmpty)
-        let walker = EnsemblePredictor(ensemble, layout: .perOutput)
-        for rowCount in [255, 256, 1000, 4096 + 300] {
-            let rows = Self.rows(rowCount, featureCount: featureCount, missing: true, &random).map { Double(Float($0)) }
-            var walked = [Double](repeating: 0, count: rowCount * classes)
-            rows.withUnsafeBufferPointer { input in
-                walked.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * classes) }
-                }
-            }
-            for instructionSet in 0...InterleavedForest.bestInstructionSet {
-                var predicted = [Double](repeating: 0, count: rowCount * classes)
-                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
-                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
-            }
-        }
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [255, 256, 1000, 4096 + 300],
+                                            featureCount: featureCount, outputs: classes, missing: true, &random)
     }
 
     /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
