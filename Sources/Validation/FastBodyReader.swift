@@ -15,71 +15,67 @@ struct FastBodyReader {
     let featureCount: Int
 
     func read(_ body: [UInt8]) -> FeatureMatrix? {
-        let capacity = max(featureCount, Self.expectedValueCount(body))
+        var values: [Double] = []
+        values.reserveCapacity(max(featureCount, Self.expectedValueCount(body)))
         var rowCount = 0
-        var accepted = false
-        // The values are written straight into the array's storage: `capacity` bounds the count of
-        // numbers in any body of this shape (there is a comma between any two), and every write is
-        // checked against it all the same.
-        let values = [Double](unsafeUninitializedCapacity: capacity) { storage, count in
-            // The body's buffer pointer lives only for this call; every read is checked against `end`.
-            accepted = body.withUnsafeBufferPointer { text -> Bool in
-                let end = text.count
-                var i = 0
+        // The buffer pointer lives only for this call; every read is checked against `end`.
+        let accepted = body.withUnsafeBufferPointer { text -> Bool in
+            let end = text.count
+            var i = 0
 
-                @inline(__always) func skipWhitespace() {
-                    while i < end {
-                        let c = text[i]
-                        guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
-                        i &+= 1
-                    }
-                }
-                @inline(__always) func expect(_ byte: UInt8) -> Bool {
-                    skipWhitespace()
-                    guard i < end, text[i] == byte else { return false }
+            @inline(__always) func skipWhitespace() {
+                while i < end {
+                    let c = text[i]
+                    guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
                     i &+= 1
-                    return true
                 }
-
-                guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")),
-                      i + 2 <= end, text[i] == UInt8(ascii: "X"), text[i + 1] == UInt8(ascii: "\"") else { return false }
-                i += 2
-                guard expect(UInt8(ascii: ":")), expect(UInt8(ascii: "[")) else { return false }
-                while true {
-                    guard expect(UInt8(ascii: "[")), count + featureCount <= capacity else { return false }
-                    for column in 0..<featureCount {
-                        if column > 0, !expect(UInt8(ascii: ",")) { return false }
-                        skipWhitespace()
-                        guard let value = Self.number(text, at: &i), value.isFinite else { return false }
-                        storage.initializeElement(at: count, to: value)
-                        count &+= 1
-                    }
-                    guard expect(UInt8(ascii: "]")) else { return false }
-                    rowCount += 1
-                    skipWhitespace()
-                    guard i < end else { return false }
-                    if text[i] == UInt8(ascii: ",") {
-                        i &+= 1
-                        continue
-                    }
-                    guard text[i] == UInt8(ascii: "]") else { return false }
-                    i &+= 1
-                    break
-                }
-                guard expect(UInt8(ascii: "}")) else { return false }
-                skipWhitespace()
-                return i == end
             }
+            @inline(__always) func expect(_ byte: UInt8) -> Bool {
+                skipWhitespace()
+                guard i < end, text[i] == byte else { return false }
+                i &+= 1
+                return true
+            }
+
+            guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")),
+                  i + 2 <= end, text[i] == UInt8(ascii: "X"), text[i + 1] == UInt8(ascii: "\"") else { return false }
+            i += 2
+            guard expect(UInt8(ascii: ":")), expect(UInt8(ascii: "[")) else { return false }
+            while true {
+                guard expect(UInt8(ascii: "[")) else { return false }
+                for column in 0..<featureCount {
+                    if column > 0, !expect(UInt8(ascii: ",")) { return false }
+                    skipWhitespace()
+                    guard let value = Self.number(text, at: &i), value.isFinite else { return false }
+                    values.append(value)
+                }
+                guard expect(UInt8(ascii: "]")) else { return false }
+                rowCount += 1
+                skipWhitespace()
+                guard i < end else { return false }
+                if text[i] == UInt8(ascii: ",") {
+                    i &+= 1
+                    continue
+                }
+                guard text[i] == UInt8(ascii: "]") else { return false }
+                i &+= 1
+                break
+            }
+            guard expect(UInt8(ascii: "}")) else { return false }
+            skipWhitespace()
+            return i == end
         }
         guard accepted, rowCount > 0 else { return nil }
         return FeatureMatrix(values: values, rowCount: rowCount, featureCount: featureCount)
     }
 
-    /// At most how many numbers a body of the shapes read here holds (one comma between any two
-    /// numbers: commas + 1), so that their array is allocated once. Counted eight bytes at a time:
-    /// a pass over the body costs a small part of reading it.
+    /// How many numbers to reserve room for, so that a body's values are allocated once: a body of
+    /// the shapes read here holds at most commas + 1 (one comma between any two numbers), counted
+    /// eight bytes at a time (a pass costs a small part of reading the body). Past 64 KiB the
+    /// reservation is at most one number per 8 bytes, and a larger body of numbers grows the array
+    /// as it is read: a hostile body of commas alone must not reserve 8 bytes for each of its bytes.
     static func expectedValueCount(_ body: [UInt8]) -> Int {
-        body.withUnsafeBufferPointer { bytes in
+        let commas = body.withUnsafeBufferPointer { bytes in
             let count = bytes.count
             var commas = 0
             var i = 0
@@ -97,8 +93,9 @@ struct FastBodyReader {
                 if bytes[i] == UInt8(ascii: ",") { commas &+= 1 }
                 i &+= 1
             }
-            return commas &+ 1
+            return commas
         }
+        return body.count <= 64 * 1024 ? commas &+ 1 : min(commas &+ 1, body.count / 8)
     }
 
     /// A JSON number at `i` (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`), correctly rounded.

@@ -107,7 +107,7 @@ import Testing
         #expect(rejected > 1000)
     }
 
-    /// The reader's capacity is commas + 1, counted eight bytes at a time and then one by one:
+    /// The reader's reservation is commas + 1, counted eight bytes at a time and then one by one:
     /// right for every length and every place of the commas (and for bytes that differ from a
     /// comma only in one bit).
     @Test func valueCapacityCountsEveryComma() {
@@ -118,5 +118,18 @@ import Testing
                 #expect(FastBodyReader.expectedValueCount(body) == body.count { $0 == UInt8(ascii: ",") } + 1, "\(body)")
             }
         }
+    }
+
+    /// Past 64 KiB a body reserves at most one number per 8 bytes, however many commas it holds; a
+    /// valid body larger than its reservation is still read whole (its array grows).
+    @Test func largeBodiesReserveBoundedRoom() {
+        let commas = [UInt8](repeating: UInt8(ascii: ","), count: 1 << 20)
+        #expect(FastBodyReader.expectedValueCount(commas) == commas.count / 8)
+        let row = "[" + Array(repeating: "0", count: Self.featureCount).joined(separator: ",") + "]"
+        let body = Array(("{\"X\": [" + Array(repeating: row, count: 5000).joined(separator: ",") + "]}").utf8)
+        #expect(body.count > 64 * 1024 && FastBodyReader.expectedValueCount(body) < 5000 * Self.featureCount)
+        let matrix = Self.reader.readFast(body)
+        #expect(matrix?.rowCount == 5000)
+        #expect(matrix?.values.count == 5000 * Self.featureCount)
     }
 }
