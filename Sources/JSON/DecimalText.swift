@@ -107,9 +107,11 @@ public enum DecimalText {
         let negative = text[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         var digits = Digits()
-        i = digits.scan(UnsafeBufferPointer(rebasing: text[..<end]), from: i, fraction: false)
+        // The scans stop at `end`, whatever follows the number in `text`.
+        let number = UnsafeBufferPointer(rebasing: text[..<end])
+        i = digits.scan(number, from: i, fraction: false)
         if i < end, text[i] == UInt8(ascii: ".") {
-            i = digits.scan(UnsafeBufferPointer(rebasing: text[..<end]), from: i + 1, fraction: true)
+            i = digits.scan(number, from: i + 1, fraction: true)
         }
         if i < end {
             i += 1  // e or E
