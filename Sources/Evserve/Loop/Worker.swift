@@ -169,11 +169,10 @@ final class Worker {
     /// (metrics, the repository API) never wait for model work.
     private func flushJobs() {
         guard !pendingJobs.isEmpty else { return }
-        let running = handOffs.running.load(ordering: .acquiring)
-        let idleCores = CPUAffinity.usableCores - running
+        let handOffs = self.handOffs
+        let idleCores = CPUAffinity.usableCores - handOffs.running.load(ordering: .acquiring)
         guard idleCores > 0 || pendingJobs.hasClosure else { return }
         let mailbox = completions!
-        let handOffs = self.handOffs
         if let job = pendingJobs.takeLone() {
             // The usual case under light load: the job travels alone.
             handOffs.started(1)
@@ -187,14 +186,10 @@ final class Worker {
         let partCount = max(1, min(idleCores, (jobCount + 7) / 8))
         let batches = pendingJobs.takeBatches(maxJobs: (jobCount + partCount - 1) / partCount)
         var parts = Array(repeating: (jobs: 0, batches: [JobBatch]()), count: partCount)
-        if partCount == 1 {
-            parts[0].batches = batches
-        } else {
-            for batch in batches {
-                let lightest = parts.indices.min { parts[$0].jobs < parts[$1].jobs }!
-                parts[lightest].jobs += batch.count
-                parts[lightest].batches.append(batch)
-            }
+        for batch in batches {
+            let lightest = parts.indices.min { parts[$0].jobs < parts[$1].jobs }!
+            parts[lightest].jobs += batch.count
+            parts[lightest].batches.append(batch)
         }
         for part in parts where !part.batches.isEmpty {
             let batches = part.batches
