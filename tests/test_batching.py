@@ -83,6 +83,11 @@ def alone(server):
     return answers_alone(server, REQUESTS)
 
 
+def valid_predicts(alone: list[tuple[int, bytes]]) -> int:
+    """How many of REQUESTS are /predict bodies the server answers with 200."""
+    return sum(1 for (_, path, _, _), (status, _) in zip(REQUESTS, alone) if path == "/predict" and status == 200)
+
+
 def pipelined(server: str, order: list[int], requests: list = REQUESTS) -> list[tuple[int, bytes]]:
     """Sends the requests `order` names in one write, the last one closing; returns the answers."""
     raw = b"".join(http(*requests[i], close=(n == len(order) - 1)) for n, i in enumerate(order))
@@ -108,8 +113,7 @@ def test_pipelined_requests_are_batched_and_each_answered_as_alone(server, alone
     assert len(answers) == len(REQUESTS)
     for i, (answer, expected) in enumerate(zip(answers, alone)):
         assert answer == expected, f"request {i}: {REQUESTS[i][:2]}"
-    valid_predicts = sum(1 for (m, p, _, _), (s, _) in zip(REQUESTS, alone) if p == "/predict" and s == 200)
-    assert after - before < valid_predicts
+    assert after - before < valid_predicts(alone)
 
 
 def test_concurrent_connections_each_get_their_own_answers(server, alone):
@@ -151,7 +155,6 @@ def test_on_one_core_waiting_jobs_leave_together_and_each_gets_its_own(alone):
             assert os.sched_getaffinity(proc.pid) == {min(cores)}
             before = inferences(url)
             assert_each_connection_gets_its_own(lambda order: pipelined(url, order), alone)
-            valid_predicts = 8 * sum(1 for (m, p, _, _), (s, _) in zip(REQUESTS, alone) if p == "/predict" and s == 200)
-            assert inferences(url) - before < valid_predicts
+            assert inferences(url) - before < 8 * valid_predicts(alone)
     finally:
         os.sched_setaffinity(0, cores)
