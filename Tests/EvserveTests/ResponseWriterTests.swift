@@ -6,7 +6,7 @@ import Testing
     private func render(_ response: HTTPResponse, keepAlive: Bool = true, http10: Bool = false, head: Bool = false) -> String {
         var out: [UInt8] = []
         ResponseWriter.render(response, keepAlive: keepAlive, http10: http10, omitBody: head,
-                              date: Array("Wed, 25 Nov 2026 16:00:00 GMT".utf8), into: &out)
+                              date: HTTPDate(epochSeconds: 1_795_622_400), into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -54,8 +54,9 @@ import Testing
 
     /// The Date header is the IMF-fixdate of the current second, and only changes with it.
     @Test func dateHeaderFormatsOncePerSecond() {
-        #expect(String(decoding: DateCache.format(epochSeconds: 0), as: UTF8.self) == "Thu, 01 Jan 1970 00:00:00 GMT")
-        #expect(String(decoding: DateCache.format(epochSeconds: 1_795_622_400), as: UTF8.self) == "Wed, 25 Nov 2026 16:00:00 GMT")
+        #expect(HTTPDate(epochSeconds: 0).text == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate(epochSeconds: 1_795_622_400).text == "Wed, 25 Nov 2026 16:00:00 GMT")
+        #expect(HTTPDate(epochSeconds: 951_782_400).text == "Tue, 29 Feb 2000 00:00:00 GMT")
         var cache = DateCache()
         let first = cache.value(at: 100.1)
         #expect(cache.value(at: 100.9) == first)

@@ -92,11 +92,11 @@ struct EvserveRoutes: Sendable {
                     ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
                     ("503", doc.errorResponse("The model is not loaded yet")),
                 ])
-            ) { request in
+            ) { (request: consuming HTTPRequest) in
                 // The model is taken here, once: the request answers from it even if a reload
                 // installs another before the job runs.
                 guard let served = store.defaultModel else { return .respond(loading) }
-                return .model(ModelJob(runner: predictRunner, served: served, body: request.body, contentType: request.contentType))
+                return .model(ModelJob(runner: predictRunner, served: served, taking: &request))
             },
 
             Route(.get, "/healthz", operation: doc.operation(
@@ -131,11 +131,10 @@ struct EvserveRoutes: Sendable {
                     ("422", doc.response("Validation Error", media: "application/json", schema: doc.ref("HTTPValidationError"))),
                     ("503", doc.errorResponse("The model is not loaded yet")),
                 ])
-            ) { request in
+            ) { (request: consuming HTTPRequest) in
                 guard let served = store.defaultModel else { return .respond(loading) }
                 guard served.model.isClassifier else { return .respond(HTTPError.notFound.response) }
-                return .model(ModelJob(runner: probabilityRunner, served: served, body: request.body,
-                                       contentType: request.contentType))
+                return .model(ModelJob(runner: probabilityRunner, served: served, taking: &request))
             }, at: 2)
         }
         routes += V2Routes(store: store, summary: summary, metrics: metrics).table

@@ -51,9 +51,8 @@ struct V2Routes: Sendable {
                     .respond(Self.readiness(store, name: parameters["name"] ?? "", version: parameters["version"]))
                 }),
                 Route(.post, model + "/infer", operation: doc.infer(versioned: versioned),
-                      parameterized: Self.withModel(store) { served, request in
-                          .model(ModelJob(runner: inferRunner, served: served, body: request.body,
-                                          inferenceHeaderContentLength: request.inferenceHeaderContentLength))
+                      parameterized: Self.withModel(store) { (served: ServedModel, request: consuming HTTPRequest) in
+                          .model(ModelJob(runner: inferRunner, served: served, taking: &request))
                       }),
             ]
         }
@@ -64,7 +63,7 @@ struct V2Routes: Sendable {
     /// known one not loaded a 503. The handler gets the model version to answer with, and keeps it
     /// for the whole request even if a reload installs another meanwhile.
     private static func withModel(_ store: ModelStore,
-                                  _ handler: @escaping @Sendable (ServedModel, HTTPRequest) -> RouteOutcome)
+                                  _ handler: @escaping @Sendable (ServedModel, consuming HTTPRequest) -> RouteOutcome)
         -> Route.ParameterizedHandler {
         { request, parameters in
             switch store.resolve(name: parameters["name"] ?? "", version: parameters["version"]) {

@@ -1,61 +1,79 @@
 import Glibc
 
-/// The `Date` header value (RFC 9110 §5.6.7 IMF-fixdate), formatted at most once per second: every
-/// response needs it, and formatting a date per request would cost more than the rest of the headers.
-struct DateCache {
-    private var second = -1
-    private(set) var headerValue: [UInt8] = []
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7), the `Date` header's value.
+/// It is always 29 bytes, so it is held inline: every response copies it without an array to
+/// reference-count (an array cost a retain and a release a response).
+struct HTTPDate: Equatable {
+    static let length = 29
+    /// The 29 bytes, then three zeros.
+    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    /// `now` is the loop's cached time in seconds since the epoch.
-    mutating func value(at now: Double) -> [UInt8] {
-        let whole = Int(now)
-        if whole != second {
-            second = whole
-            // Rewritten in place: the value handed out last second is not kept by anyone.
-            headerValue.removeAll(keepingCapacity: true)
-            Self.append(epochSeconds: whole, to: &headerValue)
-        }
-        return headerValue
-    }
-
-    static func format(epochSeconds: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        append(epochSeconds: epochSeconds, to: &bytes)
-        return bytes
-    }
-
-    /// Appends e.g. `Sun, 06 Nov 1994 08:49:37 GMT` byte by byte (no String is built).
-    private static func append(epochSeconds: Int, to bytes: inout [UInt8]) {
+    init(epochSeconds: Int) {
         var t = time_t(epochSeconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        let days: StaticString = "SunMonTueWedThuFriSat"
-        let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
-        func name(_ table: StaticString, _ index: Int32) {
-            let start = table.utf8Start + 3 * Int(index)
-            for k in 0..<3 { bytes.append(start[k]) }
-        }
-        func digits(_ value: Int32, _ count: Int) {
-            var divisor: Int32 = 1
-            for _ in 1..<count { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
+        withUnsafeMutableBytes(of: &storage) { bytes in
+            var at = 0
+            func put(_ byte: UInt8) {
+                bytes[at] = byte
+                at += 1
             }
+            func name(_ table: StaticString, _ index: Int32) {
+                for k in 0..<3 { put(table.utf8Start[3 * Int(index) + k]) }
+            }
+            func digits(_ value: Int32, _ count: Int) {
+                var divisor: Int32 = 1
+                for _ in 1..<count { divisor *= 10 }
+                while divisor > 0 {
+                    put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                    divisor /= 10
+                }
+            }
+            name("SunMonTueWedThuFriSat", parts.tm_wday)
+            put(UInt8(ascii: ","))
+            put(UInt8(ascii: " "))
+            digits(parts.tm_mday, 2)
+            put(UInt8(ascii: " "))
+            name("JanFebMarAprMayJunJulAugSepOctNovDec", parts.tm_mon)
+            put(UInt8(ascii: " "))
+            digits(parts.tm_year + 1900, 4)
+            put(UInt8(ascii: " "))
+            digits(parts.tm_hour, 2)
+            put(UInt8(ascii: ":"))
+            digits(parts.tm_min, 2)
+            put(UInt8(ascii: ":"))
+            digits(parts.tm_sec, 2)
+            for byte in " GMT".utf8 { put(byte) }
+            precondition(at == Self.length, "an IMF-fixdate of a four-digit year is 29 bytes")
         }
-        name(days, parts.tm_wday)
-        bytes.append(contentsOf: ", ".utf8)
-        digits(parts.tm_mday, 2)
-        bytes.append(UInt8(ascii: " "))
-        name(months, parts.tm_mon)
-        bytes.append(UInt8(ascii: " "))
-        digits(parts.tm_year + 1900, 4)
-        bytes.append(UInt8(ascii: " "))
-        digits(parts.tm_hour, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(parts.tm_min, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(parts.tm_sec, 2)
-        bytes.append(contentsOf: " GMT".utf8)
+    }
+
+    /// Calls `body` with the 29 bytes.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0[0..<Self.length])) }
+    }
+
+    var text: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
+    static func == (a: HTTPDate, b: HTTPDate) -> Bool {
+        a.storage.0 == b.storage.0 && a.storage.1 == b.storage.1 && a.storage.2 == b.storage.2
+            && a.storage.3 == b.storage.3
+    }
+}
+
+/// The `Date` header's value, formatted at most once per second: every response needs it, and
+/// formatting a date per request would cost more than the rest of the headers.
+struct DateCache {
+    private var second = -1
+    private var date = HTTPDate(epochSeconds: 0)
+
+    /// `now` is the loop's cached time in seconds since the epoch.
+    mutating func value(at now: Double) -> HTTPDate {
+        let whole = Int(now)
+        if whole != second {
+            second = whole
+            date = HTTPDate(epochSeconds: whole)
+        }
+        return date
     }
 }

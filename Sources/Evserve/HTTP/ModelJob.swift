@@ -23,6 +23,17 @@ struct ModelJob: Sendable {
     }
 }
 
+extension ModelJob {
+    /// A job for `request`: its body and the headers a runner reads are moved over (left empty in
+    /// the request, which its handler owns and drops after), not copied and released.
+    init(runner: any ModelJobRunner, served: ServedModel, taking request: inout HTTPRequest) {
+        self.init(runner: runner, served: served, body: [])
+        swap(&body, &request.body)
+        swap(&contentType, &request.contentType)
+        swap(&inferenceHeaderContentLength, &request.inferenceHeaderContentLength)
+    }
+}
+
 /// Answers model jobs on the job queue (never on a loop thread).
 ///
 /// Each job's answer must be byte for byte the answer it would get alone: a body that fails

@@ -7,8 +7,11 @@ import JSON
 /// A path is exact (`/predict`) or a template with `{parameter}` segments
 /// (`/v2/models/{name}/infer`); a template's handler receives the parameters' values.
 struct Route: Sendable {
-    typealias Handler = @Sendable (HTTPRequest) -> RouteOutcome
-    typealias ParameterizedHandler = @Sendable (HTTPRequest, PathParameters) -> RouteOutcome
+    /// A handler owns the request it is given (`consuming`): a model job takes the body and
+    /// Content-Type over instead of copying them (a retain each, and a release each when the
+    /// request was destroyed after).
+    typealias Handler = @Sendable (consuming HTTPRequest) -> RouteOutcome
+    typealias ParameterizedHandler = @Sendable (consuming HTTPRequest, PathParameters) -> RouteOutcome
 
     var method: HTTPMethod
     var path: String

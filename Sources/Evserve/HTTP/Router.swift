@@ -41,7 +41,7 @@ struct Router: Sendable {
     }
 
     /// The route's path or template (as a metrics label) and what to do.
-    func route(_ request: HTTPRequest) -> (route: String, outcome: RouteOutcome) {
+    func route(_ request: consuming HTTPRequest) -> (route: String, outcome: RouteOutcome) {
         let path = request.path
         let wanted = request.method == .head ? HTTPMethod.get : request.method
         if let candidates = exact[path] {

@@ -113,16 +113,19 @@ final class Connection: TimeoutListMember {
         }
     }
 
-    private func handle(_ request: HTTPRequest) {
+    private func handle(_ request: consuming HTTPRequest) {
         let keepAlive = request.keepAlive && !worker.isDraining
         if !keepAlive { takesRequests = false }
         let framing = ResponseQueue.Framing(
             keepAlive: keepAlive,
             http10: request.versionMajor == 1 && request.versionMinor == 0,
             omitBody: request.method == .head)
-        let (route, outcome) = worker.router.route(request)
-        let sequence = responses.reserve(framing: framing, route: route, method: request.method,
-                                         target: request.target, startedAt: parser.messageStartedAt)
+        let method = request.method
+        let target = request.target
+        // The request goes to its route's handler, which owns it from there.
+        let (route, outcome) = worker.route(request)
+        let sequence = responses.reserve(framing: framing, route: route, method: method,
+                                         target: target, startedAt: parser.messageStartedAt)
         worker.observer?.requestStarted()
         // Consumed: a model job moves into the worker's pending jobs instead of being copied there.
         switch consume outcome {

@@ -9,15 +9,16 @@ final class LoopMailbox<Item: Sendable>: Sendable {
     private let items = Locked<(list: [Item], closed: Bool)>(([], false))
     private let doorbell: LoopDoorbell
 
-    /// `onItems` runs on the loop thread with everything posted since the last call.
-    init(loop: EvLoop, onItems: @escaping ([Item]) -> Void) {
+    /// `onItems` runs on the loop thread with everything posted since the last call. It may move
+    /// items out of the list (leaving anything in their place): the list is emptied after it.
+    init(loop: EvLoop, onItems: @escaping (inout [Item]) -> Void) {
         doorbell = LoopDoorbell(loop: loop)
         // Two lists trade places: posters fill one while the loop reads the other, so a wake-up
         // allocates nothing once both have grown to the usual burst (loop thread only).
         var taken: [Item] = []
         doorbell.onRing = { [unowned self] in
             self.items.withLock { state in swap(&state.list, &taken) }
-            if !taken.isEmpty { onItems(taken) }
+            if !taken.isEmpty { onItems(&taken) }
             taken.removeAll(keepingCapacity: taken.capacity <= 4096)
         }
     }

@@ -70,7 +70,7 @@ final class Worker {
         timeoutLists = [idleTimeouts, requestTimeouts, writeTimeouts, lingerTimeouts]
 
         listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
-        completions = LoopMailbox(loop: loop) { [unowned self] batch in self.deliver(batch) }
+        completions = LoopMailbox(loop: loop) { [unowned self] batch in self.deliver(&batch) }
         commands = LoopMailbox(loop: loop) { [unowned self] batch in
             for command in batch {
                 switch command {
@@ -107,7 +107,14 @@ final class Worker {
     /// 0.1 ms, the shortest slice Linux grants (kernel/sched/syscalls.c clamps to 0.1–100 ms).
     static let loopSlice: UInt64 = 100_000
 
-    func dateHeader() -> [UInt8] { dates.value(at: loop.now) }
+    func dateHeader() -> HTTPDate { dates.value(at: loop.now) }
+
+    /// Routes `request` with this worker's table. A method here, not `worker.router.route` at the
+    /// call: reading the stored struct through another object copied its five arrays (five retains
+    /// and five releases a request); inside a method of its owner it is only borrowed.
+    func route(_ request: consuming HTTPRequest) -> (route: String, outcome: RouteOutcome) {
+        router.route(request)
+    }
 
     // MARK: - Connections
 
@@ -206,13 +213,17 @@ final class Worker {
 
     /// Finished jobs, all of them since the last wake-up. A connection that closed meanwhile is
     /// simply not found: its response is dropped.
-    private func deliver(_ batch: [JobCompletion]) {
-        for completion in batch {
-            guard let connection = connections[completion.connection] else {
+    private func deliver(_ batch: inout [JobCompletion]) {
+        for index in batch.indices {
+            guard let connection = connections[batch[index].connection] else {
                 observer?.jobResponseDropped()
                 continue
             }
-            connection.complete(completion.sequence, with: completion.response)
+            // Moved out of the list, an empty response left in its place: handing the element
+            // itself over copied the response (three retains, and three releases after).
+            var response = HTTPResponse(status: 0, contentType: "", body: [])
+            swap(&response, &batch[index].response)
+            connection.complete(batch[index].sequence, with: response)
             touched.append(connection)
         }
         for connection in touched where !connection.isClosed {
