@@ -23,6 +23,15 @@ final class LoopMailbox<Item: Sendable>: Sendable {
         }
     }
 
+    /// Loop thread: hands everything posted so far to `onItems` now, without waiting for the
+    /// doorbell's turn in the next loop iteration; false if nothing was posted. (A bell rung for
+    /// items taken here then finds the list empty.)
+    func takePosted() -> Bool {
+        guard items.withLock({ !$0.list.isEmpty }) else { return false }
+        doorbell.onRing()
+        return true
+    }
+
     /// Any thread.
     func post(_ item: Item) {
         let ring = items.withLock { state in
