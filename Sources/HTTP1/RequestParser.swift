@@ -142,7 +142,7 @@ public final class RequestParser {
         headScanner.reset()
         continueSent = false
         inMessage = false
-        return .request(request, consumed: consumed)
+        return .request(consume request, consumed: consumed)
     }
 
     /// An empty request for the next head to fill (its Strings empty: nothing allocated).

@@ -29,7 +29,7 @@ final class PredictJobRunner: ModelJobRunner {
         }
     }
 
-    func run(_ jobs: ArraySlice<ModelJob>, answer: (Int, HTTPResponse) -> Void) {
+    func run(_ jobs: ArraySlice<ModelJob>, answer: (Int, consuming HTTPResponse) -> Void) {
         guard let served = jobs.first?.served else { return }
         // A request's time runs from the batch's start: it waits for the bodies before its own.
         let received = MonotonicClock.seconds()

@@ -44,5 +44,5 @@ protocol ModelJobRunner: AnyObject, Sendable {
 
     /// Answers every job of `jobs` (all with this runner and the same `served`), calling `answer`
     /// exactly once per job with its index in `jobs` (a slice: its indices are the whole array's).
-    func run(_ jobs: ArraySlice<ModelJob>, answer: (Int, HTTPResponse) -> Void)
+    func run(_ jobs: ArraySlice<ModelJob>, answer: (Int, consuming HTTPResponse) -> Void)
 }
