@@ -29,6 +29,21 @@ enum ByteClass {
     @inline(__always)
     static func isFieldValueByte(_ b: UInt8) -> Bool { b == tab || (b >= 0x20 && b != 0x7F) }
 
+    /// Whether all eight bytes of `word` are VCHAR or obs-text (0x21-0x7E, 0x80-0xFF): field-value
+    /// bytes that neither end a value (CR) nor are blank, so a value's scan can take them at once.
+    /// Two SWAR tests: a byte below 0x21 borrows in `word - 0x21…` while its top bit is clear, and
+    /// DEL is the byte that the XOR with 0x7F… makes zero (the same test for bytes below 1). With no
+    /// such byte nothing borrows at all, so each test is zero exactly when no byte fails it.
+    @inline(__always)
+    static func isPlainFieldText(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let topBits: UInt64 = 0x8080_8080_8080_8080
+        let belowBang = (word &- 0x21 &* ones) & ~word & topBits
+        let del = word ^ (0x7F &* ones)
+        let isDel = (del &- ones) & ~del & topBits
+        return belowBang | isDel == 0
+    }
+
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
@@ -48,12 +63,37 @@ enum ByteClass {
     static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
         let expected = lowercase.utf8Start
+        if bytes.count >= 8 {
+            // Eight bytes a step; the last step overlaps the one before when the count is no multiple of 8.
+            let literal = UnsafeRawPointer(expected)
+            var i = 0
+            while true {
+                let at = min(i, bytes.count - 8)
+                let word = bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                guard lowercased(word) == literal.loadUnaligned(fromByteOffset: at, as: UInt64.self) else { return false }
+                if at == bytes.count - 8 { return true }
+                i &+= 8
+            }
+        }
         for i in 0..<bytes.count {
             let b = bytes[i]
             let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
             if folded != expected[i] { return false }
         }
         return true
+    }
+
+    /// `word` with each of its eight bytes A-Z made a-z (others unchanged). A byte's top bit is set
+    /// by adding 0x80 - 0x41 to its low seven bits exactly when it is at least 0x41, by adding
+    /// 0x80 - 0x5B when at least 0x5B (no carry leaves a byte: the sums stay below 0x100); so the
+    /// letters are the bytes with the first and not the second, and not already above 0x7F.
+    @inline(__always)
+    static func lowercased(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let topBits: UInt64 = 0x8080_8080_8080_8080
+        let low = word & ~topBits
+        let upper = (low &+ (0x80 - 0x41) &* ones) & ~(low &+ (0x80 - 0x5B) &* ones) & ~word & topBits
+        return word | upper >> 2
     }
 
     /// `bytes` without leading and trailing SP/HTAB.

@@ -37,6 +37,13 @@ struct FieldLines {
             while ByteClass.isBlank(section[i]) { i += 1 }
             let valueStart = i
             var valueEnd = i
+            // Eight bytes a step while all are plain text (read only where eight bytes remain in
+            // `section`); the value's last bytes, its CR, and anything blank or refused go byte by
+            // byte below.
+            while section.count &- i >= 8, ByteClass.isPlainFieldText(section.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                i &+= 8
+                valueEnd = i
+            }
             while true {
                 let b = section[i]
                 if b == ByteClass.cr { break }
