@@ -284,7 +284,7 @@ enum { GROUP = 16 };
 /// same additions as the scalar loop), and stored once.
 __attribute__((target("avx512f")))
 static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t stride, int64_t count, double *acc) {
-    const double *restrict values = f->values;
+    const double *restrict values = f->valueRow ? f->rowValues : f->values;  // as find_leaves wrote `leaf`
     const int64_t width = f->valueWidth;
     for (int64_t j = 0; j < count; j++) {
         double *row = acc + j * width;
@@ -300,8 +300,8 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
 }
 
 /// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
-/// leaf[i * stride + j], i < g. A walk's rows go through all g trees before the next rows: their keys
-/// are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
+/// leaf[i * stride + j], i < g: its node, or its row of rowValues where the forest has them. A walk's
+/// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
                         int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);
@@ -313,7 +313,11 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t
             for (int64_t j = 0; j < n; j++) node[j] = root;
             for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
             walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds_for(f, t + i, 1));
-            memcpy(leaf + i * stride + first, node, sizeof(int32_t) * (size_t)n);
+            if (f->valueRow) {
+                for (int64_t j = 0; j < n; j++) leaf[i * stride + first + j] = f->valueRow[node[j]];
+            } else {
+                memcpy(leaf + i * stride + first, node, sizeof(int32_t) * (size_t)n);
+            }
         }
     }
 }

@@ -197,6 +197,35 @@ import TestSupport
                                             featureCount: featureCount, outputs: classes, missing: true, &random)
     }
 
+    /// Pure leaves (one class's fraction 1, as a fully grown classifier's leaves mostly are) share one
+    /// row of `rowValues` per class, whatever the number of leaves, and a forest classifier's many-rows
+    /// additions read them from there: every instruction set still predicts what the plain walk does.
+    @Test func pureLeavesShareOneRowPerClass() {
+        var random = SeededGenerator(seed: 14)
+        let featureCount = 7, classes = 4, treeCount = 21
+        let trees = (0..<treeCount).map { _ in
+            var tree = Self.randomTree(depth: 16, featureCount: featureCount, width: classes, &random)
+            for node in 0..<tree.nodeCount {
+                let winner = Int.random(in: 0..<classes, using: &random)
+                for c in 0..<classes { tree.value[node * classes + c] = c == winner ? 1 : 0 }
+            }
+            return tree
+        }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [Double](repeating: 0, count: classes), averaged: true, trees: trees, treeOutput: [Int](repeating: 0, count: treeCount))
+        let forest = InterleavedForest(ensemble, trees: trees)
+        let leafCount = forest.nodes.indices.filter { forest.nodes[$0][2] == Int32($0) }.count
+        #expect(leafCount > 100 * classes)
+        #expect(forest.rowValues.count <= (classes + 1) * classes)  // a placeholder row, then a row per class
+        for (node, row) in forest.valueRow.enumerated() where forest.nodes[node][2] == Int32(node) && node != Int(forest.idle) {
+            let own = Array(forest.values[(node * classes)..<((node + 1) * classes)])
+            #expect(Array(forest.rowValues[(Int(row) * classes)..<((Int(row) + 1) * classes)]) == own)
+        }
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [300, 4096 + 17], featureCount: featureCount,
+                                            outputs: classes, missing: true, &random)
+    }
+
     /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
     @Test func rightChildFollowsLeftChild() {
         var random = SeededGenerator(seed: 7)
