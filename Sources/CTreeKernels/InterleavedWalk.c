@@ -381,7 +381,11 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
-        for (int64_t j = 0; j < count + LANES; j++) offsets[j] = j < count ? (int32_t)((start + j) * f->featureCount) : 0;
+        // The feature count as a local: read through `f`, it was reloaded after every store (a lone deep
+        // tree at 4096 rows spent 4 % of its time in this loop).
+        const int32_t featureCount = (int32_t)f->featureCount, first = (int32_t)(start * f->featureCount);
+        for (int32_t j = 0; j < (int32_t)count; j++) offsets[j] = first + j * featureCount;
+        for (int32_t j = (int32_t)count; j < (int32_t)count + LANES; j++) offsets[j] = 0;
         double *out = acc + start * f->outputCount;
 #if defined(__x86_64__)
         if (groupLeaves) {
