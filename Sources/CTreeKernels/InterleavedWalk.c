@@ -318,8 +318,9 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
 /// sums then held in registers across them (ExtraTreesClassifier, 100 trees on digits, 10 classes, at
 /// 4096 rows: a store of every sum after every tree made the additions a third of the time). A walk's
 /// rows go through the whole group (find_leaves), so more trees a group read their keys from L1 more
-/// often; 16 measured best (8: 1155, 16: 1140, 32: 1195 ns a row on that model).
-enum { GROUP = 16 };
+/// often; 32 measured best once the additions read rowValues and deep walks packed their last lanes
+/// (8: 1035, 16: 991, 32: 970, 64: 995 ns a row on that model; 16 had been best before).
+enum { GROUP = 32 };
 
 #if defined(__x86_64__)
 /// Adds the leaf values of trees t ..< t + g to the sums of `count` rows (`width` = outputCount values
@@ -376,7 +377,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     int32_t node[LANES];
     // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
     const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
-    // The groups' leaves, GROUP × CHUNK (256 KiB: the heap's), owned by this call (NULL if the
+    // The groups' leaves, GROUP × CHUNK (512 KiB: the heap's), owned by this call (NULL if the
     // allocation fails: then tree by tree).
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
