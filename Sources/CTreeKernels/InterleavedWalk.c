@@ -331,7 +331,26 @@ __attribute__((target("avx512f")))
 static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t stride, int64_t count, double *acc) {
     const double *restrict values = f->valueRow ? f->rowValues : f->values;  // as find_leaves wrote `leaf`
     const int64_t width = f->valueWidth;
-    for (int64_t j = 0; j < count; j++) {
+    int64_t j = 0;
+    // Rows in fours: each row's additions must follow tree order (a chain of dependent adds), but the
+    // rows' chains are independent, and written side by side they overlap (ExtraTreesClassifier on
+    // digits 970 -> 937 ns a row; 2 rows were no better while the values came from a 5 MB array, 8 no
+    // better than 4).
+    enum { ROWS = 4 };
+    for (; j + ROWS <= count; j += ROWS) {
+        for (int64_t c = 0; c < width; c += 8) {
+            const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
+            __m512d sum[ROWS];
+            for (int q = 0; q < ROWS; q++) sum[q] = _mm512_maskz_loadu_pd(part, acc + (j + q) * width + c);
+            const double *from = values + c;
+            for (int64_t i = 0; i < g; i++) {
+                const int32_t *at = leaf + i * stride + j;
+                for (int q = 0; q < ROWS; q++) sum[q] = _mm512_add_pd(sum[q], _mm512_maskz_loadu_pd(part, from + (int64_t)at[q] * width));
+            }
+            for (int q = 0; q < ROWS; q++) _mm512_mask_storeu_pd(acc + (j + q) * width + c, part, sum[q]);
+        }
+    }
+    for (; j < count; j++) {
         double *row = acc + j * width;
         for (int64_t c = 0; c < width; c += 8) {
             const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
