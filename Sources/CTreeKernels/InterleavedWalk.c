@@ -5,7 +5,8 @@
 // threshold goes to left + 1 (the layout puts right children there).
 // Only comparisons happen in SIMD registers; the leaves' values are added afterwards, one lane at a
 // time, in tree order per row, so every sum is the one scikit-learn computes. With AVX-512, a walk of
-// deep trees (until no lane moves) packs its last few moving lanes into fewer vectors (finish_few).
+// deep trees (until no lane moves) packs its last few moving lanes into fewer vectors (finish_few), or,
+// for forest classifiers, sets them aside to walk with other trees' (defer_few, walk_stragglers).
 //
 // Memory: every pointer is the caller's (Swift arrays and scratch buffers borrowed for one call);
 // the kernels keep none of them. Lane state lives in 64-element arrays on this file's stacks.
@@ -75,9 +76,33 @@ static inline void finish_few(const ctk_forest *f, const int32_t *keys, int32_t 
     for (int j = 0; j < k; j++) node[lane[j]] = packedNode[j];
 }
 
+/// Walks' last few moving lanes set aside (defer_few), to be walked together later (walk_stragglers):
+/// lane k is at node[k] with its row's keys at row[k], and its leaf goes to leaf[out[k]].
+typedef struct {
+    int32_t node[LANES], row[LANES], out[LANES];
+    int count;
+} stragglers;
+
+/// Instead of finish_few: stores every lane's node (the moving ones' are not their leaves yet) and
+/// appends the moving lanes to `pending` (room for FEW_LANES more is the caller's to ensure), lane L's
+/// leaf to go to leaf[outBase + 16 v + L].
+__attribute__((target("avx512f"), always_inline))
+static inline void defer_few(int32_t *node, const __m512i *n, const __m512i *r, const __mmask16 *moved, const int V,
+                             stragglers *pending, int32_t outBase) {
+    for (int v = 0; v < V; v++) {
+        _mm512_storeu_si512(node + 16 * v, n[v]);
+        const __m512i out = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                             _mm512_set1_epi32(outBase + 16 * v));
+        _mm512_mask_compressstoreu_epi32(pending->node + pending->count, moved[v], n[v]);
+        _mm512_mask_compressstoreu_epi32(pending->row + pending->count, moved[v], r[v]);
+        _mm512_mask_compressstoreu_epi32(pending->out + pending->count, moved[v], out);
+        pending->count += __builtin_popcount(moved[v]);
+    }
+}
+
 __attribute__((target("avx512f"), always_inline))
 static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int held, const int upper) {
+                               int rounds, const int V, const int held, const int upper, stragglers *pending, int32_t outBase) {
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);
@@ -155,7 +180,11 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
             int active = 0;
             for (int v = 0; v < V; v++) active += __builtin_popcount(movedOf[v]);
             if (active <= FEW_LANES) {
-                finish_few(f, keys, node, n, r, movedOf, V, active);
+                if (pending) {
+                    defer_few(node, n, r, movedOf, V, pending, outBase);
+                } else {
+                    finish_few(f, keys, node, n, r, movedOf, V, active);
+                }
                 return;
             }
         }
@@ -209,12 +238,20 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     __attribute__((target(features))) static void name(const ctk_forest *f, const int32_t *keys, int32_t *node, \
         const int32_t *row, int rounds) { body; }
 #define WALKS_OF(V) \
-    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0)) \
-    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0)) \
-    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0)) \
-    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1)) \
+    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
+
+/// A full walk (128 lanes) of one tree whose upper levels are held in registers (as walk_avx512_upper_8),
+/// whose last few moving lanes go to `pending` instead of being walked now (walks until no lane moves).
+__attribute__((target("avx512f")))
+static void walk_avx512_upper_deferring(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
+                                        stragglers *pending, int32_t outBase) {
+    walk_avx512(f, keys, node, row, 0, 8, 0, 1, pending, outBase);
+}
 
 #endif
 
@@ -366,17 +403,37 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
 /// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
 /// leaf[i * stride + j], i < g: its node, or its row of rowValues where the forest has them. A walk's
 /// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
+/// The stragglers' walks, together (up to 128 lanes), their leaves written where each one's goes.
+static void walk_stragglers(const ctk_forest *f, const int32_t *keys, stragglers *s, int isa, int32_t *leaf) {
+    if (s->count == 0) return;
+    for (int j = s->count; j < LANES; j++) s->node[j] = f->idle, s->row[j] = 0;
+    walker(isa, s->count, 0)(f, keys, s->node, s->row, 0);
+    for (int j = 0; j < s->count; j++) leaf[s->out[j]] = f->valueRow ? f->valueRow[s->node[j]] : s->node[j];
+    s->count = 0;
+}
+
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
                         int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);
     int32_t node[LANES];
+    // Full walks of deep trees set their last few moving lanes aside, and those of up to four trees
+    // are walked together: alone, one or two vectors' walks wait on each gather in turn.
+    stragglers pending;
+    pending.count = 0;
     for (int64_t first = 0; first < count; first += lanes) {
         const int64_t n = count - first < lanes ? count - first : lanes;
         for (int64_t i = 0; i < g; i++) {
             const int32_t root = f->roots[t + i];
             for (int64_t j = 0; j < n; j++) node[j] = root;
             for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
-            walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds_for(f, t + i, 1));
+            const int rounds = rounds_for(f, t + i, 1);
+            if (isa == 2 && n == LANES && rounds == 0) {
+                if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, &pending, isa, leaf);
+                walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first));
+            } else {
+                walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+            }
+            // (A set-aside lane's node is overwritten with its leaf by walk_stragglers.)
             if (f->valueRow) {
                 for (int64_t j = 0; j < n; j++) leaf[i * stride + first + j] = f->valueRow[node[j]];
             } else {
@@ -384,6 +441,7 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t
             }
         }
     }
+    walk_stragglers(f, keys, &pending, isa, leaf);
 }
 #endif
 
