@@ -456,7 +456,10 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
     // The groups' leaves, GROUP × CHUNK (512 KiB: the heap's), owned by this call (NULL if the
     // allocation fails: then tree by tree).
-    int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
+    // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
+    // moving lanes of several walks go together), then added.
+    const int lone = isa == 2 && f->treeCount == 1;
+    int32_t *groupLeaves = grouped || lone ? malloc(sizeof(int32_t) * (lone ? 1 : GROUP) * CHUNK) : NULL;
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
         // The feature count as a local: read through `f`, it was reloaded after every store (a lone deep
@@ -466,6 +469,15 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
         for (int32_t j = (int32_t)count; j < (int32_t)count + LANES; j++) offsets[j] = 0;
         double *out = acc + start * f->outputCount;
 #if defined(__x86_64__)
+        if (groupLeaves && lone) {
+            find_leaves(f, 0, 1, keys, offsets, count, isa, groupLeaves, CHUNK);
+            // find_leaves wrote rows of rowValues where the forest has them.
+            ctk_forest byRow = *f;
+            if (f->valueRow) byRow.values = f->rowValues;
+            if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(&byRow, 0, groupLeaves, count, out);
+            else add_leaves(&byRow, 0, groupLeaves, count, out);
+            continue;
+        }
         if (groupLeaves) {
             for (int64_t t = 0; t < f->treeCount; t += GROUP) {
                 const int64_t g = f->treeCount - t < GROUP ? f->treeCount - t : GROUP;

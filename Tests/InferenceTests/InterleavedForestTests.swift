@@ -101,7 +101,7 @@ import TestSupport
             base: [0.25, -0.5], leafScale: 0.1, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
         let forest = InterleavedForest(ensemble, trees: trees)
         #expect(!forest.packed.isEmpty)
-        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [1, 2, 15, 16, 63, 64, 65, 300],
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [1, 2, 15, 16, 63, 64, 65, 300, 1000],
                                             featureCount: featureCount, outputs: outputs, missing: missing, &random)
     }
 
