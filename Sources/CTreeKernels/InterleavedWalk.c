@@ -454,18 +454,18 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     int32_t node[LANES];
     // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
     const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
-    // The groups' leaves, GROUP × CHUNK (512 KiB: the heap's), owned by this call (NULL if the
-    // allocation fails: then tree by tree).
     // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
     // moving lanes of several walks go together), then added.
     const int lone = isa == 2 && f->treeCount == 1;
+    // The groups' leaves, GROUP × CHUNK (512 KiB; CHUNK for a lone tree: the heap's), owned by this
+    // call (NULL if the allocation fails: then tree by tree).
     int32_t *groupLeaves = grouped || lone ? malloc(sizeof(int32_t) * (lone ? 1 : GROUP) * CHUNK) : NULL;
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
         // The feature count as a local: read through `f`, it was reloaded after every store (a lone deep
         // tree at 4096 rows spent 4 % of its time in this loop).
-        const int32_t featureCount = (int32_t)f->featureCount, first = (int32_t)(start * f->featureCount);
-        for (int32_t j = 0; j < (int32_t)count; j++) offsets[j] = first + j * featureCount;
+        const int32_t featureCount = (int32_t)f->featureCount, chunkOffset = (int32_t)(start * f->featureCount);
+        for (int32_t j = 0; j < (int32_t)count; j++) offsets[j] = chunkOffset + j * featureCount;
         for (int32_t j = (int32_t)count; j < (int32_t)count + LANES; j++) offsets[j] = 0;
         double *out = acc + start * f->outputCount;
 #if defined(__x86_64__)
