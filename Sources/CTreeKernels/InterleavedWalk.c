@@ -4,7 +4,9 @@
 // element each, then the lanes' input keys of those features; a lane whose key is above the
 // threshold goes to left + 1 (the layout puts right children there).
 // Only comparisons happen in SIMD registers; the leaves' values are added afterwards, one lane at a
-// time, in tree order per row, so every sum is the one scikit-learn computes.
+// time, in tree order per row, so every sum is the one scikit-learn computes. With AVX-512, a walk of
+// deep trees (until no lane moves) packs its last few moving lanes into fewer vectors (finish_few), or,
+// for forest classifiers, sets them aside to walk with other trees' (defer_few, walk_stragglers).
 //
 // Memory: every pointer is the caller's (Swift arrays and scratch buffers borrowed for one call);
 // the kernels keep none of them. Lane state lives in 64-element arrays on this file's stacks.
@@ -42,9 +44,65 @@ typedef void (*walk_fn)(const ctk_forest *f, const int32_t *keys, int32_t *node,
 // are the first 31 at most, so they fit two registers of words and two of thresholds. Lanes outside
 // them (idle ones) stay where they are during those rounds.
 enum { UPPER_ROUNDS = 5 };
+/// Lanes still moving at which a walk of more vectors packs them into two (finish_few): 16 and 48
+/// measured slower (ExtraTreesClassifier on digits 4096 rows: 1015 and 1013 ns a row against 982),
+/// and so did packing again at each halving (1032).
+enum { FEW_LANES = 32 };
+__attribute__((target("avx512f"))) static void walk_avx512_1(const ctk_forest *, const int32_t *, int32_t *, const int32_t *, int);
+__attribute__((target("avx512f"))) static void walk_avx512_2(const ctk_forest *, const int32_t *, int32_t *, const int32_t *, int);
+
+/// The rest of a walk until no lane moves, once at most FEW_LANES lanes still move (`moved[v]`: the
+/// lanes of vector v that moved in the round just walked; the others are at their leaves): their
+/// nodes and rows packed into one or two vectors, which walk on alone (a round then costs one or two
+/// vectors' gathers instead of V's), and the leaves written back to their lanes. Deep trees' leaves
+/// lie at very different depths (ExtraTreesClassifier on digits: 9 levels on average, the deepest of
+/// 128 rows 15), so most of a walk's last rounds had only a few lanes still moving.
+__attribute__((target("avx512f"), always_inline))
+static inline void finish_few(const ctk_forest *f, const int32_t *keys, int32_t *node, const __m512i *n, const __m512i *r,
+                              const __mmask16 *moved, const int V, int active) {
+    int32_t packedNode[FEW_LANES], packedRow[FEW_LANES], lane[FEW_LANES];
+    int k = 0;
+    for (int v = 0; v < V; v++) {
+        _mm512_storeu_si512(node + 16 * v, n[v]);
+        const __m512i index = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(16 * v));
+        _mm512_mask_compressstoreu_epi32(packedNode + k, moved[v], n[v]);
+        _mm512_mask_compressstoreu_epi32(packedRow + k, moved[v], r[v]);
+        _mm512_mask_compressstoreu_epi32(lane + k, moved[v], index);
+        k += __builtin_popcount(moved[v]);
+    }
+    for (int j = k; j < FEW_LANES; j++) packedNode[j] = f->idle, packedRow[j] = 0;
+    (active <= 16 ? walk_avx512_1 : walk_avx512_2)(f, keys, packedNode, packedRow, 0);
+    for (int j = 0; j < k; j++) node[lane[j]] = packedNode[j];
+}
+
+/// Walks' last few moving lanes set aside (defer_few), to be walked together later (walk_stragglers):
+/// lane k is at node[k] with its row's keys at row[k], and its leaf goes to leaf[out[k]].
+typedef struct {
+    int32_t node[LANES], row[LANES], out[LANES];
+    int count;
+} stragglers;
+
+/// Instead of finish_few: stores every lane's node (the moving ones' are not their leaves yet) and
+/// appends the moving lanes to `pending` (room for FEW_LANES more is the caller's to ensure), lane L's
+/// leaf to go to leaf[outBase + 16 v + L].
+__attribute__((target("avx512f"), always_inline))
+static inline void defer_few(int32_t *node, const __m512i *n, const __m512i *r, const __mmask16 *moved, const int V,
+                             stragglers *pending, int32_t outBase) {
+    for (int v = 0; v < V; v++) {
+        _mm512_storeu_si512(node + 16 * v, n[v]);
+        const __m512i out = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                             _mm512_set1_epi32(outBase + 16 * v));
+        _mm512_mask_compressstoreu_epi32(pending->node + pending->count, moved[v], n[v]);
+        _mm512_mask_compressstoreu_epi32(pending->row + pending->count, moved[v], r[v]);
+        _mm512_mask_compressstoreu_epi32(pending->out + pending->count, moved[v], out);
+        pending->count += __builtin_popcount(moved[v]);
+    }
+}
+
 __attribute__((target("avx512f"), always_inline))
 static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int held, const int upper) {
+                               int rounds, const int V, const int held, const int upper, stragglers *pending, int32_t outBase) {
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);
@@ -78,7 +136,7 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
         }
     }
     for (int round = 0; rounds == 0 || round < rounds; round++) {
-        __mmask16 moved = 0;
+        __mmask16 moved = 0, movedOf[8];
         // Unrolled, so that the lanes' state stays in registers (the compiler keeps a loop this long).
 #pragma clang loop unroll(full)
         for (int v = 0; v < V; v++) {
@@ -111,10 +169,25 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
             const __m512i left = _mm512_add_epi32(n[v], _mm512_srl_epi32(w, deltaShift));
             __m512i x = _mm512_mask_add_epi32(left, right, left, one);
             if (upper) x = _mm512_mask_mov_epi32(x, outside, n[v]);
-            if (rounds == 0) moved |= _mm512_cmpneq_epi32_mask(x, n[v]);
+            if (rounds == 0) movedOf[v] = _mm512_cmpneq_epi32_mask(x, n[v]), moved |= movedOf[v];
             n[v] = x;
         }
         if (rounds == 0 && !moved) break;
+        // Many rows' walks, and two rows' held in registers (HistGradientBoostingRegressor at 2 rows
+        // 1639 -> 1509 ns a row; random forests' regressors 2 % slower); one row's measured slower
+        // (RandomForestRegressor 100 deep at 1 row 1207 -> 1334 ns).
+        if (rounds == 0 && V > 2 && (upper || held == 2) && (!upper || round >= UPPER_ROUNDS)) {
+            int active = 0;
+            for (int v = 0; v < V; v++) active += __builtin_popcount(movedOf[v]);
+            if (active <= FEW_LANES) {
+                if (pending) {
+                    defer_few(node, n, r, movedOf, V, pending, outBase);
+                } else {
+                    finish_few(f, keys, node, n, r, movedOf, V, active);
+                }
+                return;
+            }
+        }
     }
     for (int v = 0; v < V; v++) _mm512_storeu_si512(node + 16 * v, n[v]);
 }
@@ -165,12 +238,20 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     __attribute__((target(features))) static void name(const ctk_forest *f, const int32_t *keys, int32_t *node, \
         const int32_t *row, int rounds) { body; }
 #define WALKS_OF(V) \
-    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0)) \
-    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0)) \
-    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0)) \
-    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1)) \
+    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
+
+/// A full walk (128 lanes) of one tree whose upper levels are held in registers (as walk_avx512_upper_8),
+/// whose last few moving lanes go to `pending` instead of being walked now (walks until no lane moves).
+__attribute__((target("avx512f")))
+static void walk_avx512_upper_deferring(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
+                                        stragglers *pending, int32_t outBase) {
+    walk_avx512(f, keys, node, row, 0, 8, 0, 1, pending, outBase);
+}
 
 #endif
 
@@ -274,8 +355,9 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
 /// sums then held in registers across them (ExtraTreesClassifier, 100 trees on digits, 10 classes, at
 /// 4096 rows: a store of every sum after every tree made the additions a third of the time). A walk's
 /// rows go through the whole group (find_leaves), so more trees a group read their keys from L1 more
-/// often; 16 measured best (8: 1155, 16: 1140, 32: 1195 ns a row on that model).
-enum { GROUP = 16 };
+/// often; 32 measured best once the additions read rowValues and deep walks packed their last lanes
+/// (8: 1035, 16: 991, 32: 970, 64: 995 ns a row on that model; 16 had been best before).
+enum { GROUP = 32 };
 
 #if defined(__x86_64__)
 /// Adds the leaf values of trees t ..< t + g to the sums of `count` rows (`width` = outputCount values
@@ -284,9 +366,28 @@ enum { GROUP = 16 };
 /// same additions as the scalar loop), and stored once.
 __attribute__((target("avx512f")))
 static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t stride, int64_t count, double *acc) {
-    const double *restrict values = f->values;
+    const double *restrict values = f->valueRow ? f->rowValues : f->values;  // as find_leaves wrote `leaf`
     const int64_t width = f->valueWidth;
-    for (int64_t j = 0; j < count; j++) {
+    int64_t j = 0;
+    // Rows in fours: each row's additions must follow tree order (a chain of dependent adds), but the
+    // rows' chains are independent, and written side by side they overlap (ExtraTreesClassifier on
+    // digits 970 -> 937 ns a row; 2 rows were no better while the values came from a 5 MB array, 8 no
+    // better than 4).
+    enum { ROWS = 4 };
+    for (; j + ROWS <= count; j += ROWS) {
+        for (int64_t c = 0; c < width; c += 8) {
+            const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
+            __m512d sum[ROWS];
+            for (int q = 0; q < ROWS; q++) sum[q] = _mm512_maskz_loadu_pd(part, acc + (j + q) * width + c);
+            const double *from = values + c;
+            for (int64_t i = 0; i < g; i++) {
+                const int32_t *at = leaf + i * stride + j;
+                for (int q = 0; q < ROWS; q++) sum[q] = _mm512_add_pd(sum[q], _mm512_maskz_loadu_pd(part, from + (int64_t)at[q] * width));
+            }
+            for (int q = 0; q < ROWS; q++) _mm512_mask_storeu_pd(acc + (j + q) * width + c, part, sum[q]);
+        }
+    }
+    for (; j < count; j++) {
         double *row = acc + j * width;
         for (int64_t c = 0; c < width; c += 8) {
             const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
@@ -300,22 +401,47 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
 }
 
 /// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
-/// leaf[i * stride + j], i < g. A walk's rows go through all g trees before the next rows: their keys
-/// are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
+/// leaf[i * stride + j], i < g: its node, or its row of rowValues where the forest has them. A walk's
+/// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
+/// The stragglers' walks, together (up to 128 lanes), their leaves written where each one's goes.
+static void walk_stragglers(const ctk_forest *f, const int32_t *keys, stragglers *s, int isa, int32_t *leaf) {
+    if (s->count == 0) return;
+    for (int j = s->count; j < LANES; j++) s->node[j] = f->idle, s->row[j] = 0;
+    walker(isa, s->count, 0)(f, keys, s->node, s->row, 0);
+    for (int j = 0; j < s->count; j++) leaf[s->out[j]] = f->valueRow ? f->valueRow[s->node[j]] : s->node[j];
+    s->count = 0;
+}
+
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
                         int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);
     int32_t node[LANES];
+    // Full walks of deep trees set their last few moving lanes aside, and those of up to four trees
+    // are walked together: alone, one or two vectors' walks wait on each gather in turn.
+    stragglers pending;
+    pending.count = 0;
     for (int64_t first = 0; first < count; first += lanes) {
         const int64_t n = count - first < lanes ? count - first : lanes;
         for (int64_t i = 0; i < g; i++) {
             const int32_t root = f->roots[t + i];
             for (int64_t j = 0; j < n; j++) node[j] = root;
             for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
-            walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds_for(f, t + i, 1));
-            memcpy(leaf + i * stride + first, node, sizeof(int32_t) * (size_t)n);
+            const int rounds = rounds_for(f, t + i, 1);
+            if (isa == 2 && n == LANES && rounds == 0) {
+                if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, &pending, isa, leaf);
+                walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first));
+            } else {
+                walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+            }
+            // (A set-aside lane's node is overwritten with its leaf by walk_stragglers.)
+            if (f->valueRow) {
+                for (int64_t j = 0; j < n; j++) leaf[i * stride + first + j] = f->valueRow[node[j]];
+            } else {
+                memcpy(leaf + i * stride + first, node, sizeof(int32_t) * (size_t)n);
+            }
         }
     }
+    walk_stragglers(f, keys, &pending, isa, leaf);
 }
 #endif
 
@@ -328,14 +454,30 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     int32_t node[LANES];
     // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
     const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
-    // The groups' leaves, GROUP × CHUNK (256 KiB: the heap's), owned by this call (NULL if the
-    // allocation fails: then tree by tree).
-    int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
+    // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
+    // moving lanes of several walks go together), then added.
+    const int lone = isa == 2 && f->treeCount == 1;
+    // The groups' leaves, GROUP × CHUNK (512 KiB; CHUNK for a lone tree: the heap's), owned by this
+    // call (NULL if the allocation fails: then tree by tree).
+    int32_t *groupLeaves = grouped || lone ? malloc(sizeof(int32_t) * (lone ? 1 : GROUP) * CHUNK) : NULL;
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
-        for (int64_t j = 0; j < count + LANES; j++) offsets[j] = j < count ? (int32_t)((start + j) * f->featureCount) : 0;
+        // The feature count as a local: read through `f`, it was reloaded after every store (a lone deep
+        // tree at 4096 rows spent 4 % of its time in this loop).
+        const int32_t featureCount = (int32_t)f->featureCount, chunkOffset = (int32_t)(start * f->featureCount);
+        for (int32_t j = 0; j < (int32_t)count; j++) offsets[j] = chunkOffset + j * featureCount;
+        for (int32_t j = (int32_t)count; j < (int32_t)count + LANES; j++) offsets[j] = 0;
         double *out = acc + start * f->outputCount;
 #if defined(__x86_64__)
+        if (groupLeaves && lone) {
+            find_leaves(f, 0, 1, keys, offsets, count, isa, groupLeaves, CHUNK);
+            // find_leaves wrote rows of rowValues where the forest has them.
+            ctk_forest byRow = *f;
+            if (f->valueRow) byRow.values = f->rowValues;
+            if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(&byRow, 0, groupLeaves, count, out);
+            else add_leaves(&byRow, 0, groupLeaves, count, out);
+            continue;
+        }
         if (groupLeaves) {
             for (int64_t t = 0; t < f->treeCount; t += GROUP) {
                 const int64_t g = f->treeCount - t < GROUP ? f->treeCount - t : GROUP;

@@ -9,8 +9,9 @@ extension CompiledForest {
     /// (tests compare every few-rows path; with both false few rows go to `ShallowForest`'s walk).
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  useBytes: Bool = true, useAcross: Bool = true) {
-        if let bytes, useBytes, rowCount < Self.minimumBatchRows {
-            predictOnBytes(bytes, rows, rowCount: rowCount, into: out)
+        if let bytes = bytes.map(Unmanaged.passUnretained), useBytes, rowCount < Self.minimumBatchRows {
+            // Lent without a retain: this object's constant `bytes` keeps it alive through the call.
+            bytes._withUnsafeGuaranteedRef { predictOnBytes($0, rows, rowCount: rowCount, into: out) }
         } else if let shallow {
             predictShallow(shallow, rows, rowCount: rowCount, into: out, useBytes: useBytes, useAcross: useAcross)
         } else {

@@ -22,13 +22,16 @@ extension InterleavedForest {
         roots.withUnsafeBufferPointer { rootBuffer in
         depths.withUnsafeBufferPointer { depthBuffer in
         treeOutput.withUnsafeBufferPointer { outputBuffer in
+        valueRow.withUnsafeBufferPointer { valueRowBuffer in
+        rowValues.withUnsafeBufferPointer { rowValueBuffer in
             // The kernels' view of this forest: pointers into this object's arrays, valid for this call.
             var kernelForest = ctk_forest(
                 packed: packedBuffer.baseAddress, featureBits: Int32(featureBits),
                 roots: rootBuffer.baseAddress, depths: depthBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,
-                float32Sums: float32Sums ? 1 : 0)
+                float32Sums: float32Sums ? 1 : 0,
+                valueRow: valueRow.isEmpty ? nil : valueRowBuffer.baseAddress, rowValues: rowValueBuffer.baseAddress)
             let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
                             keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
                             valueWidth: valueWidth, float32Sums: float32Sums, lanes: lanes.baseAddress!)
@@ -51,6 +54,8 @@ extension InterleavedForest {
                 if let divisors { Self.divide(acc, rowCount: count, by: divisors) }
                 start += count
             }
+        }
+        }
         }
         }
         }

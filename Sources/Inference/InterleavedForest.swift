@@ -70,6 +70,12 @@ final class InterleavedForest: Sendable {
     let treeOutput: [Int32]
     /// `valueWidth` numbers per node, node-major (only leaves' are read).
     let values: [Double]
+    /// For leaves of several values (forest classifiers' class fractions): per node, its row of
+    /// `rowValues`, which holds each distinct leaf's values once (empty otherwise). A fully grown
+    /// classifier's leaves are mostly pure, so `values` is megabytes where `rowValues` is a few cache
+    /// lines: the SIMD kernels add a forest classifier's leaves from it (CTreeKernels.h).
+    let valueRow: [Int32]
+    let rowValues: [Double]
 
     init(_ ensemble: TreeEnsemble, trees: [DecisionTree]) {
         featureCount = ensemble.featureCount
@@ -122,6 +128,29 @@ final class InterleavedForest: Sendable {
         depths = trees.map { Int32($0.depth) }
         self.values = values
         self.routesMissing = routesMissing
+        (valueRow, rowValues) = valueWidth > 1 ? Self.distinctRows(of: values, width: valueWidth, nodes: nodes) : ([], [])
+    }
+
+    /// Each leaf's row among the distinct rows of `width` values in `values` (compared bit for bit, so
+    /// a row holds exactly the doubles of the leaves that use it); internal nodes and the idle leaf
+    /// get row 0.
+    static func distinctRows(of values: [Double], width: Int, nodes: [SIMD4<Int32>]) -> ([Int32], [Double]) {
+        var rowOf = [[UInt64]: Int32]()
+        var valueRow = [Int32](repeating: 0, count: nodes.count)
+        var rowValues = [Double](values.prefix(width))
+        for (i, node) in nodes.enumerated() where node[2] == Int32(i) && (i + 1) * width <= values.count {
+            let leaf = values[(i * width)..<((i + 1) * width)]
+            let bits = leaf.map(\.bitPattern)
+            if let row = rowOf[bits] {
+                valueRow[i] = row
+            } else {
+                let row = Int32(rowValues.count / width)
+                rowOf[bits] = row
+                rowValues += leaf
+                valueRow[i] = row
+            }
+        }
+        return (valueRow, rowValues)
     }
 
     /// `packed` and `featureBits` for `nodes`, or ([], 0) when an offset does not fit its bits.

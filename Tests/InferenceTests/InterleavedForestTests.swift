@@ -101,7 +101,7 @@ import TestSupport
             base: [0.25, -0.5], leafScale: 0.1, trees: trees, treeOutput: (0..<treeCount).map { $0 % outputs })
         let forest = InterleavedForest(ensemble, trees: trees)
         #expect(!forest.packed.isEmpty)
-        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [1, 2, 15, 16, 63, 64, 65, 300],
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [1, 2, 15, 16, 63, 64, 65, 300, 1000],
                                             featureCount: featureCount, outputs: outputs, missing: missing, &random)
     }
 
@@ -179,7 +179,7 @@ import TestSupport
     /// Forest classifiers at many rows (deep trees, class fractions added a group of trees at a time):
     /// every instruction set adds each row's leaves in tree order, as the plain walk does, bit for bit,
     /// across the kernels' chunk of 4096 rows, with a group of trees left over and a forest of one tree.
-    @Test(arguments: [(19, 18, 10), (1, 22, 3), (9, 13, 2)])
+    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2)])  // 45: a group of 32 trees, then 13
     func deepForestClassifiersSumInTreeOrder(treeCount: Int, depth: Int, classes: Int) {
         var random = SeededGenerator(seed: UInt64(treeCount * 31 + depth))
         let featureCount = 9
@@ -195,6 +195,35 @@ import TestSupport
         #expect(!forest.packed.isEmpty)
         Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [255, 256, 1000, 4096 + 300],
                                             featureCount: featureCount, outputs: classes, missing: true, &random)
+    }
+
+    /// Pure leaves (one class's fraction 1, as a fully grown classifier's leaves mostly are) share one
+    /// row of `rowValues` per class, whatever the number of leaves, and a forest classifier's many-rows
+    /// additions read them from there: every instruction set still predicts what the plain walk does.
+    @Test func pureLeavesShareOneRowPerClass() {
+        var random = SeededGenerator(seed: 14)
+        let featureCount = 7, classes = 4, treeCount = 21
+        let trees = (0..<treeCount).map { _ in
+            var tree = Self.randomTree(depth: 16, featureCount: featureCount, width: classes, &random)
+            for node in 0..<tree.nodeCount {
+                let winner = Int.random(in: 0..<classes, using: &random)
+                for c in 0..<classes { tree.value[node * classes + c] = c == winner ? 1 : 0 }
+            }
+            return tree
+        }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [Double](repeating: 0, count: classes), averaged: true, trees: trees, treeOutput: [Int](repeating: 0, count: treeCount))
+        let forest = InterleavedForest(ensemble, trees: trees)
+        let leafCount = forest.nodes.indices.filter { forest.nodes[$0][2] == Int32($0) }.count
+        #expect(leafCount > 100 * classes)
+        #expect(forest.rowValues.count <= (classes + 1) * classes)  // a placeholder row, then a row per class
+        for (node, row) in forest.valueRow.enumerated() where forest.nodes[node][2] == Int32(node) && node != Int(forest.idle) {
+            let own = Array(forest.values[(node * classes)..<((node + 1) * classes)])
+            #expect(Array(forest.rowValues[(Int(row) * classes)..<((Int(row) + 1) * classes)]) == own)
+        }
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [300, 4096 + 17], featureCount: featureCount,
+                                            outputs: classes, missing: true, &random)
     }
 
     /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).

@@ -29,6 +29,12 @@ typedef struct {
     int32_t routesMissing;
     /// 1: sums are float32, as XGBoost adds (each acc value holds a float; every addition rounds to float).
     int32_t float32Sums;
+    /// NULL, or per node the row of `rowValues` (valueWidth values a row) that holds its values: leaves
+    /// with equal values share a row (a fully grown classifier's leaves are mostly pure, so a forest of
+    /// thousands of leaves has about as many rows as classes). The forest classifiers' additions read
+    /// these few rows, which stay in the L1 cache, instead of `values` (megabytes).
+    const int32_t *valueRow;
+    const double *rowValues;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
