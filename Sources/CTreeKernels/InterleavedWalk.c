@@ -400,9 +400,6 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
     }
 }
 
-/// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
-/// leaf[i * stride + j], i < g: its node, or its row of rowValues where the forest has them. A walk's
-/// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the first tree (a chunk's keys are up to a MiB).
 /// The stragglers' walks, together (up to 128 lanes), their leaves written where each one's goes.
 static void walk_stragglers(const ctk_forest *f, const int32_t *keys, stragglers *s, int isa, int32_t *leaf) {
     if (s->count == 0) return;
@@ -412,6 +409,10 @@ static void walk_stragglers(const ctk_forest *f, const int32_t *keys, stragglers
     s->count = 0;
 }
 
+/// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
+/// leaf[i * stride + j], i < g: its node, or its row of rowValues where the forest has them. A walk's
+/// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the
+/// first tree (a chunk's keys are up to a MiB).
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
                         int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);

@@ -198,7 +198,6 @@ final class Worker {
     static let earlyDeliveryBatch = 64
 
     /// Hands off what may go now; answers how many jobs went.
-    @discardableResult
     private func flushJobs() -> Int {
         guard !pendingJobs.isEmpty else { return 0 }
         let handOffs = self.handOffs
