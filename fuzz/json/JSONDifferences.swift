@@ -103,11 +103,11 @@ enum JSONDifferences {
         return nil
     }
 
-    /// A value rule (both accept, strings differ): Foundation drops a raw U+FEFF (bytes EF BB BF) at the
-    /// start of a string or right after an escape (`"\u{FEFF}"` reads as ""; it seems to decode each
-    /// run of unescaped text as a document that may open with a byte-order mark); Python keeps every
-    /// character. Explained when the strings are equal without their U+FEFFs, Foundation's has fewer,
-    /// and the input holds the raw bytes.
+    /// A value rule (both accept, strings differ): Foundation drops a raw U+FEFF (bytes EF BB BF in
+    /// UTF-8, FF FE in UTF-16LE, ...) at the start of a string or right after an escape (`"\u{FEFF}"`
+    /// reads as ""; it seems to decode each run of unescaped text as a document that may open with a
+    /// byte-order mark); Python keeps every character. Explained when the strings are equal without their
+    /// U+FEFFs, Foundation's has fewer, and the input holds a raw U+FEFF.
     enum foundationDropsBOM {
         static func explains(ours: String, theirs: String, input: [UInt8]) -> Bool {
             let (oursKept, theirsKept) = (withoutBOMs(ours).unicodeScalars, withoutBOMs(theirs).unicodeScalars)
@@ -127,9 +127,13 @@ enum JSONDifferences {
             text.unicodeScalars.contains("\u{FEFF}")
         }
 
-        /// Whether the input holds a raw U+FEFF (bytes EF BB BF), the only kind Foundation drops.
+        /// Whether the input holds a raw U+FEFF, the only kind Foundation drops (an escaped one it keeps):
+        /// the bytes EF BB BF once the text is UTF-8 as Python decodes it, so UTF-16 and UTF-32 text
+        /// counts too (CI's fuzz run found `"\u{FEFF}x"` as a UTF-16LE key). A leading byte-order mark is
+        /// not part of the text.
         static func inputHoldsBOM(_ input: [UInt8]) -> Bool {
-            input.indices.contains { input[$0...].starts(with: [0xEF, 0xBB, 0xBF]) }
+            let text = utf8Text(input) ?? input
+            return text.indices.contains { text[$0...].starts(with: [0xEF, 0xBB, 0xBF]) }
         }
     }
 
