@@ -73,38 +73,48 @@ struct ShortestDigits {
     }
 
     /// Up to 32 bytes of ASCII text on the stack (Swift's longest Double text is 24 bytes,
-    /// "-2.2250738585072014e-308").
+    /// "-2.2250738585072014e-308"). It notes whether an `e` went by as the text arrives, and copies
+    /// in and out whole: a response writes one of these per prediction, and the byte-at-a-time
+    /// version of both (and a generic `contains` over the stored bytes) cost more than Swift's own
+    /// digit generation (callgrind: ~650 against ~460 instructions a value).
     struct Text: TextOutputStream {
         private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         private(set) var count = 0
+        /// Whether the text has an exponent (`e`).
+        private(set) var containsExponent = false
 
         subscript(index: Int) -> UInt8 {
             withUnsafeBytes(of: storage) { $0[index] }
         }
 
         mutating func write(_ string: String) {
-            for byte in string.utf8 { append(byte) }
+            var string = string
+            string.withUTF8 { append($0) }
         }
 
         mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
-            for byte in buffer { append(byte) }
-        }
-
-        /// Whether the text has an exponent (`e`).
-        var containsExponent: Bool {
-            withUnsafeBytes(of: storage) { $0.prefix(count).contains(UInt8(ascii: "e")) }
+            append(buffer)
         }
 
         /// Appends the text to `bytes`, in one copy.
         func append(to bytes: inout [UInt8]) {
-            withUnsafeBytes(of: storage) { bytes.append(contentsOf: $0.prefix(count)) }
+            let count = count
+            withUnsafeBytes(of: storage) { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
 
-        private mutating func append(_ byte: UInt8) {
-            guard count < 32 else { return }
-            let index = count
-            withUnsafeMutableBytes(of: &storage) { $0[index] = byte }
-            count += 1
+        /// Stores what fits of `text` (all of any Double's text) after what is stored.
+        private mutating func append(_ text: UnsafeBufferPointer<UInt8>) {
+            let taken = min(text.count, 32 - count)
+            guard taken > 0, let source = text.baseAddress else { return }
+            var exponent = false
+            for i in 0..<taken where source[i] == UInt8(ascii: "e") { exponent = true }
+            let start = count
+            // The tuple's own 32 bytes, lent for the closure; `taken` keeps the copy inside them.
+            withUnsafeMutableBytes(of: &storage) { storage in
+                (storage.baseAddress! + start).copyMemory(from: source, byteCount: taken)
+            }
+            count += taken
+            containsExponent = containsExponent || exponent
         }
     }
 }
