@@ -17,6 +17,13 @@ struct FastBodyReader {
     func read(_ body: [UInt8]) -> FeatureMatrix? {
         var values: [Double] = []
         values.reserveCapacity(max(featureCount, Self.expectedValueCount(body)))
+        return read(body, appendingTo: &values).map { FeatureMatrix(values: values, rowCount: $0, featureCount: featureCount) }
+    }
+
+    /// Reads the body's rows onto the end of `values` (a batch's rows, one request after another) and
+    /// answers how many rows it read; nil, with `values` as it was, for a body it does not read.
+    func read(_ body: [UInt8], appendingTo values: inout [Double]) -> Int? {
+        let start = values.count
         var rowCount = 0
         // The buffer pointer lives only for this call; every read is checked against `end`.
         let accepted = body.withUnsafeBufferPointer { text -> Bool in
@@ -65,8 +72,11 @@ struct FastBodyReader {
             skipWhitespace()
             return i == end
         }
-        guard accepted, rowCount > 0 else { return nil }
-        return FeatureMatrix(values: values, rowCount: rowCount, featureCount: featureCount)
+        guard accepted, rowCount > 0 else {
+            values.removeSubrange(start...)
+            return nil
+        }
+        return rowCount
     }
 
     /// How many numbers to reserve room for, so that a body's values are allocated once: a body of

@@ -25,6 +25,17 @@ public struct PredictBodyReader: Sendable {
     /// contentType: the request's Content-Type header value, nil if absent (deliberate
     /// difference from FastAPI: nil is read as JSON).
     public func read(_ body: [UInt8], contentType: String?) -> Result<FeatureMatrix, ValidationFailure> {
+        var values: [Double] = []
+        values.reserveCapacity(valueCapacity(for: body))
+        return read(body, contentType: contentType, appendingTo: &values).map {
+            FeatureMatrix(values: values, rowCount: $0, featureCount: featureCount)
+        }
+    }
+
+    /// The same, with the valid body's rows appended to `values` (a batch's rows, one request after
+    /// another, read with no matrix of their own) and its row count answered; `values` is left as it
+    /// was when the body is refused.
+    public func read(_ body: [UInt8], contentType: String?, appendingTo values: inout [Double]) -> Result<Int, ValidationFailure> {
         if body.isEmpty {
             return .failure(ValidationFailure(issues: [.missing([.key("body")], input: .null)]))
         }
@@ -34,20 +45,42 @@ public struct PredictBodyReader: Sendable {
                 .modelAttributesType(input: .string(String(decoding: body, as: UTF8.self)))
             ]))
         }
-        let result = fast.read(body).map { Result.success($0) } ?? readGeneral(body)
-        guard let estimator = rules.float32Estimator, case .success(let matrix) = result else { return result }
-        return Self.checkFloat32(matrix, estimator: estimator)
+        let start = values.count
+        let rowCount: Int
+        if let read = fast.read(body, appendingTo: &values) {
+            rowCount = read
+        } else {
+            switch readGeneral(body) {
+            case .failure(let failure):
+                return .failure(failure)
+            case .success(let matrix):
+                values.append(contentsOf: matrix.values)
+                rowCount = matrix.rowCount
+            }
+        }
+        if let estimator = rules.float32Estimator, let failure = Self.float32Overflows(values[start...], featureCount: featureCount, estimator: estimator) {
+            values.removeSubrange(start...)
+            return .failure(failure)
+        }
+        return .success(rowCount)
     }
 
-    /// A valid matrix, or a 422 naming each value that overflows float32 (scikit-learn's trees raise
-    /// on them rather than predict): every finite x whose float32 rounding is infinite.
-    static func checkFloat32(_ matrix: FeatureMatrix, estimator: String) -> Result<FeatureMatrix, ValidationFailure> {
+    /// How many values to reserve room for before reading `body`: at most one per comma and one more
+    /// (at least a row's worth), counted without parsing, so its values are allocated once.
+    public func valueCapacity(for body: [UInt8]) -> Int {
+        max(featureCount, FastBodyReader.expectedValueCount(body))
+    }
+
+    /// The 422 naming each value of `values` (a body's rows) that overflows float32 (scikit-learn's
+    /// trees raise on them rather than predict): every finite x whose float32 rounding is infinite;
+    /// nil when there is none.
+    static func float32Overflows(_ values: ArraySlice<Double>, featureCount: Int, estimator: String) -> ValidationFailure? {
         var issues: [ValidationIssue] = []
-        for (i, x) in matrix.values.enumerated() where x.isFinite && Float(x).isInfinite {
-            issues.append(.float32Overflow([.key("body"), .key("X"), .index(i / matrix.featureCount), .index(i % matrix.featureCount)],
+        for (i, x) in values.enumerated() where x.isFinite && Float(x).isInfinite {
+            issues.append(.float32Overflow([.key("body"), .key("X"), .index(i / featureCount), .index(i % featureCount)],
                                            value: x, estimator: estimator))
         }
-        return issues.isEmpty ? .success(matrix) : .failure(ValidationFailure(issues: issues))
+        return issues.isEmpty ? nil : ValidationFailure(issues: issues)
     }
 
     /// The general path alone (the fast reader's reference in tests and benchmarks).

@@ -24,7 +24,8 @@ enum BodyConfiguration {
     /// The general path's answer as the full reader finishes it (the float32 check, when the rules ask).
     static func finished(_ general: Result<FeatureMatrix, ValidationFailure>, rules: InputRules) -> Result<FeatureMatrix, ValidationFailure> {
         guard case .success(let matrix) = general, let estimator = rules.float32Estimator else { return general }
-        return PredictBodyReader.checkFloat32(matrix, estimator: estimator)
+        let failure = PredictBodyReader.float32Overflows(matrix.values[...], featureCount: matrix.featureCount, estimator: estimator)
+        return failure.map { .failure($0) } ?? general
     }
 
     /// Same shape and the same bits in every value (NaN, a missing value, equals NaN; -0 differs from 0).

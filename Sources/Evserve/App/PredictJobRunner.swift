@@ -40,17 +40,23 @@ final class PredictJobRunner: ModelJobRunner {
         valid.reserveCapacity(jobs.count)
         var rowCount = 0
         // By index, not `for job in jobs`: a job is read in place rather than copied (five references).
+        // Each valid body's rows go straight onto the batch's values, with no matrix of their own.
         for index in jobs.indices {
-            switch served.reader.read(jobs[index].body, contentType: jobs[index].contentType) {
+            if values.isEmpty {
+                // Room for as many more bodies of this size: usually one allocation for the batch. At most
+                // 512 KiB ahead of values actually read (the estimate counts commas, which a refused body
+                // may be made of); past it, and for every later body, appends grow the array
+                // geometrically (reserving again could grow it exactly, a copy per body).
+                let estimate = served.reader.valueCapacity(for: jobs[index].body)
+                values.reserveCapacity(min(estimate * (jobs.endIndex - index), max(estimate, 1 << 16)))
+            }
+            switch served.reader.read(jobs[index].body, contentType: jobs[index].contentType, appendingTo: &values) {
             case .failure(let failure):
                 // Answered on its own: a refused body is no part of the prediction.
                 answer(index, .json(failure.body, status: failure.status))
-            case .success(let matrix):
-                // Room for as many more bodies of this size: usually one allocation for the batch.
-                if values.isEmpty { values.reserveCapacity(matrix.values.count * (jobs.endIndex - index)) }
-                values.append(contentsOf: matrix.values)
-                valid.append((index, matrix.rowCount))
-                rowCount += matrix.rowCount
+            case .success(let rows):
+                valid.append((index, rows))
+                rowCount += rows
             }
         }
         guard !valid.isEmpty else { return }
