@@ -10,14 +10,14 @@ struct FieldLines {
     var contentType: String?
     /// `Inference-Header-Content-Length` as sent (the Open Inference Protocol's binary tensor extension).
     var inferenceHeaderContentLength: String?
-    /// The connection's previous Content-Type, reused when this one spells the same (`RecentStrings`).
-    var recentContentType: String?
 
     /// Parses field lines from `start` up to and including the empty line that ends the section,
     /// returning the index after it. Line endings are already checked (`LineScanner`): each line
     /// ends at its first CR, and LF follows. With `recognizing` false (trailers) fields are only
     /// checked against the grammar, then discarded.
-    mutating func parse(_ section: UnsafeRawBufferPointer, from start: Int, recognizing: Bool) throws(FramingError) -> Int {
+    /// `recent`: the connection's Strings, the Content-Type reused from them when it repeats.
+    mutating func parse(_ section: UnsafeRawBufferPointer, from start: Int, recognizing: Bool,
+                        recent: RecentStrings? = nil) throws(FramingError) -> Int {
         var i = start
         while true {
             let first = section[i]
@@ -54,13 +54,14 @@ struct FieldLines {
             i += 2
             if recognizing {
                 try recognize(name: UnsafeRawBufferPointer(rebasing: section[nameStart..<nameEnd]),
-                              value: UnsafeRawBufferPointer(rebasing: section[valueStart..<valueEnd]))
+                              value: UnsafeRawBufferPointer(rebasing: section[valueStart..<valueEnd]), recent: recent)
             }
         }
     }
 
     /// Records the fields framing and routing depend on; the rest are not needed by any route.
-    private mutating func recognize(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(FramingError) {
+    private mutating func recognize(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                                    recent: RecentStrings?) throws(FramingError) {
         switch name.count {
         case 4 where ByteClass.equalsIgnoringCase(name, "host"):
             hostCount += 1
@@ -74,7 +75,7 @@ struct FieldLines {
                 if ByteClass.equalsIgnoringCase(option, "keep-alive") { connectionKeepAlive = true }
             }
         case 12 where ByteClass.equalsIgnoringCase(name, "content-type"):
-            contentType = RecentStrings.reuse(recentContentType, for: value)
+            contentType = recent?.contentType(value) ?? String(decoding: value, as: UTF8.self)
         case 14 where ByteClass.equalsIgnoringCase(name, "content-length"):
             guard contentLength == nil else { throw .malformed("more than one Content-Length header") }
             contentLength = try Self.contentLength(value)

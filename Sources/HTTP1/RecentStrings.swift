@@ -5,23 +5,38 @@ import Glibc
 /// hand is reused instead of made again (a String over 15 bytes is a heap allocation, and
 /// `/v2/models/reference/infer` and `application/json` are both over).
 ///
-/// A class, owned by one parser and updated in place: handing it to the head's parser is one
-/// reference, where a struct of three optional Strings was copied (and destroyed) on every request.
+/// A class, owned by one parser and handed to the head's parsers as a borrowed argument. Each read
+/// answers the kept String when the bytes spell it, else makes one and keeps it for the next
+/// request: the one copy handed out is the only reference counted (keeping them after the request
+/// instead cost two more atomic operations a String, and a field holding the previous one two more).
 final class RecentStrings {
-    var target: String?
-    var path: String?
-    var contentType: String?
+    private(set) var target: String?
+    private(set) var path: String?
+    private(set) var contentType: String?
 
-    /// `candidate` if it spells exactly `bytes`, else a new String of them.
-    static func reuse(_ candidate: String?, for bytes: UnsafeRawBufferPointer) -> String {
+    init() {}
+
+    /// The target spelled by `bytes`.
+    func target(_ bytes: UnsafeRawBufferPointer) -> String { Self.reuse(&target, for: bytes) }
+
+    /// The routing path spelled by `bytes` (a path that needs no decoding).
+    func path(_ bytes: UnsafeRawBufferPointer) -> String { Self.reuse(&path, for: bytes) }
+
+    /// The Content-Type spelled by `bytes`.
+    func contentType(_ bytes: UnsafeRawBufferPointer) -> String { Self.reuse(&contentType, for: bytes) }
+
+    /// `kept` if it spells exactly `bytes`, else a new String of them, which `kept` then holds.
+    private static func reuse(_ kept: inout String?, for bytes: UnsafeRawBufferPointer) -> String {
         // memcmp, not `elementsEqual`: the generic comparison cost more than a thousand instructions a
         // request for the three strings (callgrind).
-        if let candidate, candidate.utf8.count == bytes.count,
+        if let candidate = kept, candidate.utf8.count == bytes.count,
            candidate.utf8.withContiguousStorageIfAvailable({ stored in
                bytes.isEmpty || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
            }) == true {
             return candidate
         }
-        return String(decoding: bytes, as: UTF8.self)
+        let made = String(decoding: bytes, as: UTF8.self)
+        kept = made
+        return made
     }
 }

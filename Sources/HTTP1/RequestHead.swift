@@ -24,8 +24,7 @@ struct RequestHead {
         let (target, path) = try RequestTarget.parse(UnsafeRawBufferPointer(rebasing: head[line.target]), method: line.method,
                                                      recent: recent)
         var fields = FieldLines()
-        fields.recentContentType = recent.contentType
-        _ = try fields.parse(head, from: line.next, recognizing: true)
+        _ = try fields.parse(head, from: line.next, recognizing: true, recent: recent)
 
         let http11 = line.minorVersion == 1
         // §3.2: an HTTP/1.1 request has exactly one Host (two are refused in `FieldLines`).

@@ -27,7 +27,7 @@ public final class RequestParser {
     private var headBytes: [UInt8] = []
     private var body: [UInt8] = []
     private var continueSent = false
-    /// The last request's Strings, for the next head to reuse.
+    /// The last Strings read, for the next head to reuse.
     private let recent = RecentStrings()
     private var failed: FramingError?
 
@@ -135,9 +135,6 @@ public final class RequestParser {
         var request = RequestParser.blank()
         swap(&request, &self.request)
         swap(&request.body, &body)
-        recent.target = request.target
-        recent.path = request.path
-        if let contentType = request.contentType { recent.contentType = contentType }
         stage = .head
         headScanner.reset()
         continueSent = false

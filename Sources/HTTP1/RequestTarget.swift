@@ -16,10 +16,10 @@ enum RequestTarget {
             if b == 0x23 { throw .malformed("fragment (#) in request target") }
             if b == 0x3F || b == 0x25 { plain = false }
         }
-        let target = RecentStrings.reuse(recent.target, for: bytes)
+        let target = recent.target(bytes)
         if bytes[0] == 0x2F {  // "/"
             if plain { return (target, target) }
-            return (target, try routingPath(bytes, from: 0, recent: recent.path))
+            return (target, try routingPath(bytes, from: 0, recent: recent))
         }
         if bytes.count == 1 && bytes[0] == 0x2A {  // "*"
             guard method == .options else { throw .malformed("asterisk-form target is only for OPTIONS") }
@@ -48,7 +48,7 @@ enum RequestTarget {
     /// The path from `start` to the query, percent-decoded. `%2F` stays as sent so an encoded slash
     /// never splits a segment; a `%` without two hex digits, or a decoded NUL, is malformed.
     static func routingPath(_ bytes: UnsafeRawBufferPointer, from start: Int,
-                            recent: String? = nil) throws(FramingError) -> String {
+                            recent: RecentStrings? = nil) throws(FramingError) -> String {
         var end = start
         var hasPercent = false
         while end < bytes.count && bytes[end] != 0x3F {
@@ -56,7 +56,7 @@ enum RequestTarget {
             end += 1
         }
         let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        guard hasPercent else { return RecentStrings.reuse(recent, for: raw) }
+        guard hasPercent else { return recent?.path(raw) ?? String(decoding: raw, as: UTF8.self) }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(raw.count)
         var i = 0
