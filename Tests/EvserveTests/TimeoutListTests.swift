@@ -6,8 +6,8 @@ import Testing
     final class Member: TimeoutListMember {
         let name: String
         var timeoutDeadline = 0.0
-        var timeoutPrevious: Member?
-        var timeoutNext: Member?
+        var timeoutPrevious: Unmanaged<Member>?
+        var timeoutNext: Unmanaged<Member>?
         var timeoutListID: Int?
         init(_ name: String) { self.name = name }
     }
@@ -50,6 +50,6 @@ import Testing
         list.remove(stranger)  // not ours: ignored
         #expect(stranger.timeoutListID == 1)
         #expect(list.popExpired(now: 100).map(\.name) == ["0", "1", "3", "4"])
-        #expect(list.first == nil)
+        #expect(list.oldest == nil)
     }
 }

@@ -10,7 +10,12 @@ struct Router: Sendable {
         var handler: Route.ParameterizedHandler
     }
 
-    private var exact = ExactPaths<[Endpoint]>()
+    /// Each exact path's endpoints, together in `endpoints` (a range is found with no reference
+    /// counted; an array of endpoints per path was retained and released on every request).
+    private var exact = ExactPaths<Range<Int>>()
+    private var endpoints: [Endpoint] = []
+    /// The exact routes in declaration order, from which `exact` and `endpoints` are built.
+    private var exactRoutes: [(path: String, endpoint: Endpoint)] = []
     private var templated: [(template: PathTemplate, routes: [Route])] = []
     /// Every path and template, in declaration order: the metrics' route labels.
     private(set) var paths: [String] = []
@@ -32,7 +37,14 @@ struct Router: Sendable {
             }
         } else {
             if exact[route.path] == nil { paths.append(route.path) }
-            exact[route.path] = (exact[route.path] ?? []) + [Endpoint(method: route.method, handler: route.handler)]
+            exactRoutes.append((route.path, Endpoint(method: route.method, handler: route.handler)))
+            // Rebuilt whole (routes are added before serving): each path's endpoints stay adjacent.
+            endpoints = []
+            for path in paths where exactRoutes.contains(where: { $0.path == path }) {
+                let start = endpoints.count
+                endpoints += exactRoutes.filter { $0.path == path }.map(\.endpoint)
+                exact[path] = start..<endpoints.count
+            }
         }
     }
 
@@ -45,10 +57,10 @@ struct Router: Sendable {
         let path = request.path
         let wanted = request.method == .head ? HTTPMethod.get : request.method
         if let candidates = exact[path] {
-            for index in candidates.indices where candidates[index].method == wanted {
-                return (path, candidates[index].handler(request, .empty))
+            for index in candidates where endpoints[index].method == wanted {
+                return (path, endpoints[index].handler(request, .empty))
             }
-            return (path, Self.methodNotAllowed(candidates.map(\.method)))
+            return (path, Self.methodNotAllowed(endpoints[candidates].map(\.method)))
         }
         guard !templated.isEmpty, path.utf8.first == UInt8(ascii: "/") else {
             return (Self.unmatched, .respond(HTTPError.notFound.response))

@@ -14,8 +14,8 @@ final class Connection: TimeoutListMember {
     /// access, where `unowned` checks the object on every use in the hot path.
     private let worker: Worker
     private let parser: RequestParser
-    private var reader: IOWatcher!
-    private var writer: IOWatcher!
+    private let reader: IOWatcher
+    private let writer: IOWatcher
 
     private var responses = ResponseQueue()
     private var output: [UInt8] = []
@@ -34,11 +34,11 @@ final class Connection: TimeoutListMember {
     private var lastWriteProgress: Double
     private var lingerStartedAt = 0.0
 
-    // TimeoutListMember. The links are unowned(unsafe): the worker's table keeps every connection
-    // alive until `close()`, which takes it out of its list first; so no link outlives its target.
+    // TimeoutListMember. The links are not retained: the worker's table keeps every connection alive
+    // until `close()`, which takes it out of its list first; so no link outlives its target.
     var timeoutDeadline = 0.0
-    unowned(unsafe) var timeoutPrevious: Connection?
-    unowned(unsafe) var timeoutNext: Connection?
+    var timeoutPrevious: Unmanaged<Connection>?
+    var timeoutNext: Unmanaged<Connection>?
     var timeoutListID: Int?
 
     init(id: UInt64, fd: Int32, worker: Worker) {
@@ -49,8 +49,12 @@ final class Connection: TimeoutListMember {
                                     maxBodySize: worker.configuration.maxBodySize)
         self.lastActivity = worker.loop.now
         self.lastWriteProgress = worker.loop.now
-        self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { [unowned self] in self.readable() }
-        self.writer = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_WRITE)) { [unowned self] in self.settle() }
+        self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { (connection: Connection) in connection.readable() }
+        self.writer = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_WRITE)) { (connection: Connection) in connection.settle() }
+        // The watchers are this connection's own and are stopped in `close()`; a connection that closes
+        // in a callback stays alive to its end (the worker's `retired` list).
+        reader.attach(self)
+        writer.attach(self)
     }
 
     func start() {
@@ -250,28 +254,30 @@ final class Connection: TimeoutListMember {
 
     /// Puts the connection in the timeout list matching its state (or none while a job runs).
     private func updateTimeout() {
-        let target: (list: TimeoutList<Connection>, start: Double)?
+        // Lists by id, reached through the worker's `let`s (a list held in a local is retained).
+        let target: (list: Int, start: Double)?
         if lingering {
-            target = (worker.lingerTimeouts, lingerStartedAt)
+            target = (Worker.lingerList, lingerStartedAt)
         } else if unsentBytes > 0 {
-            target = (worker.writeTimeouts, lastWriteProgress)
+            target = (Worker.writeList, lastWriteProgress)
         } else if parser.inMessage && takesRequests {
-            target = (worker.requestTimeouts, parser.messageStartedAt)
+            target = (Worker.requestList, parser.messageStartedAt)
         } else if !responses.isEmpty || !pendingInput.isEmpty {
             target = nil
         } else {
-            target = (worker.idleTimeouts, lastActivity)
+            target = (Worker.idleList, lastActivity)
         }
-        if let target, timeoutListID == target.list.id, timeoutDeadline == target.start + target.list.duration {
+        if let target, timeoutListID == target.list,
+           timeoutDeadline == target.start + worker.withTimeoutList(target.list, \.duration) {
             return
         }
         worker.removeFromTimeoutList(self)
-        if let target { target.list.append(self, start: target.start) }
+        if let target { worker.withTimeoutList(target.list) { $0.append(self, start: target.start) } }
     }
 
     /// The sweep found this connection past its deadline in list `listID`.
     func timedOut(inList listID: Int) {
-        if listID == worker.requestTimeouts.id && parser.inMessage {
+        if listID == Worker.requestList && parser.inMessage {
             // Slowloris or a stalled upload: say so, then close.
             respond(to: .requestTimeout)
             settle()

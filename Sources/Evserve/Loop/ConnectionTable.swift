@@ -37,6 +37,15 @@ struct ConnectionTable<Element> {
         return slots[index].connection
     }
 
+    /// The connection with `id`, not retained: for the loop's hot path, where the table keeps it alive
+    /// (and, once it has closed, the worker's `retired` list, until the loop iteration ends).
+    func unretained(_ id: UInt64) -> Unmanaged<Element>? where Element: AnyObject {
+        let index = Int(truncatingIfNeeded: id & 0xFFFF_FFFF)
+        guard index < slots.count, slots[index].generation == UInt32(truncatingIfNeeded: id >> 32),
+              let connection = slots[index].connection else { return nil }
+        return Unmanaged.passUnretained(connection)
+    }
+
     /// Forgets the connection with `id`, if it is here.
     mutating func remove(_ id: UInt64) {
         let index = Int(truncatingIfNeeded: id & 0xFFFF_FFFF)

@@ -10,7 +10,7 @@ import Logging
 /// reset instead of a hang) and takes the spare back; and it logs the condition once per minute.
 final class Listener {
     let fd: Int32
-    private var watcher: IOWatcher!
+    private let watcher: IOWatcher
     private var spare: Int32 = -1
     private var lastExhaustionLog = -Double.infinity
     private let logger: Logger
@@ -24,9 +24,8 @@ final class Listener {
         self.logger = logger
         self.onAccept = onAccept
         self.spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        self.watcher = IOWatcher(loop: loop, fd: fd, events: Int32(EV_READ)) { [unowned self] in
-            self.acceptAll()
-        }
+        self.watcher = IOWatcher(loop: loop, fd: fd, events: Int32(EV_READ)) { (listener: Listener) in listener.acceptAll() }
+        watcher.attach(self)
     }
 
     deinit {

@@ -2,13 +2,14 @@
 /// moving a connection to the back on activity costs a few pointer writes and no allocation.
 ///
 /// The list does not keep its members alive: a member must leave its list before its last other
-/// reference goes (a `Connection` leaves in `close()`, before the worker drops it). Members may
-/// therefore declare their links `unowned(unsafe)`, which makes moving a member (twice per request)
-/// cost no reference counting; `Connection` does.
+/// reference goes (a `Connection` leaves in `close()`, before the worker drops it). So the links are
+/// `Unmanaged`, and the list reaches through them without retaining: moving a member (twice per
+/// request) costs no atomic reference counting. (An `unowned(unsafe)` link is not enough: reading it
+/// into a local retains.)
 protocol TimeoutListMember: AnyObject {
     var timeoutDeadline: Double { get set }
-    var timeoutPrevious: Self? { get set }
-    var timeoutNext: Self? { get set }
+    var timeoutPrevious: Unmanaged<Self>? { get set }
+    var timeoutNext: Unmanaged<Self>? { get set }
     var timeoutListID: Int? { get set }
 }
 
@@ -20,10 +21,10 @@ final class TimeoutList<Member: TimeoutListMember> {
     let id: Int
     /// How long a member may stay in this list before it times out.
     let duration: Double
-    // unowned(unsafe): every member here is kept alive by its owner until it has been removed (see
-    // `TimeoutListMember`); no retain or release per link change.
-    private(set) unowned(unsafe) var first: Member?
-    private unowned(unsafe) var last: Member?
+    // Unmanaged: every member here is kept alive by its owner until it has been removed (see
+    // `TimeoutListMember`).
+    private var first: Unmanaged<Member>?
+    private var last: Unmanaged<Member>?
     private(set) var count = 0
 
     init(id: Int, duration: Double) {
@@ -35,29 +36,34 @@ final class TimeoutList<Member: TimeoutListMember> {
     /// than the start of any member already in the list (true for the loop's monotonic clock).
     func append(_ member: Member, start: Double) {
         precondition(member.timeoutListID == nil, "already in a timeout list")
+        let link = Unmanaged.passUnretained(member)
         member.timeoutDeadline = start + duration
         member.timeoutListID = id
         member.timeoutPrevious = last
         member.timeoutNext = nil
-        if let last { last.timeoutNext = member } else { first = member }
-        last = member
+        if let last { last._withUnsafeGuaranteedRef { $0.timeoutNext = link } } else { first = link }
+        last = link
         count += 1
     }
 
     func remove(_ member: Member) {
         guard member.timeoutListID == id else { return }
-        if let previous = member.timeoutPrevious { previous.timeoutNext = member.timeoutNext } else { first = member.timeoutNext }
-        if let next = member.timeoutNext { next.timeoutPrevious = member.timeoutPrevious } else { last = member.timeoutPrevious }
+        let (previous, next) = (member.timeoutPrevious, member.timeoutNext)
+        if let previous { previous._withUnsafeGuaranteedRef { $0.timeoutNext = next } } else { first = next }
+        if let next { next._withUnsafeGuaranteedRef { $0.timeoutPrevious = previous } } else { last = previous }
         member.timeoutPrevious = nil
         member.timeoutNext = nil
         member.timeoutListID = nil
         count -= 1
     }
 
+    /// The member that has waited longest (its deadline is the list's earliest).
+    var oldest: Member? { first?.takeUnretainedValue() }
+
     /// Removes and returns every member whose deadline is at or before `now`, oldest first.
     func popExpired(now: Double) -> [Member] {
         var expired: [Member] = []
-        while let member = first, member.timeoutDeadline <= now {
+        while let member = oldest, member.timeoutDeadline <= now {
             remove(member)
             expired.append(member)
         }

@@ -6,20 +6,43 @@ import CLibev
 // the Swift object. The owner keeps the wrapper alive at least as long as the watcher is started;
 // `deinit` stops the watcher before freeing it, so libev never sees a dangling pointer.
 
-/// Readiness of one file descriptor (EV_READ or EV_WRITE).
+/// Readiness of one file descriptor (EV_READ or EV_WRITE), handled by a method of the watcher's owner.
+///
+/// A connection has two of these and fires one per request, so an event reaches the owner with no
+/// reference counted on the way: the owner is held unretained (it owns the watcher and stops it in
+/// its `close()`, before it goes), and both this watcher and the owner are borrowed for the call.
+/// The owner attaches itself after its own init, so it can hold its watchers in `let`s (a method
+/// called on a `var` property costs a retain and a release, after every event).
 final class IOWatcher {
     private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
     // Strong: the loop must outlive every watcher on it (deinit stops the watcher on the loop).
     private let loop: EvLoop
-    private let onReady: () -> Void
+    /// The owner, unretained, once `attach`ed; and its type, which `attach` checks.
+    private var owner: UnsafeMutableRawPointer?
+    private let ownerType: ObjectIdentifier
+    /// Calls the handler with the owner at `owner`, borrowed.
+    private let call: (UnsafeMutableRawPointer) -> Void
 
-    init(loop: EvLoop, fd: Int32, events: Int32, onReady: @escaping () -> Void) {
+    /// `handler` runs on each event with the owner `attach` names (before `start`).
+    init<Owner: AnyObject>(loop: EvLoop, fd: Int32, events: Int32, calling handler: @escaping (Owner) -> Void) {
         self.loop = loop
-        self.onReady = onReady
+        ownerType = ObjectIdentifier(Owner.self)
+        call = { Unmanaged<Owner>.fromOpaque($0)._withUnsafeGuaranteedRef(handler) }
         evserve_io_init(watcher, { _, w, _ in
-            Unmanaged<IOWatcher>.fromOpaque(w!.pointee.data).takeUnretainedValue().onReady()
+            // A started watcher is alive (its owner holds it): borrowed, not retained.
+            Unmanaged<IOWatcher>.fromOpaque(w!.pointee.data)._withUnsafeGuaranteedRef { $0.fire() }
         }, fd, events)
         watcher.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// Names the owner the handler is called with.
+    func attach<Owner: AnyObject>(_ owner: Owner) {
+        precondition(ObjectIdentifier(Owner.self) == ownerType, "a watcher's owner is the type its handler takes")
+        self.owner = Unmanaged.passUnretained(owner).toOpaque()
+    }
+
+    private func fire() {
+        if let owner { call(owner) }
     }
 
     var isActive: Bool { evserve_io_is_active(watcher) != 0 }

@@ -25,10 +25,10 @@ final class Worker {
     /// so no connection needs a buffer of its own. Freed in deinit.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
-    let idleTimeouts: TimeoutList<Connection>
-    let requestTimeouts: TimeoutList<Connection>
-    let writeTimeouts: TimeoutList<Connection>
-    let lingerTimeouts: TimeoutList<Connection>
+    private let idleTimeouts: TimeoutList<Connection>
+    private let requestTimeouts: TimeoutList<Connection>
+    private let writeTimeouts: TimeoutList<Connection>
+    private let lingerTimeouts: TimeoutList<Connection>
     /// The four lists, indexed by their ids (0...3); stored, so a lookup per request builds no array.
     private let timeoutLists: [TimeoutList<Connection>]
 
@@ -46,7 +46,12 @@ final class Worker {
     /// This worker's hand-offs to the job queue that have not finished (see `flushJobs`).
     private let handOffs = HandOffs()
     /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
-    private var touched: [Connection] = []
+    /// The connections `deliver` answered, to settle once each batch is in (not retained: see `deliver`).
+    private var touched: [Unmanaged<Connection>] = []
+    /// Connections closed in this loop iteration, kept until it ends: a connection's watchers call it
+    /// through an unowned(unsafe) reference, and one that closes itself (a read of 0 bytes, a failed
+    /// send) still runs to the end of its method.
+    private var retired: [Connection] = []
     private var completions: LoopMailbox<JobCompletion>!
     private(set) var commands: LoopMailbox<LoopCommand>!
 
@@ -63,10 +68,10 @@ final class Worker {
         self.jobQueue = jobQueue
         self.logger = logger
         self.maxConnections = max(1, configuration.maxConnections / max(1, configuration.workers))
-        idleTimeouts = TimeoutList(id: 0, duration: configuration.keepAliveTimeout)
-        requestTimeouts = TimeoutList(id: 1, duration: configuration.requestTimeout)
-        writeTimeouts = TimeoutList(id: 2, duration: configuration.writeTimeout)
-        lingerTimeouts = TimeoutList(id: 3, duration: configuration.lingerTimeout)
+        idleTimeouts = TimeoutList(id: Self.idleList, duration: configuration.keepAliveTimeout)
+        requestTimeouts = TimeoutList(id: Self.requestList, duration: configuration.requestTimeout)
+        writeTimeouts = TimeoutList(id: Self.writeList, duration: configuration.writeTimeout)
+        lingerTimeouts = TimeoutList(id: Self.lingerList, duration: configuration.lingerTimeout)
         timeoutLists = [idleTimeouts, requestTimeouts, writeTimeouts, lingerTimeouts]
 
         listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
@@ -131,6 +136,7 @@ final class Worker {
     }
 
     func connectionDidClose(_ connection: Connection) {
+        retired.append(connection)
         connections.remove(connection.id)
         observer?.connectionClosed()
         if isDraining {
@@ -140,9 +146,24 @@ final class Worker {
         }
     }
 
+    /// The timeout lists' ids.
+    static let idleList = 0, requestList = 1, writeList = 2, lingerList = 3
+
+    /// Calls `body` with the timeout list `id`, straight from its `let` (one read from the array of
+    /// lists, or held in a local, would be retained and released: twice per request).
+    @inline(__always)
+    func withTimeoutList<Result>(_ id: Int, _ body: (TimeoutList<Connection>) -> Result) -> Result {
+        switch id {
+        case Self.idleList: body(idleTimeouts)
+        case Self.requestList: body(requestTimeouts)
+        case Self.writeList: body(writeTimeouts)
+        default: body(lingerTimeouts)
+        }
+    }
+
     func removeFromTimeoutList(_ connection: Connection) {
         guard let id = connection.timeoutListID else { return }
-        timeoutLists[id].remove(connection)
+        withTimeoutList(id) { $0.remove(connection) }
     }
 
     private func sweep() {
@@ -186,6 +207,8 @@ final class Worker {
     /// turn. Delivering can parse held-back input into new jobs, so each delivery is followed by a
     /// hand-off (bounded: the loop must get to its I/O).
     private func flushAndDeliver() {
+        // No callback of this iteration is running any more: the connections it closed may go.
+        if !retired.isEmpty { retired.removeAll(keepingCapacity: retired.capacity <= 4096) }
         var passes = 0
         while true {
             let handedOff = flushJobs()
@@ -239,8 +262,10 @@ final class Worker {
     /// Finished jobs, all of them since the last wake-up. A connection that closed meanwhile is
     /// simply not found: its response is dropped.
     private func deliver(_ batch: inout [JobCompletion]) {
+        // Connections are borrowed, not retained (four atomic operations an answer): each stays alive
+        // through this call, in the table or, if it closes while settling, in `retired`.
         for index in batch.indices {
-            guard let connection = connections[batch[index].connection] else {
+            guard let connection = connections.unretained(batch[index].connection) else {
                 observer?.jobResponseDropped()
                 continue
             }
@@ -248,11 +273,11 @@ final class Worker {
             // itself over copied the response (three retains, and three releases after).
             var response = HTTPResponse(status: 0, contentType: "", body: [])
             swap(&response, &batch[index].response)
-            connection.complete(batch[index].sequence, with: response)
+            connection._withUnsafeGuaranteedRef { $0.complete(batch[index].sequence, with: response) }
             touched.append(connection)
         }
-        for connection in touched where !connection.isClosed {
-            connection.settle()
+        for connection in touched {
+            connection._withUnsafeGuaranteedRef { if !$0.isClosed { $0.settle() } }
         }
         touched.removeAll(keepingCapacity: touched.capacity <= 4096)
     }
