@@ -144,14 +144,10 @@ final class CountingObserver: ServerObserver {
     let dropped = Atomic<Int>(0)
     func connectionOpened() { open.wrappingAdd(1, ordering: .relaxed) }
     func connectionClosed() { open.wrappingSubtract(1, ordering: .relaxed) }
-    func requestStarted() {
-        inFlight.wrappingAdd(1, ordering: .relaxed)
-        started.wrappingAdd(1, ordering: .relaxed)
+    func record(_ tally: ResponseTally) {
+        inFlight.wrappingAdd(tally.started - tally.answered - tally.abandoned, ordering: .relaxed)
+        started.wrappingAdd(tally.started, ordering: .relaxed)
+        answered.wrappingAdd(tally.answered, ordering: .relaxed)
     }
-    func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double) {
-        inFlight.wrappingSubtract(1, ordering: .relaxed)
-        answered.wrappingAdd(1, ordering: .relaxed)
-    }
-    func requestAbandoned() { inFlight.wrappingSubtract(1, ordering: .relaxed) }
     func jobResponseDropped() { dropped.wrappingAdd(1, ordering: .relaxed) }
 }

@@ -1,11 +1,9 @@
 /// The metrics registry is what the loops report to.
 extension MetricsRegistry: ServerObserver {
-    func responseReady(route: String, method: HTTPMethod, status: Int, seconds: Double) {
-        requestFinished()
-        recordRequest(route: route, method: method.description, status: status, seconds: seconds)
-    }
-
-    func requestAbandoned() {
-        requestFinished()
+    func record(_ tally: ResponseTally) {
+        requestsInFlightChanged(by: tally.started - tally.answered - tally.abandoned)
+        tally.forEachRun { run, seconds in
+            recordRequests(route: run.route, method: run.method.description, status: run.status, seconds: seconds)
+        }
     }
 }

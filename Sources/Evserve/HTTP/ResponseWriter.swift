@@ -47,7 +47,8 @@ enum ResponseWriter {
             }
             append("\r\n", to: &out)
         }
-        if !omitBody { out.append(contentsOf: response.body) }
+        // Through a buffer pointer: appending the array itself retained and released it.
+        if !omitBody { response.body.withUnsafeBufferPointer { out.append(contentsOf: $0) } }
     }
 
     /// The interim response a client waits for after `Expect: 100-continue` (RFC 9110 §10.1.1).

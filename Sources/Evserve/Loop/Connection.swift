@@ -130,7 +130,7 @@ final class Connection: TimeoutListMember {
         let (route, outcome) = worker.route(request)
         let sequence = responses.reserve(framing: framing, route: route, method: method,
                                          target: target, startedAt: parser.messageStartedAt)
-        worker.observer?.requestStarted()
+        worker.tally.requestStarted()
         // Consumed: a model job moves into the worker's pending jobs instead of being copied there.
         switch consume outcome {
         case .respond(let response):
@@ -148,7 +148,7 @@ final class Connection: TimeoutListMember {
         let framing = ResponseQueue.Framing(keepAlive: !error.closesConnection, http10: false, omitBody: false)
         let sequence = responses.reserve(framing: framing, route: Router.unmatched, method: .other("-"),
                                          startedAt: parser.inMessage ? parser.messageStartedAt : worker.loop.now)
-        worker.observer?.requestStarted()
+        worker.tally.requestStarted()
         complete(sequence, with: error.response)
     }
 
@@ -170,7 +170,7 @@ final class Connection: TimeoutListMember {
             responses.fill(sequence, with: bytes)
         }
         let seconds = max(0, worker.loop.preciseNow - slot.startedAt)
-        worker.observer?.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
+        worker.tally.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
         worker.logAccess(method: slot.method, target: slot.target, status: response.status, seconds: seconds)
     }
 
@@ -218,7 +218,8 @@ final class Connection: TimeoutListMember {
 
     private func writeOutput() {
         while outputOffset < output.count {
-            let written = output.withUnsafeBytes { bytes in
+            // Mutable access though nothing is written: a read of the stored array would retain it.
+            let written = output.withUnsafeMutableBytes { bytes in
                 // MSG_NOSIGNAL: a peer that went away gives EPIPE here, not a process-killing SIGPIPE.
                 send(fd, bytes.baseAddress! + outputOffset, bytes.count - outputOffset, Int32(MSG_NOSIGNAL))
             }
@@ -300,7 +301,7 @@ final class Connection: TimeoutListMember {
         worker.removeFromTimeoutList(self)
         Glibc.close(fd)
         // Requests whose jobs are still running will never be answered: they leave the in-flight count.
-        for _ in 0..<responses.unfilled { worker.observer?.requestAbandoned() }
+        for _ in 0..<responses.unfilled { worker.tally.requestAbandoned() }
         worker.connectionDidClose(self)
     }
 }

@@ -46,6 +46,10 @@ final class Worker {
     /// This worker's hand-offs to the job queue that have not finished (see `flushJobs`).
     private let handOffs = HandOffs()
     /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
+    /// This iteration's requests and responses, reported to the observer as it ends (`reportTally`).
+    /// Loop thread only, and never accessed re-entrantly: unchecked, so each report is not also a
+    /// dynamic exclusivity check.
+    @exclusivity(unchecked) var tally = ResponseTally()
     /// The connections `deliver` answered, to settle once each batch is in (not retained: see `deliver`).
     private var touched: [Unmanaged<Connection>] = []
     /// Connections closed in this loop iteration, kept until it ends: a connection's watchers call it
@@ -105,6 +109,7 @@ final class Worker {
         sweepTimer.start()
         jobFlusher.start()
         loop.run()
+        reportTally()
         completions.close()
         commands.close()
     }
@@ -209,12 +214,23 @@ final class Worker {
     private func flushAndDeliver() {
         // No callback of this iteration is running any more: the connections it closed may go.
         if !retired.isEmpty { retired.removeAll(keepingCapacity: retired.capacity <= 4096) }
+        // Reported last, after any early delivery: every response this iteration sent is counted
+        // before the loop waits again.
+        defer { reportTally() }
         var passes = 0
         while true {
             let handedOff = flushJobs()
             passes += 1
             guard handedOff > 0, handedOff <= Self.earlyDeliveryBatch, passes < 4, completions.takePosted() else { return }
         }
+    }
+
+    /// Hands the iteration's tally to the observer (one call, where each request cost six atomic
+    /// operations when reported on its own).
+    private func reportTally() {
+        guard !tally.isEmpty else { return }
+        observer?.record(tally)
+        tally.removeAll()
     }
 
     /// The largest hand-off whose answers are delivered before the loop blocks (`flushAndDeliver`).

@@ -103,20 +103,29 @@ final class MetricsRegistry: Sendable {
 
     /// One answered request. `route` is the matched route's path, or `"unmatched"`.
     func recordRequest(route: String, method: String, status: Int, seconds: Double) {
-        let slot = LatencyHistogram.slot(for: seconds)
+        recordRequests(route: route, method: method, status: status, seconds: [seconds][...])
+    }
+
+    /// Answered requests with the same route, method and status (a run of a loop iteration's
+    /// responses, `ResponseTally`), each taking its `seconds`: one lock for all of them.
+    func recordRequests(route: String, method: String, status: Int, seconds: ArraySlice<Double>) {
+        guard !seconds.isEmpty else { return }
         state.withLock { state in
+            let routeIndex: Int
             if let count = state.lastCount, state.lastStatus == status, state.lastRoute == route, state.lastMethod == method {
-                state.requestCounts.values[count] &+= 1
-                state.routeLatency[state.lastRouteIndex].record(seconds: seconds, slot: slot)
-                return
+                state.requestCounts.values[count] &+= UInt64(seconds.count)
+                routeIndex = state.lastRouteIndex
+            } else {
+                routeIndex = state.routes.index(of: route)
+                if routeIndex == state.routeLatency.count { state.routeLatency.append(LatencyHistogram()) }
+                let key = RequestKey(route: routeIndex, method: state.methods.index(of: method), status: status).packed
+                state.requestCounts[key, default: 0] &+= UInt64(seconds.count)
+                (state.lastRoute, state.lastMethod, state.lastStatus, state.lastRouteIndex) = (route, method, status, routeIndex)
+                state.lastCount = state.requestCounts.index(forKey: key)
             }
-            let routeIndex = state.routes.index(of: route)
-            if routeIndex == state.routeLatency.count { state.routeLatency.append(LatencyHistogram()) }
-            let key = RequestKey(route: routeIndex, method: state.methods.index(of: method), status: status).packed
-            state.requestCounts[key, default: 0] &+= 1
-            state.routeLatency[routeIndex].record(seconds: seconds, slot: slot)
-            (state.lastRoute, state.lastMethod, state.lastStatus, state.lastRouteIndex) = (route, method, status, routeIndex)
-            state.lastCount = state.requestCounts.index(forKey: key)
+            for time in seconds {
+                state.routeLatency[routeIndex].record(seconds: time, slot: LatencyHistogram.slot(for: time))
+            }
         }
     }
 
@@ -158,6 +167,10 @@ final class MetricsRegistry: Sendable {
     func connectionClosed() { openConnections.wrappingSubtract(1, ordering: .relaxed) }
     func requestStarted() { requestsInFlight.wrappingAdd(1, ordering: .relaxed) }
     func requestFinished() { requestsInFlight.wrappingSubtract(1, ordering: .relaxed) }
+    /// Requests started minus those answered or abandoned, over a loop iteration.
+    func requestsInFlightChanged(by change: Int) {
+        if change != 0 { requestsInFlight.wrappingAdd(change, ordering: .relaxed) }
+    }
 
     // MARK: - Exposition
 
