@@ -39,31 +39,38 @@ final class PredictJobRunner: ModelJobRunner {
         var valid: [(index: Int, rowCount: Int)] = []
         valid.reserveCapacity(jobs.count)
         var rowCount = 0
-        // By index, not `for job in jobs`: a job is read in place rather than copied (five references).
         // Each valid body's rows go straight onto the batch's values, with no matrix of their own.
-        for index in jobs.indices {
-            if values.isEmpty {
-                // Room for as many more bodies of this size: usually one allocation for the batch. At most
-                // 512 KiB ahead of values actually read (the estimate counts commas, which a refused body
-                // may be made of); past it, and for every later body, appends grow the array
-                // geometrically (reserving again could grow it exactly, a copy per body).
-                let estimate = served.reader.valueCapacity(for: jobs[index].body)
-                values.reserveCapacity(min(estimate * (jobs.endIndex - index), max(estimate, 1 << 16)))
-            }
-            switch served.reader.read(jobs[index].body, contentType: jobs[index].contentType, appendingTo: &values) {
-            case .failure(let failure):
-                // Answered on its own: a refused body is no part of the prediction.
-                answer(index, .json(failure.body, status: failure.status))
-            case .success(let rows):
-                valid.append((index, rows))
-                rowCount += rows
+        // Jobs are read in place through the slice's buffer: copying one out costs five references,
+        // and even its body read through the slice was retained and released.
+        // Read once: the reader held by the served model (a class) was copied, fields retained, per body.
+        let reader = served.reader
+        jobs.withUnsafeBufferPointer { buffer in
+            for (offset, index) in jobs.indices.enumerated() {
+                if values.isEmpty {
+                    // Room for as many more bodies of this size: usually one allocation for the batch. At
+                    // most 512 KiB ahead of values actually read (the estimate counts commas, which a refused
+                    // body may be made of); past it, and for every later body, appends grow the array
+                    // geometrically (reserving again could grow it exactly, a copy per body).
+                    let estimate = reader.valueCapacity(for: buffer[offset].body)
+                    values.reserveCapacity(min(estimate * (jobs.endIndex - index), max(estimate, 1 << 16)))
+                }
+                switch reader.read(buffer[offset].body, contentType: buffer[offset].contentType, appendingTo: &values) {
+                case .failure(let failure):
+                    // Answered on its own: a refused body is no part of the prediction.
+                    answer(index, .json(failure.body, status: failure.status))
+                case .success(let rows):
+                    valid.append((index, rows))
+                    rowCount += rows
+                }
             }
         }
         guard !valid.isEmpty else { return }
         let prediction = predict(values, rowCount: rowCount, with: served)
         var first = 0
+        // Read once: a class's array property read in the loop is retained and released per answer.
+        let labels = served.encodedLabels
         for (index, rowCount) in valid {
-            answer(index, .json(prediction.encode(rows: first..<(first + rowCount), labels: served.encodedLabels)))
+            answer(index, .json(prediction.encode(rows: first..<(first + rowCount), labels: labels)))
             first += rowCount
         }
         // The batch's answers leave together (`JobBatch.run` posts them at once): each took this long.
@@ -82,36 +89,40 @@ final class PredictJobRunner: ModelJobRunner {
 /// A model's answers for consecutive rows, as `/predict` or `/predict_proba` writes them, so that any
 /// run of rows (one request's) can be written on its own.
 struct Prediction {
-    private enum Values {
-        /// A classifier's label indices, one per row.
-        case labels([Int])
-        /// `columns` numbers per row: a regressor's value, a multiclass Booster's probabilities, or
-        /// `predict_proba`'s.
-        case numbers([Double], columns: Int, nested: Bool)
-    }
-
-    private let values: Values
+    /// A classifier's label indices, one per row (`predict`); else empty.
+    private let labels: [Int]
+    /// `columns` numbers per row: a regressor's value, a multiclass Booster's probabilities, or
+    /// `predict_proba`'s; else empty. `nested`: each row is written as a list.
+    private let numbers: [Double]
+    private let columns: Int
+    private let nested: Bool
+    // Stored side by side rather than as an enum's payloads: binding a payload copies (retains) its
+    // array, where a stored array is read in place, once per request.
 
     init(_ model: TreeModel, _ rows: [Double], rowCount: Int, probabilities: Bool) {
         if probabilities {
-            values = .numbers(model.predictProbabilities(rows, rowCount: rowCount), columns: model.classes?.count ?? 1, nested: true)
+            (labels, numbers) = ([], model.predictProbabilities(rows, rowCount: rowCount))
+            (columns, nested) = (model.classes?.count ?? 1, true)
         } else if model.isClassifier {
-            values = .labels(model.predictClasses(rows, rowCount: rowCount))
+            (labels, numbers) = (model.predictClasses(rows, rowCount: rowCount), [])
+            (columns, nested) = (0, false)
         } else if model.valuesPerRow > 1 {
             // A multiclass Booster (XGBoost, LightGBM): a row of class probabilities per input row.
-            values = .numbers(model.predict(rows, rowCount: rowCount), columns: model.valuesPerRow, nested: true)
+            (labels, numbers) = ([], model.predict(rows, rowCount: rowCount))
+            (columns, nested) = (model.valuesPerRow, true)
         } else {
-            values = .numbers(model.predict(rows, rowCount: rowCount), columns: 1, nested: false)
+            (labels, numbers) = ([], model.predict(rows, rowCount: rowCount))
+            (columns, nested) = (1, false)
         }
     }
 
-    /// The 200 body for `rows`; `labels` are the classifier's labels as JSON.
-    func encode(rows: Range<Int>, labels: [[UInt8]]) -> [UInt8] {
-        switch values {
-        case .labels(let indices):
-            return PredictResponse.encode(labels: indices[rows], from: labels)
-        case .numbers(let numbers, let columns, let nested):
-            let part = numbers[(rows.lowerBound * columns)..<(rows.upperBound * columns)]
+    /// The 200 body for `rows`; `encodedLabels` are the classifier's labels as JSON.
+    func encode(rows: Range<Int>, labels encodedLabels: [[UInt8]]) -> [UInt8] {
+        if columns == 0 {
+            return labels.withUnsafeBufferPointer { PredictResponse.encode(labels: $0[rows], from: encodedLabels) }
+        }
+        return numbers.withUnsafeBufferPointer { all in
+            let part = all[(rows.lowerBound * columns)..<(rows.upperBound * columns)]
             return nested ? PredictResponse.encode(rows: part, columns: columns) : PredictResponse.encode(part)
         }
     }

@@ -3,7 +3,7 @@ import JSON
 /// The 200 body of POST /predict: `{"y":[...]}` with each prediction written as Python's
 /// `json.dumps` writes a float (`45.140628195389766`, `45.0`, `1e-05`).
 enum PredictResponse {
-    static func encode(_ y: ArraySlice<Double>) -> [UInt8] {
+    static func encode(_ y: some RandomAccessCollection<Double>) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + 24 * y.count)
         bytes.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "\""), UInt8(ascii: "y"), UInt8(ascii: "\""),
@@ -19,7 +19,7 @@ enum PredictResponse {
 
     /// A classifier's `{"y":[label, ...]}`: each label is written once, as JSON (a number, string or
     /// boolean, as in `classes_`), and copied per row.
-    static func encode(labels: ArraySlice<Int>, from encoded: [[UInt8]]) -> [UInt8] {
+    static func encode(labels: some RandomAccessCollection<Int>, from encoded: [[UInt8]]) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + labels.count * ((encoded.first?.count ?? 1) + 1))
         bytes.append(contentsOf: #"{"y":["#.utf8)
@@ -32,7 +32,7 @@ enum PredictResponse {
     }
 
     /// `predict_proba`'s `{"y":[[p, ...], ...]}`, `columns` values per row.
-    static func encode(rows values: ArraySlice<Double>, columns: Int) -> [UInt8] {
+    static func encode(rows values: some RandomAccessCollection<Double>, columns: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + 26 * values.count)
         bytes.append(contentsOf: #"{"y":["#.utf8)

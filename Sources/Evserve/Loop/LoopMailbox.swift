@@ -43,14 +43,20 @@ final class LoopMailbox<Item: Sendable>: Sendable {
     }
 
     /// Any thread: posts `batch` in one locked append with at most one ring, so a job batch's answers
-    /// cost one lock and one wake-up of the loop, not one per answer.
-    func post(contentsOf batch: [Item]) {
+    /// cost one lock and one wake-up of the loop, not one per answer. Into an empty list (the loop
+    /// has taken what came before) the batch's storage moves whole: appending copied each item (a
+    /// response's body retained, and released again with the batch).
+    func post(contentsOf batch: consuming [Item]) {
         guard !batch.isEmpty else { return }
+        var batch = batch
         let ring = items.withLock { state in
             guard !state.closed else { return false }
-            let wasEmpty = state.list.isEmpty
+            if state.list.isEmpty {
+                swap(&state.list, &batch)
+                return true
+            }
             state.list.append(contentsOf: batch)
-            return wasEmpty
+            return false
         }
         if ring { doorbell.ring() }
     }
