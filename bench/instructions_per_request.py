@@ -8,6 +8,11 @@ round, all before any answer is read, so a loop iteration hands its jobs off in 
 loaded server does; after WARMUP rounds the counters are zeroed, ROUNDS rounds run, and the dump's
 total is divided by the requests sent. Every answer must be a 200.
 
+It also counts the atomic reference counts per request, loop thread and job threads apart: how
+often the `lock cmpxchg` of libswiftCore's `swift_retain`, `swift_release` and their `_n` forms ran
+(their addresses read from the library with objdump). Each is tens of cycles on the loop's core,
+which instructions alone do not show.
+
 Caveat: valgrind's CPU has no AVX-512, so the model runs its AVX2 or scalar paths here; the figure
 is for comparing changes to the request path (HTTP, JSON, hand-off), not the tree kernels (those
 have `make bench-inference`).
@@ -67,13 +72,59 @@ def drive(port: int, rounds: int) -> int:
     return answered
 
 
-def instructions_per_request(binary: Path, rounds: int) -> float:
+REFCOUNT_FUNCTIONS = ("swift_retain", "swift_release", "swift_retain_n", "swift_release_n")
+
+
+def refcount_locks(binary: Path) -> dict[str, set[int]]:
+    """The addresses of the `lock cmpxchg` in each reference-count function of the libswiftCore
+    `binary` loads (file addresses, as callgrind reports them for a shared object)."""
+    library = next((line.split("=>")[1].split()[0] for line in
+                    subprocess.run(["ldd", str(binary)], capture_output=True, text=True).stdout.splitlines()
+                    if "libswiftCore.so" in line), None)
+    if library is None:
+        raise RuntimeError("the binary does not load libswiftCore.so")
+    locks: dict[str, set[int]] = {}
+    for function in REFCOUNT_FUNCTIONS:
+        listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", f"--disassemble={function}", library],
+                                 capture_output=True, text=True, check=True).stdout
+        locks[function] = {int(line.split(":")[0], 16) for line in listing.splitlines()
+                           if "lock cmpxchg" in line and line.strip().split(":")[0].strip()}
+    return locks
+
+
+def thread_costs(dump: Path, locks: dict[str, set[int]]) -> tuple[int, int]:
+    """A thread's dump (--dump-instr=yes, uncompressed names and positions): its total instructions,
+    and how many times the reference-count locks ran."""
+    total, atomics = 0, 0
+    function, after_call = None, False
+    for line in dump.read_text(errors="replace").splitlines():
+        if line.startswith(("totals:", "summary:")):
+            total = int(line.split()[1])
+        elif line.startswith("fn="):
+            function, after_call = line[3:].strip(), False
+        elif line.startswith("calls="):
+            after_call = True  # the next line is the call's inclusive cost, not an instruction's own
+        elif line.startswith("0x"):
+            if after_call:
+                after_call = False
+            elif function in locks:
+                fields = line.split()
+                if int(fields[0], 16) in locks[function]:
+                    atomics += int(fields[-1])
+    return total, atomics
+
+
+def costs_per_request(binary: Path, rounds: int) -> tuple[float, float, float]:
+    """Instructions, loop-thread atomic reference counts and job-thread ones, per request."""
+    locks = refcount_locks(binary)
     with tempfile.TemporaryDirectory(prefix="bench-instr-") as tmp:
         stripped = Path(tmp) / "evserve"
         subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
         out = Path(tmp) / "callgrind.out"
         port = free_port()
         proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                                 "--separate-threads=yes", "--dump-instr=yes", "--compress-pos=no",
+                                 "--compress-strings=no",
                                  str(stripped), "--host", "127.0.0.1", "--port", str(port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -96,13 +147,19 @@ def instructions_per_request(binary: Path, rounds: int) -> float:
             before = set(Path(tmp).glob("callgrind.out*"))
             subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True, capture_output=True)
             # The dump just asked for (not the one valgrind writes at exit) holds exactly the measured
-            # rounds: its "totals:" (or "summary:") line.
-            dumps = set(Path(tmp).glob("callgrind.out*")) - before
+            # rounds, one file per thread (`-01` is the main thread: the loop).
+            dumps = sorted(set(Path(tmp).glob("callgrind.out*")) - before)
+            if not dumps:
+                raise RuntimeError("no callgrind dump found")
+            instructions, loop_atomics, job_atomics = 0, 0, 0
             for dump in dumps:
-                for line in dump.read_text(errors="replace").splitlines():
-                    if line.startswith(("totals:", "summary:")):
-                        return int(line.split()[1]) / answered
-            raise RuntimeError("no callgrind dump found")
+                total, atomics = thread_costs(dump, locks)
+                instructions += total
+                if dump.name.endswith("-01"):
+                    loop_atomics += atomics
+                else:
+                    job_atomics += atomics
+            return instructions / answered, loop_atomics / answered, job_atomics / answered
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -113,13 +170,15 @@ def main() -> None:
     parser.add_argument("--evserve", type=Path, action="append", required=True, help="a build; give several to compare")
     parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args()
-    for tool in ("valgrind", "callgrind_control", "strip"):
+    for tool in ("valgrind", "callgrind_control", "strip", "objdump", "ldd"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is missing (Debian: apt install valgrind binutils)")
     print(f"user-space instructions per POST /predict (2x13), callgrind, {CONNS} connections x {PIPE} pipelined x "
-          f"{args.rounds} rounds")
+          f"{args.rounds} rounds; atomic reference counts per request (retain/release locks), loop and job threads")
     for binary in args.evserve:
-        print(f"{binary}: {instructions_per_request(binary, args.rounds):,.0f}", flush=True)
+        instructions, loop_atomics, job_atomics = costs_per_request(binary, args.rounds)
+        print(f"{binary}: {instructions:,.0f} instructions; atomic reference counts: loop {loop_atomics:.1f}, "
+              f"job threads {job_atomics:.1f}", flush=True)
 
 
 if __name__ == "__main__":
