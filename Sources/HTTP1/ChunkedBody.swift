@@ -35,7 +35,7 @@ struct ChunkedBody {
                 place = size == 0 ? .trailers : .data(remaining: size)
             case .data(let remaining):
                 let take = min(remaining, input.count - i)
-                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]))
+                body.appendBytes(UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]))
                 i += take
                 place = take == remaining ? .dataCR : .data(remaining: remaining - take)
             case .dataCR:
@@ -51,7 +51,7 @@ struct ChunkedBody {
                 case .failure(let error):
                     throw error
                 case .needMoreInput:
-                    trailerBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i...]))
+                    trailerBytes.appendBytes(UnsafeRawBufferPointer(rebasing: input[i...]))
                     return nil
                 case .end(let end):
                     try checkTrailers(UnsafeRawBufferPointer(rebasing: input[i..<end]))
@@ -68,7 +68,7 @@ struct ChunkedBody {
         if trailerBytes.isEmpty {
             _ = try fields.parse(last, from: 0, recognizing: false)
         } else {
-            trailerBytes.append(contentsOf: last)
+            trailerBytes.appendBytes(last)
             let result = trailerBytes.withUnsafeBytes { all in
                 Result { () throws(FramingError) in _ = try fields.parse(all, from: 0, recognizing: false) }
             }

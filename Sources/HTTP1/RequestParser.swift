@@ -69,7 +69,7 @@ public final class RequestParser {
             case .failure(let error):
                 throw error
             case .needMoreInput:
-                headBytes.append(contentsOf: input)
+                headBytes.appendBytes(input)
                 return .needMoreInput(sendContinue: false)
             case .end(let end):
                 offset = end
@@ -81,7 +81,7 @@ public final class RequestParser {
             preconditionFailure("the head was parsed above")
         case .body(let remaining):
             let take = min(remaining, input.count - offset)
-            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[offset..<(offset + take)]))
+            body.appendBytes(UnsafeRawBufferPointer(rebasing: input[offset..<(offset + take)]))
             offset += take
             if take == remaining { return finish(consumed: offset) }
             stage = .body(remaining: remaining - take)
@@ -94,7 +94,7 @@ public final class RequestParser {
     /// The head's last bytes are `last`; earlier reads' bytes, if any, are in `headBytes`.
     private func parseHead(_ last: UnsafeRawBufferPointer) throws(FramingError) -> RequestHead {
         guard !headBytes.isEmpty else { return try RequestHead.parse(last, maxBodySize: maxBodySize, recent: recent, into: &request) }
-        headBytes.append(contentsOf: last)
+        headBytes.appendBytes(last)
         defer { headBytes.removeAll(keepingCapacity: headBytes.capacity <= 4096) }
         var request = RequestParser.blank()
         swap(&request, &self.request)

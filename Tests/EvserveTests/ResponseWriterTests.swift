@@ -34,6 +34,17 @@ import Testing
         }
     }
 
+    /// Long heads (long extra headers, a long content type) are written whole and in order.
+    @Test func longHeadsAreWrittenWhole() {
+        let long = String(repeating: "v", count: 300)
+        var response = HTTPResponse(status: 405, contentType: "text/plain; " + String(repeating: "p", count: 200), body: Array("b".utf8))
+        response.extraHeaders = [("Allow", "GET, HEAD"), ("X-Long", long), ("X-After", "1")]
+        let text = render(response, keepAlive: false)
+        #expect(text == "HTTP/1.1 405 Method Not Allowed\r\nServer: evserve\r\nDate: Wed, 25 Nov 2026 16:00:00 GMT\r\n"
+            + "Content-Type: text/plain; \(String(repeating: "p", count: 200))\r\nContent-Length: 1\r\n"
+            + "Allow: GET, HEAD\r\nX-Long: \(long)\r\nX-After: 1\r\nConnection: close\r\n\r\nb")
+    }
+
     /// Closing, HTTP/1.0 keep-alive and HEAD change only what they must.
     @Test func connectionHeadersAndHead() {
         #expect(render(.json("1"), keepAlive: false).contains("Connection: close\r\n"))

@@ -100,7 +100,7 @@ final class Connection: TimeoutListMember {
         parser.now = worker.loop.now
         while !rest.isEmpty && takesRequests {
             if isOverloaded {
-                pendingInput.append(contentsOf: rest)
+                pendingInput.appendBytes(rest)
                 return
             }
             switch parser.feed(rest) {
