@@ -153,7 +153,8 @@ final class Connection: TimeoutListMember {
     }
 
     /// Renders the response for request `sequence`; it is sent once every earlier one has been.
-    func complete(_ sequence: Int, with response: HTTPResponse) {
+    /// `now`: the clock read once for a batch of answers (`Worker.deliver`); else it is read here.
+    func complete(_ sequence: Int, with response: HTTPResponse, now: Double? = nil) {
         let slot: ResponseQueue.Slot
         if let next = responses.takeIfNext(sequence) {
             // Next in line (the usual case): rendered straight into the output, which keeps its storage.
@@ -169,7 +170,7 @@ final class Connection: TimeoutListMember {
             render(response, for: slot, into: &bytes)
             responses.fill(sequence, with: bytes)
         }
-        let seconds = max(0, worker.loop.preciseNow - slot.startedAt)
+        let seconds = max(0, (now ?? worker.loop.preciseNow) - slot.startedAt)
         worker.tally.responseReady(route: slot.route, method: slot.method, status: response.status, seconds: seconds)
         worker.logAccess(method: slot.method, target: slot.target, status: response.status, seconds: seconds)
     }

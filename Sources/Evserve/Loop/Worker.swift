@@ -280,6 +280,8 @@ final class Worker {
     private func deliver(_ batch: inout [JobCompletion]) {
         // Connections are borrowed, not retained (four atomic operations an answer): each stays alive
         // through this call, in the table or, if it closes while settling, in `retired`.
+        // One clock read for the batch's response times (they are rendered microseconds apart).
+        let now = loop.preciseNow
         for index in batch.indices {
             guard let connection = connections.unretained(batch[index].connection) else {
                 observer?.jobResponseDropped()
@@ -289,7 +291,7 @@ final class Worker {
             // itself over copied the response (three retains, and three releases after).
             var response = HTTPResponse(status: 0, contentType: "", body: [])
             swap(&response, &batch[index].response)
-            connection._withUnsafeGuaranteedRef { $0.complete(batch[index].sequence, with: response) }
+            connection._withUnsafeGuaranteedRef { $0.complete(batch[index].sequence, with: response, now: now) }
             touched.append(connection)
         }
         for connection in touched {
