@@ -68,3 +68,24 @@ def test_loops_have_the_short_slice_and_job_threads_the_default():
         # Every other thread, the job queue's included, kept the default (longer) slice.
         others = [nanoseconds for tid, (_, nanoseconds) in found.items() if tid not in short]
         assert others and all(nanoseconds > LOOP_SLICE_NS for nanoseconds in others), found
+
+
+def test_a_long_model_call_runs_as_sched_batch_and_returns_to_normal():
+    """A job thread turns SCHED_BATCH for a model call of many tree evaluations (here the reference
+    model's 500 trees over 20,000 rows), so the loop it woke can wait in epoll and preempt it for each
+    request (evserve's JobThread); between calls every thread is SCHED_OTHER again. Read from
+    /proc/<pid>/task/<tid>/sched while such requests run, until one is seen (a bounded number of them)."""
+    body = json.dumps({"X": [ROW] * 20_000})
+    with running_evserve("--max-body-size", str(8 << 20)) as (url, proc):
+        seen_batch = False
+        with ThreadPoolExecutor(1) as pool:
+            for _ in range(30):
+                answer = pool.submit(requests.post, url + "/predict", data=body, timeout=60)
+                while not answer.done() and not seen_batch:
+                    seen_batch = any(policy == 3 for _, policy in sched_field(proc.pid, "policy").values())
+                assert answer.result().status_code == 200
+                if seen_batch:
+                    break
+        assert seen_batch, "no thread was seen in SCHED_BATCH during 30 long calls"
+        # The call is over: its thread is back to SCHED_OTHER (0), as are all the others.
+        assert all(policy == 0 for _, policy in sched_field(proc.pid, "policy").values())

@@ -51,6 +51,26 @@ static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
     return syscall(setattr, 0, &attr, 0) == 0 ? 0 : -1;
 }
 
+/// Puts the calling thread in SCHED_BATCH (`batch` nonzero) or back in SCHED_OTHER, its nice value and
+/// flags kept. A SCHED_BATCH thread that wakes does not preempt the running one, and one that runs is
+/// preempted by a normal thread that wakes (kernel/sched/fair.c, check_preempt_wakeup_fair): a job
+/// thread in a long model call so leaves its core to its loop whenever the loop has work. Returns 0,
+/// or -1 where the kernel or the architecture has no such call.
+static inline int evserve_set_thread_batch(int batch) {
+#if defined(__x86_64__)
+    const long setattr = 314, getattr = 315;
+#elif defined(__aarch64__)
+    const long setattr = 274, getattr = 275;
+#else
+    return -1;
+#endif
+    struct evserve_sched_attr attr = {0};
+    if (syscall(getattr, 0, &attr, (unsigned int)sizeof attr, 0) != 0) return -1;
+    attr.size = sizeof attr;
+    attr.policy = batch ? 3 : 0;  // SCHED_BATCH, SCHED_OTHER
+    return syscall(setattr, 0, &attr, 0) == 0 ? 0 : -1;
+}
+
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);
 typedef void (*evserve_timer_cb)(struct ev_loop *loop, ev_timer *watcher, int revents);
 typedef void (*evserve_async_cb)(struct ev_loop *loop, ev_async *watcher, int revents);

@@ -80,7 +80,9 @@ final class PredictJobRunner: ModelJobRunner {
     /// One call into the model for `rowCount` rows, timed and counted as one inference.
     private func predict(_ values: [Double], rowCount: Int, with served: ServedModel) -> Prediction {
         let start = MonotonicClock.seconds()
-        let prediction = Prediction(served.model, values, rowCount: rowCount, probabilities: probabilities)
+        let prediction = JobThread.run(treeRows: rowCount * served.summary.treeCount) {
+            Prediction(served.model, values, rowCount: rowCount, probabilities: probabilities)
+        }
         metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: rowCount, model: served.metricsKey)
         return prediction
     }

@@ -56,7 +56,8 @@ final class V2InferJobRunner: ModelJobRunner {
     /// The outputs `requests` ask for, timed and counted as one inference over all their rows.
     private func predict<Requests: Collection<V2InferenceRequest>>(_ requests: Requests, with served: ServedModel) -> V2BatchPrediction {
         let start = MonotonicClock.seconds()
-        let prediction = V2BatchPrediction(served.model, requests)
+        let rows = requests.reduce(0) { $0 + $1.matrix.rowCount }
+        let prediction = JobThread.run(treeRows: rows * served.summary.treeCount) { V2BatchPrediction(served.model, requests) }
         metrics.recordInference(seconds: MonotonicClock.seconds() - start, rows: prediction.rowCount, model: served.metricsKey)
         return prediction
     }
