@@ -26,7 +26,9 @@ static int64_t lanes_of(int isa) { return isa == 2 ? LANES : LANES / 2; }
 /// `row` (each lane's offset of its row in `keys`), `rounds` (levels to descend, or 0: until no lane
 /// moves). Each instruction set has one walk per count of vectors in use, so that a call with few walks
 /// (the last trees of a forest) runs only the vectors holding them.
-typedef void (*walk_fn)(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row, int rounds);
+/// `keys` is the input keys, or for the walks reading doubles (walker's `held` 4 and 5) the rows'
+/// values themselves, as `const double *`.
+typedef void (*walk_fn)(const ctk_forest *f, const void *keys, int32_t *node, const int32_t *row, int rounds);
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -48,8 +50,10 @@ enum { UPPER_ROUNDS = 5 };
 /// measured slower (ExtraTreesClassifier on digits 4096 rows: 1015 and 1013 ns a row against 982),
 /// and so did packing again at each halving (1032).
 enum { FEW_LANES = 32 };
-__attribute__((target("avx512f"))) static void walk_avx512_1(const ctk_forest *, const int32_t *, int32_t *, const int32_t *, int);
-__attribute__((target("avx512f"))) static void walk_avx512_2(const ctk_forest *, const int32_t *, int32_t *, const int32_t *, int);
+__attribute__((target("avx512f"))) static void walk_avx512_1(const ctk_forest *, const void *, int32_t *, const int32_t *, int);
+__attribute__((target("avx512f"))) static void walk_avx512_2(const ctk_forest *, const void *, int32_t *, const int32_t *, int);
+__attribute__((target("avx512f"))) static void walk_avx512_doubles_1(const ctk_forest *, const void *, int32_t *, const int32_t *, int);
+__attribute__((target("avx512f"))) static void walk_avx512_doubles_2(const ctk_forest *, const void *, int32_t *, const int32_t *, int);
 
 /// The rest of a walk until no lane moves, once at most FEW_LANES lanes still move (`moved[v]`: the
 /// lanes of vector v that moved in the round just walked; the others are at their leaves): their
@@ -58,8 +62,8 @@ __attribute__((target("avx512f"))) static void walk_avx512_2(const ctk_forest *,
 /// lie at very different depths (ExtraTreesClassifier on digits: 9 levels on average, the deepest of
 /// 128 rows 15), so most of a walk's last rounds had only a few lanes still moving.
 __attribute__((target("avx512f"), always_inline))
-static inline void finish_few(const ctk_forest *f, const int32_t *keys, int32_t *node, const __m512i *n, const __m512i *r,
-                              const __mmask16 *moved, const int V, int active) {
+static inline void finish_few(const ctk_forest *f, const void *keys, int32_t *node, const __m512i *n, const __m512i *r,
+                              const __mmask16 *moved, const int V, int active, const int doubles) {
     int32_t packedNode[FEW_LANES], packedRow[FEW_LANES], lane[FEW_LANES];
     int k = 0;
     for (int v = 0; v < V; v++) {
@@ -72,7 +76,8 @@ static inline void finish_few(const ctk_forest *f, const int32_t *keys, int32_t 
         k += __builtin_popcount(moved[v]);
     }
     for (int j = k; j < FEW_LANES; j++) packedNode[j] = f->idle, packedRow[j] = 0;
-    (active <= 16 ? walk_avx512_1 : walk_avx512_2)(f, keys, packedNode, packedRow, 0);
+    if (doubles) (active <= 16 ? walk_avx512_doubles_1 : walk_avx512_doubles_2)(f, keys, packedNode, packedRow, 0);
+    else (active <= 16 ? walk_avx512_1 : walk_avx512_2)(f, keys, packedNode, packedRow, 0);
     for (int j = 0; j < k; j++) node[lane[j]] = packedNode[j];
 }
 
@@ -100,9 +105,32 @@ static inline void defer_few(int32_t *node, const __m512i *n, const __m512i *r, 
     }
 }
 
+/// The keys (ctk_input_keys's, bit for bit) of the 16 values at inputs[at], for the lanes in `wanted`
+/// (the others' are INT32_MAX): two 64-bit gathers read as many elements as one key gather, and a
+/// lone tree's walk reads only the values on its path, where converting every value first cost a
+/// fifth of the time (DecisionTreeClassifier, 20 features, at 4096 rows).
 __attribute__((target("avx512f"), always_inline))
-static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int held, const int upper, stragglers *pending, int32_t outBase) {
+static inline __m512i keys_at(const double *inputs, __m512i at, __mmask16 wanted) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d low = _mm512_mask_i32gather_pd(zero, (__mmask8)wanted, _mm512_castsi512_si256(at), inputs, 8);
+    const __m512d high = _mm512_mask_i32gather_pd(zero, (__mmask8)(wanted >> 8), _mm512_extracti64x4_epi64(at, 1), inputs, 8);
+    // Rounded to float (to nearest, as the C cast), + 0 turning −0 into +0.
+    const __m512 single = _mm512_add_ps(_mm512_castsi512_ps(_mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_castps_si256(_mm512_cvtpd_ps(low))), _mm256_castps_si256(_mm512_cvtpd_ps(high)), 1)),
+        _mm512_setzero_ps());
+    const __m512i bits = _mm512_castps_si512(single);
+    // bits ^ (sign & magnitude): ternary-logic table 0x78 is a ^ (b & c).
+    const __m512i key = _mm512_ternarylogic_epi32(bits, _mm512_srai_epi32(bits, 31), _mm512_set1_epi32(0x7FFFFFFF), 0x78);
+    const __mmask16 top = (__mmask16)(~wanted | _mm512_cmp_ps_mask(single, single, _CMP_UNORD_Q));
+    return _mm512_mask_mov_epi32(key, top, _mm512_set1_epi32(INT32_MAX));
+}
+
+/// `doubles` (1): `keys` is the rows' values (`const double *`), each key made by keys_at as it is read.
+__attribute__((target("avx512f"), always_inline))
+static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *node, const int32_t *row,
+                               int rounds, const int V, const int held, const int upper, const int doubles,
+                               stragglers *pending, int32_t outBase) {
+    const int32_t *keys = input;
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);
@@ -156,7 +184,8 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
             const __m512i feature = _mm512_and_si512(w, featureMask);
             const __m512i at = _mm512_add_epi32(r[v], feature);
             __m512i k;
-            if (held == 0 && upper) k = _mm512_mask_i32gather_epi32(top, (__mmask16)~outside, at, keys, 4);
+            if (doubles) k = keys_at(input, at, (__mmask16)~outside);
+            else if (held == 0 && upper) k = _mm512_mask_i32gather_epi32(top, (__mmask16)~outside, at, keys, 4);
             else if (held == 0) k = _mm512_i32gather_epi32(at, keys, 4);
             else k = _mm512_permutex2var_epi32(table[0], at, table[1]);  // bit 4 picks the register
             if (held == 2) {
@@ -183,7 +212,7 @@ static inline void walk_avx512(const ctk_forest *f, const int32_t *keys, int32_t
                 if (pending) {
                     defer_few(node, n, r, movedOf, V, pending, outBase);
                 } else {
-                    finish_few(f, keys, node, n, r, movedOf, V, active);
+                    finish_few(f, input, node, n, r, movedOf, V, active, doubles);
                 }
                 return;
             }
@@ -235,22 +264,25 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
 }
 
 #define WALK_WITH(name, features, body) \
-    __attribute__((target(features))) static void name(const ctk_forest *f, const int32_t *keys, int32_t *node, \
+    __attribute__((target(features))) static void name(const ctk_forest *f, const void *keys, int32_t *node, \
         const int32_t *row, int rounds) { body; }
 #define WALKS_OF(V) \
-    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, NULL, 0)) \
+    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, NULL, 0)) \
+    WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
 /// A full walk (128 lanes) of one tree whose upper levels are held in registers (as walk_avx512_upper_8),
 /// whose last few moving lanes go to `pending` instead of being walked now (walks until no lane moves).
 __attribute__((target("avx512f")))
-static void walk_avx512_upper_deferring(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                                        stragglers *pending, int32_t outBase) {
-    walk_avx512(f, keys, node, row, 0, 8, 0, 1, pending, outBase);
+static void walk_avx512_upper_deferring(const ctk_forest *f, const void *keys, int32_t *node, const int32_t *row,
+                                        stragglers *pending, int32_t outBase, const int doubles) {
+    if (doubles) walk_avx512(f, keys, node, row, 0, 8, 0, 1, 1, pending, outBase);
+    else walk_avx512(f, keys, node, row, 0, 8, 0, 1, 0, pending, outBase);
 }
 
 #endif
@@ -285,12 +317,13 @@ int ctk_best_isa(void) {
 
 /// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
 /// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0), or (held 3, AVX-512 only)
-/// gathering them for lanes that all walk one tree, whose upper levels it holds in registers.
+/// gathering them for lanes that all walk one tree, whose upper levels it holds in registers; held 4
+/// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at).
 static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
 #define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
-    static const walk_fn avx512[4][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
-                                         EIGHT(walk_avx512_upper_)};
+    static const walk_fn avx512[6][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
+                                         EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_)};
     static const walk_fn avx2[8] = EIGHT(walk_avx2_);
 #undef EIGHT
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
@@ -401,10 +434,10 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
 }
 
 /// The stragglers' walks, together (up to 128 lanes), their leaves written where each one's goes.
-static void walk_stragglers(const ctk_forest *f, const int32_t *keys, stragglers *s, int isa, int32_t *leaf) {
+static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, stragglers *s, int isa, int32_t *leaf) {
     if (s->count == 0) return;
     for (int j = s->count; j < LANES; j++) s->node[j] = f->idle, s->row[j] = 0;
-    walker(isa, s->count, 0)(f, keys, s->node, s->row, 0);
+    walker(isa, s->count, doubles ? 4 : 0)(f, keys, s->node, s->row, 0);
     for (int j = 0; j < s->count; j++) leaf[s->out[j]] = f->valueRow ? f->valueRow[s->node[j]] : s->node[j];
     s->count = 0;
 }
@@ -412,9 +445,10 @@ static void walk_stragglers(const ctk_forest *f, const int32_t *keys, stragglers
 /// Writes the leaf of tree t + i for each of `count` rows (row j's keys at keys + offsets[j]) to
 /// leaf[i * stride + j], i < g: its node, or its row of rowValues where the forest has them. A walk's
 /// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the
-/// first tree (a chunk's keys are up to a MiB).
-static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
-                        int isa, int32_t *leaf, int64_t stride) {
+/// first tree (a chunk's keys are up to a MiB). `doubles` (1): `keys` is the rows' values (walker's
+/// held 4 and 5).
+static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *keys, int doubles, const int32_t *offsets,
+                        int64_t count, int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);
     int32_t node[LANES];
     // Full walks of deep trees set their last few moving lanes aside, and those of up to four trees
@@ -429,10 +463,10 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t
             for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
             const int rounds = rounds_for(f, t + i, 1);
             if (isa == 2 && n == LANES && rounds == 0) {
-                if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, &pending, isa, leaf);
-                walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first));
+                if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, doubles, &pending, isa, leaf);
+                walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first), doubles);
             } else {
-                walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+                walker(isa, n, doubles ? 5 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
             }
             // (A set-aside lane's node is overwritten with its leaf by walk_stragglers.)
             if (f->valueRow) {
@@ -442,11 +476,13 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const int32_t
             }
         }
     }
-    walk_stragglers(f, keys, &pending, isa, leaf);
+    walk_stragglers(f, keys, doubles, &pending, isa, leaf);
 }
 #endif
 
-void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
+/// ctk_add_rows_of_each_tree, or with `doubles` (1: AVX-512 and a lone tree only) ctk_add_rows_of_lone_tree:
+/// then `keys` is the rows' values.
+static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int doubles, int64_t rowCount, double *acc, int isa) {
     // Rows in chunks whose key offsets are worked out once for every tree; zeros after the chunk's
     // last row, for the idle lanes of its last walk.
     enum { CHUNK = 4096 };
@@ -458,9 +494,10 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
     // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
     // moving lanes of several walks go together), then added.
     const int lone = isa == 2 && f->treeCount == 1;
-    // The groups' leaves, GROUP × CHUNK (512 KiB; CHUNK for a lone tree: the heap's), owned by this
-    // call (NULL if the allocation fails: then tree by tree).
-    int32_t *groupLeaves = grouped || lone ? malloc(sizeof(int32_t) * (lone ? 1 : GROUP) * CHUNK) : NULL;
+    // The groups' leaves, GROUP × CHUNK (512 KiB, the heap's), owned by this call (NULL if the
+    // allocation fails: then tree by tree); a lone tree's, CHUNK, on the stack.
+    int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
+    int32_t loneLeaves[CHUNK];  // 16 KiB of stack
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
         // The feature count as a local: read through `f`, it was reloaded after every store (a lone deep
@@ -470,19 +507,19 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
         for (int32_t j = (int32_t)count; j < (int32_t)count + LANES; j++) offsets[j] = 0;
         double *out = acc + start * f->outputCount;
 #if defined(__x86_64__)
-        if (groupLeaves && lone) {
-            find_leaves(f, 0, 1, keys, offsets, count, isa, groupLeaves, CHUNK);
+        if (lone) {
+            find_leaves(f, 0, 1, keys, doubles, offsets, count, isa, loneLeaves, CHUNK);
             // find_leaves wrote rows of rowValues where the forest has them.
             ctk_forest byRow = *f;
             if (f->valueRow) byRow.values = f->rowValues;
-            if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(&byRow, 0, groupLeaves, count, out);
-            else add_leaves(&byRow, 0, groupLeaves, count, out);
+            if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(&byRow, 0, loneLeaves, count, out);
+            else add_leaves(&byRow, 0, loneLeaves, count, out);
             continue;
         }
         if (groupLeaves) {
             for (int64_t t = 0; t < f->treeCount; t += GROUP) {
                 const int64_t g = f->treeCount - t < GROUP ? f->treeCount - t : GROUP;
-                find_leaves(f, t, g, keys, offsets, count, isa, groupLeaves, CHUNK);
+                find_leaves(f, t, g, keys, 0, offsets, count, isa, groupLeaves, CHUNK);
                 add_group_avx512(f, g, groupLeaves, CHUNK, count, out);
             }
             continue;
@@ -507,6 +544,14 @@ void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t
         }
     }
     free(groupLeaves);
+}
+
+void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
+    add_rows_of_each_tree(f, keys, 0, rowCount, acc, isa);
+}
+
+void ctk_add_rows_of_lone_tree(const ctk_forest *f, const double *rows, int64_t rowCount, double *acc) {
+    add_rows_of_each_tree(f, rows, 1, rowCount, acc, 2);
 }
 
 void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {

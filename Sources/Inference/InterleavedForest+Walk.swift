@@ -39,17 +39,22 @@ extension InterleavedForest {
             while start < rowCount {
                 let count = Swift.min(block, rowCount - start)
                 let source = rows + start * featureCount
-                ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                 let acc = out + start * outputCount
                 Self.fill(acc, rowCount: count, with: base)
                 // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
                 let kernels = instructionSet > 0 && !packed.isEmpty
                     && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
-                switch (kernels, count < Self.rowMajorBelow) {
-                case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
-                case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
-                case (false, true): addTreesOfEachRow(walk, count, acc)
-                case (false, false): addRowsOfEachTree(walk, count, acc)
+                // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only.
+                if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 {
+                    ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), acc)
+                } else {
+                    ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
+                    switch (kernels, count < Self.rowMajorBelow) {
+                    case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                    case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                    case (false, true): addTreesOfEachRow(walk, count, acc)
+                    case (false, false): addRowsOfEachTree(walk, count, acc)
+                    }
                 }
                 if let divisors { Self.divide(acc, rowCount: count, by: divisors) }
                 start += count

@@ -197,6 +197,41 @@ import TestSupport
                                             featureCount: featureCount, outputs: classes, missing: true, &random)
     }
 
+    /// A lone tree's AVX-512 walk reads the rows' values and makes each key as it goes: a value between
+    /// two Floats is decided as its Float (rounded to nearest, ties to even), −0 as +0 and NaN as missing,
+    /// exactly as the keys every other walk reads, for a full chunk of rows and the rows after it.
+    @Test func loneTreeDecidesValuesAsTheirFloats() {
+        var random = SeededGenerator(seed: 1515)
+        let featureCount = 9, classes = 3
+        var tree = Self.randomTree(depth: 22, featureCount: featureCount, width: classes, &random)
+        tree.value = tree.value.map { $0 * 0.0333333333 }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [Double](repeating: 0, count: classes), averaged: true, trees: [tree], treeOutput: [0])
+        let forest = InterleavedForest(ensemble, trees: [tree])
+        // Values on the thresholds' 1/64 grid and a little off it: rounding onto it, onto the Floats
+        // next to it (a truncating or flooring conversion would miss those), and further off; −0 and NaN.
+        let rows = (0..<((4096 + 300) * featureCount)).map { _ -> Double in
+            let pick = Double.random(in: 0..<1, using: &random)
+            if pick < 0.05 { return .nan }
+            if pick < 0.1 { return -0.0 }
+            let grid = (Double.random(in: -2.5...2.5, using: &random) * 64).rounded() / 64
+            let near = [grid, grid + 1e-12, grid - 1e-12, Double(Float(grid).nextUp) - 1e-12,
+                        Double(Float(grid).nextDown) + 1e-12, grid + 1e-6, grid - 1e-6]
+            return near.randomElement(using: &random)!
+        }
+        let rowCount = rows.count / featureCount
+        var expected = [Double](repeating: 0, count: rowCount * classes)
+        rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
+            forest.predict($0.baseAddress!, rowCount: rowCount, into: &expected, instructionSet: 0)
+        }
+        for instructionSet in 0...InterleavedForest.bestInstructionSet {
+            var predicted = [Double](repeating: 0, count: rowCount * classes)
+            rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+            #expect(predicted == expected, "instruction set \(instructionSet)")
+        }
+    }
+
     /// Pure leaves (one class's fraction 1, as a fully grown classifier's leaves mostly are) share one
     /// row of `rowValues` per class, whatever the number of leaves, and a forest classifier's many-rows
     /// additions read them from there: every instruction set still predicts what the plain walk does.

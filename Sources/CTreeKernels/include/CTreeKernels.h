@@ -65,6 +65,12 @@ enum { ctk_fixed_rounds_up_to = 12 };
 /// with instruction set `isa` (1...ctk_best_isa()), for `rowCount` rows of input keys (`keys`, featureCount per row): each tree for up to ctk_lanes rows at a time.
 void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
 
+/// ctk_add_rows_of_each_tree for a forest of one tree (treeCount 1) with AVX-512 (ctk_best_isa() == 2)
+/// from the rows' values (`rows`: rowCount × featureCount doubles, row-major) instead of their keys:
+/// the walk makes the key of each value it reads, as ctk_input_keys would, so that the values off the
+/// tree's paths are never converted.
+void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, double *acc);
+
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
 void ctk_add_trees_of_each_row(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
 
