@@ -407,6 +407,29 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
     // digits 970 -> 937 ns a row; 2 rows were no better while the values came from a 5 MB array, 8 no
     // better than 4).
     enum { ROWS = 4 };
+    if (width > 8 && width <= 16) {
+        // Both halves of each row in one pass: eight chains side by side, each leaf's row found once.
+        const __mmask8 rest = (__mmask8)((1u << (width - 8)) - 1);
+        for (; j + ROWS <= count; j += ROWS) {
+            __m512d low[ROWS], high[ROWS];
+            for (int q = 0; q < ROWS; q++) {
+                low[q] = _mm512_loadu_pd(acc + (j + q) * width);
+                high[q] = _mm512_maskz_loadu_pd(rest, acc + (j + q) * width + 8);
+            }
+            for (int64_t i = 0; i < g; i++) {
+                const int32_t *at = leaf + i * stride + j;
+                for (int q = 0; q < ROWS; q++) {
+                    const double *v = values + (int64_t)at[q] * width;
+                    low[q] = _mm512_add_pd(low[q], _mm512_loadu_pd(v));
+                    high[q] = _mm512_add_pd(high[q], _mm512_maskz_loadu_pd(rest, v + 8));
+                }
+            }
+            for (int q = 0; q < ROWS; q++) {
+                _mm512_storeu_pd(acc + (j + q) * width, low[q]);
+                _mm512_mask_storeu_pd(acc + (j + q) * width + 8, rest, high[q]);
+            }
+        }
+    }
     for (; j + ROWS <= count; j += ROWS) {
         for (int64_t c = 0; c < width; c += 8) {
             const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
