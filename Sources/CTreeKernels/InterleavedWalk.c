@@ -42,10 +42,11 @@ typedef void (*walk_fn)(const ctk_forest *f, const void *keys, int32_t *node, co
 // is 0 or 32, and a lane's key is a permutation of the table's registers (a 16-element gather costs
 // several times a permutation). The few-rows walk of one or two rows reads keys this way.
 // `upper` (1): every lane walks the tree whose root is node[0] (one tree for many rows), and the first
-// UPPER_ROUNDS rounds read its nodes from registers: in breadth-first order the nodes of depth 0 to 4
-// are the first 31 at most, so they fit two registers of words and two of thresholds. Lanes outside
-// them (idle ones) stay where they are during those rounds.
-enum { UPPER_ROUNDS = 5 };
+// UPPER_ROUNDS rounds read its nodes from registers: in breadth-first order the nodes of depth 0 to 5
+// are the first 63 at most, so they fit four registers of words and four of thresholds (the last upper
+// round picks from all four; 6 rounds against 5: ExtraTreesClassifier on digits 875 -> 867 ns a row).
+// Lanes outside them (idle ones) stay where they are during those rounds.
+enum { UPPER_ROUNDS = 6, UPPER_NODES = 1 << UPPER_ROUNDS, UPPER_REGISTERS = UPPER_NODES / 16 };
 /// Lanes still moving at which a walk of more vectors packs them into two (finish_few): 16 and 48
 /// measured slower (ExtraTreesClassifier on digits 4096 rows: 1015 and 1013 ns a row against 982),
 /// and so did packing again at each halving (1032).
@@ -147,18 +148,18 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
     const __m512i words = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i thresholds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const long long *packed = (const long long *)f->packed;
-    const __m512i root = _mm512_set1_epi32(node[0]), upperCount = _mm512_set1_epi32(32);
-    __m512i upperWord[2], upperThreshold[2];
+    const __m512i root = _mm512_set1_epi32(node[0]), upperCount = _mm512_set1_epi32(UPPER_NODES);
+    __m512i upperWord[UPPER_REGISTERS], upperThreshold[UPPER_REGISTERS];
     if (upper) {
-        // The 32 records from the root on, masked at the end of the array (the idle leaf is last).
+        // The UPPER_NODES records from the root on, masked at the end of the array (the idle leaf is last).
         const int64_t records = (int64_t)f->idle + 1 - node[0];
-        __m512i quarter[4];
-        for (int q = 0; q < 4; q++) {
+        __m512i quarter[2 * UPPER_REGISTERS];
+        for (int q = 0; q < 2 * UPPER_REGISTERS; q++) {
             const int64_t words32 = 2 * (records - 8 * q);
             const __mmask16 present = words32 >= 16 ? 0xFFFF : words32 <= 0 ? 0 : (__mmask16)((1u << words32) - 1);
             quarter[q] = _mm512_maskz_loadu_epi32(present, f->packed + 2 * (int64_t)node[0] + 16 * q);
         }
-        for (int h = 0; h < 2; h++) {
+        for (int h = 0; h < UPPER_REGISTERS; h++) {
             upperWord[h] = _mm512_permutex2var_epi32(quarter[2 * h], words, quarter[2 * h + 1]);
             upperThreshold[h] = _mm512_permutex2var_epi32(quarter[2 * h], thresholds, quarter[2 * h + 1]);
         }
@@ -175,6 +176,12 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
                 outside = _mm512_cmpge_epu32_mask(relative, upperCount);
                 w = _mm512_permutex2var_epi32(upperWord[0], relative, upperWord[1]);
                 t = _mm512_permutex2var_epi32(upperThreshold[0], relative, upperThreshold[1]);
+                if (UPPER_REGISTERS == 4 && round == UPPER_ROUNDS - 1) {
+                    // Only the last upper round reaches nodes 32 to 63.
+                    const __mmask16 second = _mm512_test_epi32_mask(relative, _mm512_set1_epi32(32));
+                    w = _mm512_mask_blend_epi32(second, w, _mm512_permutex2var_epi32(upperWord[2], relative, upperWord[3]));
+                    t = _mm512_mask_blend_epi32(second, t, _mm512_permutex2var_epi32(upperThreshold[2], relative, upperThreshold[3]));
+                }
             } else {
                 const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
                 const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
