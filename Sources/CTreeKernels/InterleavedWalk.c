@@ -396,8 +396,11 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
 /// 4096 rows: a store of every sum after every tree made the additions a third of the time). A walk's
 /// rows go through the whole group (find_leaves), so more trees a group read their keys from L1 more
 /// often; 32 measured best once the additions read rowValues and deep walks packed their last lanes
-/// (8: 1035, 16: 991, 32: 970, 64: 995 ns a row on that model; 16 had been best before).
-enum { GROUP = 32 };
+/// (8: 1035, 16: 991, 32: 970, 64: 995 ns a row on that model; 16 had been best before), and 20 once
+/// a row's two halves of class values were added in one pass and six levels held in registers
+/// (medians of five: 12: 849, 16: 845, 20: 840, 25: 848, 32: 863 ns a row; RandomForestClassifier
+/// 100 deep: 20: 946, 32: 960).
+enum { GROUP = 20 };
 
 #if defined(__x86_64__)
 /// Adds the leaf values of trees t ..< t + g to the sums of `count` rows (`width` = outputCount values
@@ -534,7 +537,7 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
     // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
     // moving lanes of several walks go together), then added.
     const int lone = isa == 2 && f->treeCount == 1;
-    // The groups' leaves, GROUP × CHUNK (512 KiB, the heap's), owned by this call (NULL if the
+    // The groups' leaves, GROUP × CHUNK (320 KiB, the heap's), owned by this call (NULL if the
     // allocation fails: then tree by tree); a lone tree's, CHUNK, on the stack.
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * CHUNK) : NULL;
     int32_t loneLeaves[CHUNK];  // 16 KiB of stack

@@ -179,7 +179,7 @@ import TestSupport
     /// Forest classifiers at many rows (deep trees, class fractions added a group of trees at a time):
     /// every instruction set adds each row's leaves in tree order, as the plain walk does, bit for bit,
     /// across the kernels' chunk of 4096 rows, with a group of trees left over and a forest of one tree.
-    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2)])  // 45: a group of 32 trees, then 13
+    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2)])  // 45: two groups of 20 trees, then 5
     func deepForestClassifiersSumInTreeOrder(treeCount: Int, depth: Int, classes: Int) {
         var random = SeededGenerator(seed: UInt64(treeCount * 31 + depth))
         let featureCount = 9
