@@ -199,7 +199,8 @@ import TestSupport
 
     /// A lone tree's AVX-512 walk reads the rows' values and makes each key as it goes: a value between
     /// two Floats is decided as its Float (rounded to nearest, ties to even), −0 as +0 and NaN as missing,
-    /// exactly as the keys every other walk reads, for a full chunk of rows and the rows after it.
+    /// exactly as the keys every other walk reads, for a full chunk of rows and the rows after it; each
+    /// row's class values are added to the base.
     @Test func loneTreeDecidesValuesAsTheirFloats() {
         var random = SeededGenerator(seed: 1515)
         let featureCount = 9, classes = 3
@@ -207,7 +208,7 @@ import TestSupport
         tree.value = tree.value.map { $0 * 0.0333333333 }
         let ensemble = TreeEnsemble(
             estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
-            base: [Double](repeating: 0, count: classes), averaged: true, trees: [tree], treeOutput: [0])
+            base: [0.25, -0.5, 1], averaged: true, trees: [tree], treeOutput: [0])
         let forest = InterleavedForest(ensemble, trees: [tree])
         // Values on the thresholds' 1/64 grid and a little off it: rounding onto it, onto the Floats
         // next to it (a truncating or flooring conversion would miss those), and further off; −0 and NaN.

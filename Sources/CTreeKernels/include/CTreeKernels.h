@@ -68,7 +68,8 @@ void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, in
 /// ctk_add_rows_of_each_tree for a forest of one tree (treeCount 1) with AVX-512 (ctk_best_isa() == 2)
 /// from the rows' values (`rows`: rowCount × featureCount doubles, row-major) instead of their keys:
 /// the walk makes the key of each value it reads, as ctk_input_keys would, so that the values off the
-/// tree's paths are never converted.
+/// tree's paths are never converted. Every row of `acc` must hold the same starting sums (the base):
+/// each row's sums are then written once, from the first row's.
 void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, double *acc);
 
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
