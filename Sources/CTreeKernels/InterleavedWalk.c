@@ -211,8 +211,9 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
         if (rounds == 0 && !moved) break;
         // Many rows' walks, and two rows' held in registers (HistGradientBoostingRegressor at 2 rows
         // 1639 -> 1509 ns a row; random forests' regressors 2 % slower); one row's measured slower
-        // (RandomForestRegressor 100 deep at 1 row 1207 -> 1334 ns).
-        if (rounds == 0 && V > 2 && (upper || held == 2) && (!upper || round >= UPPER_ROUNDS)) {
+        // (RandomForestRegressor 100 deep at 1 row 1207 -> 1334 ns). A lone tree's stragglers too (its walks
+        // reading values: ExtraTreeClassifier deep at 4096 rows 17.8 -> 17.5 ns a row).
+        if (rounds == 0 && V > 2 && (upper || held == 2 || doubles) && (!upper || round >= UPPER_ROUNDS)) {
             int active = 0;
             for (int v = 0; v < V; v++) active += __builtin_popcount(movedOf[v]);
             if (active <= FEW_LANES) {
