@@ -392,17 +392,17 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
 }
 #endif
 
-/// add_leaves for a lone tree's leaves of 2 to 8 float64 values adding to all of a row's sums (a tree
-/// classifier's class fractions), when every row's sums start equal (the base): each row's are the
-/// first row's starting sums plus its leaf's values, one masked load and one masked store a row.
-/// (Loading each row's sums instead made the additions four times slower: a masked load that overlaps
-/// the previous row's masked store waits for it.)
+/// For a lone tree's leaves of 2 to 8 float64 values adding to all of a row's sums (a tree classifier's
+/// class fractions): writes each row's sums, `base` plus its leaf's values, with one masked load and one
+/// masked store a row. (Filling the rows with the base and then adding to them made the additions four
+/// times slower with masked loads of each row's sums, which wait for the previous row's overlapping
+/// masked store, and twice as slow one value at a time.)
 __attribute__((target("avx512f")))
-static void set_narrow_leaves_avx512(const ctk_forest *f, const int32_t *leaf, int64_t count, double *acc) {
+static void set_narrow_leaves_avx512(const ctk_forest *f, const double *baseValues, const int32_t *leaf, int64_t count, double *acc) {
     const double *restrict values = f->values;
     const int64_t width = f->valueWidth;
     const __mmask8 part = (__mmask8)((1u << width) - 1);
-    const __m512d base = _mm512_maskz_loadu_pd(part, acc);
+    const __m512d base = _mm512_maskz_loadu_pd(part, baseValues);
     for (int64_t j = 0; j < count; j++) {
         const __m512d v = _mm512_maskz_loadu_pd(part, values + (int64_t)leaf[j] * width);
         _mm512_mask_storeu_pd(acc + j * width, part, _mm512_add_pd(base, v));
@@ -541,9 +541,22 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
 }
 #endif
 
+/// Each of `count` rows of `width` sums set to `base`.
+static void fill_rows(double *restrict out, int64_t count, const double *restrict base, int64_t width) {
+    if (width == 1) {
+        const double value = base[0];
+        for (int64_t j = 0; j < count; j++) out[j] = value;
+        return;
+    }
+    for (int64_t j = 0; j < count; j++) {
+        for (int64_t c = 0; c < width; c++) out[j * width + c] = base[c];
+    }
+}
+
 /// ctk_add_rows_of_each_tree, or with `doubles` (1: AVX-512 and a lone tree only) ctk_add_rows_of_lone_tree:
-/// then `keys` is the rows' values, and every row's sums start equal (set_narrow_leaves_avx512 relies on it).
-static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int doubles, int64_t rowCount, double *acc, int isa) {
+/// then `keys` is the rows' values, and the sums are written from `base` (acc's starting values are not read).
+static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int doubles, const double *base, int64_t rowCount,
+                                  double *acc, int isa) {
     // Rows in chunks whose key offsets are worked out once for every tree; zeros after the chunk's
     // last row, for the idle lanes of its last walk.
     enum { CHUNK = 4096 };
@@ -574,8 +587,12 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
             ctk_forest byRow = *f;
             if (f->valueRow) byRow.values = f->rowValues;
             const int narrow = f->valueWidth > 1 && f->valueWidth <= 8 && f->valueWidth == f->outputCount;
+            if (base && narrow && !f->float32Sums) {
+                set_narrow_leaves_avx512(&byRow, base, loneLeaves, count, out);
+                continue;
+            }
+            if (base) fill_rows(out, count, base, f->outputCount);
             if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(&byRow, 0, loneLeaves, count, out);
-            else if (!f->float32Sums && narrow && doubles) set_narrow_leaves_avx512(&byRow, loneLeaves, count, out);
             else add_leaves(&byRow, 0, loneLeaves, count, out);
             continue;
         }
@@ -610,11 +627,11 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
 }
 
 void ctk_add_rows_of_each_tree(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {
-    add_rows_of_each_tree(f, keys, 0, rowCount, acc, isa);
+    add_rows_of_each_tree(f, keys, 0, NULL, rowCount, acc, isa);
 }
 
-void ctk_add_rows_of_lone_tree(const ctk_forest *f, const double *rows, int64_t rowCount, double *acc) {
-    add_rows_of_each_tree(f, rows, 1, rowCount, acc, 2);
+void ctk_add_rows_of_lone_tree(const ctk_forest *f, const double *rows, int64_t rowCount, const double *base, double *acc) {
+    add_rows_of_each_tree(f, rows, 1, base, rowCount, acc, 2);
 }
 
 void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t rowCount, double *acc, int isa) {

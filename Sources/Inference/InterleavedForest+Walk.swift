@@ -40,14 +40,15 @@ extension InterleavedForest {
                 let count = Swift.min(block, rowCount - start)
                 let source = rows + start * featureCount
                 let acc = out + start * outputCount
-                Self.fill(acc, rowCount: count, with: base)
                 // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
                 let kernels = instructionSet > 0 && !packed.isEmpty
                     && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
-                // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only.
+                // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only,
+                // and writes each row's sums from the base itself.
                 if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 {
-                    ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), acc)
+                    base.withUnsafeBufferPointer { ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), $0.baseAddress!, acc) }
                 } else {
+                    Self.fill(acc, rowCount: count, with: base)
                     ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                     switch (kernels, count < Self.rowMajorBelow) {
                     case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))

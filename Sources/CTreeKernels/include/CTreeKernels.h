@@ -65,12 +65,12 @@ enum { ctk_fixed_rounds_up_to = 12 };
 /// with instruction set `isa` (1...ctk_best_isa()), for `rowCount` rows of input keys (`keys`, featureCount per row): each tree for up to ctk_lanes rows at a time.
 void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
 
-/// ctk_add_rows_of_each_tree for a forest of one tree (treeCount 1) with AVX-512 (ctk_best_isa() == 2)
-/// from the rows' values (`rows`: rowCount × featureCount doubles, row-major) instead of their keys:
-/// the walk makes the key of each value it reads, as ctk_input_keys would, so that the values off the
-/// tree's paths are never converted. Every row of `acc` must hold the same starting sums (the base):
-/// each row's sums are then written once, from the first row's.
-void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, double *acc);
+/// For a forest of one tree (treeCount 1) with AVX-512 (ctk_best_isa() == 2): writes each row's raw
+/// scores, `base` (outputCount values) plus its leaf's values, to `acc` (rowCount × outputCount,
+/// row-major; its starting values are not read), from the rows' values (`rows`: rowCount × featureCount
+/// doubles, row-major) instead of their keys: the walk makes the key of each value it reads, as
+/// ctk_input_keys would, so that the values off the tree's paths are never converted.
+void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, const double *base, double *acc);
 
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
 void ctk_add_trees_of_each_row(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
