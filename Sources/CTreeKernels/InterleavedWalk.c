@@ -422,13 +422,13 @@ enum { GROUP = 20 };
 
 #if defined(__x86_64__)
 /// Adds the leaf values of trees t ..< t + g to the sums of `count` rows (`width` = outputCount values
-/// a row, every tree adding to all of them): row j's leaf of tree t + i at leaf[i * stride + j]. Per
+/// a row, every tree adding to all of them): row j's leaf of tree t + i at leaf[i * leafStride + j]. Per
 /// row, the sums are loaded once, each tree's values added in tree order (a vertical add per class, the
 /// same additions as the scalar loop), and stored once.
 __attribute__((target("avx512f")))
-static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t stride, int64_t count, double *acc) {
+static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t leafStride, int64_t count, double *acc) {
     const double *restrict values = f->valueRow ? f->rowValues : f->values;  // as find_leaves wrote `leaf`
-    const int64_t width = f->valueWidth;
+    const int64_t width = f->valueWidth, stride = f->valueRow ? f->rowStride : width;
     int64_t j = 0;
     // Rows in fours: each row's additions must follow tree order (a chain of dependent adds), but the
     // rows' chains are independent, and written side by side they overlap (ExtraTreesClassifier on
@@ -445,9 +445,9 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
                 high[q] = _mm512_maskz_loadu_pd(rest, acc + (j + q) * width + 8);
             }
             for (int64_t i = 0; i < g; i++) {
-                const int32_t *at = leaf + i * stride + j;
+                const int32_t *at = leaf + i * leafStride + j;
                 for (int q = 0; q < ROWS; q++) {
-                    const double *v = values + (int64_t)at[q] * width;
+                    const double *v = values + (int64_t)at[q] * stride;
                     low[q] = _mm512_add_pd(low[q], _mm512_loadu_pd(v));
                     high[q] = _mm512_add_pd(high[q], _mm512_maskz_loadu_pd(rest, v + 8));
                 }
@@ -465,8 +465,8 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
             for (int q = 0; q < ROWS; q++) sum[q] = _mm512_maskz_loadu_pd(part, acc + (j + q) * width + c);
             const double *from = values + c;
             for (int64_t i = 0; i < g; i++) {
-                const int32_t *at = leaf + i * stride + j;
-                for (int q = 0; q < ROWS; q++) sum[q] = _mm512_add_pd(sum[q], _mm512_maskz_loadu_pd(part, from + (int64_t)at[q] * width));
+                const int32_t *at = leaf + i * leafStride + j;
+                for (int q = 0; q < ROWS; q++) sum[q] = _mm512_add_pd(sum[q], _mm512_maskz_loadu_pd(part, from + (int64_t)at[q] * stride));
             }
             for (int q = 0; q < ROWS; q++) _mm512_mask_storeu_pd(acc + (j + q) * width + c, part, sum[q]);
         }
@@ -477,7 +477,7 @@ static void add_group_avx512(const ctk_forest *f, int64_t g, const int32_t *leaf
             const __mmask8 part = width - c >= 8 ? 0xFF : (__mmask8)((1u << (width - c)) - 1);
             __m512d sum = _mm512_maskz_loadu_pd(part, row + c);
             for (int64_t i = 0; i < g; i++) {
-                sum = _mm512_add_pd(sum, _mm512_maskz_loadu_pd(part, values + (int64_t)leaf[i * stride + j] * width + c));
+                sum = _mm512_add_pd(sum, _mm512_maskz_loadu_pd(part, values + (int64_t)leaf[i * leafStride + j] * stride + c));
             }
             _mm512_mask_storeu_pd(row + c, part, sum);
         }
@@ -592,6 +592,10 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
                 continue;
             }
             if (base) fill_rows(out, count, base, f->outputCount);
+            if (f->valueRow && f->rowStride != f->valueWidth) {  // padded rows: as a group of one tree
+                add_group_avx512(f, 1, loneLeaves, CHUNK, count, out);
+                continue;
+            }
             if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(&byRow, 0, loneLeaves, count, out);
             else add_leaves(&byRow, 0, loneLeaves, count, out);
             continue;

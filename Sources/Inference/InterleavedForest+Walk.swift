@@ -31,7 +31,8 @@ extension InterleavedForest {
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,
                 float32Sums: float32Sums ? 1 : 0,
-                valueRow: valueRow.isEmpty ? nil : valueRowBuffer.baseAddress, rowValues: rowValueBuffer.baseAddress)
+                valueRow: valueRow.isEmpty ? nil : valueRowBuffer.baseAddress, rowValues: rowValueBuffer.baseAddress.map { $0 + rowShift },
+                rowStride: Int64(rowStride))
             let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
                             keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
                             valueWidth: valueWidth, float32Sums: float32Sums, lanes: lanes.baseAddress!)

@@ -179,7 +179,7 @@ import TestSupport
     /// Forest classifiers at many rows (deep trees, class fractions added a group of trees at a time):
     /// every instruction set adds each row's leaves in tree order, as the plain walk does, bit for bit,
     /// across the kernels' chunk of 4096 rows, with a group of trees left over and a forest of one tree.
-    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2)])  // 45: two groups of 20 trees, then 5
+    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2), (1, 18, 10)])  // 45: two groups of 20 trees, then 5
     func deepForestClassifiersSumInTreeOrder(treeCount: Int, depth: Int, classes: Int) {
         var random = SeededGenerator(seed: UInt64(treeCount * 31 + depth))
         let featureCount = 9
@@ -236,9 +236,10 @@ import TestSupport
     /// Pure leaves (one class's fraction 1, as a fully grown classifier's leaves mostly are) share one
     /// row of `rowValues` per class, whatever the number of leaves, and a forest classifier's many-rows
     /// additions read them from there: every instruction set still predicts what the plain walk does.
-    @Test func pureLeavesShareOneRowPerClass() {
+    /// Rows of 9 to 16 classes are padded to 16 values (each starts a cache line).
+    @Test(arguments: [4, 10]) func pureLeavesShareOneRowPerClass(classes: Int) {
         var random = SeededGenerator(seed: 14)
-        let featureCount = 7, classes = 4, treeCount = 21
+        let featureCount = 7, treeCount = 21
         let trees = (0..<treeCount).map { _ in
             var tree = Self.randomTree(depth: 16, featureCount: featureCount, width: classes, &random)
             for node in 0..<tree.nodeCount {
@@ -253,10 +254,13 @@ import TestSupport
         let forest = InterleavedForest(ensemble, trees: trees)
         let leafCount = forest.nodes.indices.filter { forest.nodes[$0][2] == Int32($0) }.count
         #expect(leafCount > 100 * classes)
-        #expect(forest.rowValues.count <= (classes + 1) * classes)  // a placeholder row, then a row per class
+        #expect(forest.rowStride == (classes > 8 ? 16 : classes))
+        // A placeholder row, then a row per class (after the shift that aligns padded rows, at most 7).
+        #expect((forest.rowValues.count - forest.rowShift) / forest.rowStride <= classes + 1)
         for (node, row) in forest.valueRow.enumerated() where forest.nodes[node][2] == Int32(node) && node != Int(forest.idle) {
             let own = Array(forest.values[(node * classes)..<((node + 1) * classes)])
-            #expect(Array(forest.rowValues[(Int(row) * classes)..<((Int(row) + 1) * classes)]) == own)
+            let start = forest.rowShift + Int(row) * forest.rowStride
+            #expect(Array(forest.rowValues[start..<(start + classes)]) == own)
         }
         Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [300, 4096 + 17], featureCount: featureCount,
                                             outputs: classes, missing: true, &random)

@@ -35,6 +35,9 @@ typedef struct {
     /// these few rows, which stay in the L1 cache, instead of `values` (megabytes).
     const int32_t *valueRow;
     const double *rowValues;
+    /// The doubles from one row of rowValues to the next (valueWidth, or more where rows are padded to
+    /// start cache lines: then valueWidth == outputCount, float64 sums).
+    int64_t rowStride;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
