@@ -127,9 +127,10 @@ static inline __m512i keys_at(const double *inputs, __m512i at, __mmask16 wanted
 }
 
 /// `doubles` (1): `keys` is the rows' values (`const double *`), each key made by keys_at as it is read.
+/// `packs` (1): a walk until no lane moves packs its last few moving lanes (finish_few) whatever `held`.
 __attribute__((target("avx512f"), always_inline))
 static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int held, const int upper, const int doubles,
+                               int rounds, const int V, const int held, const int upper, const int doubles, const int packs,
                                stragglers *pending, int32_t outBase) {
     const int32_t *keys = input;
     __m512i table[4];
@@ -211,9 +212,9 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
         if (rounds == 0 && !moved) break;
         // Many rows' walks, and two rows' held in registers (HistGradientBoostingRegressor at 2 rows
         // 1639 -> 1509 ns a row; random forests' regressors 2 % slower); one row's measured slower
-        // (RandomForestRegressor 100 deep at 1 row 1207 -> 1334 ns). A lone tree's stragglers too (its walks
-        // reading values: ExtraTreeClassifier deep at 4096 rows 17.8 -> 17.5 ns a row).
-        if (rounds == 0 && V > 2 && (upper || held == 2 || doubles) && (!upper || round >= UPPER_ROUNDS)) {
+        // (RandomForestRegressor 100 deep at 1 row 1207 -> 1334 ns). Stragglers' walks too (`packs`; at 4096
+        // rows, ExtraTreeClassifier deep 17.8 -> 17.5 ns a row, RandomForestClassifier 100 deep 940 -> 923).
+        if (rounds == 0 && V > 2 && (upper || held == 2 || packs) && (!upper || round >= UPPER_ROUNDS)) {
             int active = 0;
             for (int v = 0; v < V; v++) active += __builtin_popcount(movedOf[v]);
             if (active <= FEW_LANES) {
@@ -275,12 +276,13 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     __attribute__((target(features))) static void name(const ctk_forest *f, const void *keys, int32_t *node, \
         const int32_t *row, int rounds) { body; }
 #define WALKS_OF(V) \
-    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 0, NULL, 0)) \
-    WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, NULL, 0)) \
-    WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, NULL, 0)) \
+    WALK_WITH(walk_avx512_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held1_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 1, 0, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_held2_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 2, 0, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_upper_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 0, 0, NULL, 0)) \
+    WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, 1, NULL, 0)) \
+    WALK_WITH(walk_avx512_packing_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 1, NULL, 0)) \
+    WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
@@ -289,8 +291,8 @@ WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF
 __attribute__((target("avx512f")))
 static void walk_avx512_upper_deferring(const ctk_forest *f, const void *keys, int32_t *node, const int32_t *row,
                                         stragglers *pending, int32_t outBase, const int doubles) {
-    if (doubles) walk_avx512(f, keys, node, row, 0, 8, 0, 1, 1, pending, outBase);
-    else walk_avx512(f, keys, node, row, 0, 8, 0, 1, 0, pending, outBase);
+    if (doubles) walk_avx512(f, keys, node, row, 0, 8, 0, 1, 1, 1, pending, outBase);
+    else walk_avx512(f, keys, node, row, 0, 8, 0, 1, 0, 0, pending, outBase);
 }
 
 #endif
@@ -326,12 +328,14 @@ int ctk_best_isa(void) {
 /// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
 /// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0), or (held 3, AVX-512 only)
 /// gathering them for lanes that all walk one tree, whose upper levels it holds in registers; held 4
-/// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at).
+/// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at); held 6 (AVX-512
+/// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks).
 static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
 #define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
-    static const walk_fn avx512[6][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
-                                         EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_)};
+    static const walk_fn avx512[7][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
+                                         EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_),
+                                         EIGHT(walk_avx512_packing_)};
     static const walk_fn avx2[8] = EIGHT(walk_avx2_);
 #undef EIGHT
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
@@ -498,7 +502,7 @@ static void value_rows(const int32_t *valueRow, const int32_t *node, int64_t cou
 static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, stragglers *s, int isa, int32_t *leaf) {
     if (s->count == 0) return;
     for (int j = s->count; j < LANES; j++) s->node[j] = f->idle, s->row[j] = 0;
-    walker(isa, s->count, doubles ? 4 : 0)(f, keys, s->node, s->row, 0);
+    walker(isa, s->count, doubles ? 4 : 6)(f, keys, s->node, s->row, 0);
     for (int j = 0; j < s->count; j++) leaf[s->out[j]] = f->valueRow ? f->valueRow[s->node[j]] : s->node[j];
     s->count = 0;
 }
