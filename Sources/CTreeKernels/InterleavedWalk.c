@@ -394,7 +394,6 @@ static void add_leaves_avx512(const ctk_forest *f, int64_t t, const int32_t *lea
     }
     for (; j < count; j++) out[j] += values[leaf[j]];
 }
-#endif
 
 /// For a lone tree's leaves of 2 to 8 float64 values adding to all of a row's sums (a tree classifier's
 /// class fractions): writes each row's sums, `base` plus its leaf's values, with one masked load and one
@@ -412,6 +411,8 @@ static void set_narrow_leaves_avx512(const ctk_forest *f, const double *baseValu
         _mm512_mask_storeu_pd(acc + j * width, part, _mm512_add_pd(base, v));
     }
 }
+
+#endif
 
 /// Trees whose leaves are found for every row of a chunk before their values are added, each row's
 /// sums then held in registers across them (ExtraTreesClassifier, 100 trees on digits, 10 classes, at
@@ -543,7 +544,6 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
     }
     walk_stragglers(f, keys, doubles, &pending, isa, leaf);
 }
-#endif
 
 /// Each of `count` rows of `width` sums set to `base`.
 static void fill_rows(double *restrict out, int64_t count, const double *restrict base, int64_t width) {
@@ -556,6 +556,7 @@ static void fill_rows(double *restrict out, int64_t count, const double *restric
         for (int64_t c = 0; c < width; c++) out[j * width + c] = base[c];
     }
 }
+#endif
 
 /// ctk_add_rows_of_each_tree, or with `doubles` (1: AVX-512 and a lone tree only) ctk_add_rows_of_lone_tree:
 /// then `keys` is the rows' values, and the sums are written from `base` (acc's starting values are not read).
@@ -572,13 +573,18 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
     int32_t node[LANES];
     // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
     const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
-    // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
-    // moving lanes of several walks go together), then added.
-    const int lone = isa == 2 && f->treeCount == 1;
     // The groups' leaves, GROUP × LEAF_STRIDE (320 KiB, the heap's), owned by this call (NULL if the
-    // allocation fails: then tree by tree); a lone tree's, CHUNK, on the stack.
+    // allocation fails: then tree by tree).
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * LEAF_STRIDE) : NULL;
-    int32_t loneLeaves[CHUNK];  // 16 KiB of stack
+#if defined(__x86_64__)
+    // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
+    // moving lanes of several walks go together) into 16 KiB of stack, then added.
+    const int lone = isa == 2 && f->treeCount == 1;
+    int32_t loneLeaves[CHUNK];
+#else
+    (void)doubles;  // only the AVX-512 lone path reads values, from a base
+    (void)base;
+#endif
     for (int64_t start = 0; start < rowCount; start += CHUNK) {
         const int64_t count = rowCount - start < CHUNK ? rowCount - start : CHUNK;
         // The feature count as a local: read through `f`, it was reloaded after every store (a lone deep
