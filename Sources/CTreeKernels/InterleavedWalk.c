@@ -500,11 +500,18 @@ static void value_rows(const int32_t *valueRow, const int32_t *node, int64_t cou
 }
 
 /// The stragglers' walks, together (up to 128 lanes), their leaves written where each one's goes.
+__attribute__((target("avx512f")))
 static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, stragglers *s, int isa, int32_t *leaf) {
     if (s->count == 0) return;
     for (int j = s->count; j < LANES; j++) s->node[j] = f->idle, s->row[j] = 0;
     walker(isa, s->count, doubles ? 4 : 6)(f, keys, s->node, s->row, 0);
-    for (int j = 0; j < s->count; j++) leaf[s->out[j]] = f->valueRow ? f->valueRow[s->node[j]] : s->node[j];
+    // 16 leaves a step: their rows of rowValues gathered where the forest has them, then scattered.
+    for (int j = 0; j < s->count; j += 16) {
+        const __mmask16 lanes = s->count - j >= 16 ? 0xFFFF : (__mmask16)((1u << (s->count - j)) - 1);
+        __m512i v = _mm512_maskz_loadu_epi32(lanes, s->node + j);
+        if (f->valueRow) v = _mm512_mask_i32gather_epi32(v, lanes, v, f->valueRow, 4);
+        _mm512_mask_i32scatter_epi32(leaf, lanes, _mm512_maskz_loadu_epi32(lanes, s->out + j), v, 4);
+    }
     s->count = 0;
 }
 
@@ -513,6 +520,7 @@ static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, 
 /// rows go through all g trees before the next rows: their keys are then read from the L1 cache after the
 /// first tree (a chunk's keys are up to a MiB). `doubles` (1): `keys` is the rows' values (walker's
 /// held 4 and 5).
+__attribute__((target("avx512f")))
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *keys, int doubles, const int32_t *offsets,
                         int64_t count, int isa, int32_t *leaf, int64_t stride) {
     const int64_t lanes = lanes_of(isa);
