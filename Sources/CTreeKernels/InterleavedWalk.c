@@ -150,6 +150,7 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
     const __m512i thresholds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const long long *packed = (const long long *)f->packed;
     const __m512i root = _mm512_set1_epi32(node[0]), upperCount = _mm512_set1_epi32(UPPER_NODES);
+    const __m512i lowerCount = _mm512_set1_epi32(32);
     __m512i upperWord[UPPER_REGISTERS], upperThreshold[UPPER_REGISTERS];
     if (upper) {
         // The UPPER_NODES records from the root on, masked at the end of the array (the idle leaf is last).
@@ -174,7 +175,9 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
             __mmask16 outside = 0;
             if (upper && round < UPPER_ROUNDS) {
                 const __m512i relative = _mm512_sub_epi32(n[v], root);
-                outside = _mm512_cmpge_epu32_mask(relative, upperCount);
+                // Before the last upper round only nodes 0 to 31 are read (bits 0-4 pick one): a lane past
+                // them (an idle one, when a small tree's idle leaf lies within 64 records of its root) stays.
+                outside = _mm512_cmpge_epu32_mask(relative, round == UPPER_ROUNDS - 1 ? upperCount : lowerCount);
                 w = _mm512_permutex2var_epi32(upperWord[0], relative, upperWord[1]);
                 t = _mm512_permutex2var_epi32(upperThreshold[0], relative, upperThreshold[1]);
                 if (UPPER_REGISTERS == 4 && round == UPPER_ROUNDS - 1) {

@@ -233,6 +233,28 @@ import TestSupport
         }
     }
 
+    /// A small lone tree (33 to 63 nodes: its idle leaf, where unused lanes wait, lies within the 64 nodes
+    /// the walk holds in registers) at row counts that leave lanes idle: every instruction set predicts
+    /// what the plain walk does, and the idle lanes stay at their leaf.
+    @Test func smallLoneTreeWithIdleLanes() {
+        var random = SeededGenerator(seed: 151)
+        let featureCount = 4, classes = 3
+        // Deep and lopsided (grown depth first until its 20 leaves are used up), as a lone ExtraTreeClassifier
+        // on iris is: lanes then walk past the levels held in registers.
+        func make() -> DecisionTree {
+            RandomTree.make(depth: 20, featureCount: featureCount, width: classes, leaves: 20, fullLevels: 1, splitChance: 0.7, &random)
+        }
+        var tree = make()
+        for _ in 0..<1000 where !(33..<64).contains(tree.nodeCount) || tree.depth < 9 { tree = make() }
+        #expect((33..<64).contains(tree.nodeCount) && tree.depth >= 9)
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [Double](repeating: 0, count: classes), averaged: true, trees: [tree], treeOutput: [0])
+        let forest = InterleavedForest(ensemble, trees: [tree])
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [17, 151, 300], featureCount: featureCount,
+                                            outputs: classes, missing: true, &random)
+    }
+
     /// Pure leaves (one class's fraction 1, as a fully grown classifier's leaves mostly are) share one
     /// row of `rowValues` per class, whatever the number of leaves, and a forest classifier's many-rows
     /// additions read them from there: every instruction set still predicts what the plain walk does.
