@@ -31,7 +31,8 @@ extension InterleavedForest {
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,
                 float32Sums: float32Sums ? 1 : 0,
-                valueRow: valueRow.isEmpty ? nil : valueRowBuffer.baseAddress, rowValues: rowValueBuffer.baseAddress)
+                valueRow: valueRow.isEmpty ? nil : valueRowBuffer.baseAddress, rowValues: rowValueBuffer.baseAddress.map { $0 + rowShift },
+                rowStride: Int64(rowStride))
             let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
                             keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
                             valueWidth: valueWidth, float32Sums: float32Sums, lanes: lanes.baseAddress!)
@@ -39,17 +40,23 @@ extension InterleavedForest {
             while start < rowCount {
                 let count = Swift.min(block, rowCount - start)
                 let source = rows + start * featureCount
-                ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                 let acc = out + start * outputCount
-                Self.fill(acc, rowCount: count, with: base)
                 // Few rows of a few trees leave most SIMD lanes idle: the Swift walk does better then.
                 let kernels = instructionSet > 0 && !packed.isEmpty
                     && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
-                switch (kernels, count < Self.rowMajorBelow) {
-                case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
-                case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
-                case (false, true): addTreesOfEachRow(walk, count, acc)
-                case (false, false): addRowsOfEachTree(walk, count, acc)
+                // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only,
+                // and writes each row's sums from the base itself.
+                if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 {
+                    base.withUnsafeBufferPointer { ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), $0.baseAddress!, acc) }
+                } else {
+                    Self.fill(acc, rowCount: count, with: base)
+                    ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
+                    switch (kernels, count < Self.rowMajorBelow) {
+                    case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                    case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                    case (false, true): addTreesOfEachRow(walk, count, acc)
+                    case (false, false): addRowsOfEachTree(walk, count, acc)
+                    }
                 }
                 if let divisors { Self.divide(acc, rowCount: count, by: divisors) }
                 start += count

@@ -179,7 +179,7 @@ import TestSupport
     /// Forest classifiers at many rows (deep trees, class fractions added a group of trees at a time):
     /// every instruction set adds each row's leaves in tree order, as the plain walk does, bit for bit,
     /// across the kernels' chunk of 4096 rows, with a group of trees left over and a forest of one tree.
-    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2)])  // 45: a group of 32 trees, then 13
+    @Test(arguments: [(45, 18, 10), (1, 22, 3), (9, 13, 2), (1, 18, 10)])  // 45: two groups of 20 trees, then 5
     func deepForestClassifiersSumInTreeOrder(treeCount: Int, depth: Int, classes: Int) {
         var random = SeededGenerator(seed: UInt64(treeCount * 31 + depth))
         let featureCount = 9
@@ -197,12 +197,71 @@ import TestSupport
                                             featureCount: featureCount, outputs: classes, missing: true, &random)
     }
 
+    /// A lone tree's AVX-512 walk reads the rows' values and makes each key as it goes: a value between
+    /// two Floats is decided as its Float (rounded to nearest, ties to even), −0 as +0 and NaN as missing,
+    /// exactly as the keys every other walk reads, for a full chunk of rows and the rows after it; each
+    /// row's class values are added to the base.
+    @Test func loneTreeDecidesValuesAsTheirFloats() {
+        var random = SeededGenerator(seed: 1515)
+        let featureCount = 9, classes = 3
+        var tree = Self.randomTree(depth: 22, featureCount: featureCount, width: classes, &random)
+        tree.value = tree.value.map { $0 * 0.0333333333 }
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [0.25, -0.5, 1], averaged: true, trees: [tree], treeOutput: [0])
+        let forest = InterleavedForest(ensemble, trees: [tree])
+        // Values on the thresholds' 1/64 grid and a little off it: rounding onto it, onto the Floats
+        // next to it (a truncating or flooring conversion would miss those), and further off; −0 and NaN.
+        let rows = (0..<((4096 + 300) * featureCount)).map { _ -> Double in
+            let pick = Double.random(in: 0..<1, using: &random)
+            if pick < 0.05 { return .nan }
+            if pick < 0.1 { return -0.0 }
+            let grid = (Double.random(in: -2.5...2.5, using: &random) * 64).rounded() / 64
+            let near = [grid, grid + 1e-12, grid - 1e-12, Double(Float(grid).nextUp) - 1e-12,
+                        Double(Float(grid).nextDown) + 1e-12, grid + 1e-6, grid - 1e-6]
+            return near.randomElement(using: &random)!
+        }
+        let rowCount = rows.count / featureCount
+        var expected = [Double](repeating: 0, count: rowCount * classes)
+        rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
+            forest.predict($0.baseAddress!, rowCount: rowCount, into: &expected, instructionSet: 0)
+        }
+        for instructionSet in 0...InterleavedForest.bestInstructionSet {
+            var predicted = [Double](repeating: 0, count: rowCount * classes)
+            rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
+            #expect(predicted == expected, "instruction set \(instructionSet)")
+        }
+    }
+
+    /// A small lone tree (33 to 63 nodes: its idle leaf, where unused lanes wait, lies within the 64 nodes
+    /// the walk holds in registers) at row counts that leave lanes idle: every instruction set predicts
+    /// what the plain walk does, and the idle lanes stay at their leaf.
+    @Test func smallLoneTreeWithIdleLanes() {
+        var random = SeededGenerator(seed: 151)
+        let featureCount = 4, classes = 3
+        // Deep and lopsided (grown depth first until its 20 leaves are used up), as a lone ExtraTreeClassifier
+        // on iris is: lanes then walk past the levels held in registers.
+        func make() -> DecisionTree {
+            RandomTree.make(depth: 20, featureCount: featureCount, width: classes, leaves: 20, fullLevels: 1, splitChance: 0.7, &random)
+        }
+        var tree = make()
+        for _ in 0..<1000 where !(33..<64).contains(tree.nodeCount) || tree.depth < 9 { tree = make() }
+        #expect((33..<64).contains(tree.nodeCount) && tree.depth >= 9)
+        let ensemble = TreeEnsemble(
+            estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true, outputCount: classes,
+            base: [Double](repeating: 0, count: classes), averaged: true, trees: [tree], treeOutput: [0])
+        let forest = InterleavedForest(ensemble, trees: [tree])
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [17, 151, 300], featureCount: featureCount,
+                                            outputs: classes, missing: true, &random)
+    }
+
     /// Pure leaves (one class's fraction 1, as a fully grown classifier's leaves mostly are) share one
     /// row of `rowValues` per class, whatever the number of leaves, and a forest classifier's many-rows
     /// additions read them from there: every instruction set still predicts what the plain walk does.
-    @Test func pureLeavesShareOneRowPerClass() {
+    /// Rows of 9 to 16 classes are padded to 16 values (each starts a cache line).
+    @Test(arguments: [4, 10]) func pureLeavesShareOneRowPerClass(classes: Int) {
         var random = SeededGenerator(seed: 14)
-        let featureCount = 7, classes = 4, treeCount = 21
+        let featureCount = 7, treeCount = 21
         let trees = (0..<treeCount).map { _ in
             var tree = Self.randomTree(depth: 16, featureCount: featureCount, width: classes, &random)
             for node in 0..<tree.nodeCount {
@@ -217,10 +276,13 @@ import TestSupport
         let forest = InterleavedForest(ensemble, trees: trees)
         let leafCount = forest.nodes.indices.filter { forest.nodes[$0][2] == Int32($0) }.count
         #expect(leafCount > 100 * classes)
-        #expect(forest.rowValues.count <= (classes + 1) * classes)  // a placeholder row, then a row per class
+        #expect(forest.rowStride == (classes > 8 ? 16 : classes))
+        // A placeholder row, then a row per class (after the shift that aligns padded rows, at most 7).
+        #expect((forest.rowValues.count - forest.rowShift) / forest.rowStride <= classes + 1)
         for (node, row) in forest.valueRow.enumerated() where forest.nodes[node][2] == Int32(node) && node != Int(forest.idle) {
             let own = Array(forest.values[(node * classes)..<((node + 1) * classes)])
-            #expect(Array(forest.rowValues[(Int(row) * classes)..<((Int(row) + 1) * classes)]) == own)
+            let start = forest.rowShift + Int(row) * forest.rowStride
+            #expect(Array(forest.rowValues[start..<(start + classes)]) == own)
         }
         Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [300, 4096 + 17], featureCount: featureCount,
                                             outputs: classes, missing: true, &random)

@@ -35,6 +35,9 @@ typedef struct {
     /// these few rows, which stay in the L1 cache, instead of `values` (megabytes).
     const int32_t *valueRow;
     const double *rowValues;
+    /// The doubles from one row of rowValues to the next (valueWidth, or more where rows are padded to
+    /// start cache lines: then valueWidth == outputCount, float64 sums).
+    int64_t rowStride;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
@@ -64,6 +67,13 @@ enum { ctk_fixed_rounds_up_to = 12 };
 /// Adds every tree's leaf values, tree by tree in order, to `acc` (rowCount × outputCount, row-major)
 /// with instruction set `isa` (1...ctk_best_isa()), for `rowCount` rows of input keys (`keys`, featureCount per row): each tree for up to ctk_lanes rows at a time.
 void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
+
+/// For a forest of one tree (treeCount 1) with AVX-512 (ctk_best_isa() == 2): writes each row's raw
+/// scores, `base` (outputCount values) plus its leaf's values, to `acc` (rowCount × outputCount,
+/// row-major; its starting values are not read), from the rows' values (`rows`: rowCount × featureCount
+/// doubles, row-major) instead of their keys: the walk makes the key of each value it reads, as
+/// ctk_input_keys would, so that the values off the tree's paths are never converted.
+void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, const double *base, double *acc);
 
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
 void ctk_add_trees_of_each_row(const ctk_forest *forest, const int32_t *keys, int64_t rowCount, double *acc, int isa);
