@@ -29,13 +29,9 @@ struct evserve_sched_attr {
     unsigned long long runtime, deadline, period;
 };
 
-/// Asks the kernel to give the calling thread scheduler slices of `nanoseconds` (Linux 6.12 and later,
-/// EEVDF's custom slices: a thread with a shorter slice than the running one may preempt it when it
-/// wakes). Its policy and nice value stay as they are; threads it creates later (Dispatch starts its
-/// pool threads from whichever thread queues work) get the default slice back, by
-/// SCHED_FLAG_RESET_ON_FORK. Returns 0, or -1 where the kernel or the architecture has no such call;
-/// older kernels accept it and ignore the slice.
-static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
+/// sched_getattr(2) (`set` zero) or sched_setattr(2) on the calling thread. Returns 0, or -1 on failure or
+/// where the architecture's call number is not written here.
+static inline int evserve_sched_attr_call(int set, struct evserve_sched_attr *attr) {
 #if defined(__x86_64__)
     const long setattr = 314, getattr = 315;
 #elif defined(__aarch64__)
@@ -43,12 +39,23 @@ static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
 #else
     return -1;
 #endif
+    long result = set ? syscall(setattr, 0, attr, 0) : syscall(getattr, 0, attr, (unsigned int)sizeof *attr, 0);
+    return result == 0 ? 0 : -1;
+}
+
+/// Asks the kernel to give the calling thread scheduler slices of `nanoseconds` (Linux 6.12 and later,
+/// EEVDF's custom slices: a thread with a shorter slice than the running one may preempt it when it
+/// wakes). Its policy and nice value stay as they are; threads it creates later (Dispatch starts its
+/// pool threads from whichever thread queues work) get the default slice back, by
+/// SCHED_FLAG_RESET_ON_FORK. Returns 0, or -1 where the kernel or the architecture has no such call;
+/// older kernels accept it and ignore the slice.
+static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
     struct evserve_sched_attr attr = {0};
-    if (syscall(getattr, 0, &attr, (unsigned int)sizeof attr, 0) != 0) return -1;
+    if (evserve_sched_attr_call(0, &attr) != 0) return -1;
     attr.size = sizeof attr;
     attr.flags = 0x01;  // SCHED_FLAG_RESET_ON_FORK
     attr.runtime = nanoseconds;
-    return syscall(setattr, 0, &attr, 0) == 0 ? 0 : -1;
+    return evserve_sched_attr_call(1, &attr);
 }
 
 /// Puts the calling thread in SCHED_BATCH (`batch` nonzero) or back in SCHED_OTHER, its nice value and
@@ -57,18 +64,11 @@ static inline int evserve_set_thread_slice(unsigned long long nanoseconds) {
 /// thread in a long model call so leaves its core to its loop whenever the loop has work. Returns 0,
 /// or -1 where the kernel or the architecture has no such call.
 static inline int evserve_set_thread_batch(int batch) {
-#if defined(__x86_64__)
-    const long setattr = 314, getattr = 315;
-#elif defined(__aarch64__)
-    const long setattr = 274, getattr = 275;
-#else
-    return -1;
-#endif
     struct evserve_sched_attr attr = {0};
-    if (syscall(getattr, 0, &attr, (unsigned int)sizeof attr, 0) != 0) return -1;
+    if (evserve_sched_attr_call(0, &attr) != 0) return -1;
     attr.size = sizeof attr;
     attr.policy = batch ? 3 : 0;  // SCHED_BATCH, SCHED_OTHER
-    return syscall(setattr, 0, &attr, 0) == 0 ? 0 : -1;
+    return evserve_sched_attr_call(1, &attr);
 }
 
 typedef void (*evserve_io_cb)(struct ev_loop *loop, ev_io *watcher, int revents);

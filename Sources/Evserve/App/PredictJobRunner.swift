@@ -96,6 +96,7 @@ struct Prediction {
     /// `columns` numbers per row: a regressor's value, a multiclass Booster's probabilities, or
     /// `predict_proba`'s; else empty. `nested`: each row is written as a list.
     private let numbers: [Double]
+    /// 0 for labels.
     private let columns: Int
     private let nested: Bool
     // Stored side by side rather than as an enum's payloads: binding a payload copies (retains) its

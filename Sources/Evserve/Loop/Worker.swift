@@ -30,7 +30,6 @@ final class Worker {
     private let writeTimeouts: TimeoutList<Connection>
     private let lingerTimeouts: TimeoutList<Connection>
     /// The four lists, indexed by their ids (0...3); stored, so a lookup per request builds no array.
-    private let timeoutLists: [TimeoutList<Connection>]
 
     private var listener: Listener?
     private var connections = ConnectionTable<Connection>()
@@ -53,8 +52,8 @@ final class Worker {
     /// The connections `deliver` answered, to settle once each batch is in (not retained: see `deliver`).
     private var touched: [Unmanaged<Connection>] = []
     /// Connections closed in this loop iteration, kept until it ends: a connection's watchers call it
-    /// through an unowned(unsafe) reference, and one that closes itself (a read of 0 bytes, a failed
-    /// send) still runs to the end of its method.
+    /// through an unretained reference, and one that closes itself (a read of 0 bytes, a failed send)
+    /// still runs to the end of its method.
     private var retired: [Connection] = []
     private var completions: LoopMailbox<JobCompletion>!
     private(set) var commands: LoopMailbox<LoopCommand>!
@@ -76,7 +75,6 @@ final class Worker {
         requestTimeouts = TimeoutList(id: Self.requestList, duration: configuration.requestTimeout)
         writeTimeouts = TimeoutList(id: Self.writeList, duration: configuration.writeTimeout)
         lingerTimeouts = TimeoutList(id: Self.lingerList, duration: configuration.lingerTimeout)
-        timeoutLists = [idleTimeouts, requestTimeouts, writeTimeouts, lingerTimeouts]
 
         listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
         completions = LoopMailbox(loop: loop) { [unowned self] batch in self.deliver(&batch) }
@@ -154,8 +152,8 @@ final class Worker {
     /// The timeout lists' ids.
     static let idleList = 0, requestList = 1, writeList = 2, lingerList = 3
 
-    /// Calls `body` with the timeout list `id`, straight from its `let` (one read from the array of
-    /// lists, or held in a local, would be retained and released: twice per request).
+    /// Calls `body` with the timeout list `id`, straight from its `let` (a list read from an array, or
+    /// held in a local, would be retained and released: twice per request).
     @inline(__always)
     func withTimeoutList<Result>(_ id: Int, _ body: (TimeoutList<Connection>) -> Result) -> Result {
         switch id {
@@ -173,9 +171,9 @@ final class Worker {
 
     private func sweep() {
         let now = loop.now
-        for list in timeoutLists {
-            for connection in list.popExpired(now: now) where !connection.isClosed {
-                connection.timedOut(inList: list.id)
+        for id in [Self.idleList, Self.requestList, Self.writeList, Self.lingerList] {
+            for connection in withTimeoutList(id, { $0.popExpired(now: now) }) where !connection.isClosed {
+                connection.timedOut(inList: id)
             }
         }
     }
