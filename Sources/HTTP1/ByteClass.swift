@@ -44,6 +44,18 @@ enum ByteClass {
         return belowBang | isDel == 0
     }
 
+    /// A word whose bytes' top bits mark where `word` holds CR or LF. The lowest mark is exact (a
+    /// byte that is not CR or LF can be marked only above a true one, by a borrow), which is all a
+    /// scan for the first line ending reads.
+    @inline(__always)
+    static func lineEndBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let topBits: UInt64 = 0x8080_8080_8080_8080
+        let crs = word ^ (UInt64(cr) &* ones)
+        let lfs = word ^ (UInt64(lf) &* ones)
+        return ((crs &- ones) & ~crs | (lfs &- ones) & ~lfs) & topBits
+    }
+
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Finds where a header section (the request head, or a chunked body's trailers) ends, across any
 /// number of reads, and rejects bad line endings as soon as they arrive.
 ///
@@ -58,17 +56,28 @@ struct LineScanner {
         var i = start
         while i < stop {
             if !afterCR {
-                // Inside a line: jump to its CR with memchr (the common case, most of the head), then
-                // make sure the bytes jumped over hold no LF. Either way the first bad byte decides.
-                let base = input.baseAddress!
-                let span = stop - i
-                let cr = memchr(base + i, Int32(ByteClass.cr), span).map { base.distance(to: UnsafeRawPointer($0)) } ?? stop
-                if cr > i && memchr(base + i, Int32(ByteClass.lf), cr - i) != nil {
-                    return .failure(.malformed("LF not preceded by CR"))
+                // Inside a line: eight bytes a step to the first CR or LF (most of the head), then
+                // byte by byte for the last few. An LF reached first is a bare LF; the first bad byte
+                // decides either way.
+                let lineStart = i
+                var found = stop
+                while stop &- i >= 8 {
+                    let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let ends = ByteClass.lineEndBytes(word)
+                    if ends != 0 {
+                        found = i &+ ends.trailingZeroBitCount >> 3
+                        break
+                    }
+                    i &+= 8
                 }
-                lineLength += cr - i
-                i = cr
+                if found == stop {
+                    while i < stop, input[i] != ByteClass.cr, input[i] != ByteClass.lf { i &+= 1 }
+                    found = i
+                }
+                lineLength += found &- lineStart
+                i = found
                 if i < stop {
+                    guard input[i] == ByteClass.cr else { return .failure(.malformed("LF not preceded by CR")) }
                     afterCR = true
                     i += 1
                 }

@@ -42,6 +42,22 @@ import Testing
         }
     }
 
+    /// The lowest mark of `lineEndBytes` is the first CR or LF, whatever else the word holds.
+    @Test func lineEndBytesFindsTheFirstCROrLF() {
+        var state: UInt64 = 0xD1B5_4A32_D192_ED03
+        for _ in 0..<200_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Mostly CR, LF and their neighbours (0x0C, 0x0E, 0x09, 0x0B, 0x00), whose borrows could mislead.
+            let bytes = (0..<8).map { k -> UInt8 in
+                let r = UInt8(truncatingIfNeeded: state >> (8 * UInt64(k)))
+                return r % 4 == 0 ? r : [0x0D, 0x0A, 0x0C, 0x0E, 0x09, 0x0B, 0x00, 0x8D, 0x8A][Int(r >> 2) % 9]
+            }
+            let first = bytes.firstIndex { $0 == ByteClass.cr || $0 == ByteClass.lf }
+            let marks = ByteClass.lineEndBytes(Self.word(bytes))
+            #expect((marks == 0 ? nil : marks.trailingZeroBitCount / 8) == first, "\(bytes)")
+        }
+    }
+
     /// Only A-Z change, each to its lower case, whatever surrounds it.
     @Test func lowercasedFoldsExactlyTheCapitals() {
         for neighbour: UInt8 in [0x41, 0x5A, 0x40, 0x5B, 0xC1, 0x00] {

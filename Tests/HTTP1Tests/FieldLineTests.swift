@@ -64,6 +64,19 @@ import Testing
         #expect(ParserRun(text).statuses == 400)
     }
 
+    /// The line-ending scan takes eight bytes a step: a bare CR or LF is found at every offset of a
+    /// long line, at every position in its word, and in the last bytes that go one at a time.
+    @Test func bareCRAndLFInLongLinesAre400() {
+        for bad in ["\r", "\n"] {
+            for offset in 0..<40 {
+                let value = String(repeating: "v", count: offset) + bad + String(repeating: "w", count: 40 - offset)
+                #expect(ParserRun("GET / HTTP/1.1\r\nHost: x\r\nX-Long: \(value)\r\n\r\n").statuses == 400,
+                        "\(bad == "\r" ? "CR" : "LF") at \(offset)")
+            }
+        }
+        #expect(ParserRun("GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + String(repeating: "v", count: 41) + "\r\n\r\n").first != nil)
+    }
+
     /// A head over --max-head-size, or with more than 100 field lines, is 431.
     @Test func headLimits() {
         #expect(ParserRun("GET / HTTP/1.1\r\nHost: x\r\nX-A: " + String(repeating: "a", count: 300) + "\r\n\r\n",
