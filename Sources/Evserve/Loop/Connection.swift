@@ -49,7 +49,10 @@ final class Connection: TimeoutListMember {
                                     maxBodySize: worker.configuration.maxBodySize)
         self.lastActivity = worker.loop.now
         self.lastWriteProgress = worker.loop.now
-        self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { (connection: Connection) in connection.readable() }
+        // Readable sockets are served after the iteration's callbacks, in the kernel's order (`Worker.serveReadable`).
+        self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { (connection: Connection) in
+            connection.worker.becameReadable(connection)
+        }
         self.writer = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_WRITE)) { (connection: Connection) in connection.settle() }
         // The watchers are this connection's own and are stopped in `close()`; a connection that closes
         // in a callback stays alive to its end (the worker's `retired` list).
@@ -76,7 +79,10 @@ final class Connection: TimeoutListMember {
 
     // MARK: - Reading
 
-    private func readable() {
+    /// Reads and serves what arrived, if the connection still wants input (its socket was readable when
+    /// the loop polled; something served before it this iteration may have closed it or paused reading).
+    func readable() {
+        guard !isClosed, reader.isActive else { return }
         let buffer = worker.readBuffer
         let count = recv(fd, buffer.baseAddress, buffer.count, 0)
         if count > 0 {

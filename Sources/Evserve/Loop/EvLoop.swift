@@ -15,7 +15,18 @@ final class EvLoop {
         guard let loop else { fatalError("libev could not create an event loop") }
         self.raw = loop
         self.isDefault = isDefault
+        // libev calls the pending watchers through this hook; evserve's runs them, then its own step.
+        ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
+        ev_set_invoke_pending_cb(loop) { loop in
+            ev_invoke_pending(loop)
+            // The userdata is this EvLoop, alive while its loop runs (it destroys the loop in deinit).
+            Unmanaged<EvLoop>.fromOpaque(ev_userdata(loop)!)._withUnsafeGuaranteedRef { $0.afterPendingCallbacks?() }
+        }
     }
+
+    /// Runs each time libev has called an iteration's pending watchers (after the poll's events,
+    /// and after the prepare watchers), on the loop's thread.
+    var afterPendingCallbacks: (() -> Void)?
 
     deinit {
         if !isDefault { ev_loop_destroy(raw) }

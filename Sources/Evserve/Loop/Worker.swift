@@ -44,12 +44,14 @@ final class Worker {
     private var pendingJobs = PendingJobs()
     /// This worker's hand-offs to the job queue that have not finished (see `flushJobs`).
     private let handOffs = HandOffs()
-    /// `deliver`'s list of connections to settle, kept between calls so a delivery allocates nothing.
     /// This iteration's requests and responses, reported to the observer as it ends (`reportTally`).
     /// Loop thread only, and never accessed re-entrantly: unchecked, so each report is not also a
     /// dynamic exclusivity check.
     @exclusivity(unchecked) var tally = ResponseTally()
-    /// The connections `deliver` answered, to settle once each batch is in (not retained: see `deliver`).
+    /// Connections whose sockets libev reported readable this iteration, in the order it called them.
+    private var readable: [Unmanaged<Connection>] = []
+    /// The connections `deliver` answered, to settle once each batch is in (not retained: see `deliver`);
+    /// kept between calls so a delivery allocates nothing.
     private var touched: [Unmanaged<Connection>] = []
     /// Connections closed in this loop iteration, kept until it ends: a connection's watchers call it
     /// through an unretained reference, and one that closes itself (a read of 0 bytes, a failed send)
@@ -90,6 +92,7 @@ final class Worker {
         let period = min(1.0, max(0.02, shortest / 4))
         sweepTimer = TimerWatcher(loop: loop, after: period, repeat: period) { [unowned self] in self.sweep() }
         jobFlusher = PrepareWatcher(loop: loop) { [unowned self] in self.flushAndDeliver() }
+        loop.afterPendingCallbacks = { [unowned self] in self.serveReadable() }
     }
 
     deinit {
@@ -125,6 +128,28 @@ final class Worker {
     }
 
     // MARK: - Connections
+
+    /// Marks `connection` to be read once this iteration's callbacks have run (`serveReadable`).
+    func becameReadable(_ connection: Connection) {
+        readable.append(Unmanaged.passUnretained(connection))
+    }
+
+    /// Reads the connections whose sockets were readable, in the order the kernel reported them:
+    /// the order their requests arrived in. libev calls an iteration's pending watchers last first
+    /// (`ev_invoke_pending` pops its array), so served from their callbacks the connections that
+    /// waited longest went last: under load each request's wait swung between about none and two
+    /// iterations, where in arrival order every request waits about one (the tail, not the mean).
+    /// Runs right after libev has called this iteration's watchers (`EvLoop.afterPendingCallbacks`).
+    func serveReadable() {
+        var index = readable.count
+        // Not retained: each is alive in the table or, closed this iteration, in `retired`, which
+        // is emptied only before the loop blocks, after this.
+        while index > 0 {
+            index -= 1
+            readable[index]._withUnsafeGuaranteedRef { $0.readable() }
+        }
+        readable.removeAll(keepingCapacity: readable.capacity <= 4096)
+    }
 
     private func accepted(_ fd: Int32) {
         let connection = Connection(id: connections.nextID, fd: fd, worker: self)
