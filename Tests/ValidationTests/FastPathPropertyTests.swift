@@ -90,6 +90,31 @@ import Testing
         #expect(accepted > 1000)
     }
 
+    /// Numbers at the fast reader's edges, each against Swift's own correctly rounded parse: 18 to 21
+    /// digits split every way between integer and fraction (19 is the most its mantissa holds,
+    /// leading zeros counted), fractions whose eight-digit steps stop part way, and leading zeros.
+    @Test func numbersAtTheDigitLimitsAreCorrectlyRounded() {
+        var g = SeededGenerator(seed: 19)
+        var texts: [String] = []
+        for total in 17...21 {
+            for integerDigits in 1...total {
+                let fraction = total - integerDigits
+                let lead = String(Int.random(in: 1...9, using: &g))
+                texts.append(lead + Self.digits(integerDigits - 1, using: &g) + (fraction > 0 ? "." + Self.digits(fraction, using: &g) : ""))
+                texts.append("9" + String(repeating: "9", count: integerDigits - 1) + (fraction > 0 ? "." + String(repeating: "9", count: fraction) : ""))
+            }
+        }
+        for zeros in 0...22 {
+            texts.append("0." + String(repeating: "0", count: zeros) + Self.digits(Int.random(in: 1...19, using: &g), using: &g))
+            texts.append("-0." + String(repeating: "0", count: zeros) + "1e-3")
+        }
+        for text in texts {
+            let body = Array(("{\"X\": [[" + Array(repeating: text, count: Self.featureCount).joined(separator: ", ") + "]]}").utf8)
+            let fast = Self.reader.readFast(body)
+            #expect(fast?.values.first?.bitPattern == Double(text)?.bitPattern, "\(text)")
+        }
+    }
+
     /// Damaged bodies: whatever the fast reader accepts, the general path accepts with the same
     /// values, and the reader's answer is always the general path's answer.
     @Test func damagedBodiesNeverDisagree() {
