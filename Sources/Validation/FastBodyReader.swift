@@ -48,27 +48,32 @@ struct FastBodyReader {
                   i + 2 <= end, text[i] == UInt8(ascii: "X"), text[i + 1] == UInt8(ascii: "\"") else { return false }
             i += 2
             guard expect(UInt8(ascii: ":")), expect(UInt8(ascii: "[")) else { return false }
-            while true {
-                guard expect(UInt8(ascii: "[")) else { return false }
-                for column in 0..<featureCount {
-                    if column > 0, !expect(UInt8(ascii: ",")) { return false }
+            // A row's numbers are gathered here and appended to `values` at once: appending them one
+            // by one checked the array's uniqueness and capacity for every number.
+            let rowsRead = withUnsafeTemporaryAllocation(of: Double.self, capacity: featureCount) { row -> Bool in
+                while true {
+                    guard expect(UInt8(ascii: "[")) else { return false }
+                    for column in 0..<featureCount {
+                        if column > 0, !expect(UInt8(ascii: ",")) { return false }
+                        skipWhitespace()
+                        guard let value = Self.number(text, at: &i), value.isFinite else { return false }
+                        row[column] = value
+                    }
+                    guard expect(UInt8(ascii: "]")) else { return false }
+                    values.append(contentsOf: UnsafeBufferPointer(row))
+                    rowCount += 1
                     skipWhitespace()
-                    guard let value = Self.number(text, at: &i), value.isFinite else { return false }
-                    values.append(value)
-                }
-                guard expect(UInt8(ascii: "]")) else { return false }
-                rowCount += 1
-                skipWhitespace()
-                guard i < end else { return false }
-                if text[i] == UInt8(ascii: ",") {
+                    guard i < end else { return false }
+                    if text[i] == UInt8(ascii: ",") {
+                        i &+= 1
+                        continue
+                    }
+                    guard text[i] == UInt8(ascii: "]") else { return false }
                     i &+= 1
-                    continue
+                    return true
                 }
-                guard text[i] == UInt8(ascii: "]") else { return false }
-                i &+= 1
-                break
             }
-            guard expect(UInt8(ascii: "}")) else { return false }
+            guard rowsRead, expect(UInt8(ascii: "}")) else { return false }
             skipWhitespace()
             return i == end
         }
