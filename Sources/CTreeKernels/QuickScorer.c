@@ -1,10 +1,10 @@
-// QuickScorer (Lucchese et al., SIGIR 2015) on 64 rows a vector with AVX-512 byte lanes, for trees of
-// at most 64 leaves (gradient boosting's, histogram boosting's, XGBoost's): see CTreeKernels.h for
-// the layout.
+// QuickScorer (Lucchese et al., SIGIR 2015) on byte lanes (a row a byte, 32 rows a 256-bit vector) with
+// AVX-512, for trees of at most 64 leaves (gradient boosting's, histogram boosting's, XGBoost's): see
+// CTreeKernels.h for the layout.
 //
-// Per pass of one or two blocks of 64 rows: each row's input key becomes its bin in every threshold segment (how many of
+// Per pass of one, two or four blocks of 64 rows: each row's input key becomes its bin in every threshold segment (how many of
 // the segment's keys are below it, 0...255; a branch-free binary search, 16 rows per vector). Then
-// tree by tree: every split compares its rank with a block's bins in one byte compare, and where a
+// tree by tree: every split compares its rank with 32 rows' bins in one byte compare, and where a
 // row goes right, the split's left subtree's leaves leave the row's set of reachable leaves (8 bytes
 // a row, one bit a leaf, leaves numbered left to right). The leaf the row reaches is the lowest one
 // left: every leaf left of it lies in the left subtree of a split on its path that sent the row
@@ -19,10 +19,10 @@
 #include <stdlib.h>
 
 enum { BLOCK = 64 };
-/// Rows a pass takes: two blocks, so that each split's record is read and broadcast once for 128 rows
-/// (GradientBoosting 300×d6 at 4096 rows: 353 -> 327 ns a row); a pass of at most 64 rows does one
-/// block's work only.
-enum { HALVES = 2, PASS = HALVES * BLOCK };
+/// Rows a pass takes: up to four blocks, so that each split's record is read and broadcast once for 256
+/// rows (GradientBoosting 300×d6 at 4096 rows, two blocks against one: 353 -> 327 ns a row; the reference
+/// model, four against two: see the commit); a pass of fewer rows does one or two blocks' work only.
+enum { BLOCKS = 4, PASS = BLOCKS * BLOCK };
 /// Features with at most this many keys count them one compare each, more by buckets (fill_bins)
 /// (measured: GradientBoostingClassifier on the 30 features of breast cancer, ~47 keys a feature,
 /// 140 -> 110 ns a row at 4096 rows; the reference model, ~67 keys a feature, unchanged).
@@ -35,23 +35,32 @@ enum { TREES_TOGETHER = 4 };
 
 static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
 
-int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *f) {
-    return align64(f->segmentCount * PASS)             // bins
-         + align64((f->featureCount + 1) * HALVES * 8) // per feature and block, the rows whose value is missing
-         + align64(f->outputCount * PASS * 8)          // sums, output-major
-         + TREES_TOGETHER * PASS;                      // the leaves reached, of up to TREES_TOGETHER trees
+/// The blocks of a pass over `rowCount` rows (of the rows left): 1, 2 or BLOCKS.
+static int blocks_for(int64_t rowCount) { return rowCount > 2 * BLOCK ? BLOCKS : rowCount > BLOCK ? 2 : 1; }
+
+/// Rows each scratch array holds in a pass of `blocks` blocks: fewer rows, less memory to touch, but at
+/// least two blocks' (a one-block stride measured slower at 32 and 64 rows: 452 -> 427, 227 -> 216 ns a row).
+static int64_t pass_stride(int blocks) { return BLOCK * (blocks < 2 ? 2 : blocks); }
+
+int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *f, int64_t rowCount) {
+    const int64_t pass = pass_stride(blocks_for(rowCount));
+    return align64(f->segmentCount * pass)             // bins
+         + align64((f->featureCount + 1) * pass)       // per feature, 0xFF for the rows whose value is missing
+         + align64(f->outputCount * pass * 8)          // sums, output-major
+         + TREES_TOGETHER * pass;                      // the leaves reached, of up to TREES_TOGETHER trees
 }
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define KERNEL_TARGET __attribute__((target("avx512f,avx512bw,avx512dq")))
+#define KERNEL_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 
-/// bins[s * PASS + r] and missing[f * HALVES + h] (bit r: row 64h + r's value of f is missing;
-/// missing[featureCount * HALVES + h] = 0)
-/// for `count` rows of `keys`.
+/// With `pass` = pass_stride(blocks), bins[s * pass + r] (row r's bin in segment s, its top bit flipped: find_leaves compares signed
+/// bytes) and missing[f * pass + r] (0xFF where row r's value of f is missing; missing[featureCount *
+/// PASS + r] = 0) for `count` rows of `keys`.
 KERNEL_TARGET
-static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint64_t *missing, int halves) {
+static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing, int blocks) {
+    const int64_t pass = pass_stride(blocks);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i top = _mm512_set1_epi32(INT32_MAX);
     for (int64_t feature = 0; feature < f->featureCount; feature++) {
@@ -62,15 +71,14 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
         // feature, 325 -> 298 ns a row at 4096 rows, against a binary search over all the keys).
         int bucket = 16;
         while (n / bucket > 32) bucket *= 2;
-        uint64_t missed[HALVES] = {0};
-        for (int v = 0; v < halves * BLOCK / 16; v++) {
+        for (int v = 0; v < blocks * BLOCK / 16; v++) {
             const int64_t first = 16 * (int64_t)v;
             const __mmask16 valid = first >= count ? 0 : count - first >= 16 ? 0xFFFF : (__mmask16)((1u << (count - first)) - 1);
             const __m512i offsets = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32((int32_t)first)),
                                                        _mm512_set1_epi32((int32_t)f->featureCount));
             const __m512i x = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid,
                                                           _mm512_add_epi32(offsets, _mm512_set1_epi32((int32_t)feature)), keys, 4);
-            missed[first / BLOCK] |= (uint64_t)_mm512_mask_cmpeq_epi32_mask(valid, x, top) << (first % BLOCK);
+            _mm_store_si128((__m128i *)(missing + feature * pass + first), _mm_movm_epi8(_mm512_mask_cmpeq_epi32_mask(valid, x, top)));
             // below = how many sorted keys are < x: add each power of two whose step stays below x.
             __m512i below = _mm512_setzero_si512();
             if (n <= LINEAR_COUNT_UP_TO) {
@@ -97,77 +105,84 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
                 const __m512i offset = _mm512_set1_epi32(f->segmentStart[s] - f->featureStart[feature]);
                 const __m512i bin = _mm512_min_epi32(_mm512_max_epi32(_mm512_sub_epi32(below, offset), _mm512_setzero_si512()),
                                                      _mm512_set1_epi32(f->segmentKeyCount[s]));
-                _mm_storeu_si128((__m128i *)(bins + s * PASS + first), _mm512_cvtepi32_epi8(bin));
+                _mm_store_si128((__m128i *)(bins + s * pass + first), _mm_xor_si128(_mm512_cvtepi32_epi8(bin), _mm_set1_epi8((char)0x80)));
             }
         }
-        for (int h = 0; h < HALVES; h++) missing[feature * HALVES + h] = missed[h];
     }
-    for (int h = 0; h < HALVES; h++) missing[f->featureCount * HALVES + h] = 0;
+    for (int64_t r = 0; r < blocks * BLOCK; r += 64) _mm512_store_si512(missing + f->featureCount * pass + r, _mm512_setzero_si512());
 }
 
 /// Per row (byte lane), the index of the lowest set bit of a nonzero byte.
 KERNEL_TARGET __attribute__((always_inline))
-static inline __m512i lowest_bit(__m512i x) {
-    const __m512i one_hot = _mm512_and_si512(x, _mm512_sub_epi8(_mm512_setzero_si512(), x));
-    const __m512i nibble = _mm512_set1_epi8(0x0F);
+static inline __m256i lowest_bit(__m256i x) {
+    const __m256i one_hot = _mm256_and_si256(x, _mm256_sub_epi8(_mm256_setzero_si256(), x));
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
     // Places of a one-hot nibble (1, 2, 4, 8), in the low and the high nibble.
-    const __m512i low_place = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0));
-    const __m512i high_place = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 5, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0));
-    const __m512i low = _mm512_shuffle_epi8(low_place, _mm512_and_si512(one_hot, nibble));
-    const __m512i high = _mm512_shuffle_epi8(high_place, _mm512_and_si512(_mm512_srli_epi16(one_hot, 4), nibble));
-    return _mm512_or_si512(low, high);
+    const __m256i low_place = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0));
+    const __m256i high_place = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 5, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0));
+    const __m256i low = _mm256_shuffle_epi8(low_place, _mm256_and_si256(one_hot, nibble));
+    const __m256i high = _mm256_shuffle_epi8(high_place, _mm256_and_si256(_mm256_srli_epi16(one_hot, 4), nibble));
+    return _mm256_or_si256(low, high);
 }
 
-/// Writes the pass's 128 rows' leaf of tree t (its index among the tree's leaves, a byte each) to `leaf`.
-/// Each group's removed leaves are gathered in registers (one per block) over its records, then that
+/// Rows a find_leaves vector holds: 256-bit vectors, as Zen 4 splits 512-bit operations in two anyway, and
+/// a 256-bit byte compare yields its bytes (0xFF or 0) directly where a 512-bit one yields a mask that
+/// costs another operation to spread (reference model at 4096 rows: see the commit).
+enum { LANES = 32 };
+
+/// Writes the pass's rows' leaf of tree t (its index among the tree's leaves, a byte each) to `leaf`.
+/// Each group's removed leaves are gathered in registers (one per 32 rows) over its records, then that
 /// group's lowest leaf left (if any) overrides the higher groups'.
 KERNEL_TARGET __attribute__((always_inline))
-static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_t *bins, const uint64_t *missing,
-                               uint8_t *leaf, int routesMissing, const int halves) {
+static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_t *bins, const uint8_t *missing,
+                               uint8_t *leaf, int routesMissing, const int blocks) {
+    const int vectors = blocks * BLOCK / LANES;
+    const int64_t pass = pass_stride(blocks);
     const int32_t firstGroup = f->treeGroupStart[t], endGroup = f->treeGroupStart[t + 1];
     int32_t i = firstGroup == 0 ? 0 : f->groupNodeEnd[firstGroup - 1];
-    __m512i reached[HALVES];
-    for (int h = 0; h < halves; h++) reached[h] = _mm512_setzero_si512();
+    __m256i reached[PASS / LANES];
+    for (int v = 0; v < vectors; v++) reached[v] = _mm256_setzero_si256();
     for (int32_t group = firstGroup; group < endGroup; group++) {
-        __m512i removed[HALVES];
-        for (int h = 0; h < halves; h++) removed[h] = _mm512_setzero_si512();
+        __m256i removed[PASS / LANES];
+        for (int v = 0; v < vectors; v++) removed[v] = _mm256_setzero_si256();
         for (const int32_t end = f->groupNodeEnd[group]; i < end; i++) {
             const int32_t *node = f->nodes + 4 * (int64_t)i;
-            const __m512i rank = _mm512_set1_epi32(node[1]), bits = _mm512_set1_epi32(node[3]);
-            for (int h = 0; h < halves; h++) {
-                const __m512i bin = _mm512_load_si512(bins + (int64_t)node[0] * PASS + BLOCK * h);
-                __mmask64 right = _mm512_cmpgt_epu8_mask(bin, rank);
-                if (routesMissing) right = _kandn_mask64(_cvtu64_mask64(missing[node[2] * HALVES + h]), right);
-                // removed |= went right & bits (ternary-logic table 0xF8: a | (b & c)).
-                removed[h] = _mm512_ternarylogic_epi32(removed[h], _mm512_movm_epi8(right), bits, 0xF8);
+            const __m256i bound = _mm256_set1_epi32(node[1]), bits = _mm256_set1_epi32(node[3]);
+            for (int v = 0; v < vectors; v++) {
+                // Signed bytes (bins and bound have their top bit flipped): rank + 1 > bin is going left.
+                __m256i left = _mm256_cmpgt_epi8(bound, _mm256_load_si256((const __m256i *)(bins + (int64_t)node[0] * pass + LANES * v)));
+                if (routesMissing) left = _mm256_or_si256(left, _mm256_load_si256((const __m256i *)(missing + (int64_t)node[2] * pass + LANES * v)));
+                // removed |= ~left & bits (ternary-logic table 0xF2: a | (~b & c)).
+                removed[v] = _mm256_ternarylogic_epi32(removed[v], left, bits, 0xF2);
             }
         }
         // Groups are taken in order; a later one decides only for rows with no leaf left before it.
-        for (int h = 0; h < halves; h++) {
-            const __m512i left = _mm512_xor_si512(removed[h], _mm512_set1_epi32(-1));
-            const __mmask64 undecided = _mm512_cmpeq_epi8_mask(reached[h], _mm512_setzero_si512());
-            const __mmask64 found = _mm512_mask_test_epi8_mask(undecided, left, left);
-            reached[h] = _mm512_mask_add_epi8(reached[h], found, lowest_bit(left), _mm512_set1_epi8((char)(8 * (group - firstGroup) + 1)));
+        for (int v = 0; v < vectors; v++) {
+            const __m256i left = _mm256_xor_si256(removed[v], _mm256_set1_epi32(-1));
+            const __mmask32 undecided = _mm256_cmpeq_epi8_mask(reached[v], _mm256_setzero_si256());
+            const __mmask32 found = _mm256_mask_test_epi8_mask(undecided, left, left);
+            reached[v] = _mm256_mask_add_epi8(reached[v], found, lowest_bit(left), _mm256_set1_epi8((char)(8 * (group - firstGroup) + 1)));
         }
     }
     // `reached` held leaf + 1 so that 0 meant undecided.
-    for (int h = 0; h < halves; h++) _mm512_store_si512(leaf + BLOCK * h, _mm512_sub_epi8(reached[h], _mm512_set1_epi8(1)));
+    for (int v = 0; v < vectors; v++) _mm256_store_si256((__m256i *)(leaf + LANES * v), _mm256_sub_epi8(reached[v], _mm256_set1_epi8(1)));
 }
 
 KERNEL_TARGET __attribute__((always_inline))
 static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int64_t count, double *acc, uint8_t *scratch,
-                      int routesMissing, int float32Sums, const int halves) {
+                      int routesMissing, int float32Sums, const int blocks) {
+    const int64_t pass = pass_stride(blocks);
     uint8_t *bins = scratch;
-    uint64_t *missing = (uint64_t *)(scratch + align64(f->segmentCount * PASS));
-    double *sums = (double *)((uint8_t *)missing + align64((f->featureCount + 1) * HALVES * 8));
+    uint8_t *missing = scratch + align64(f->segmentCount * pass);
+    double *sums = (double *)(missing + align64((f->featureCount + 1) * pass));
     float *sums32 = (float *)sums;
-    uint8_t *leaf = (uint8_t *)sums + align64(f->outputCount * PASS * 8);
+    uint8_t *leaf = (uint8_t *)sums + align64(f->outputCount * pass * 8);
 
-    fill_bins(f, keys, count, bins, missing, halves);
+    fill_bins(f, keys, count, bins, missing, blocks);
     for (int64_t k = 0; k < f->outputCount; k++) {
-        for (int64_t r = 0; r < PASS; r++) {
+        for (int64_t r = 0; r < blocks * BLOCK; r++) {
             const double start = r < count ? acc[r * f->outputCount + k] : 0;
-            if (float32Sums) sums32[k * PASS + r] = (float)start; else sums[k * PASS + r] = start;
+            if (float32Sums) sums32[k * pass + r] = (float)start; else sums[k * pass + r] = start;
         }
     }
     for (int64_t t = 0; t < f->treeCount; t++) {
@@ -179,7 +194,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
             if (small) {
                 __m512d v[TREES_TOGETHER][2];
                 for (int q = 0; q < TREES_TOGETHER; q++) {
-                    find_leaves(f, t + q, bins, missing, leaf + q * PASS, routesMissing, halves);
+                    find_leaves(f, t + q, bins, missing, leaf + q * pass, routesMissing, blocks);
                     const double *values = f->values + f->treeValueStart[t + q];
                     const int leaves = f->treeLeafCount[t + q];
                     for (int h = 0; h < 2; h++) {
@@ -188,11 +203,11 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                                 : _mm512_maskz_loadu_pd(rest >= 8 ? 0xFF : (__mmask8)((1u << rest) - 1), values + 8 * h);
                     }
                 }
-                double *sum = sums + f->treeOutput[t] * PASS;
-                for (int j = 0; j < halves * BLOCK / 8; j++) {
+                double *sum = sums + f->treeOutput[t] * pass;
+                for (int j = 0; j < blocks * BLOCK / 8; j++) {
                     __m512d s8 = _mm512_load_pd(sum + 8 * j);
                     for (int q = 0; q < TREES_TOGETHER; q++) {
-                        const __m512i index = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(leaf + q * PASS + 8 * j)));
+                        const __m512i index = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(leaf + q * pass + 8 * j)));
                         s8 = _mm512_add_pd(s8, _mm512_permutex2var_pd(v[q][0], index, v[q][1]));
                     }
                     _mm512_store_pd(sum + 8 * j, s8);
@@ -201,11 +216,11 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                 continue;
             }
         }
-        find_leaves(f, t, bins, missing, leaf, routesMissing, halves);
+        find_leaves(f, t, bins, missing, leaf, routesMissing, blocks);
         const int32_t leaves = f->treeLeafCount[t];
         if (float32Sums) {
             const float *values = f->values32 + f->treeValueStart[t];
-            float *sum = sums32 + f->treeOutput[t] * PASS;
+            float *sum = sums32 + f->treeOutput[t] * pass;
             // As the float64 values below: up to 64 leaves in 4 registers (masked loads), picked by
             // permutes within 32 and a blend by the index's bit 5.
             __m512 v[4];
@@ -215,7 +230,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                      : _mm512_maskz_loadu_ps(rest >= 16 ? 0xFFFF : (__mmask16)((1u << rest) - 1), values + 16 * q);
             }
             const __m512i bit5 = _mm512_set1_epi32(32);
-            for (int j = 0; j < halves * BLOCK / 16; j++) {
+            for (int j = 0; j < blocks * BLOCK / 16; j++) {
                 const __m512i index = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(leaf + 16 * j)));
                 __m512 value = _mm512_permutex2var_ps(v[0], index, v[1]);
                 if (leaves > 32) {
@@ -225,7 +240,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
             }
         } else {
             const double *values = f->values + f->treeValueStart[t];
-            double *sum = sums + f->treeOutput[t] * PASS;
+            double *sum = sums + f->treeOutput[t] * pass;
             // Up to 64 leaves' values held in 8 registers (masked loads: the last tree's values end the
             // array): a leaf's value is picked by permutes within 16 and blends by the index's bits 4
             // and 5, which costs less than a gather.
@@ -236,7 +251,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                      : _mm512_maskz_loadu_pd(rest >= 8 ? 0xFF : (__mmask8)((1u << rest) - 1), values + 8 * q);
             }
             const __m512i bit4 = _mm512_set1_epi64(16), bit5 = _mm512_set1_epi64(32);
-            for (int j = 0; j < halves * BLOCK / 8; j++) {
+            for (int j = 0; j < blocks * BLOCK / 8; j++) {
                 const __m512i index = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(leaf + 8 * j)));
                 __m512d value = _mm512_permutex2var_pd(v[0], index, v[1]);
                 if (leaves > 16) {
@@ -254,7 +269,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
     }
     for (int64_t r = 0; r < count; r++) {
         for (int64_t k = 0; k < f->outputCount; k++) {
-            acc[r * f->outputCount + k] = float32Sums ? (double)sums32[k * PASS + r] : sums[k * PASS + r];
+            acc[r * f->outputCount + k] = float32Sums ? (double)sums32[k * pass + r] : sums[k * pass + r];
         }
     }
 }
@@ -265,19 +280,22 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                                                       uint8_t *s) { add_block(f, k, n, a, s, m, f32, h); }
 ADD_BLOCK(0, 0, 1) ADD_BLOCK(0, 1, 1) ADD_BLOCK(1, 0, 1) ADD_BLOCK(1, 1, 1)
 ADD_BLOCK(0, 0, 2) ADD_BLOCK(0, 1, 2) ADD_BLOCK(1, 0, 2) ADD_BLOCK(1, 1, 2)
+ADD_BLOCK(0, 0, 4) ADD_BLOCK(0, 1, 4) ADD_BLOCK(1, 0, 4) ADD_BLOCK(1, 1, 4)
 typedef void (*add_block_fn)(const ctk_quickscorer *, const int32_t *, int64_t, double *, uint8_t *);
 #endif
 
 void ctk_quickscorer_add(const ctk_quickscorer *f, const int32_t *keys, int64_t rowCount, double *acc, void *scratch) {
 #if defined(__x86_64__)
-    // [blocks - 1][routesMissing][float32Sums]
-    static const add_block_fn kernels[2][2][2] = {
+    // [log2(blocks)][routesMissing][float32Sums]
+    static const add_block_fn kernels[3][2][2] = {
         {{add_block_00_1, add_block_01_1}, {add_block_10_1, add_block_11_1}},
-        {{add_block_00_2, add_block_01_2}, {add_block_10_2, add_block_11_2}}};
+        {{add_block_00_2, add_block_01_2}, {add_block_10_2, add_block_11_2}},
+        {{add_block_00_4, add_block_01_4}, {add_block_10_4, add_block_11_4}}};
     for (int64_t first = 0; first < rowCount; first += PASS) {
         const int64_t count = rowCount - first < PASS ? rowCount - first : PASS;
-        // A pass of at most one block's rows does one block's work.
-        kernels[count > BLOCK][f->routesMissing != 0][f->float32Sums != 0](
+        // A pass of at most one (two) blocks' rows does one (two) blocks' work.
+        const int blocks = blocks_for(count);
+        kernels[blocks == BLOCKS ? 2 : blocks - 1][f->routesMissing != 0][f->float32Sums != 0](
             f, keys + first * f->featureCount, count, acc + first * f->outputCount, scratch);
     }
 #else

@@ -89,7 +89,7 @@ final class QuickScorerForest: Sendable {
                 routesMissing = routesMissing || missingLeft
                 for group in left.lowerBound / 8 ... (left.upperBound - 1) / 8 {
                     let bits = Self.bits(max(left.lowerBound, 8 * group) - 8 * group ... min(left.upperBound, 8 * group + 8) - 1 - 8 * group)
-                    groups[group] += [Int32(segment), Self.splat(rank), Int32(missingLeft ? tree.feature[node] : featureCount), Self.splat(bits)]
+                    groups[group] += [Int32(segment), Self.splat((rank + 1) ^ 0x80), Int32(missingLeft ? tree.feature[node] : featureCount), Self.splat(bits)]
                 }
                 return left.lowerBound ..< right.upperBound
             }
@@ -136,7 +136,7 @@ final class QuickScorerForest: Sendable {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
             ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
             withKernelForest { forest in
-                let bytes = Int(ctk_quickscorer_scratch_bytes(&forest))
+                let bytes = Int(ctk_quickscorer_scratch_bytes(&forest, Int64(rowCount)))
                 withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
                     ctk_quickscorer_add(&forest, keys.baseAddress!, Int64(rowCount), out, scratch.baseAddress!)
                 }

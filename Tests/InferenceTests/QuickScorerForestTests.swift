@@ -30,7 +30,7 @@ import TestSupport
                     let predictor = EnsemblePredictor(ensemble)
                     let forest = try #require(predictor.quickScorer)
                     let walk = TreeWalk(ensemble)
-                    for rowCount in [1, 16, 63, 64, 65, 200] {
+                    for rowCount in [1, 16, 63, 64, 65, 200, 300] {
                         let rows = InterleavedForestTests.rows(rowCount, featureCount: featureCount, missing: missing, &random)
                         var walked = [Double](repeating: 0, count: rowCount * outputs), predicted = walked, direct = walked
                         rows.withUnsafeBufferPointer { input in
