@@ -112,17 +112,27 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
     for (int64_t r = 0; r < blocks * BLOCK; r += 64) _mm512_store_si512(missing + f->featureCount * pass + r, _mm512_setzero_si512());
 }
 
-/// Per row (byte lane), the index of the lowest set bit of a nonzero byte.
+/// Per row (byte lane), how many of the low bits of `removed` are set below its lowest clear bit
+/// (0...8): the index of the lowest leaf a group's removed leaves leave, 8 when they leave none.
+/// `popcount`: the CPU has AVX-512 BITALG's byte popcount (Zen 4, Ice Lake on), which counts them in one
+/// operation instead of six (reference model at 4096 rows: 151 -> 141 ns a row).
 KERNEL_TARGET __attribute__((always_inline))
-static inline __m256i lowest_bit(__m256i x) {
-    const __m256i one_hot = _mm256_and_si256(x, _mm256_sub_epi8(_mm256_setzero_si256(), x));
+static inline __m256i trailing_ones(__m256i removed, const int popcount) {
+    // removed & ~(removed + 1) keeps exactly the trailing ones (~(x + 1) is 0xFE − x in a byte).
+    const __m256i ones = _mm256_and_si256(removed, _mm256_sub_epi8(_mm256_set1_epi8((char)0xFE), removed));
+    if (popcount) {
+        // vpopcntb as an instruction, not the intrinsic: the intrinsic would need the BITALG target
+        // on every function this inlines into, and the kernels without it call this too (where
+        // `popcount` is 0 and this is never reached).
+        __m256i count;
+        __asm__("vpopcntb %1, %0" : "=v"(count) : "v"(ones));
+        return count;
+    }
+    // Counted a nibble at a time, a nibble of trailing ones being 0, 1, 3, 7 or 15.
+    const __m256i count = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4));
     const __m256i nibble = _mm256_set1_epi8(0x0F);
-    // Places of a one-hot nibble (1, 2, 4, 8), in the low and the high nibble.
-    const __m256i low_place = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0));
-    const __m256i high_place = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 5, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0));
-    const __m256i low = _mm256_shuffle_epi8(low_place, _mm256_and_si256(one_hot, nibble));
-    const __m256i high = _mm256_shuffle_epi8(high_place, _mm256_and_si256(_mm256_srli_epi16(one_hot, 4), nibble));
-    return _mm256_or_si256(low, high);
+    return _mm256_add_epi8(_mm256_shuffle_epi8(count, _mm256_and_si256(ones, nibble)),
+                           _mm256_shuffle_epi8(count, _mm256_and_si256(_mm256_srli_epi16(ones, 4), nibble)));
 }
 
 /// Rows a find_leaves vector holds: 256-bit vectors, as Zen 4 splits 512-bit operations in two anyway, and
@@ -135,7 +145,7 @@ enum { LANES = 32 };
 /// group's lowest leaf left (if any) overrides the higher groups'.
 KERNEL_TARGET __attribute__((always_inline))
 static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_t *bins, const uint8_t *missing,
-                               uint8_t *leaf, int routesMissing, const int blocks) {
+                               uint8_t *leaf, int routesMissing, const int blocks, const int popcount) {
     const int vectors = blocks * BLOCK / LANES;
     const int64_t pass = pass_stride(blocks);
     const int32_t firstGroup = f->treeGroupStart[t], endGroup = f->treeGroupStart[t + 1];
@@ -156,21 +166,22 @@ static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_
                 removed[v] = _mm256_ternarylogic_epi32(removed[v], left, bits, 0xF2);
             }
         }
-        // Groups are taken in order; a later one decides only for rows with no leaf left before it.
+        // Groups are taken in order: a row's leaf is the sum of its groups' trailing ones up to its first
+        // group that leaves a leaf (the earlier ones count 8 each), so a group adds its count only where
+        // the sum so far is 8 per earlier group.
         for (int v = 0; v < vectors; v++) {
-            const __m256i left = _mm256_xor_si256(removed[v], _mm256_set1_epi32(-1));
-            const __mmask32 undecided = _mm256_cmpeq_epi8_mask(reached[v], _mm256_setzero_si256());
-            const __mmask32 found = _mm256_mask_test_epi8_mask(undecided, left, left);
-            reached[v] = _mm256_mask_add_epi8(reached[v], found, lowest_bit(left), _mm256_set1_epi8((char)(8 * (group - firstGroup) + 1)));
+            const __m256i ones = trailing_ones(removed[v], popcount);
+            reached[v] = group == firstGroup ? ones
+                       : _mm256_mask_add_epi8(reached[v], _mm256_cmpeq_epi8_mask(reached[v], _mm256_set1_epi8((char)(8 * (group - firstGroup)))),
+                                              reached[v], ones);
         }
     }
-    // `reached` held leaf + 1 so that 0 meant undecided.
-    for (int v = 0; v < vectors; v++) _mm256_store_si256((__m256i *)(leaf + LANES * v), _mm256_sub_epi8(reached[v], _mm256_set1_epi8(1)));
+    for (int v = 0; v < vectors; v++) _mm256_store_si256((__m256i *)(leaf + LANES * v), reached[v]);
 }
 
 KERNEL_TARGET __attribute__((always_inline))
 static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int64_t count, double *acc, uint8_t *scratch,
-                      int routesMissing, int float32Sums, const int blocks) {
+                      int routesMissing, int float32Sums, const int blocks, const int popcount) {
     const int64_t pass = pass_stride(blocks);
     uint8_t *bins = scratch;
     uint8_t *missing = scratch + align64(f->segmentCount * pass);
@@ -194,7 +205,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
             if (small) {
                 __m512d v[TREES_TOGETHER][2];
                 for (int q = 0; q < TREES_TOGETHER; q++) {
-                    find_leaves(f, t + q, bins, missing, leaf + q * pass, routesMissing, blocks);
+                    find_leaves(f, t + q, bins, missing, leaf + q * pass, routesMissing, blocks, popcount);
                     const double *values = f->values + f->treeValueStart[t + q];
                     const int leaves = f->treeLeafCount[t + q];
                     for (int h = 0; h < 2; h++) {
@@ -216,7 +227,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                 continue;
             }
         }
-        find_leaves(f, t, bins, missing, leaf, routesMissing, blocks);
+        find_leaves(f, t, bins, missing, leaf, routesMissing, blocks, popcount);
         const int32_t leaves = f->treeLeafCount[t];
         if (float32Sums) {
             const float *values = f->values32 + f->treeValueStart[t];
@@ -274,28 +285,30 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
     }
 }
 
-// One function per (routesMissing, float32Sums, blocks a pass), so each inner loop carries no test of them.
-#define ADD_BLOCK(m, f32, h) \
-    KERNEL_TARGET static void add_block_##m##f32##_##h(const ctk_quickscorer *f, const int32_t *k, int64_t n, double *a, \
-                                                      uint8_t *s) { add_block(f, k, n, a, s, m, f32, h); }
-ADD_BLOCK(0, 0, 1) ADD_BLOCK(0, 1, 1) ADD_BLOCK(1, 0, 1) ADD_BLOCK(1, 1, 1)
-ADD_BLOCK(0, 0, 2) ADD_BLOCK(0, 1, 2) ADD_BLOCK(1, 0, 2) ADD_BLOCK(1, 1, 2)
-ADD_BLOCK(0, 0, 4) ADD_BLOCK(0, 1, 4) ADD_BLOCK(1, 0, 4) ADD_BLOCK(1, 1, 4)
+// One function per (routesMissing, float32Sums, blocks a pass, byte popcount), so each inner loop
+// carries no test of them.
+#define ADD_BLOCK(m, f32, h, p) \
+    KERNEL_TARGET static void add_block_##m##f32##_##h##p(const ctk_quickscorer *f, const int32_t *k, int64_t n, double *a, \
+                                                          uint8_t *s) { add_block(f, k, n, a, s, m, f32, h, p); }
+#define ADD_BLOCKS(h, p) ADD_BLOCK(0, 0, h, p) ADD_BLOCK(0, 1, h, p) ADD_BLOCK(1, 0, h, p) ADD_BLOCK(1, 1, h, p)
+ADD_BLOCKS(1, 0) ADD_BLOCKS(2, 0) ADD_BLOCKS(4, 0) ADD_BLOCKS(1, 1) ADD_BLOCKS(2, 1) ADD_BLOCKS(4, 1)
 typedef void (*add_block_fn)(const ctk_quickscorer *, const int32_t *, int64_t, double *, uint8_t *);
 #endif
 
 void ctk_quickscorer_add(const ctk_quickscorer *f, const int32_t *keys, int64_t rowCount, double *acc, void *scratch) {
 #if defined(__x86_64__)
-    // [log2(blocks)][routesMissing][float32Sums]
-    static const add_block_fn kernels[3][2][2] = {
-        {{add_block_00_1, add_block_01_1}, {add_block_10_1, add_block_11_1}},
-        {{add_block_00_2, add_block_01_2}, {add_block_10_2, add_block_11_2}},
-        {{add_block_00_4, add_block_01_4}, {add_block_10_4, add_block_11_4}}};
+    // [popcount][log2(blocks)][routesMissing][float32Sums]
+#define KERNELS(h, p) {{add_block_00_##h##p, add_block_01_##h##p}, {add_block_10_##h##p, add_block_11_##h##p}}
+    static const add_block_fn kernels[2][3][2][2] = {{KERNELS(1, 0), KERNELS(2, 0), KERNELS(4, 0)},
+                                                     {KERNELS(1, 1), KERNELS(2, 1), KERNELS(4, 1)}};
+#undef KERNELS
+    __builtin_cpu_init();
+    const int popcount = __builtin_cpu_supports("avx512bitalg") != 0;
     for (int64_t first = 0; first < rowCount; first += PASS) {
         const int64_t count = rowCount - first < PASS ? rowCount - first : PASS;
         // A pass of at most one (two) blocks' rows does one (two) blocks' work.
         const int blocks = blocks_for(count);
-        kernels[blocks == BLOCKS ? 2 : blocks - 1][f->routesMissing != 0][f->float32Sums != 0](
+        kernels[popcount][blocks == BLOCKS ? 2 : blocks - 1][f->routesMissing != 0][f->float32Sums != 0](
             f, keys + first * f->featureCount, count, acc + first * f->outputCount, scratch);
     }
 #else
