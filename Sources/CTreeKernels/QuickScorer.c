@@ -2,7 +2,7 @@
 // AVX-512, for trees of at most 64 leaves (gradient boosting's, histogram boosting's, XGBoost's): see
 // CTreeKernels.h for the layout.
 //
-// Per pass of one, two or four blocks of 64 rows: each row's input key becomes its bin in every threshold segment (how many of
+// Per pass of up to 256 rows (8 vectors of 32): each row's input key becomes its bin in every threshold segment (how many of
 // the segment's keys are below it, 0...255; a branch-free binary search, 16 rows per vector). Then
 // tree by tree: every split compares its rank with 32 rows' bins in one byte compare, and where a
 // row goes right, the split's left subtree's leaves leave the row's set of reachable leaves (8 bytes
@@ -18,11 +18,14 @@
 
 #include <stdlib.h>
 
-enum { BLOCK = 64 };
-/// Rows a pass takes: up to four blocks, so that each split's record is read and broadcast once for 256
-/// rows (GradientBoosting 300×d6 at 4096 rows, two blocks against one: 353 -> 327 ns a row; the reference
-/// model, four against two: see the commit); a pass of fewer rows does one or two blocks' work only.
-enum { BLOCKS = 4, PASS = BLOCKS * BLOCK };
+/// Rows a find_leaves vector holds: 256-bit vectors, as Zen 4 splits 512-bit operations in two anyway, and
+/// a 256-bit byte compare yields its bytes (0xFF or 0) directly where a 512-bit one yields a mask that
+/// costs another operation to spread (reference model at 4096 rows: 177 -> 172 ns a row).
+enum { LANES = 32 };
+/// Rows a pass takes: up to 8 vectors, so that each split's record is read and broadcast once for 256
+/// rows (GradientBoosting 300×d6 at 4096 rows, 128 rows against 64: 353 -> 327 ns a row; the reference
+/// model, 256 against 128: 172 -> 157); a pass of fewer rows does 1, 2 or 4 vectors' work only.
+enum { VECTORS = 8, PASS = VECTORS * LANES };
 /// Features with at most this many keys count them one compare each, more by buckets (fill_bins)
 /// (measured: GradientBoostingClassifier on the 30 features of breast cancer, ~47 keys a feature,
 /// 140 -> 110 ns a row at 4096 rows; the reference model, ~67 keys a feature, unchanged).
@@ -35,15 +38,17 @@ enum { TREES_TOGETHER = 4 };
 
 static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
 
-/// The blocks of a pass over `rowCount` rows (of the rows left): 1, 2 or BLOCKS.
-static int blocks_for(int64_t rowCount) { return rowCount > 2 * BLOCK ? BLOCKS : rowCount > BLOCK ? 2 : 1; }
+/// The vectors of a pass over `rowCount` rows (of the rows left): 1, 2, 4 or VECTORS.
+static int vectors_for(int64_t rowCount) {
+    return rowCount > 4 * LANES ? VECTORS : rowCount > 2 * LANES ? 4 : rowCount > LANES ? 2 : 1;
+}
 
-/// Rows each scratch array holds in a pass of `blocks` blocks: fewer rows, less memory to touch, but at
-/// least two blocks' (a one-block stride measured slower at 32 and 64 rows: 452 -> 427, 227 -> 216 ns a row).
-static int64_t pass_stride(int blocks) { return BLOCK * (blocks < 2 ? 2 : blocks); }
+/// Rows each scratch array holds in a pass of `vectors` vectors: fewer rows, less memory to touch, but at
+/// least 128 rows' (a 64-row stride measured slower at 32 and 64 rows: 452 -> 427, 227 -> 216 ns a row).
+static int64_t pass_stride(int vectors) { return LANES * (vectors < 4 ? 4 : vectors); }
 
 int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *f, int64_t rowCount) {
-    const int64_t pass = pass_stride(blocks_for(rowCount));
+    const int64_t pass = pass_stride(vectors_for(rowCount));
     return align64(f->segmentCount * pass)             // bins
          + align64((f->featureCount + 1) * pass)       // per feature, 0xFF for the rows whose value is missing
          + align64(f->outputCount * pass * 8)          // sums, output-major
@@ -55,12 +60,12 @@ int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *f, int64_t rowCount
 
 #define KERNEL_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 
-/// With `pass` = pass_stride(blocks), bins[s * pass + r] (row r's bin in segment s, its top bit flipped: find_leaves compares signed
+/// With `pass` = pass_stride(vectors), bins[s * pass + r] (row r's bin in segment s, its top bit flipped: find_leaves compares signed
 /// bytes) and missing[f * pass + r] (0xFF where row r's value of f is missing; missing[featureCount *
 /// PASS + r] = 0) for `count` rows of `keys`.
 KERNEL_TARGET
-static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing, int blocks) {
-    const int64_t pass = pass_stride(blocks);
+static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing, int vectors) {
+    const int64_t pass = pass_stride(vectors);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i top = _mm512_set1_epi32(INT32_MAX);
     for (int64_t feature = 0; feature < f->featureCount; feature++) {
@@ -71,7 +76,7 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
         // feature, 325 -> 298 ns a row at 4096 rows, against a binary search over all the keys).
         int bucket = 16;
         while (n / bucket > 32) bucket *= 2;
-        for (int v = 0; v < blocks * BLOCK / 16; v++) {
+        for (int v = 0; v < vectors * LANES / 16; v++) {
             const int64_t first = 16 * (int64_t)v;
             const __mmask16 valid = first >= count ? 0 : count - first >= 16 ? 0xFFFF : (__mmask16)((1u << (count - first)) - 1);
             const __m512i offsets = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32((int32_t)first)),
@@ -109,7 +114,7 @@ static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t cou
             }
         }
     }
-    for (int64_t r = 0; r < blocks * BLOCK; r += 64) _mm512_store_si512(missing + f->featureCount * pass + r, _mm512_setzero_si512());
+    for (int64_t r = 0; r < vectors * LANES; r += LANES) _mm256_store_si256((__m256i *)(missing + f->featureCount * pass + r), _mm256_setzero_si256());
 }
 
 /// Per row (byte lane), how many of the low bits of `removed` are set below its lowest clear bit
@@ -135,19 +140,13 @@ static inline __m256i trailing_ones(__m256i removed, const int popcount) {
                            _mm256_shuffle_epi8(count, _mm256_and_si256(_mm256_srli_epi16(ones, 4), nibble)));
 }
 
-/// Rows a find_leaves vector holds: 256-bit vectors, as Zen 4 splits 512-bit operations in two anyway, and
-/// a 256-bit byte compare yields its bytes (0xFF or 0) directly where a 512-bit one yields a mask that
-/// costs another operation to spread (reference model at 4096 rows: see the commit).
-enum { LANES = 32 };
-
 /// Writes the pass's rows' leaf of tree t (its index among the tree's leaves, a byte each) to `leaf`.
 /// Each group's removed leaves are gathered in registers (one per 32 rows) over its records, then that
 /// group's lowest leaf left (if any) overrides the higher groups'.
 KERNEL_TARGET __attribute__((always_inline))
 static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_t *bins, const uint8_t *missing,
-                               uint8_t *leaf, int routesMissing, const int blocks, const int popcount) {
-    const int vectors = blocks * BLOCK / LANES;
-    const int64_t pass = pass_stride(blocks);
+                               uint8_t *leaf, int routesMissing, const int vectors, const int popcount) {
+    const int64_t pass = pass_stride(vectors);
     const int32_t firstGroup = f->treeGroupStart[t], endGroup = f->treeGroupStart[t + 1];
     int32_t i = firstGroup == 0 ? 0 : f->groupNodeEnd[firstGroup - 1];
     __m256i reached[PASS / LANES];
@@ -181,17 +180,17 @@ static inline void find_leaves(const ctk_quickscorer *f, int64_t t, const uint8_
 
 KERNEL_TARGET __attribute__((always_inline))
 static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int64_t count, double *acc, uint8_t *scratch,
-                      int routesMissing, int float32Sums, const int blocks, const int popcount) {
-    const int64_t pass = pass_stride(blocks);
+                      int routesMissing, int float32Sums, const int vectors, const int popcount) {
+    const int64_t pass = pass_stride(vectors);
     uint8_t *bins = scratch;
     uint8_t *missing = scratch + align64(f->segmentCount * pass);
     double *sums = (double *)(missing + align64((f->featureCount + 1) * pass));
     float *sums32 = (float *)sums;
     uint8_t *leaf = (uint8_t *)sums + align64(f->outputCount * pass * 8);
 
-    fill_bins(f, keys, count, bins, missing, blocks);
+    fill_bins(f, keys, count, bins, missing, vectors);
     for (int64_t k = 0; k < f->outputCount; k++) {
-        for (int64_t r = 0; r < blocks * BLOCK; r++) {
+        for (int64_t r = 0; r < vectors * LANES; r++) {
             const double start = r < count ? acc[r * f->outputCount + k] : 0;
             if (float32Sums) sums32[k * pass + r] = (float)start; else sums[k * pass + r] = start;
         }
@@ -205,7 +204,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
             if (small) {
                 __m512d v[TREES_TOGETHER][2];
                 for (int q = 0; q < TREES_TOGETHER; q++) {
-                    find_leaves(f, t + q, bins, missing, leaf + q * pass, routesMissing, blocks, popcount);
+                    find_leaves(f, t + q, bins, missing, leaf + q * pass, routesMissing, vectors, popcount);
                     const double *values = f->values + f->treeValueStart[t + q];
                     const int leaves = f->treeLeafCount[t + q];
                     for (int h = 0; h < 2; h++) {
@@ -215,7 +214,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                     }
                 }
                 double *sum = sums + f->treeOutput[t] * pass;
-                for (int j = 0; j < blocks * BLOCK / 8; j++) {
+                for (int j = 0; j < vectors * LANES / 8; j++) {
                     __m512d s8 = _mm512_load_pd(sum + 8 * j);
                     for (int q = 0; q < TREES_TOGETHER; q++) {
                         const __m512i index = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(leaf + q * pass + 8 * j)));
@@ -227,7 +226,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                 continue;
             }
         }
-        find_leaves(f, t, bins, missing, leaf, routesMissing, blocks, popcount);
+        find_leaves(f, t, bins, missing, leaf, routesMissing, vectors, popcount);
         const int32_t leaves = f->treeLeafCount[t];
         if (float32Sums) {
             const float *values = f->values32 + f->treeValueStart[t];
@@ -241,7 +240,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                      : _mm512_maskz_loadu_ps(rest >= 16 ? 0xFFFF : (__mmask16)((1u << rest) - 1), values + 16 * q);
             }
             const __m512i bit5 = _mm512_set1_epi32(32);
-            for (int j = 0; j < blocks * BLOCK / 16; j++) {
+            for (int j = 0; j < vectors * LANES / 16; j++) {
                 const __m512i index = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(leaf + 16 * j)));
                 __m512 value = _mm512_permutex2var_ps(v[0], index, v[1]);
                 if (leaves > 32) {
@@ -262,7 +261,7 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
                      : _mm512_maskz_loadu_pd(rest >= 8 ? 0xFF : (__mmask8)((1u << rest) - 1), values + 8 * q);
             }
             const __m512i bit4 = _mm512_set1_epi64(16), bit5 = _mm512_set1_epi64(32);
-            for (int j = 0; j < blocks * BLOCK / 8; j++) {
+            for (int j = 0; j < vectors * LANES / 8; j++) {
                 const __m512i index = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(leaf + 8 * j)));
                 __m512d value = _mm512_permutex2var_pd(v[0], index, v[1]);
                 if (leaves > 16) {
@@ -285,30 +284,31 @@ static inline void add_block(const ctk_quickscorer *f, const int32_t *keys, int6
     }
 }
 
-// One function per (routesMissing, float32Sums, blocks a pass, byte popcount), so each inner loop
+// One function per (routesMissing, float32Sums, vectors a pass, byte popcount), so each inner loop
 // carries no test of them.
 #define ADD_BLOCK(m, f32, h, p) \
     KERNEL_TARGET static void add_block_##m##f32##_##h##p(const ctk_quickscorer *f, const int32_t *k, int64_t n, double *a, \
                                                           uint8_t *s) { add_block(f, k, n, a, s, m, f32, h, p); }
 #define ADD_BLOCKS(h, p) ADD_BLOCK(0, 0, h, p) ADD_BLOCK(0, 1, h, p) ADD_BLOCK(1, 0, h, p) ADD_BLOCK(1, 1, h, p)
-ADD_BLOCKS(1, 0) ADD_BLOCKS(2, 0) ADD_BLOCKS(4, 0) ADD_BLOCKS(1, 1) ADD_BLOCKS(2, 1) ADD_BLOCKS(4, 1)
+ADD_BLOCKS(1, 0) ADD_BLOCKS(2, 0) ADD_BLOCKS(4, 0) ADD_BLOCKS(8, 0)
+ADD_BLOCKS(1, 1) ADD_BLOCKS(2, 1) ADD_BLOCKS(4, 1) ADD_BLOCKS(8, 1)
 typedef void (*add_block_fn)(const ctk_quickscorer *, const int32_t *, int64_t, double *, uint8_t *);
 #endif
 
 void ctk_quickscorer_add(const ctk_quickscorer *f, const int32_t *keys, int64_t rowCount, double *acc, void *scratch) {
 #if defined(__x86_64__)
-    // [popcount][log2(blocks)][routesMissing][float32Sums]
+    // [popcount][log2(vectors)][routesMissing][float32Sums]
 #define KERNELS(h, p) {{add_block_00_##h##p, add_block_01_##h##p}, {add_block_10_##h##p, add_block_11_##h##p}}
-    static const add_block_fn kernels[2][3][2][2] = {{KERNELS(1, 0), KERNELS(2, 0), KERNELS(4, 0)},
-                                                     {KERNELS(1, 1), KERNELS(2, 1), KERNELS(4, 1)}};
+    static const add_block_fn kernels[2][4][2][2] = {{KERNELS(1, 0), KERNELS(2, 0), KERNELS(4, 0), KERNELS(8, 0)},
+                                                     {KERNELS(1, 1), KERNELS(2, 1), KERNELS(4, 1), KERNELS(8, 1)}};
 #undef KERNELS
     __builtin_cpu_init();
     const int popcount = __builtin_cpu_supports("avx512bitalg") != 0;
     for (int64_t first = 0; first < rowCount; first += PASS) {
         const int64_t count = rowCount - first < PASS ? rowCount - first : PASS;
-        // A pass of at most one (two) blocks' rows does one (two) blocks' work.
-        const int blocks = blocks_for(count);
-        kernels[popcount][blocks == BLOCKS ? 2 : blocks - 1][f->routesMissing != 0][f->float32Sums != 0](
+        // A pass of fewer rows does fewer vectors' work.
+        const int vectors = vectors_for(count);
+        kernels[popcount][vectors == 8 ? 3 : vectors / 2][f->routesMissing != 0][f->float32Sums != 0](
             f, keys + first * f->featureCount, count, acc + first * f->outputCount, scratch);
     }
 #else
