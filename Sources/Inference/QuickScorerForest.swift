@@ -89,7 +89,7 @@ final class QuickScorerForest: Sendable {
                 routesMissing = routesMissing || missingLeft
                 for group in left.lowerBound / 8 ... (left.upperBound - 1) / 8 {
                     let bits = Self.bits(max(left.lowerBound, 8 * group) - 8 * group ... min(left.upperBound, 8 * group + 8) - 1 - 8 * group)
-                    groups[group] += [Int32(segment), Self.splat((rank + 1) ^ 0x80), Int32(missingLeft ? tree.feature[node] : featureCount), Self.splat(bits)]
+                    groups[group] += [Int32(segment * 128), Self.splat((rank + 1) ^ 0x80), Int32((missingLeft ? tree.feature[node] : featureCount) * 128), Self.splat(bits)]
                 }
                 return left.lowerBound ..< right.upperBound
             }

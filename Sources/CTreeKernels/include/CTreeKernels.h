@@ -131,9 +131,11 @@ void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys,
 /// 255 keys: segment s is tableKeys[segmentStart[s] ..< + segmentKeyCount[s]], feature f's segments
 /// are featureSegmentStart[f] ..< featureSegmentStart[f + 1].
 /// Leaves are numbered left to right, in groups of 8 (a group's leaves are one byte's bits). A split
-/// is one record per group its left subtree's leaves fall in (4 int32): segment, (rank of the
-/// threshold in its segment, 0...254, plus 1) ^ 0x80 (a signed byte bound, in all 4 bytes), the feature whose missing values go left at
-/// this split (featureCount when they go right), the group's bits of those leaves (in all 4 bytes).
+/// is one record per group its left subtree's leaves fall in (4 int32): segment × 128, (rank of the
+/// threshold in its segment, 0...254, plus 1) ^ 0x80 (a signed byte bound, in all 4 bytes), 128 × the
+/// feature whose missing values go left at this split (featureCount when they go right), the group's
+/// bits of those leaves (in all 4 bytes). (× 128: the byte offsets of the kernel's rows at its
+/// smallest stride, so that a record's loads need no multiply.)
 /// Tree t's groups are treeGroupStart[t] ..< treeGroupStart[t + 1] (at most 8); group j's records end
 /// at groupNodeEnd[j] (the first starts at groupNodeEnd[treeGroupStart[t] − 1], or 0). Tree t's
 /// leaf values are at values[treeValueStart[t] + leaf] (values32 for float32 sums).
