@@ -26,16 +26,13 @@ enum { LANES = 32 };
 /// rows (GradientBoosting 300×d6 at 4096 rows, 128 rows against 64: 353 -> 327 ns a row; the reference
 /// model, 256 against 128: 172 -> 157); a pass of fewer rows does 1, 2 or 4 vectors' work only.
 enum { VECTORS = 8, PASS = VECTORS * LANES };
-/// Features with at most this many keys count them one compare each, more by buckets (fill_bins)
-/// (measured: GradientBoostingClassifier on the 30 features of breast cancer, ~47 keys a feature,
-/// 140 -> 110 ns a row at 4096 rows; the reference model, ~67 keys a feature, unchanged).
-enum { LINEAR_COUNT_UP_TO = 64 };
-/// Features with more keys than this and fewer than 128 (CTreeKernels.h's searchKeys; QuickScorerForest
-/// builds them for the same features) count them by a search tree in registers, not
-/// buckets and gathers (reference model, ~67 keys a feature: 137 -> 129 ns a row at 4096 rows); from 17
-/// keys on it measured slower than the linear count (GradientBoostingClassifier on breast cancer, ~47 keys
-/// a feature: 101 -> 106 ns a row at 64 rows).
-enum { SEARCH_TREE_FROM = LINEAR_COUNT_UP_TO };
+/// Features with at most this many keys count them one compare each; more, and fewer than 128 keys
+/// (CTreeKernels.h's searchKeys; QuickScorerForest builds them for the same features), by a search tree
+/// in registers; 128 and more by buckets and gathers (fill_bins). Measured: one compare a key up to 64
+/// keys against buckets, GradientBoostingClassifier on breast cancer (~47 keys a feature): 140 -> 110 ns a
+/// row at 4096 rows; the tree against those from 65 keys on, reference model (~67 keys a feature): 137 ->
+/// 129, and from 17 on: 124 -> 120 at 4096 rows, the classifier 100 -> 95 at 64 rows.
+enum { SEARCH_TREE_FROM = 16 };
 
 /// Trees of at most 16 leaves adding to one raw score go four at a time (add_block): their leaves
 /// found first, then each 8 rows' sums loaded once, the four trees' values added in tree order, and
@@ -129,7 +126,7 @@ static inline void fill_bins_by(const ctk_quickscorer *f, const int32_t *keys, i
                     }
                 }
                 for (int u = 0; u < together; u++) below[u] = _mm512_sub_epi32(node[u], _mm512_set1_epi32(1 << levels));
-            } else if (n <= LINEAR_COUNT_UP_TO) {
+            } else if (n <= SEARCH_TREE_FROM) {
                 // Few keys: a compare per key costs less than a search's gathers.
                 for (int32_t k = 0; k < n; k++) {
                     const __m512i key = _mm512_set1_epi32(sorted[k]);

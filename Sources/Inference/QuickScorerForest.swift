@@ -47,13 +47,13 @@ final class QuickScorerForest: Sendable {
     /// kernel loads 16 (32) at once. Only the one the sums use is filled.
     let values: [Double]
     let values32: [Float]
-    /// Per feature with 65...127 keys, its keys in search-tree order (see CTreeKernels.h), which the
+    /// Per feature with 17...127 keys, its keys in search-tree order (see CTreeKernels.h), which the
     /// kernel holds in registers to count a row's keys below it without gathers; where each starts.
     let searchKeys: [Int32]
     let searchStart: [Int32]
     static let searchKeysPerFeature = 128
-    /// The kernel's `SEARCH_TREE_FROM` (QuickScorer.c): fewer keys are counted one compare each.
-    static let searchTreeFrom = 64
+    /// The kernel's `SEARCH_TREE_FROM` (QuickScorer.c): up to this many keys are counted one compare each.
+    static let searchTreeFrom = 16
 
     /// nil unless the kernel runs on this CPU and every tree has at most 64 leaves, one value each,
     /// and numeric splits only. `trees` are the ensemble's, rank-encoded for float64 models.
@@ -126,7 +126,7 @@ final class QuickScorerForest: Sendable {
         self.routesMissing = routesMissing
     }
 
-    /// The keys of each feature with 65...127 of them as the levels of a complete search tree: level s's
+    /// The keys of each feature with 17...127 of them as the levels of a complete search tree: level s's
     /// k-th key is the sorted one at (2k + 1) · 2^(L−s) − 1, stored at 2^(s−1) + k; and where each
     /// feature's tree starts (0 for the others, which the kernel does not read).
     static func searchTrees(_ table: ThresholdTable) -> (keys: [Int32], start: [Int32]) {

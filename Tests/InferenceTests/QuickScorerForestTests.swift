@@ -85,11 +85,11 @@ import TestSupport
         #expect(predicted == walked)
     }
 
-    /// Features of 64 keys (counted one compare each), 65 to 127 (a search tree in registers: 7 levels,
-    /// the last one half full or full) and 128 (buckets) decide every row as the walk does, for inputs on
-    /// the thresholds, between them, beyond them and missing.
+    /// Features of 16 keys (counted one compare each), 17 to 127 (a search tree in registers: 5 to 7
+    /// levels, the last one barely, half or wholly full) and 128 (buckets) decide every row as the walk
+    /// does, for inputs on the thresholds, between them, beyond them and missing.
     @Test(.enabled(if: InterleavedForest.bestInstructionSet >= 2, "the kernel needs AVX-512"),
-          arguments: [64, 65, 100, 127, 128])
+          arguments: [16, 17, 64, 65, 100, 127, 128])
     func everyWayOfCountingKeys(keys: Int) throws {
         var random = SeededGenerator(seed: UInt64(keys))
         let featureCount = 2, grid = Double(keys)
@@ -106,7 +106,7 @@ import TestSupport
         let forest = try #require(predictor.quickScorer)
         // Every feature counted the same way as `keys` (a feature may miss a threshold or two).
         #expect(forest.featureKeyCount.max() == Int32(keys))
-        #expect(forest.featureKeyCount.allSatisfy { ($0 > 64) == (keys > 64) && ($0 >= 128) == (keys >= 128) })
+        #expect(forest.featureKeyCount.allSatisfy { ($0 > 16) == (keys > 16) && ($0 >= 128) == (keys >= 128) })
         let walk = TreeWalk(ensemble)
         let rowCount = 300
         let rows = (0..<(rowCount * featureCount)).map { _ -> Double in

@@ -154,7 +154,7 @@ typedef struct {
     const int32_t *treeOutput;
     const double *values;
     const float *values32;
-    /// Per feature f with 65...127 keys, its keys as an implicit search tree of L levels (L the bit
+    /// Per feature f with 17...127 keys, its keys as an implicit search tree of L levels (L the bit
     /// length of its key count), 128 int32 from searchStart[f]: searchKeys[searchStart[f] + 2^(s−1) + k]
     /// is the sorted key at (2k + 1) · 2^(L−s) − 1 (INT32_MAX past the last), for level s = 1...L and
     /// k < 2^(s−1).
