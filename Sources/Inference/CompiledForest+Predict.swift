@@ -26,8 +26,8 @@ extension CompiledForest {
 
     /// Calls of fewer rows go to the byte-lane layout when there is one: it costs the same per row up to
     /// here, less than the bitvector layout's pass and, on the reference model, less than QuickScorer's
-    /// pass of 32 rows (360 against 512 ns a row at 20 rows, 430 at 24; 366 at 28 against 322 at 32).
-    static let byteRowsBelow = 28
+    /// pass of 32 rows (~356 ns a row against 453 at 20 rows, 378 at 24, 363 at 25; 349 at 26, 337 at 27).
+    static let byteRowsBelow = 26
 
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.
