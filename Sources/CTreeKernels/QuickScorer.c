@@ -3,13 +3,14 @@
 // CTreeKernels.h for the layout.
 //
 // Per pass of up to 256 rows (8 vectors of 32): each row's input key becomes its bin in every threshold segment (how many of
-// the segment's keys are below it, 0...255; a branch-free binary search, 16 rows per vector). Then
+// the segment's keys are below it, 0...255; 16 rows a vector: a compare per key, a search tree in
+// registers, or buckets and a branch-free binary search, by the feature's key count). Then
 // tree by tree: every split compares its rank with 32 rows' bins in one byte compare, and where a
 // row goes right, the split's left subtree's leaves leave the row's set of reachable leaves (8 bytes
 // a row, one bit a leaf, leaves numbered left to right). The leaf the row reaches is the lowest one
 // left: every leaf left of it lies in the left subtree of a split on its path that sent the row
-// right, and no split removes it. The splits' order does not matter, so there are no dependent
-// loads and no branches on the data. The leaves' values are then picked by permutes and blends, and added to each row's sum, tree by tree in order, so every sum is
+// right, and no split removes it: its index is the count of trailing removed leaves. The splits'
+// order does not matter, so there are no dependent loads and no branches on the data. The leaves' values are then picked by permutes and blends, and added to each row's sum, tree by tree in order, so every sum is
 // the one the training library computes (float64, or float32 as XGBoost adds).
 //
 // Memory: every pointer is the caller's, borrowed for the call; `scratch` is the caller's too
@@ -65,11 +66,11 @@ int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *f, int64_t rowCount
 #define KERNEL_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 
 /// Vectors of 16 rows whose counts fill_bins interleaves (2 in a pass of 32 rows).
-enum { TOGETHER = 4 };
+enum { COUNTS_TOGETHER = 4 };
 
 /// With `pass` = pass_stride(vectors), bins[s * pass + r] (row r's bin in segment s, its top bit flipped: find_leaves compares signed
 /// bytes) and missing[f * pass + r] (0xFF where row r's value of f is missing; missing[featureCount *
-/// PASS + r] = 0) for `count` rows of `keys`.
+/// pass + r] = 0) for `count` rows of `keys`.
 KERNEL_TARGET __attribute__((always_inline))
 static inline void fill_bins_by(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing,
                                 int vectors, const int together) {
@@ -92,7 +93,7 @@ static inline void fill_bins_by(const ctk_quickscorer *f, const int32_t *keys, i
         // `together` vectors of 16 rows at a time: each count is a chain of dependent operations, and
         // chains side by side overlap (reference model, 4 against 1: 130 -> 124 ns a row at 4096 rows).
         for (int v = 0; v < vectors * LANES / 16; v += together) {
-            __m512i x[TOGETHER], below[TOGETHER];
+            __m512i x[COUNTS_TOGETHER], below[COUNTS_TOGETHER];
             for (int u = 0; u < together; u++) {
                 const int64_t first = 16 * (int64_t)(v + u);
                 const __mmask16 valid = first >= count ? 0 : count - first >= 16 ? 0xFFFF : (__mmask16)((1u << (count - first)) - 1);
@@ -106,7 +107,7 @@ static inline void fill_bins_by(const ctk_quickscorer *f, const int32_t *keys, i
             }
             if (n > SEARCH_TREE_FROM && n < 128) {
                 // Node i (from 1) goes to 2i or 2i + 1 (its key below x); after L levels i − 2^L is the count.
-                __m512i node[TOGETHER];
+                __m512i node[COUNTS_TOGETHER];
                 const __m512i one = _mm512_set1_epi32(1), bit5 = _mm512_set1_epi32(32);
                 for (int u = 0; u < together; u++) node[u] = one;
                 for (int s = 1; s <= levels; s++) {
@@ -172,9 +173,9 @@ static inline void fill_bins_by(const ctk_quickscorer *f, const int32_t *keys, i
 KERNEL_TARGET static void fill_bins_2(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing,
                                       int vectors) { fill_bins_by(f, keys, count, bins, missing, vectors, 2); }
 KERNEL_TARGET static void fill_bins_4(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing,
-                                      int vectors) { fill_bins_by(f, keys, count, bins, missing, vectors, TOGETHER); }
+                                      int vectors) { fill_bins_by(f, keys, count, bins, missing, vectors, COUNTS_TOGETHER); }
 
-/// fill_bins_by with 2 vectors together in a pass of 32 rows (no rows past it), else TOGETHER.
+/// fill_bins_by with 2 vectors together in a pass of 32 rows (no rows past it), else COUNTS_TOGETHER.
 KERNEL_TARGET
 static void fill_bins(const ctk_quickscorer *f, const int32_t *keys, int64_t count, uint8_t *bins, uint8_t *missing, int vectors) {
     if (vectors == 1) fill_bins_2(f, keys, count, bins, missing, vectors); else fill_bins_4(f, keys, count, bins, missing, vectors);
