@@ -9,7 +9,7 @@ extension CompiledForest {
     /// (tests compare every few-rows path; with both false few rows go to `ShallowForest`'s walk).
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  useBytes: Bool = true, useAcross: Bool = true) {
-        if let bytes = bytes.map(Unmanaged.passUnretained), useBytes, rowCount < Self.minimumBatchRows {
+        if let bytes = bytes.map(Unmanaged.passUnretained), useBytes, rowCount < Self.byteRowsBelow {
             // Lent without a retain: this object's constant `bytes` keeps it alive through the call.
             bytes._withUnsafeGuaranteedRef { predictOnBytes($0, rows, rowCount: rowCount, into: out) }
         } else if let shallow {
@@ -23,6 +23,11 @@ extension CompiledForest {
     /// costs about the same for 1 or 64 rows, and as much as walking 16 to 24 rows on the reference
     /// model (`make bench-inference` measures both paths).
     static let minimumBatchRows = 20
+
+    /// Calls of fewer rows go to the byte-lane layout when there is one: it costs the same per row up to
+    /// here, less than the bitvector layout's pass and, on the reference model, less than QuickScorer's
+    /// pass of 32 rows (~356 ns a row against 453 at 20 rows, 378 at 24, 363 at 25; 349 at 26, 337 at 27).
+    static let byteRowsBelow = 26
 
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.

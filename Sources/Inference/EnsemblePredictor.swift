@@ -7,8 +7,9 @@
 ///   routes missing values itself.
 /// Float32 sums of shallow trees at fewer than `QuickScorerForest.minimumRows` rows go to `ByteTrees`
 /// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit.
-/// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more go to `QuickScorerForest`
-/// when it can hold the trees (at most 64 leaves each, an AVX-512 CPU).
+/// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more (`CompiledForest.byteRowsBelow`
+/// when the per-output forests have byte lanes) go to `QuickScorerForest` when it can hold the trees (at
+/// most 64 leaves each, an AVX-512 CPU).
 /// The compiled layouts decide `Double(Float(x)) <= threshold`; float64 models reach them through a
 /// `RankEncoder`. In the shallow layout, rows with a missing value (NaN) are walked on the original
 /// trees instead, which route NaN by each split's `missingGoesLeft`: its threshold table has one key
@@ -30,6 +31,10 @@ final class EnsemblePredictor: Sendable {
     /// The batch layout (from `QuickScorerForest.minimumRows` rows on) when every tree has at most 64
     /// leaves and the CPU has AVX-512; it routes missing values and adds float32 sums itself.
     let quickScorer: QuickScorerForest?
+    /// From this many rows on `quickScorer` predicts: `QuickScorerForest.minimumRows`, or, when the
+    /// per-output forests have the byte-lane layout, from where it stops (`CompiledForest.byteRowsBelow`):
+    /// it costs less per row than QuickScorer's smallest pass below that.
+    let quickScorerRows: Int
     let ranks: RankEncoder?
     /// Per raw score, the few-rows byte layout of float32 sums (XGBoost's shallow forests), or nil.
     /// Calls with a missing value among their rows go to `interleaved`: ranks send NaN right at every split.
@@ -58,12 +63,14 @@ final class EnsemblePredictor: Sendable {
         if walk != nil {
             interleaved = nil
             forests = []
+            quickScorerRows = QuickScorerForest.minimumRows
             return
         }
         // Only the interleaved layout adds in float32.
         if layout == .interleaved || (layout == .automatic && !shallow) || ensemble.accumulation == .float32 {
             interleaved = InterleavedForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 })
             forests = []
+            quickScorerRows = QuickScorerForest.minimumRows
             return
         }
         interleaved = nil
@@ -75,6 +82,7 @@ final class EnsemblePredictor: Sendable {
             return CompiledForest(trees: trees, featureCount: ensemble.featureCount, base: ensemble.base[k],
                                   leafScale: ensemble.leafScale, averaged: ensemble.averaged)
         }
+        quickScorerRows = forests.allSatisfy { $0.bytes != nil } ? CompiledForest.byteRowsBelow : QuickScorerForest.minimumRows
     }
 
     var outputCount: Int { ensemble.outputCount }
@@ -98,7 +106,7 @@ final class EnsemblePredictor: Sendable {
                 ranks?.encode(rows, count: rowCount, into: encoded.baseAddress!)
                 input = UnsafePointer(encoded.baseAddress!)
             }
-            if let quickScorer, rowCount >= QuickScorerForest.minimumRows {
+            if let quickScorer, rowCount >= quickScorerRows {
                 quickScorer.predict(input, rowCount: rowCount, into: out)
             } else if let fewRows, onBytes {
                 predictOnBytes(fewRows, input, rowCount: rowCount, into: out)
@@ -117,7 +125,7 @@ final class EnsemblePredictor: Sendable {
         }
         }
         // On bytes, either no row has a missing value or none is accepted.
-        let routedMissing = onBytes || interleaved != nil || (quickScorer != nil && rowCount >= QuickScorerForest.minimumRows)
+        let routedMissing = onBytes || interleaved != nil || (quickScorer != nil && rowCount >= quickScorerRows)
         if ensemble.acceptsMissing && !routedMissing { walkRowsWithMissing(rows, rowCount: rowCount, into: out) }
     }
 

@@ -47,6 +47,13 @@ final class QuickScorerForest: Sendable {
     /// kernel loads 16 (32) at once. Only the one the sums use is filled.
     let values: [Double]
     let values32: [Float]
+    /// Per feature with 17...127 keys, its keys in search-tree order (see CTreeKernels.h), which the
+    /// kernel holds in registers to count a row's keys below it without gathers; where each starts.
+    let searchKeys: [Int32]
+    let searchStart: [Int32]
+    static let searchKeysPerFeature = 128
+    /// The kernel's `SEARCH_TREE_FROM` (QuickScorer.c): up to this many keys are counted one compare each.
+    static let searchTreeFrom = 16
 
     /// nil unless the kernel runs on this CPU and every tree has at most 64 leaves, one value each,
     /// and numeric splits only. `trees` are the ensemble's, rank-encoded for float64 models.
@@ -65,6 +72,7 @@ final class QuickScorerForest: Sendable {
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
         self.table = table
         featureStart = table.featureStart.map { Int32($0) }
+        (searchKeys, searchStart) = Self.searchTrees(table)
         featureKeyCount = table.featureKeyCount.map { Int32($0) }
         featureSegmentStart = table.featureSegmentStart.map { Int32($0) }
         segmentStart = table.segmentStart.map { Int32($0) }
@@ -89,7 +97,7 @@ final class QuickScorerForest: Sendable {
                 routesMissing = routesMissing || missingLeft
                 for group in left.lowerBound / 8 ... (left.upperBound - 1) / 8 {
                     let bits = Self.bits(max(left.lowerBound, 8 * group) - 8 * group ... min(left.upperBound, 8 * group + 8) - 1 - 8 * group)
-                    groups[group] += [Int32(segment), Self.splat(rank), Int32(missingLeft ? tree.feature[node] : featureCount), Self.splat(bits)]
+                    groups[group] += [Int32(segment * 128), Self.splat((rank + 1) ^ 0x80), Int32((missingLeft ? tree.feature[node] : featureCount) * 128), Self.splat(bits)]
                 }
                 return left.lowerBound ..< right.upperBound
             }
@@ -118,6 +126,27 @@ final class QuickScorerForest: Sendable {
         self.routesMissing = routesMissing
     }
 
+    /// The keys of each feature with 17...127 of them as the levels of a complete search tree: level s's
+    /// k-th key is the sorted one at (2k + 1) · 2^(L−s) − 1, stored at 2^(s−1) + k; and where each
+    /// feature's tree starts (0 for the others, which the kernel does not read).
+    static func searchTrees(_ table: ThresholdTable) -> (keys: [Int32], start: [Int32]) {
+        let width = searchKeysPerFeature
+        var keys = [Int32](), start = [Int32](repeating: 0, count: table.featureCount)
+        for f in 0..<table.featureCount where table.featureKeyCount[f] > searchTreeFrom && table.featureKeyCount[f] < width {
+            start[f] = Int32(keys.count)
+            var tree = [Int32](repeating: Int32.max, count: width)
+            let n = table.featureKeyCount[f], levels = Int.bitWidth - n.leadingZeroBitCount
+            for s in stride(from: 1, through: levels, by: 1) {
+                for k in 0..<(1 << (s - 1)) {
+                    let position = (2 * k + 1) << (levels - s) - 1
+                    if position < n { tree[(1 << (s - 1)) + k] = table.keys[table.featureStart[f] + position] }
+                }
+            }
+            keys += tree
+        }
+        return (keys, start)
+    }
+
     static func leafCount(_ tree: DecisionTree) -> Int { (0..<tree.nodeCount).count { tree.isLeaf($0) } }
 
     /// The byte with bits `places` set.
@@ -136,7 +165,7 @@ final class QuickScorerForest: Sendable {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
             ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
             withKernelForest { forest in
-                let bytes = Int(ctk_quickscorer_scratch_bytes(&forest))
+                let bytes = Int(ctk_quickscorer_scratch_bytes(&forest, Int64(rowCount)))
                 withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
                     ctk_quickscorer_add(&forest, keys.baseAddress!, Int64(rowCount), out, scratch.baseAddress!)
                 }
@@ -165,15 +194,21 @@ final class QuickScorerForest: Sendable {
         treeOutput.withUnsafeBufferPointer { output in
         values.withUnsafeBufferPointer { values in
         values32.withUnsafeBufferPointer { values32 in
+        searchKeys.withUnsafeBufferPointer { searchKeys in
+        searchStart.withUnsafeBufferPointer { searchStart in
             var forest = ctk_quickscorer(
                 tableKeys: keys.baseAddress, featureStart: featureStart.baseAddress, featureKeyCount: featureKeyCount.baseAddress,
                 featureSegmentStart: featureSegmentStart.baseAddress, segmentStart: segmentStart.baseAddress,
                 segmentKeyCount: segmentKeyCount.baseAddress, nodes: nodes.baseAddress, treeGroupStart: groupStart.baseAddress, groupNodeEnd: groupEnd.baseAddress,
                 treeLeafCount: leafCount.baseAddress, treeValueStart: valueStart.baseAddress, treeOutput: output.baseAddress,
-                values: values.baseAddress, values32: values32.baseAddress, segmentCount: Int64(table.segmentCount),
+                values: values.baseAddress, values32: values32.baseAddress, searchKeys: searchKeys.baseAddress,
+                searchStart: searchStart.baseAddress,
+                segmentCount: Int64(table.segmentCount),
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 float32Sums: float32Sums ? 1 : 0, routesMissing: routesMissing ? 1 : 0)
             body(&forest)
+        }
+        }
         }
         }
         }

@@ -30,7 +30,7 @@ import TestSupport
                     let predictor = EnsemblePredictor(ensemble)
                     let forest = try #require(predictor.quickScorer)
                     let walk = TreeWalk(ensemble)
-                    for rowCount in [1, 16, 63, 64, 65, 200] {
+                    for rowCount in [1, 16, 63, 64, 65, 200, 300] {
                         let rows = InterleavedForestTests.rows(rowCount, featureCount: featureCount, missing: missing, &random)
                         var walked = [Double](repeating: 0, count: rowCount * outputs), predicted = walked, direct = walked
                         rows.withUnsafeBufferPointer { input in
@@ -76,6 +76,42 @@ import TestSupport
         let rows = (0..<(rowCount * featureCount)).map { _ -> Double in
             if Double.random(in: 0..<1, using: &random) < 0.05 { return .nan }
             return (Double.random(in: -2.2...2.2, using: &random) * grid).rounded() / grid
+        }
+        var walked = [Double](repeating: 0, count: rowCount), predicted = walked
+        rows.withUnsafeBufferPointer { input in
+            walk.raw(input.baseAddress!, rowCount: rowCount, into: &walked)
+            predictor.raw(input.baseAddress!, rowCount: rowCount, into: &predicted)
+        }
+        #expect(predicted == walked)
+    }
+
+    /// Features of 16 keys (counted one compare each), 17 to 127 (a search tree in registers: 5 to 7
+    /// levels, the last one barely, half or wholly full) and 128 (buckets) decide every row as the walk
+    /// does, for inputs on the thresholds, between them, beyond them and missing.
+    @Test(.enabled(if: InterleavedForest.bestInstructionSet >= 2, "the kernel needs AVX-512"),
+          arguments: [16, 17, 64, 65, 100, 127, 128])
+    func everyWayOfCountingKeys(keys: Int) throws {
+        var random = SeededGenerator(seed: UInt64(keys))
+        let featureCount = 2, grid = Double(keys)
+        let trees = (0..<60).map { _ in
+            var tree = Self.randomTree(depth: 6, leaves: 64, featureCount: featureCount, &random)
+            tree.threshold = tree.threshold.enumerated().map { node, value in
+                tree.isLeaf(node) ? value : Double(Int.random(in: 0..<keys, using: &random)) / grid
+            }
+            return tree
+        }
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true,
+                                    base: [0.5], leafScale: 0.1, trees: trees)
+        let predictor = EnsemblePredictor(ensemble)
+        let forest = try #require(predictor.quickScorer)
+        // Every feature counted the same way as `keys` (a feature may miss a threshold or two).
+        #expect(forest.featureKeyCount.max() == Int32(keys))
+        #expect(forest.featureKeyCount.allSatisfy { ($0 > 16) == (keys > 16) && ($0 >= 128) == (keys >= 128) })
+        let walk = TreeWalk(ensemble)
+        let rowCount = 300
+        let rows = (0..<(rowCount * featureCount)).map { _ -> Double in
+            if Double.random(in: 0..<1, using: &random) < 0.05 { return .nan }
+            return Double(Int.random(in: -2...(2 * keys + 2), using: &random)) / (2 * grid)
         }
         var walked = [Double](repeating: 0, count: rowCount), predicted = walked
         rows.withUnsafeBufferPointer { input in

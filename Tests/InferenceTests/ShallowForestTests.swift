@@ -106,11 +106,12 @@ import Testing
     }
 
     /// Batch sizes on both sides of every block size: the walk's blocks (8 rows), the switch from the
-    /// walk to batches (`CompiledForest.minimumBatchRows`), a pass (64 rows), and a pass plus a tail
-    /// just too short, or just long enough, for a second pass.
+    /// walk to batches (`CompiledForest.minimumBatchRows`), the end of the byte lanes' calls
+    /// (`CompiledForest.byteRowsBelow`), a pass (64 rows), and a pass plus a tail just too short, or just
+    /// long enough, for a second pass.
     static let batchSizes: [Int] = {
         let walk = ShallowForest.walkBlockRows, least = CompiledForest.minimumBatchRows, pass = ShallowForest.rowsPerPass
-        let edges = [walk, 2 * walk, least, pass, pass + least, 2 * pass]
+        let edges = [walk, 2 * walk, least, CompiledForest.byteRowsBelow, pass, pass + least, 2 * pass]
         return Array(Set([1, 2, 3, 200] + edges.flatMap { [$0 - 1, $0, $0 + 1] })).sorted()
     }()
 

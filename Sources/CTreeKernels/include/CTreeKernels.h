@@ -131,9 +131,11 @@ void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys,
 /// 255 keys: segment s is tableKeys[segmentStart[s] ..< + segmentKeyCount[s]], feature f's segments
 /// are featureSegmentStart[f] ..< featureSegmentStart[f + 1].
 /// Leaves are numbered left to right, in groups of 8 (a group's leaves are one byte's bits). A split
-/// is one record per group its left subtree's leaves fall in (4 int32): segment, rank of the
-/// threshold in its segment (0...254, in all 4 bytes), the feature whose missing values go left at
-/// this split (featureCount when they go right), the group's bits of those leaves (in all 4 bytes).
+/// is one record per group its left subtree's leaves fall in (4 int32): segment × 128, (rank of the
+/// threshold in its segment, 0...254, plus 1) ^ 0x80 (a signed byte bound, in all 4 bytes), 128 × the
+/// feature whose missing values go left at this split (featureCount when they go right), the group's
+/// bits of those leaves (in all 4 bytes). (× 128: the byte offsets of the kernel's rows at its
+/// smallest stride, so that a record's loads need no multiply.)
 /// Tree t's groups are treeGroupStart[t] ..< treeGroupStart[t + 1] (at most 8); group j's records end
 /// at groupNodeEnd[j] (the first starts at groupNodeEnd[treeGroupStart[t] − 1], or 0). Tree t's
 /// leaf values are at values[treeValueStart[t] + leaf] (values32 for float32 sums).
@@ -152,6 +154,12 @@ typedef struct {
     const int32_t *treeOutput;
     const double *values;
     const float *values32;
+    /// Per feature f with 17...127 keys, its keys as an implicit search tree of L levels (L the bit
+    /// length of its key count), 128 int32 from searchStart[f]: searchKeys[searchStart[f] + 2^(s−1) + k]
+    /// is the sorted key at (2k + 1) · 2^(L−s) − 1 (INT32_MAX past the last), for level s = 1...L and
+    /// k < 2^(s−1).
+    const int32_t *searchKeys;
+    const int32_t *searchStart;
     int64_t segmentCount;
     int64_t treeCount;
     int64_t featureCount;
@@ -160,8 +168,9 @@ typedef struct {
     int32_t routesMissing;
 } ctk_quickscorer;
 
-/// Scratch bytes `ctk_quickscorer_add` needs (64-byte aligned).
-int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *forest);
+/// Scratch bytes `ctk_quickscorer_add` needs for `rowCount` rows (64-byte aligned): a pass's arrays,
+/// smaller for passes of fewer rows.
+int64_t ctk_quickscorer_scratch_bytes(const ctk_quickscorer *forest, int64_t rowCount);
 
 /// Adds each tree's leaf value, tree by tree in order, to acc (rowCount × outputCount, row-major;
 /// with float32Sums each value of acc is a float, and so is every sum) for `rowCount` rows of input
