@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Logging
 import Synchronization
 import Testing
 @testable import Evserve
@@ -29,6 +30,27 @@ struct ServerTests {
         for (i, client) in clients.enumerated() { #expect(try client.readResponse().text == "\"\(i)\"") }
         server.stop()
         for client in clients { #expect(try client.waitsForClose()) }
+    }
+
+    /// A drain asked for before the loops run (a SIGTERM while the server starts) still stops every
+    /// loop. A loop that found itself drained before it ran used to start its timers again and run on:
+    /// libev's `ev_run` forgets an `ev_break` made before it.
+    @Test func aDrainBeforeTheLoopsRunStopsThemAll() throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.handleSignals = false
+        configuration.workers = 3
+        var logger = Logger(label: "evserve-test")
+        logger.logLevel = .critical
+        let server = try Server(configuration: configuration, router: Router(), observer: nil, logger: logger)
+        server.shutdown()
+        let returned = Flag()
+        let thread = LoopThread {
+            server.run()
+            returned.value.store(true, ordering: .releasing)
+        }
+        try waitUntil("Server.run returned") { returned.value.load(ordering: .acquiring) }
+        thread.join()
     }
 
     /// Beyond --max-connections, a new connection waits in the backlog (not refused) and is served
@@ -150,4 +172,9 @@ final class CountingObserver: ServerObserver {
         answered.wrappingAdd(tally.answered, ordering: .relaxed)
     }
     func jobResponseDropped() { dropped.wrappingAdd(1, ordering: .relaxed) }
+}
+
+/// A flag one thread sets and another waits for.
+private final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
 }

@@ -106,10 +106,14 @@ final class Worker {
         // preempts a job thread computing a heavy batch on its CPU instead of waiting out that thread's
         // slice (milliseconds). Job threads keep the default slice, and their share of the CPU.
         _ = evserve_set_thread_slice(Self.loopSlice)
-        listener?.resume()
-        sweepTimer.start()
-        jobFlusher.start()
-        loop.run()
+        // A drain asked for before this loop ran (no connection yet: it finished at once) has
+        // already stopped it, and `ev_run` would forget that `ev_break`: then it must not run at all.
+        if !isDrained {
+            listener?.resume()
+            sweepTimer.start()
+            jobFlusher.start()
+            loop.run()
+        }
         reportTally()
         completions.close()
         commands.close()
