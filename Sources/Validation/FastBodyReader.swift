@@ -136,17 +136,19 @@ struct FastBodyReader {
         var digit = text[k] &- UInt8(ascii: "0")
         guard digit < 10 else { return nil }
         var mantissa = UInt64(digit)
-        let integerStart = k
-        k &+= 1
-        // A leading 0 stands alone (a digit after it is refused below, where the number must end).
-        if digit != 0 {
+        /// Takes the run of digits at `k` into the mantissa, one at a time.
+        @inline(__always) func takeDigits() {
             while k < end {
-                digit = text[k] &- UInt8(ascii: "0")
-                guard digit < 10 else { break }
+                let digit = text[k] &- UInt8(ascii: "0")
+                guard digit < 10 else { return }
                 mantissa = mantissa &* 10 &+ UInt64(digit)
                 k &+= 1
             }
         }
+        let integerStart = k
+        k &+= 1
+        // A leading 0 stands alone (a digit after it is refused below, where the number must end).
+        if digit != 0 { takeDigits() }
         var digitCount = k &- integerStart
         var exponent = 0
         var isInteger = true
@@ -163,12 +165,7 @@ struct FastBodyReader {
                 mantissa = mantissa &* 100_000_000 &+ value
                 k &+= 8
             }
-            while k < end {
-                digit = text[k] &- UInt8(ascii: "0")
-                guard digit < 10 else { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                k &+= 1
-            }
+            takeDigits()
             let fractionDigits = k &- fractionStart
             guard fractionDigits > 0 else { return nil }
             digitCount &+= fractionDigits
