@@ -10,6 +10,16 @@ import Testing
         bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
     }
 
+    /// Calls `body` with 200,000 words of eight bytes from a fixed generator started at `seed`, each
+    /// byte made by `shape` from a random one (to bias words toward the bytes a test is about).
+    private static func forEachRandomWord(seed: UInt64, shape: (UInt8) -> UInt8, _ body: ([UInt8]) -> Void) {
+        var state = seed
+        for _ in 0..<200_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            body((0..<8).map { k in shape(UInt8(truncatingIfNeeded: state >> (8 * UInt64(k)))) })
+        }
+    }
+
     /// Every byte value in every position, among neighbours of each kind, decides the word alone.
     @Test func plainFieldTextIsDecidedByEveryByte() {
         for neighbour: UInt8 in [0x61, 0x21, 0x7E, 0x80, 0xFF] {
@@ -26,32 +36,24 @@ import Testing
 
     /// Random words, many with several refused bytes (whose borrows could hide one another).
     @Test func plainFieldTextMatchesTheByteRuleOnRandomWords() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for _ in 0..<200_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            // Bias toward the edges of the classes: 0x00-0x22, 0x7E-0x81 and anything.
-            let bytes = (0..<8).map { k -> UInt8 in
-                let r = UInt8(truncatingIfNeeded: state >> (8 * UInt64(k)))
-                switch r % 3 {
-                case 0: return r % 0x23
-                case 1: return 0x7E + r % 4
-                default: return r
-                }
+        // Bias toward the edges of the classes: 0x00-0x22, 0x7E-0x81 and anything.
+        Self.forEachRandomWord(seed: 0x9E37_79B9_7F4A_7C15, shape: { r in
+            switch r % 3 {
+            case 0: r % 0x23
+            case 1: 0x7E + r % 4
+            default: r
             }
+        }) { bytes in
             #expect(ByteClass.isPlainFieldText(Self.word(bytes)) == bytes.allSatisfy(Self.plain), "\(bytes)")
         }
     }
 
     /// The lowest mark of `lineEndBytes` is the first CR or LF, whatever else the word holds.
     @Test func lineEndBytesFindsTheFirstCROrLF() {
-        var state: UInt64 = 0xD1B5_4A32_D192_ED03
-        for _ in 0..<200_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            // Mostly CR, LF and their neighbours (0x0C, 0x0E, 0x09, 0x0B, 0x00), whose borrows could mislead.
-            let bytes = (0..<8).map { k -> UInt8 in
-                let r = UInt8(truncatingIfNeeded: state >> (8 * UInt64(k)))
-                return r % 4 == 0 ? r : [0x0D, 0x0A, 0x0C, 0x0E, 0x09, 0x0B, 0x00, 0x8D, 0x8A][Int(r >> 2) % 9]
-            }
+        // Mostly CR, LF and their neighbours (0x0C, 0x0E, 0x09, 0x0B, 0x00), whose borrows could mislead.
+        Self.forEachRandomWord(seed: 0xD1B5_4A32_D192_ED03, shape: { r in
+            r % 4 == 0 ? r : [0x0D, 0x0A, 0x0C, 0x0E, 0x09, 0x0B, 0x00, 0x8D, 0x8A][Int(r >> 2) % 9]
+        }) { bytes in
             let first = bytes.firstIndex { $0 == ByteClass.cr || $0 == ByteClass.lf }
             let marks = ByteClass.lineEndBytes(Self.word(bytes))
             #expect((marks == 0 ? nil : marks.trailingZeroBitCount / 8) == first, "\(bytes)")
