@@ -60,22 +60,18 @@ struct LineScanner {
                 // byte by byte for the last few. An LF reached first is a bare LF; the first bad byte
                 // decides either way.
                 let lineStart = i
-                var found = stop
                 while stop &- i >= 8 {
                     let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))
                     let ends = ByteClass.lineEndBytes(word)
                     if ends != 0 {
-                        found = i &+ ends.trailingZeroBitCount >> 3
+                        i &+= ends.trailingZeroBitCount >> 3
                         break
                     }
                     i &+= 8
                 }
-                if found == stop {
-                    while i < stop, input[i] != ByteClass.cr, input[i] != ByteClass.lf { i &+= 1 }
-                    found = i
-                }
-                lineLength += found &- lineStart
-                i = found
+                // The last few bytes; after a word's hit `i` is at its CR or LF already.
+                while i < stop, input[i] != ByteClass.cr, input[i] != ByteClass.lf { i &+= 1 }
+                lineLength += i &- lineStart
                 if i < stop {
                     guard input[i] == ByteClass.cr else { return .failure(.malformed("LF not preceded by CR")) }
                     afterCR = true
