@@ -10,11 +10,12 @@
 /// correctly rounded).
 public enum DecimalText {
     /// The digits of a number as a reader meets them: at most 19 significant digits gathered into
-    /// a mantissa, the power of ten they are scaled by, and whether that is still exact. The one
-    /// place the rules live for every reader that converts as it scans (JSON's parser, the
-    /// `/predict` and v2 body readers): leading zeros are not significant, each fraction digit lowers
-    /// the exponent, and a 20th significant digit or a written exponent past 100,000 leaves the
-    /// conversion to the text itself.
+    /// a mantissa, the power of ten they are scaled by, and whether that is still exact. The rules
+    /// of `double(_:from:to:)` (JSON's parser): leading zeros are not significant, each fraction
+    /// digit lowers the exponent, and a 20th significant digit or a written exponent past 100,000
+    /// leaves the conversion to the text itself. The `/predict` and v2 body readers keep a leaner
+    /// copy of these rules (`FastBodyReader.number`: leading zeros counted, exactness from the digit
+    /// count), measured faster on their hot path; both end in the exact methods below.
     @frozen
     public struct Digits {
         /// The significant digits so far; with a nonzero digit seen, its decimal length is the count
