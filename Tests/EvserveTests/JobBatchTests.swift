@@ -74,6 +74,18 @@ import Testing
         #expect(Self.sequences(Self.batches(jobs, maxJobs: 1)) == (0..<10).map { [$0] })
     }
 
+    /// However many cores there are to share it, no batch answers more than `JobBatch.mostJobs`
+    /// requests: a larger one would not fit a core's cache.
+    @Test func noBatchOutgrowsTheCache() {
+        let count = JobBatch.mostJobs * 2 + 10
+        let jobs = (0..<count).map { Self.job($0, Self.labels, Self.first) }
+        let batches = Self.batches(jobs, maxJobs: count)
+        #expect(batches.count == 3)
+        #expect(batches.allSatisfy { $0.count <= JobBatch.mostJobs })
+        #expect(batches.map(\.count).max()! - batches.map(\.count).min()! <= 1)
+        #expect(Self.sequences(batches).flatMap { $0 } == Array(0..<count))
+    }
+
     /// One job pending, of either kind, is handed off alone and as it came; with more, there is none.
     @Test func aLoneJobTravelsAsItCame() {
         var pending = PendingJobs()

@@ -71,9 +71,10 @@ struct PendingJobs {
     }
 
     /// Every pending job as batches, leaving none: the alone ones first, then each group, cut into the
-    /// fewest near-equal batches of at most `maxJobs` so that a large group can use several cores.
-    /// Jobs keep their arrival order inside a batch.
+    /// fewest near-equal batches of at most `maxJobs` so that a large group can use several cores, and
+    /// never more than `JobBatch.mostJobs`. Jobs keep their arrival order inside a batch.
     mutating func takeBatches(maxJobs: Int) -> [JobBatch] {
+        let maxJobs = min(maxJobs, JobBatch.mostJobs)
         var batches: [JobBatch] = []
         batches.reserveCapacity(alone.count + groups.count)
         for job in alone { batches.append(JobBatch(alone: job)) }
