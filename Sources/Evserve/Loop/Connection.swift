@@ -14,8 +14,7 @@ final class Connection: TimeoutListMember {
     /// access, where `unowned` checks the object on every use in the hot path.
     private let worker: Worker
     private let parser: RequestParser
-    private let reader: IOWatcher
-    private let writer: IOWatcher
+    private var watchers: ConnectionWatchers
 
     private var responses = ResponseQueue()
     private var output: [UInt8] = []
@@ -49,19 +48,24 @@ final class Connection: TimeoutListMember {
                                     maxBodySize: worker.configuration.maxBodySize)
         self.lastActivity = worker.loop.now
         self.lastWriteProgress = worker.loop.now
-        // Readable sockets are served after the iteration's callbacks, in the kernel's order (`Worker.serveReadable`).
-        self.reader = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_READ)) { (connection: Connection) in
-            connection.worker.becameReadable(connection)
-        }
-        self.writer = IOWatcher(loop: worker.loop, fd: fd, events: Int32(EV_WRITE)) { (connection: Connection) in connection.settle() }
-        // The watchers are this connection's own and are stopped in `close()`; a connection that closes
-        // in a callback stays alive to its end (the worker's `retired` list).
-        reader.attach(self)
-        writer.attach(self)
+        // The watchers' `data` is this connection, unretained: they are its own and are stopped in
+        // `close()`, and a connection that closes in a callback stays alive to its end (the worker's
+        // `retired` list). Readable sockets are served after the iteration's callbacks, in the
+        // kernel's order (`Worker.serveReadable`).
+        self.watchers = ConnectionWatchers(fd: fd, onReadable: { _, watcher, _ in
+            Unmanaged<Connection>.fromOpaque(watcher!.pointee.data)._withUnsafeGuaranteedRef { $0.worker.becameReadable($0) }
+        }, onWritable: { _, watcher, _ in
+            Unmanaged<Connection>.fromOpaque(watcher!.pointee.data)._withUnsafeGuaranteedRef { $0.settle() }
+        })
+        watchers.attach(self)
+    }
+
+    deinit {
+        watchers.free(loop: worker.loop)
     }
 
     func start() {
-        reader.start()
+        watchers.setReading(true, loop: worker.loop)
         updateTimeout()
     }
 
@@ -82,7 +86,7 @@ final class Connection: TimeoutListMember {
     /// Reads and serves what arrived, if the connection still wants input (its socket was readable when
     /// the loop polled; something served before it this iteration may have closed it or paused reading).
     func readable() {
-        guard !isClosed, reader.isActive else { return }
+        guard !isClosed, watchers.isReading else { return }
         let buffer = worker.readBuffer
         let count = recv(fd, buffer.baseAddress, buffer.count, 0)
         if count > 0 {
@@ -217,9 +221,9 @@ final class Connection: TimeoutListMember {
             break
         }
         if isClosed { return }
-        if unsentBytes > 0 { writer.start() } else { writer.stop() }
+        watchers.setWriting(unsentBytes > 0, loop: worker.loop)
         let wantsInput = lingering || (takesRequests && !peerClosed && !isOverloaded && pendingInput.isEmpty)
-        if wantsInput { reader.start() } else { reader.stop() }
+        watchers.setReading(wantsInput, loop: worker.loop)
         updateTimeout()
     }
 
@@ -303,8 +307,8 @@ final class Connection: TimeoutListMember {
         guard !isClosed else { return }
         isClosed = true
         // Watchers stop before the descriptor closes: libev must never watch a reused fd number.
-        reader.stop()
-        writer.stop()
+        watchers.setReading(false, loop: worker.loop)
+        watchers.setWriting(false, loop: worker.loop)
         worker.removeFromTimeoutList(self)
         Glibc.close(fd)
         // Requests whose jobs are still running will never be answered: they leave the in-flight count.
