@@ -167,8 +167,10 @@ final class Connection: TimeoutListMember {
     func complete(_ sequence: Int, with response: HTTPResponse, now: Double? = nil) {
         let slot: ResponseQueue.Slot
         if let next = responses.takeIfNext(sequence) {
-            // Next in line (the usual case): rendered straight into the output, which keeps its storage.
+            // Next in line (the usual case): rendered straight into the output, a spare of the
+            // worker's when this connection holds none (see `Worker.spareOutputs`).
             slot = next
+            if output.capacity == 0 { worker.takeSpareOutput(into: &output, room: 160 + response.body.count) }
             render(response, for: slot, into: &output)
             if !slot.framing.keepAlive { takesRequests = false }
         } else {
@@ -246,9 +248,9 @@ final class Connection: TimeoutListMember {
                 return
             }
         }
-        // Keep a modest buffer for the next response; give back big ones.
-        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        // All sent: the buffer goes back to the worker for whichever connection answers next.
         outputOffset = 0
+        if output.capacity > 0 { worker.giveBackOutput(&output) }
     }
 
     /// Closing right after the last response could make the kernel answer still-unread input with a
