@@ -52,7 +52,7 @@ final class Connection: TimeoutListMember {
         // `close()`, and a connection that closes in a callback stays alive to its end (the worker's
         // `retired` list). Readable sockets are served after the iteration's callbacks, in the
         // kernel's order (`Worker.serveReadable`).
-        self.watchers = ConnectionWatchers(fd: fd, onReadable: { _, watcher, _ in
+        self.watchers = ConnectionWatchers(loop: worker.loop, fd: fd, onReadable: { _, watcher, _ in
             Unmanaged<Connection>.fromOpaque(watcher!.pointee.data)._withUnsafeGuaranteedRef { $0.worker.becameReadable($0) }
         }, onWritable: { _, watcher, _ in
             Unmanaged<Connection>.fromOpaque(watcher!.pointee.data)._withUnsafeGuaranteedRef { $0.settle() }
@@ -61,11 +61,11 @@ final class Connection: TimeoutListMember {
     }
 
     deinit {
-        watchers.free(loop: worker.loop)
+        watchers.free()
     }
 
     func start() {
-        watchers.setReading(true, loop: worker.loop)
+        watchers.setReading(true)
         updateTimeout()
     }
 
@@ -223,9 +223,9 @@ final class Connection: TimeoutListMember {
             break
         }
         if isClosed { return }
-        watchers.setWriting(unsentBytes > 0, loop: worker.loop)
+        watchers.setWriting(unsentBytes > 0)
         let wantsInput = lingering || (takesRequests && !peerClosed && !isOverloaded && pendingInput.isEmpty)
-        watchers.setReading(wantsInput, loop: worker.loop)
+        watchers.setReading(wantsInput)
         updateTimeout()
     }
 
@@ -309,8 +309,8 @@ final class Connection: TimeoutListMember {
         guard !isClosed else { return }
         isClosed = true
         // Watchers stop before the descriptor closes: libev must never watch a reused fd number.
-        watchers.setReading(false, loop: worker.loop)
-        watchers.setWriting(false, loop: worker.loop)
+        watchers.setReading(false)
+        watchers.setWriting(false)
         worker.removeFromTimeoutList(self)
         Glibc.close(fd)
         // Requests whose jobs are still running will never be answered: they leave the in-flight count.

@@ -66,10 +66,14 @@ final class IOWatcher {
 struct ConnectionWatchers {
     /// `[0]` reads, `[1]` writes; libev keeps pointers to them while started, so they never move.
     private let watchers = UnsafeMutablePointer<ev_io>.allocate(capacity: 2)
+    /// The `struct ev_loop *`, not its `EvLoop`: passing the object to each start and stop cost a
+    /// retain and a release (callgrind), and the loop outlives every connection on it.
+    private let loop: OpaquePointer
     private(set) var isReading = false
     private(set) var isWriting = false
 
-    init(fd: Int32, onReadable: evserve_io_cb, onWritable: evserve_io_cb) {
+    init(loop: EvLoop, fd: Int32, onReadable: evserve_io_cb, onWritable: evserve_io_cb) {
+        self.loop = loop.raw
         evserve_io_init(watchers, onReadable, fd, Int32(EV_READ))
         evserve_io_init(watchers + 1, onWritable, fd, Int32(EV_WRITE))
     }
@@ -81,22 +85,22 @@ struct ConnectionWatchers {
         watchers[1].data = data
     }
 
-    mutating func setReading(_ on: Bool, loop: EvLoop) {
+    mutating func setReading(_ on: Bool) {
         guard on != isReading else { return }
-        if on { ev_io_start(loop.raw, watchers) } else { ev_io_stop(loop.raw, watchers) }
+        if on { ev_io_start(loop, watchers) } else { ev_io_stop(loop, watchers) }
         isReading = on
     }
 
-    mutating func setWriting(_ on: Bool, loop: EvLoop) {
+    mutating func setWriting(_ on: Bool) {
         guard on != isWriting else { return }
-        if on { ev_io_start(loop.raw, watchers + 1) } else { ev_io_stop(loop.raw, watchers + 1) }
+        if on { ev_io_start(loop, watchers + 1) } else { ev_io_stop(loop, watchers + 1) }
         isWriting = on
     }
 
     /// Stops both, then frees them: the owner's last word on them (its `deinit`).
-    mutating func free(loop: EvLoop) {
-        setReading(false, loop: loop)
-        setWriting(false, loop: loop)
+    mutating func free() {
+        setReading(false)
+        setWriting(false)
         watchers.deallocate()
     }
 }

@@ -164,7 +164,7 @@ final class Worker {
     /// Puts a spare output buffer in `buffer`, which must be empty with no storage; if there is none, it
     /// gets room for `bytes` (a response grown from empty was copied five or six times on the way).
     func takeSpareOutput(into buffer: inout [UInt8], room bytes: Int) {
-        if let spare = spareOutputs.popLast() { buffer = spare } else { buffer.reserveCapacity(bytes) }
+        if var spare = spareOutputs.popLast() { swap(&buffer, &spare) } else { buffer.reserveCapacity(bytes) }
     }
 
     /// Takes `buffer`'s storage, emptied, to lend again (or frees it: a large one, or one too many),
@@ -174,7 +174,7 @@ final class Worker {
         swap(&taken, &buffer)
         guard taken.capacity <= Self.spareOutputSize, spareOutputs.count < Self.spareOutputCount else { return }
         taken.removeAll(keepingCapacity: true)
-        spareOutputs.append(taken)
+        spareOutputs.append(consume taken)
     }
 
     /// Spare output buffers are at most this large, and this many: as many as `deliver` renders before
