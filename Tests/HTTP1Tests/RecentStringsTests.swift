@@ -36,10 +36,20 @@ import Testing
         let recent = RecentStrings()
         #expect(Self.read(recent, "/v2/models/reference/infer") { $0.target($1) } == "/v2/models/reference/infer")
         #expect(Self.read(recent, "/v2/models/reference/ready") { $0.path($1) } == "/v2/models/reference/ready")
-        #expect(Self.read(recent, "application/json") { $0.contentType($1) } == "application/json")
+        #expect(Self.read(recent, "application/x-ndjson") { $0.contentType($1) } == "application/x-ndjson")
         #expect(recent.target == "/v2/models/reference/infer")
         #expect(recent.path == "/v2/models/reference/ready")
-        #expect(recent.contentType == "application/json")
+        #expect(recent.contentType == "application/x-ndjson")
+    }
+
+    /// `application/json` is answered with a literal and not kept: the Content-Type kept for others stays.
+    @Test func jsonIsALiteral() {
+        let recent = RecentStrings()
+        #expect(Self.read(recent, "text/csv; header=present") { $0.contentType($1) } == "text/csv; header=present")
+        #expect(Self.read(recent, "application/json") { $0.contentType($1) } == "application/json")
+        #expect(recent.contentType == "text/csv; header=present")
+        #expect(Self.read(recent, "application/jsoN") { $0.contentType($1) } == "application/jsoN")
+        #expect(recent.contentType == "application/jsoN")
     }
 
     /// Through the parser: a second request on the connection carries the first one's Content-Type
