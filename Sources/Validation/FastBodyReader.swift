@@ -113,103 +113,11 @@ struct FastBodyReader {
         return body.count <= 64 * 1024 ? commas &+ 1 : min(commas &+ 1, body.count / 8)
     }
 
-    /// A JSON number at `i` (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`), correctly rounded.
-    /// A number must end at a delimiter, so text like `1.` or `01` is refused here (the general
-    /// parser then reports it). The digits are collected as the grammar is checked, so the text is
-    /// read once; past 19 digits or a huge exponent, `DecimalText` converts the text.
-    ///
-    /// One pass, with little set up per number: the integer part byte by byte (it is short in
-    /// practice: feature values), the fraction eight digits a step where it is long (a float's
-    /// 17 digits). Up to 19 digits, leading zeros included, fit the mantissa (10^19 - 1 < 2^64),
-    /// so their count says the mantissa is exact; more (rare) go to `DecimalText`'s conversion of
-    /// the text, exact for any number. (`DecimalText.Digits` did the same with a digit-by-digit
-    /// check and eight-digit attempts in the integer part too: `ValidationBench` 433 -> 407 ns for
-    /// the Boston 2x13 body, 683 -> 656 ns for the 17-digit one, 320 -> 312 us for 1000 rows.)
+    /// The JSON number at `i` as Python's validation reads it (`DecimalText.number`, which says what
+    /// it accepts): `-0` is a Python int, and int zero has no sign, so it validates to 0.0, not -0.0.
     @inline(__always)
     static func number(_ text: UnsafeBufferPointer<UInt8>, at i: inout Int) -> Double? {
-        let start = i
-        let end = text.count
-        var k = i
-        let negative = k < end && text[k] == UInt8(ascii: "-")
-        if negative { k &+= 1 }
-        guard k < end else { return nil }
-        var digit = text[k] &- UInt8(ascii: "0")
-        guard digit < 10 else { return nil }
-        var mantissa = UInt64(digit)
-        /// Takes the run of digits at `k` into the mantissa, one at a time.
-        @inline(__always) func takeDigits() {
-            while k < end {
-                let digit = text[k] &- UInt8(ascii: "0")
-                guard digit < 10 else { return }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                k &+= 1
-            }
-        }
-        let integerStart = k
-        k &+= 1
-        // A leading 0 stands alone (a digit after it is refused below, where the number must end).
-        if digit != 0 { takeDigits() }
-        var digitCount = k &- integerStart
-        var exponent = 0
-        var isInteger = true
-        if k < end, text[k] == UInt8(ascii: ".") {
-            isInteger = false
-            k &+= 1
-            let fractionStart = k
-            // Eight digits a step while they fit the mantissa (below 10^11 before, so below 10^19
-            // after: no digit is lost), then one at a time.
-            while end &- k >= 8, mantissa < 100_000_000_000 {
-                // Eight bytes inside `text` (checked just above), read unaligned; the first is the lowest.
-                let word = UInt64(littleEndian: UnsafeRawPointer(text.baseAddress! + k).loadUnaligned(as: UInt64.self))
-                guard let value = DecimalText.eightDigits(word) else { break }
-                mantissa = mantissa &* 100_000_000 &+ value
-                k &+= 8
-            }
-            takeDigits()
-            let fractionDigits = k &- fractionStart
-            guard fractionDigits > 0 else { return nil }
-            digitCount &+= fractionDigits
-            exponent = -fractionDigits
-        }
-        var exact = digitCount <= 19
-        if k < end, text[k] | 0x20 == UInt8(ascii: "e") {
-            isInteger = false
-            k &+= 1
-            var exponentNegative = false
-            if k < end, text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: "-") {
-                exponentNegative = text[k] == UInt8(ascii: "-")
-                k &+= 1
-            }
-            guard k < end, text[k] &- UInt8(ascii: "0") < 10 else { return nil }
-            var written = 0
-            while k < end {
-                digit = text[k] &- UInt8(ascii: "0")
-                guard digit < 10 else { break }
-                if written > 100_000 { exact = false } else { written = written &* 10 &+ Int(digit) }
-                k &+= 1
-            }
-            exponent &+= exponentNegative ? -written : written
-        }
-        // What follows must end the number; anything else (a digit after a leading 0, a letter)
-        // is for the general parser to judge.
-        if k < end {
-            let c = text[k]
-            guard c == UInt8(ascii: ",") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
-            else { return nil }
-        }
-        i = k
-        let value: Double
-        if exact, mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
-            // Clinger's fast path (as in `DecimalText.double(mantissa:exponent:negative:)`), here
-            // rather than in a call: nearly every number of a request takes it.
-            let magnitude = exponent < 0 ? Double(mantissa) / DecimalText.exactPowerOfTen(-exponent)
-                                         : Double(mantissa) * DecimalText.exactPowerOfTen(exponent)
-            value = negative ? -magnitude : magnitude
-        } else {
-            value = (exact ? DecimalText.double(mantissa: mantissa, exponent: exponent, negative: negative) : nil)
-                ?? DecimalText.double(text, from: start, to: k)
-        }
-        // `-0` is a Python int, and int zero has no sign: it validates to 0.0, not -0.0.
-        return isInteger && value == 0 ? 0 : value
+        guard let number = DecimalText.number(text, at: &i) else { return nil }
+        return number.isInteger && number.value == 0 ? 0 : number.value
     }
 }

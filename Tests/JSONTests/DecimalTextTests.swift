@@ -42,6 +42,43 @@ import JSON
         }
     }
 
+    /// More than 19 digits, of which at most 19 follow the leading zeros (`0.000…` with a float's 17
+    /// digits), and more than 19 significant ones, all give the standard library's bits.
+    @Test func leadingZerosAreNotSignificant() {
+        var generator = SystemRandomNumberGenerator()
+        for zeros in 0...12 {
+            for significant in 15...22 {
+                for _ in 0..<50 {
+                    var text = "0." + String(repeating: "0", count: zeros) + String(Int.random(in: 1...9, using: &generator))
+                    for _ in 1..<significant { text += String(Int.random(in: 0...9, using: &generator)) }
+                    #expect(Self.convert(text).bitPattern == Double(text)!.bitPattern, "\(text)")
+                }
+            }
+        }
+    }
+
+    /// `number(_:at:)` reads JSON's grammar up to a delimiter (`,` `]` whitespace, or the end) and
+    /// moves past the number; anything else is refused with the position unmoved.
+    @Test func numbersEndAtADelimiter() {
+        func read(_ text: String) -> (value: Double, isInteger: Bool, end: Int)? {
+            let bytes = Array(text.utf8)
+            var i = 0
+            guard let number = bytes.withUnsafeBufferPointer({ DecimalText.number($0, at: &i) }) else {
+                #expect(i == 0, "\(text)")
+                return nil
+            }
+            return (number.value, number.isInteger, i)
+        }
+        #expect(read("12,")! == (12, true, 2))
+        #expect(read("-0.5]")! == (-0.5, false, 4))
+        #expect(read("1e2 ")! == (100, false, 3))
+        #expect(read("7")! == (7, true, 1))
+        #expect(read("-0")!.value.sign == .minus && read("-0")!.isInteger)
+        for refused in ["01", "1.", "-", "1e", "1e+", ".5", "+1", "1x", "1.5}", "0x1", "--1", "1.e5"] {
+            #expect(read(refused) == nil, "\(refused)")
+        }
+    }
+
     /// Zero keeps its sign, and exponents past the Double range give zero or infinity.
     @Test func edgeCases() {
         #expect(Self.convert("-0.0").bitPattern == (-0.0 as Double).bitPattern)
