@@ -1,4 +1,5 @@
-/// The shortest round-trip digits of a positive finite Double, kept on the stack.
+/// The shortest round-trip digits of a positive finite Double, kept on the stack: Python's repr
+/// takes them from here outside [1e-4, 1e16) (inside, from `ShortestDecimal`).
 ///
 /// Swift's `description` prints them ("1.2345e-05", "12345.678", "1e+16": mantissa digits around
 /// one '.', optionally an exponent), but as a String, which is allocated when longer than 15 bytes.
@@ -73,15 +74,11 @@ struct ShortestDigits {
     }
 
     /// Up to 32 bytes of ASCII text on the stack (Swift's longest Double text is 24 bytes,
-    /// "-2.2250738585072014e-308"). It notes whether an `e` went by as the text arrives, and copies
-    /// in and out whole: a response writes one of these per prediction, and the byte-at-a-time
-    /// version of both (and a generic `contains` over the stored bytes) cost more than Swift's own
-    /// digit generation (callgrind: ~650 against ~460 instructions a value).
+    /// "-2.2250738585072014e-308"), copied in whole (byte by byte cost more than Swift's own digit
+    /// generation, callgrind: ~650 against ~460 instructions a value).
     struct Text: TextOutputStream {
         private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         private(set) var count = 0
-        /// Whether the text has an exponent (`e`).
-        private(set) var containsExponent = false
 
         subscript(index: Int) -> UInt8 {
             withUnsafeBytes(of: storage) { $0[index] }
@@ -96,28 +93,16 @@ struct ShortestDigits {
             append(buffer)
         }
 
-        /// Appends the text to `bytes`, in one copy.
-        func append(to bytes: inout [UInt8]) {
-            let count = count
-            // As typed bytes: appending a raw buffer copies byte by byte, a typed one is one memcpy.
-            withUnsafeBytes(of: storage) { stored in
-                UnsafeRawBufferPointer(rebasing: stored[0..<count]).withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0) }
-            }
-        }
-
         /// Stores what fits of `text` (all of any Double's text) after what is stored.
         private mutating func append(_ text: UnsafeBufferPointer<UInt8>) {
             let taken = min(text.count, 32 - count)
             guard taken > 0, let source = text.baseAddress else { return }
-            var exponent = false
-            for i in 0..<taken where source[i] == UInt8(ascii: "e") { exponent = true }
             let start = count
             // The tuple's own 32 bytes, lent for the closure; `taken` keeps the copy inside them.
             withUnsafeMutableBytes(of: &storage) { storage in
                 (storage.baseAddress! + start).copyMemory(from: source, byteCount: taken)
             }
             count += taken
-            containsExponent = containsExponent || exponent
         }
     }
 }
