@@ -63,6 +63,6 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "JSON", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
-        .testTarget(name: "EvserveTests", dependencies: ["Evserve"]),
+        .testTarget(name: "EvserveTests", dependencies: ["Evserve", "TestSupport"]),
     ]
 )

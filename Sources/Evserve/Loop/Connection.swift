@@ -6,39 +6,48 @@ import Glibc
 ///
 /// One object serves the whole keep-alive connection; the parser resets itself per message.
 /// Everything here runs on the owning loop's thread.
-final class Connection: TimeoutListMember {
-    let id: UInt64
-    let fd: Int32
+final class Connection: TimeoutWheelMember {
+    // The stored properties are laid out in this order, those every request reads or writes first:
+    // at thousands of connections each cache line of a connection a request touches is likely a miss.
+
     /// Strong on purpose: the loop's table of connections and this reference form a cycle that
     /// `close()` breaks (the loop drops the connection), and a strong reference costs nothing per
     /// access, where `unowned` checks the object on every use in the hot path.
     private let worker: Worker
     private let parser: RequestParser
     private var watchers: ConnectionWatchers
-
-    private var responses = ResponseQueue()
-    private var output: [UInt8] = []
-    private var outputOffset = 0
-    /// Bytes read but not yet parsed, kept while back-pressure holds parsing back.
-    private var pendingInput: [UInt8] = []
-
     /// False once a request asked to close, a protocol error was answered, or the peer closed.
     private var takesRequests = true
     private var peerClosed = false
     /// Write side shut down; reading and discarding until the peer closes (see `startLingering`).
     private var lingering = false
     private(set) var isClosed = false
+    /// What the connection waits on, which decides what its timeout does (`timedOut`).
+    private var waitingOn = Waiting.nothing
+    let fd: Int32
+    let id: UInt64
 
+    private var responses = ResponseQueue()
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    /// Bytes read but not yet parsed, kept while back-pressure holds parsing back.
+    private var pendingInput: [UInt8] = []
     private var lastActivity: Double
+
+    // TimeoutWheelMember. The links are not retained: the worker's table keeps every connection alive
+    // until `close()`, which takes it out of the wheel first; so no link outlives its target. The
+    // links come last: a request seldom moves the connection in the wheel.
+    var timeoutDeadline = Double.infinity
+    var wheelBucket: Int?
     private var lastWriteProgress: Double
     private var lingerStartedAt = 0.0
+    var wheelPrevious: Unmanaged<Connection>?
+    var wheelNext: Unmanaged<Connection>?
 
-    // TimeoutListMember. The links are not retained: the worker's table keeps every connection alive
-    // until `close()`, which takes it out of its list first; so no link outlives its target.
-    var timeoutDeadline = 0.0
-    var timeoutPrevious: Unmanaged<Connection>?
-    var timeoutNext: Unmanaged<Connection>?
-    var timeoutListID: Int?
+    /// What a connection can be waiting on, each with its own timeout.
+    enum Waiting {
+        case nothing, nextRequest, restOfRequest, clientToRead, peerToClose
+    }
 
     init(id: UInt64, fd: Int32, worker: Worker) {
         self.id = id
@@ -266,32 +275,27 @@ final class Connection: TimeoutListMember {
 
     // MARK: - Timeouts
 
-    /// Puts the connection in the timeout list matching its state (or none while a job runs).
+    /// Sets the connection's timeout to match its state (none while a job runs).
     private func updateTimeout() {
-        // Lists by id, reached through the worker's `let`s (a list held in a local is retained).
-        let target: (list: Int, start: Double)?
+        // Each field read through the worker: a copy of the whole configuration would retain its Strings.
+        let deadline: Double
         if lingering {
-            target = (Worker.lingerList, lingerStartedAt)
+            (waitingOn, deadline) = (.peerToClose, lingerStartedAt + worker.configuration.lingerTimeout)
         } else if unsentBytes > 0 {
-            target = (Worker.writeList, lastWriteProgress)
+            (waitingOn, deadline) = (.clientToRead, lastWriteProgress + worker.configuration.writeTimeout)
         } else if parser.inMessage && takesRequests {
-            target = (Worker.requestList, parser.messageStartedAt)
+            (waitingOn, deadline) = (.restOfRequest, parser.messageStartedAt + worker.configuration.requestTimeout)
         } else if !responses.isEmpty || !pendingInput.isEmpty {
-            target = nil
+            (waitingOn, deadline) = (.nothing, .infinity)
         } else {
-            target = (Worker.idleList, lastActivity)
+            (waitingOn, deadline) = (.nextRequest, lastActivity + worker.configuration.keepAliveTimeout)
         }
-        if let target, timeoutListID == target.list,
-           timeoutDeadline == target.start + worker.withTimeoutList(target.list, \.duration) {
-            return
-        }
-        worker.removeFromTimeoutList(self)
-        if let target { worker.withTimeoutList(target.list) { $0.append(self, start: target.start) } }
+        worker.scheduleTimeout(self, deadline: deadline)
     }
 
-    /// The sweep found this connection past its deadline in list `listID`.
-    func timedOut(inList listID: Int) {
-        if listID == Worker.requestList && parser.inMessage {
+    /// The sweep found this connection past its deadline.
+    func timedOut() {
+        if waitingOn == .restOfRequest && parser.inMessage {
             // Slowloris or a stalled upload: say so, then close.
             respond(to: .requestTimeout)
             settle()
@@ -311,7 +315,7 @@ final class Connection: TimeoutListMember {
         // Watchers stop before the descriptor closes: libev must never watch a reused fd number.
         watchers.setReading(false)
         watchers.setWriting(false)
-        worker.removeFromTimeoutList(self)
+        worker.removeTimeout(self)
         Glibc.close(fd)
         // Requests whose jobs are still running will never be answered: they leave the in-flight count.
         for _ in 0..<responses.unfilled { worker.tally.requestAbandoned() }

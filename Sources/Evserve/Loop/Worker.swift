@@ -11,7 +11,7 @@ enum LoopCommand: Sendable {
 }
 
 /// A worker: one thread running one libev loop (`EvLoop`) and serving the connections it accepts
-/// (`--workers N` starts N). It owns them, their timeout lists, the shared read buffer, and the
+/// (`--workers N` starts N). It owns them, their timeouts (`TimeoutWheel`), the shared read buffer, and the
 /// hand-off of jobs to the job queue and back. The process-wide `Server` starts the workers.
 final class Worker {
     let loop: EvLoop
@@ -25,11 +25,8 @@ final class Worker {
     /// so no connection needs a buffer of its own. Freed in deinit.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
-    private let idleTimeouts: TimeoutList<Connection>
-    private let requestTimeouts: TimeoutList<Connection>
-    private let writeTimeouts: TimeoutList<Connection>
-    private let lingerTimeouts: TimeoutList<Connection>
-    /// The four lists, indexed by their ids (0...3); stored, so a lookup per request builds no array.
+    /// Every connection's timeout (idle, request, write, linger), swept by one timer.
+    private let timeouts: TimeoutWheel<Connection>
 
     private var listener: Listener?
     private var connections = ConnectionTable<Connection>()
@@ -79,10 +76,9 @@ final class Worker {
         self.jobQueue = jobQueue
         self.logger = logger
         self.maxConnections = max(1, configuration.maxConnections / max(1, configuration.workers))
-        idleTimeouts = TimeoutList(id: Self.idleList, duration: configuration.keepAliveTimeout)
-        requestTimeouts = TimeoutList(id: Self.requestList, duration: configuration.requestTimeout)
-        writeTimeouts = TimeoutList(id: Self.writeList, duration: configuration.writeTimeout)
-        lingerTimeouts = TimeoutList(id: Self.lingerList, duration: configuration.lingerTimeout)
+        // One timer for all connections (see TimeoutWheel). Its period bounds how late a timeout fires.
+        let shortest = min(configuration.keepAliveTimeout, configuration.requestTimeout, configuration.lingerTimeout)
+        timeouts = TimeoutWheel(period: min(1.0, max(0.02, shortest / 4)), now: loop.now)
 
         listener = Listener(fd: listenFD, loop: loop, logger: logger) { [unowned self] fd in self.accepted(fd) }
         completions = LoopMailbox(loop: loop) { [unowned self] batch in self.deliver(&batch) }
@@ -93,10 +89,7 @@ final class Worker {
                 }
             }
         }
-        // One timer for all connections (see TimeoutList). Its period bounds how late a timeout fires.
-        let shortest = min(configuration.keepAliveTimeout, configuration.requestTimeout, configuration.lingerTimeout)
-        let period = min(1.0, max(0.02, shortest / 4))
-        sweepTimer = TimerWatcher(loop: loop, after: period, repeat: period) { [unowned self] in self.sweep() }
+        sweepTimer = TimerWatcher(loop: loop, after: timeouts.period, repeat: timeouts.period) { [unowned self] in self.sweep() }
         jobFlusher = PrepareWatcher(loop: loop) { [unowned self] in self.flushAndDeliver() }
         loop.afterPendingCallbacks = { [unowned self] in self.serveReadable() }
     }
@@ -205,32 +198,21 @@ final class Worker {
         }
     }
 
-    /// The timeout lists' ids.
-    static let idleList = 0, requestList = 1, writeList = 2, lingerList = 3
-
-    /// Calls `body` with the timeout list `id`, straight from its `let` (a list read from an array, or
-    /// held in a local, would be retained and released: twice per request).
-    @inline(__always)
-    func withTimeoutList<Result>(_ id: Int, _ body: (TimeoutList<Connection>) -> Result) -> Result {
-        switch id {
-        case Self.idleList: body(idleTimeouts)
-        case Self.requestList: body(requestTimeouts)
-        case Self.writeList: body(writeTimeouts)
-        default: body(lingerTimeouts)
-        }
+    /// Makes `connection` time out at `deadline` (infinity: not for now). A method here, not
+    /// `worker.timeouts.schedule` at the call: reaching the wheel through another object retained and
+    /// released it, twice a request.
+    func scheduleTimeout(_ connection: Connection, deadline: Double) {
+        timeouts.schedule(connection, deadline: deadline)
     }
 
-    func removeFromTimeoutList(_ connection: Connection) {
-        guard let id = connection.timeoutListID else { return }
-        withTimeoutList(id) { $0.remove(connection) }
+    /// Takes `connection`, which is closing, out of the timeouts.
+    func removeTimeout(_ connection: Connection) {
+        timeouts.remove(connection)
     }
 
     private func sweep() {
-        let now = loop.now
-        for id in [Self.idleList, Self.requestList, Self.writeList, Self.lingerList] {
-            for connection in withTimeoutList(id, { $0.popExpired(now: now) }) where !connection.isClosed {
-                connection.timedOut(inList: id)
-            }
+        for connection in timeouts.sweep(now: loop.now) where !connection.isClosed {
+            connection.timedOut()
         }
     }
 
