@@ -28,3 +28,14 @@ bench-instructions: deps
 	$(SWIFT) build -c release --product evserve --scratch-path $(ALLOC_SCRATCH)
 	$(PYTHON) bench/instructions_per_request.py --rounds $(INSTR_ROUNDS) \
 		$(if $(INSTR_BASELINE),--evserve $(INSTR_BASELINE)) --evserve $(ALLOC_SCRATCH)/release/evserve
+
+# `make bench-cache`: cache misses per POST /predict at 10 000 connections under valgrind's cache
+# simulation (bench/cache_misses_per_request.py; about 5 minutes a build). CACHE_BASELINE=path/to/evserve
+# adds a second build, measured the same way.
+CACHE_CONNECTIONS ?= 10000
+.PHONY: bench-cache
+bench-cache: deps
+	$(call apt_install,valgrind binutils)
+	$(SWIFT) build -c release --product evserve --scratch-path $(ALLOC_SCRATCH)
+	$(PYTHON) bench/cache_misses_per_request.py --connections $(CACHE_CONNECTIONS) \
+		$(if $(CACHE_BASELINE),--evserve $(CACHE_BASELINE)) --evserve $(ALLOC_SCRATCH)/release/evserve
