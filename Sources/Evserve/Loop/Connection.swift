@@ -177,7 +177,7 @@ final class Connection: TimeoutWheelMember {
         let slot: ResponseQueue.Slot
         if let next = responses.takeIfNext(sequence) {
             // Next in line (the usual case): rendered straight into the output, a spare of the
-            // worker's when this connection holds none (see `Worker.spareOutputs`).
+            // worker's when this connection holds none (see `SpareOutputs`).
             slot = next
             if output.capacity == 0 { worker.takeSpareOutput(into: &output, room: 160 + response.body.count) }
             render(response, for: slot, into: &output)

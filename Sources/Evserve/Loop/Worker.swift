@@ -45,11 +45,8 @@ final class Worker {
     /// Loop thread only, and never accessed re-entrantly: unchecked, so each report is not also a
     /// dynamic exclusivity check.
     @exclusivity(unchecked) var tally = ResponseTally()
-    /// Output buffers, emptied with their storage kept, that connections gave back once they had sent
-    /// everything: a response renders into the last one given back, which is likely still in this
-    /// core's cache. A buffer kept by each connection was not, at 10 000 connections: writing a
-    /// response into it missed the cache about four times (callgrind's cache simulation).
-    private var spareOutputs: [[UInt8]] = []
+    /// Output buffers that connections gave back, for the next answers to render into.
+    private var spareOutputs = SpareOutputs()
 
     /// Connections whose sockets libev reported readable this iteration, in the order it called them.
     private var readable: [Unmanaged<Connection>] = []
@@ -154,26 +151,15 @@ final class Worker {
         readable.removeAll(keepingCapacity: readable.capacity <= 4096)
     }
 
-    /// Puts a spare output buffer in `buffer`, which must be empty with no storage; if there is none, it
-    /// gets room for `bytes` (a response grown from empty was copied five or six times on the way).
+    /// Puts a spare output buffer in `buffer` (see `SpareOutputs`).
     func takeSpareOutput(into buffer: inout [UInt8], room bytes: Int) {
-        if var spare = spareOutputs.popLast() { swap(&buffer, &spare) } else { buffer.reserveCapacity(bytes) }
+        spareOutputs.take(into: &buffer, room: bytes)
     }
 
-    /// Takes `buffer`'s storage, emptied, to lend again (or frees it: a large one, or one too many),
-    /// and leaves `buffer` with none.
+    /// Takes `buffer`'s storage to lend again, and leaves `buffer` with none (see `SpareOutputs`).
     func giveBackOutput(_ buffer: inout [UInt8]) {
-        var taken: [UInt8] = []
-        swap(&taken, &buffer)
-        guard taken.capacity <= Self.spareOutputSize, spareOutputs.count < Self.spareOutputCount else { return }
-        taken.removeAll(keepingCapacity: true)
-        spareOutputs.append(consume taken)
+        spareOutputs.giveBack(&buffer)
     }
-
-    /// Spare output buffers are at most this large, and this many: as many as `deliver` renders before
-    /// it sends (`settleEvery`), 1 MiB at the very most, and for small answers (a few hundred bytes
-    /// each) some 30 KiB.
-    static let spareOutputSize = 16 * 1024, spareOutputCount = settleEvery
 
     private func accepted(_ fd: Int32) {
         let connection = Connection(id: connections.nextID, fd: fd, worker: self)
