@@ -22,6 +22,11 @@ enum { LANES = ctk_lanes };
 /// 16 registers, and each vector needs two).
 static int64_t lanes_of(int isa) { return isa == 2 ? LANES : LANES / 2; }
 
+/// The lanes of a narrow walk (walker's held 7): as AVX2's; 128 measured slower on Zen 4 (its last rounds
+/// walk more idle lanes: DecisionTreeRegressor deep 27.3 -> 29.2 ns a row, ExtraTreesClassifier on
+/// digits 1700 -> 2020), 32 too (ExtraTreesClassifier on digits 1700 -> 1770), 48 the same.
+enum { NARROW_LANES = LANES / 2 };
+
 /// The walk of one round of lanes: `node` (in: each lane's root or the idle leaf; out: its leaf),
 /// `row` (each lane's offset of its row in `keys`), `rounds` (levels to descend, or 0: until no lane
 /// moves). Each instruction set has one walk per count of vectors in use, so that a call with few walks
@@ -234,6 +239,8 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
     for (int v = 0; v < V; v++) _mm512_storeu_si512(node + 16 * v, n[v]);
 }
 
+/// (Also the narrow walks, with AVX-512: compiled for its 32 registers, the eight vectors' nodes and rows
+/// stay in registers, where AVX2's 16 spill some.)
 __attribute__((target("avx2"), always_inline))
 static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
                              int rounds, const int V) {
@@ -287,7 +294,8 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_packing_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, 1, NULL, 0)) \
-    WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
+    WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V)) \
+    WALK_WITH(walk_narrow_##V, "avx2,avx512f,avx512vl", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
 /// A full walk (128 lanes) of one tree whose upper levels are held in registers (as walk_avx512_upper_8),
@@ -362,15 +370,17 @@ int ctk_prefers_narrow_deep_walks(void) {
 /// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0), or (held 3, AVX-512 only)
 /// gathering them for lanes that all walk one tree, whose upper levels it holds in registers; held 4
 /// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at); held 6 (AVX-512
-/// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks).
+/// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks); held 7 (AVX-512
+/// only, up to NARROW_LANES lanes) as 0 on 256-bit vectors (ctk_prefers_narrow_deep_walks).
 static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
 #define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
-    static const walk_fn avx512[7][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
+    static const walk_fn avx512[8][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
                                          EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_),
-                                         EIGHT(walk_avx512_packing_)};
+                                         EIGHT(walk_avx512_packing_), EIGHT(walk_narrow_)};
     static const walk_fn avx2[8] = EIGHT(walk_avx2_);
 #undef EIGHT
+    if (isa == 2 && isa <= ctk_best_isa() && held == 7) return avx512[held][(lanes - 1) / 8];
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
     if (isa == 1 && isa <= ctk_best_isa() && held == 0) return avx2[(lanes - 1) / 8];
 #endif
@@ -556,9 +566,9 @@ static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, 
 __attribute__((target("avx512f")))
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *keys, int doubles, const int32_t *offsets,
                         int64_t count, int isa, int32_t *leaf, int64_t stride) {
-    // Deep trees' walks on 256-bit gathers where the forest says so (the AVX2 walk reads keys, not doubles).
-    if (isa == 2 && f->narrowDeepWalks && !doubles && rounds_for(f, t, g) == 0) isa = 1;
-    const int64_t lanes = lanes_of(isa);
+    // Deep trees' walks on 256-bit vectors where the forest says so (the narrow walk reads keys, not doubles).
+    const int narrow = isa == 2 && f->narrowDeepWalks && !doubles && rounds_for(f, t, g) == 0;
+    const int64_t lanes = narrow ? NARROW_LANES : lanes_of(isa);
     int32_t node[LANES];
     // Full walks of deep trees set their last few moving lanes aside, and those of up to four trees
     // are walked together: alone, one or two vectors' walks wait on each gather in turn.
@@ -571,11 +581,11 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
             for (int64_t j = 0; j < n; j++) node[j] = root;
             for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
             const int rounds = rounds_for(f, t + i, 1);
-            if (isa == 2 && n == LANES && rounds == 0) {
+            if (isa == 2 && !narrow && n == LANES && rounds == 0) {
                 if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, doubles, &pending, isa, leaf);
                 walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first), doubles);
             } else {
-                walker(isa, n, doubles ? 5 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+                walker(isa, n, narrow ? 7 : doubles ? 5 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
             }
             // (A set-aside lane's node is overwritten with its leaf by walk_stragglers.)
             if (f->valueRow) {
@@ -667,15 +677,16 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
         for (int64_t t = 0; t < f->treeCount; t++) {
             const int32_t root = f->roots[t];
             const int rounds = rounds_for(f, t, 1);
-            // A deep tree on 256-bit gathers where the forest says so (deep random forest regressors on
-            // Zen 4: 4400 -> 3750 ns a row at 4096 rows); trees of fixed rounds keep AVX-512 (depth 8: 623 -> 813).
-            const int walkIsa = isa == 2 && f->narrowDeepWalks && rounds == 0 ? 1 : isa;
-            const int64_t walkLanes = lanes_of(walkIsa);
+            // A deep tree on 256-bit vectors where the forest says so (deep random forest regressors on
+            // Zen 4: 4400 -> 3480 ns a row at 4096 rows); trees of fixed rounds keep AVX-512's walk (depth 8,
+            // on AVX2's: 623 -> 813).
+            const int narrow = isa == 2 && f->narrowDeepWalks && rounds == 0;
+            const int64_t walkLanes = narrow ? NARROW_LANES : lanes_of(isa);
             for (int64_t first = 0; first < count; first += walkLanes) {
                 const int64_t n = count - first < walkLanes ? count - first : walkLanes;
                 for (int64_t j = 0; j < n; j++) node[j] = root;
                 for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
-                walker(walkIsa, n, walkIsa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+                walker(isa, n, narrow ? 7 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
 #if defined(__x86_64__)
                 if (isa == 2 && !f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) {
                     add_leaves_avx512(f, t, node, n, out + first * f->outputCount);

@@ -5,14 +5,14 @@ import CTreeKernels
 extension InterleavedForest {
     /// The instruction set the walks use (`ctk_best_isa`: 2 AVX-512, 1 AVX2, 0 the Swift walk).
     static let bestInstructionSet = Int(ctk_best_isa())
-    /// Whether, with AVX-512, many rows' walks of deep trees go on 256-bit gathers (AMD Zen 4;
+    /// Whether, with AVX-512, many rows' walks of deep trees go on 256-bit vectors (AMD Zen 4;
     /// `ctk_prefers_narrow_deep_walks`).
     static let prefersNarrowDeepWalks = ctk_prefers_narrow_deep_walks() != 0
 
     /// Reads `rowCount * featureCount` Doubles at `rows` (already rank-encoded for float64 models),
     /// writes `rowCount * outputCount` raw scores, row-major, at `out`. `instructionSet` (at most
     /// `bestInstructionSet`; tests lower it) picks the walk, and `narrowDeepWalks` (tests set both)
-    /// whether AVX-512 walks of deep trees take 256-bit gathers instead.
+    /// whether AVX-512 walks of deep trees take 256-bit vectors instead.
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  instructionSet: Int = InterleavedForest.bestInstructionSet,
                  narrowDeepWalks: Bool = InterleavedForest.prefersNarrowDeepWalks) {
@@ -50,8 +50,8 @@ extension InterleavedForest {
                 let kernels = instructionSet > 0 && !packed.isEmpty
                     && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
                 // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only,
-                // and writes each row's sums from the base itself; a deep one on 256-bit gathers reads keys
-                // (the AVX2 walk's; DecisionTreeRegressor deep at 4096 rows on Zen 4: 34.3 -> 31.3 ns a row).
+                // and writes each row's sums from the base itself; a deep one on 256-bit vectors reads keys
+                // (the narrow walk's; DecisionTreeRegressor deep at 4096 rows on Zen 4: 34.2 -> 27.4 ns a row).
                 let narrowWalk = narrowDeepWalks && treeCount == 1 && Int(depths[0]) > Self.fixedRoundsUpTo
                 if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 && !narrowWalk {
                     base.withUnsafeBufferPointer { ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), $0.baseAddress!, acc) }

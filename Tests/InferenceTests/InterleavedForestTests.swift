@@ -12,7 +12,7 @@ import TestSupport
 
     /// Rows on and between thresholds, with some missing values when `missing`.
     /// Every walk a CPU can take: each instruction set up to the best, and with AVX-512 its deep walks on
-    /// 256-bit gathers too (as on Zen 4, `InterleavedForest.prefersNarrowDeepWalks`), whatever this CPU prefers.
+    /// 256-bit vectors too (as on Zen 4, `InterleavedForest.prefersNarrowDeepWalks`), whatever this CPU prefers.
     static let walks: [(Int, Bool)] = (0...InterleavedForest.bestInstructionSet).map { ($0, false) }
         + (InterleavedForest.bestInstructionSet == 2 ? [(2, true)] : [])
 

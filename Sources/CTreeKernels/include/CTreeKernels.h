@@ -39,8 +39,8 @@ typedef struct {
     /// start cache lines: then valueWidth == outputCount, float64 sums).
     int64_t rowStride;
     /// 1: with AVX-512 (isa 2), the many-rows walks of deep trees (those walked until no lane moves)
-    /// take the AVX2 walk, 64 lanes of 256-bit gathers, instead of the AVX-512 one
-    /// (ctk_prefers_narrow_deep_walks says where).
+    /// take the narrow walk, 64 lanes on 256-bit vectors (AVX2's walk, compiled for AVX-512's 32
+    /// registers), instead of 128 on 512-bit ones (ctk_prefers_narrow_deep_walks says where).
     int32_t narrowDeepWalks;
 } ctk_forest;
 
@@ -49,12 +49,12 @@ typedef struct {
 /// (benchmarks compare). Decided once.
 int ctk_best_isa(void);
 
-/// Whether this CPU's many-rows walks of deep trees do better on 256-bit gathers than on 512-bit ones:
+/// Whether this CPU's many-rows walks of deep trees do better on 256-bit vectors than on 512-bit ones:
 /// AMD's Zen 4 (family 0x19 with AVX-512), where a deep random forest regressor at 4096 rows measured
-/// 4400 -> 3750 ns a row. (Why is not measured: the VM has no counters. Gathers cost the same per
-/// element at either width there, so it is the walk's latency: perhaps a deep walk, waiting on L2 for
-/// the slowest of a gather's loads, waits less for 4 than for 8.) Only Zen 4 was measured; other CPUs
-/// keep the AVX-512 walk. EVSERVE_DEEP_WALKS=narrow or =wide in the
+/// 4400 -> 3480 ns a row, a deep lone tree 34.2 -> 27.4. (Why is not measured: the VM has no counters.
+/// Gathers cost the same per element at either width there, so it is the walk's latency: perhaps a
+/// deep walk, waiting on L2 for the slowest of a gather's loads, waits less for 4 than for 8.) Only
+/// Zen 4 was measured; other CPUs keep the 512-bit walks. EVSERVE_DEEP_WALKS=narrow or =wide in the
 /// environment overrides it. Decided once.
 int ctk_prefers_narrow_deep_walks(void);
 
