@@ -566,16 +566,27 @@ static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, 
 __attribute__((target("avx512f")))
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *keys, int doubles, const int32_t *offsets,
                         int64_t count, int isa, int32_t *leaf, int64_t stride) {
-    // Deep trees' walks on 256-bit vectors where the forest says so (the narrow walk reads keys, not doubles).
-    const int narrow = isa == 2 && f->narrowDeepWalks && !doubles && rounds_for(f, t, g) == 0;
+    // Deep trees' walks on 256-bit vectors where the forest says so. The narrow walk reads keys: from
+    // values, each walk's rows' keys are made first, into `walkKeys` (NARROW_LANES rows, the heap's,
+    // freed below; NULL if the allocation fails: then the wide walk), where they stay in the L1 cache
+    // (making the chunk's keys first instead: DecisionTreeRegressor deep 26.2 -> 27.4 ns a row).
+    const int64_t featureCount = f->featureCount;
+    int32_t *walkKeys = isa == 2 && f->narrowDeepWalks && doubles && rounds_for(f, t, g) == 0
+        ? malloc(sizeof(int32_t) * (size_t)(NARROW_LANES * featureCount)) : NULL;
+    const int narrow = isa == 2 && f->narrowDeepWalks && (!doubles || walkKeys) && rounds_for(f, t, g) == 0;
     const int64_t lanes = narrow ? NARROW_LANES : lanes_of(isa);
-    int32_t node[LANES];
+    int32_t node[LANES], walkOffsets[LANES];
+    for (int64_t j = 0; j < LANES; j++) walkOffsets[j] = j < NARROW_LANES ? (int32_t)(j * featureCount) : 0;
     // Full walks of deep trees set their last few moving lanes aside, and those of up to four trees
     // are walked together: alone, one or two vectors' walks wait on each gather in turn.
     stragglers pending;
     pending.count = 0;
     for (int64_t first = 0; first < count; first += lanes) {
         const int64_t n = count - first < lanes ? count - first : lanes;
+        if (walkKeys) {
+            ctk_input_keys((const double *)keys + offsets[first], n * featureCount, walkKeys);
+            for (int64_t j = n; j < NARROW_LANES; j++) walkOffsets[j] = 0;  // idle lanes read row 0's keys
+        }
         for (int64_t i = 0; i < g; i++) {
             const int32_t root = f->roots[t + i];
             for (int64_t j = 0; j < n; j++) node[j] = root;
@@ -584,6 +595,8 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
             if (isa == 2 && !narrow && n == LANES && rounds == 0) {
                 if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, doubles, &pending, isa, leaf);
                 walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first), doubles);
+            } else if (walkKeys) {
+                walker(isa, n, 7)(f, walkKeys, node, walkOffsets, rounds);
             } else {
                 walker(isa, n, narrow ? 7 : doubles ? 5 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
             }
@@ -596,6 +609,7 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
         }
     }
     walk_stragglers(f, keys, doubles, &pending, isa, leaf);
+    free(walkKeys);
 }
 
 /// Each of `count` rows of `width` sums set to `base`.

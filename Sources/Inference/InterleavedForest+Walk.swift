@@ -50,10 +50,8 @@ extension InterleavedForest {
                 let kernels = instructionSet > 0 && !packed.isEmpty
                     && (count >= Self.rowMajorBelow || treeCount >= Self.kernelTreesFrom)
                 // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only,
-                // and writes each row's sums from the base itself; a deep one on 256-bit vectors reads keys
-                // (the narrow walk's; DecisionTreeRegressor deep at 4096 rows on Zen 4: 34.2 -> 27.4 ns a row).
-                let narrowWalk = narrowDeepWalks && treeCount == 1 && Int(depths[0]) > Self.fixedRoundsUpTo
-                if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 && !narrowWalk {
+                // and writes each row's sums from the base itself.
+                if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 {
                     base.withUnsafeBufferPointer { ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), $0.baseAddress!, acc) }
                 } else {
                     Self.fill(acc, rowCount: count, with: base)

@@ -85,7 +85,8 @@ void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, in
 /// scores, `base` (outputCount values) plus its leaf's values, to `acc` (rowCount × outputCount,
 /// row-major; its starting values are not read), from the rows' values (`rows`: rowCount × featureCount
 /// doubles, row-major) instead of their keys: the walk makes the key of each value it reads, as
-/// ctk_input_keys would, so that the values off the tree's paths are never converted.
+/// ctk_input_keys would, so that the values off the tree's paths are never converted (a deep tree on
+/// narrow walks, ctk_prefers_narrow_deep_walks: each walk's rows' keys, made just before it).
 void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, const double *base, double *acc);
 
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
