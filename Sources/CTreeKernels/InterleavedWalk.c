@@ -644,7 +644,8 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * LEAF_STRIDE) : NULL;
 #if defined(__x86_64__)
     // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
-    // moving lanes of several walks go together) into 16 KiB of stack, then added.
+    // moving lanes of several walks go together) into 16 KiB of stack, then added (and so are a
+    // forest's deep trees' on narrow walks, one tree at a time).
     const int lone = isa == 2 && f->treeCount == 1;
     int32_t loneLeaves[CHUNK];
 #else
@@ -691,16 +692,24 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
         for (int64_t t = 0; t < f->treeCount; t++) {
             const int32_t root = f->roots[t];
             const int rounds = rounds_for(f, t, 1);
-            // A deep tree on 256-bit vectors where the forest says so (deep random forest regressors on
-            // Zen 4: 4400 -> 3480 ns a row at 4096 rows); trees of fixed rounds keep AVX-512's walk (depth 8,
-            // on AVX2's: 623 -> 813).
-            const int narrow = isa == 2 && f->narrowDeepWalks && rounds == 0;
-            const int64_t walkLanes = narrow ? NARROW_LANES : lanes_of(isa);
-            for (int64_t first = 0; first < count; first += walkLanes) {
-                const int64_t n = count - first < walkLanes ? count - first : walkLanes;
+#if defined(__x86_64__)
+            if (isa == 2 && f->narrowDeepWalks && rounds == 0) {
+                // A deep tree on 256-bit vectors where the forest says so (deep random forest regressors on
+                // Zen 4: 4400 -> 3480 ns a row at 4096 rows; trees of fixed rounds keep AVX-512's walk: depth
+                // 8 on AVX2's, 623 -> 813), every row's leaf found before the values are added (3480 -> 3290:
+                // adding after each walk measured slower).
+                find_leaves(f, t, 1, keys, 0, offsets, count, isa, loneLeaves, CHUNK);
+                if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(f, t, loneLeaves, count, out);
+                else add_leaves(f, t, loneLeaves, count, out);
+                continue;
+            }
+#endif
+            const int64_t lanes = lanes_of(isa);
+            for (int64_t first = 0; first < count; first += lanes) {
+                const int64_t n = count - first < lanes ? count - first : lanes;
                 for (int64_t j = 0; j < n; j++) node[j] = root;
                 for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
-                walker(isa, n, narrow ? 7 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+                walker(isa, n, isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
 #if defined(__x86_64__)
                 if (isa == 2 && !f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) {
                     add_leaves_avx512(f, t, node, n, out + first * f->outputCount);
