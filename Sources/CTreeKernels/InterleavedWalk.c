@@ -139,6 +139,9 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
                                int rounds, const int V, const int held, const int upper, const int doubles, const int packs,
                                stragglers *pending, int32_t outBase) {
     const int32_t *keys = input;
+    // On CPUs whose 512-bit gathers are slow (ctk_prefers_narrow_gathers), the nodes and gathered keys
+    // come 256 bits a gather (the values of `doubles` walks still 512).
+    const int narrowGathers = f->narrowGathers;
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);
@@ -193,8 +196,17 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
                     t = _mm512_mask_blend_epi32(second, t, _mm512_permutex2var_epi32(upperThreshold[2], relative, upperThreshold[3]));
                 }
             } else {
-                const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
-                const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
+                __m512i low, high;
+                if (narrowGathers) {
+                    const __m256i a = _mm512_castsi512_si256(n[v]), b = _mm512_extracti64x4_epi64(n[v], 1);
+                    low = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_i32gather_epi64(packed, _mm256_castsi256_si128(a), 8)),
+                                             _mm256_i32gather_epi64(packed, _mm256_extracti128_si256(a, 1), 8), 1);
+                    high = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_i32gather_epi64(packed, _mm256_castsi256_si128(b), 8)),
+                                              _mm256_i32gather_epi64(packed, _mm256_extracti128_si256(b, 1), 8), 1);
+                } else {
+                    low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
+                    high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
+                }
                 w = _mm512_permutex2var_epi32(low, words, high);
                 t = _mm512_permutex2var_epi32(low, thresholds, high);
             }
@@ -202,6 +214,12 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
             const __m512i at = _mm512_add_epi32(r[v], feature);
             __m512i k;
             if (doubles) k = keys_at(input, at, (__mmask16)~outside);
+            else if (held == 0 && narrowGathers) {
+                // Unmasked: a lane outside the upper nodes reads a real node's feature of its own row.
+                const __m256i a = _mm512_castsi512_si256(at), b = _mm512_extracti64x4_epi64(at, 1);
+                k = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_i32gather_epi32(keys, a, 4)), _mm256_i32gather_epi32(keys, b, 4), 1);
+                if (upper) k = _mm512_mask_mov_epi32(top, (__mmask16)~outside, k);
+            }
             else if (held == 0 && upper) k = _mm512_mask_i32gather_epi32(top, (__mmask16)~outside, at, keys, 4);
             else if (held == 0) k = _mm512_i32gather_epi32(at, keys, 4);
             else k = _mm512_permutex2var_epi32(table[0], at, table[1]);  // bit 4 picks the register
@@ -338,9 +356,9 @@ int ctk_best_isa(void) {
 }
 
 /// −1 until the first call decides.
-static _Atomic int narrow_deep = -1;
+static _Atomic int narrow_gathers = -1;
 
-static int detect_narrow_deep(void) {
+static int detect_narrow_gathers(void) {
     int narrow = 0;
 #if defined(__x86_64__)
     unsigned eax, ebx, ecx, edx;
@@ -351,17 +369,17 @@ static int detect_narrow_deep(void) {
         narrow = family == 0x19 && ctk_best_isa() == 2;
     }
 #endif
-    const char *wanted = getenv("EVSERVE_DEEP_WALKS");
+    const char *wanted = getenv("EVSERVE_GATHERS");
     if (wanted && strcmp(wanted, "narrow") == 0) narrow = 1;
     if (wanted && strcmp(wanted, "wide") == 0) narrow = 0;
     return narrow;
 }
 
-int ctk_prefers_narrow_deep_walks(void) {
-    int narrow = atomic_load_explicit(&narrow_deep, memory_order_relaxed);
+int ctk_prefers_narrow_gathers(void) {
+    int narrow = atomic_load_explicit(&narrow_gathers, memory_order_relaxed);
     if (narrow < 0) {
-        narrow = detect_narrow_deep();  // every thread that races here computes the same value
-        atomic_store_explicit(&narrow_deep, narrow, memory_order_relaxed);
+        narrow = detect_narrow_gathers();  // every thread that races here computes the same value
+        atomic_store_explicit(&narrow_gathers, narrow, memory_order_relaxed);
     }
     return narrow;
 }
@@ -371,7 +389,7 @@ int ctk_prefers_narrow_deep_walks(void) {
 /// gathering them for lanes that all walk one tree, whose upper levels it holds in registers; held 4
 /// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at); held 6 (AVX-512
 /// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks); held 7 (AVX-512
-/// only, up to NARROW_LANES lanes) as 0 on 256-bit vectors (ctk_prefers_narrow_deep_walks).
+/// only, up to NARROW_LANES lanes) as 0 on 256-bit vectors (ctk_prefers_narrow_gathers).
 static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
 #define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
@@ -571,9 +589,9 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
     // freed below; NULL if the allocation fails: then the wide walk), where they stay in the L1 cache
     // (making the chunk's keys first instead: DecisionTreeRegressor deep 26.2 -> 27.4 ns a row).
     const int64_t featureCount = f->featureCount;
-    int32_t *walkKeys = isa == 2 && f->narrowDeepWalks && doubles && rounds_for(f, t, g) == 0
+    int32_t *walkKeys = isa == 2 && f->narrowGathers && doubles && rounds_for(f, t, g) == 0
         ? malloc(sizeof(int32_t) * (size_t)(NARROW_LANES * featureCount)) : NULL;
-    const int narrow = isa == 2 && f->narrowDeepWalks && (!doubles || walkKeys) && rounds_for(f, t, g) == 0;
+    const int narrow = isa == 2 && f->narrowGathers && (!doubles || walkKeys) && rounds_for(f, t, g) == 0;
     const int64_t lanes = narrow ? NARROW_LANES : lanes_of(isa);
     int32_t node[LANES], walkOffsets[LANES];
     for (int64_t j = 0; j < LANES; j++) walkOffsets[j] = j < NARROW_LANES ? (int32_t)(j * featureCount) : 0;
@@ -693,7 +711,7 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
             const int32_t root = f->roots[t];
             const int rounds = rounds_for(f, t, 1);
 #if defined(__x86_64__)
-            if (isa == 2 && f->narrowDeepWalks && rounds == 0) {
+            if (isa == 2 && f->narrowGathers && rounds == 0) {
                 // A deep tree on 256-bit vectors where the forest says so (deep random forest regressors on
                 // Zen 4: 4400 -> 3480 ns a row at 4096 rows; trees of fixed rounds keep AVX-512's walk: depth
                 // 8 on AVX2's, 623 -> 813), every row's leaf found before the values are added (3480 -> 3290:

@@ -11,8 +11,8 @@ import TestSupport
     }
 
     /// Rows on and between thresholds, with some missing values when `missing`.
-    /// Every walk a CPU can take: each instruction set up to the best, and with AVX-512 its deep walks on
-    /// 256-bit vectors too (as on Zen 4, `InterleavedForest.prefersNarrowDeepWalks`), whatever this CPU prefers.
+    /// Every walk a CPU can take: each instruction set up to the best, and with AVX-512 its walks with
+    /// 256-bit gathers too (as on Zen 4, `InterleavedForest.prefersNarrowGathers`), whatever this CPU prefers.
     static let walks: [(Int, Bool)] = (0...InterleavedForest.bestInstructionSet).map { ($0, false) }
         + (InterleavedForest.bestInstructionSet == 2 ? [(2, true)] : [])
 
@@ -31,7 +31,7 @@ import TestSupport
             }
             for (instructionSet, narrow) in Self.walks {
                 var predicted = [Double](repeating: 0, count: rowCount * outputs)
-                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowDeepWalks: narrow) }
+                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
                 #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
             }
         }
@@ -141,7 +141,7 @@ import TestSupport
             for (instructionSet, narrow) in Self.walks {
                 var predicted = [Double](repeating: 0, count: rowCount * outputs)
                 rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
-                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowDeepWalks: narrow)
+                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow)
                 }
                 #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
             }
@@ -174,7 +174,7 @@ import TestSupport
                 rows.withUnsafeBufferPointer { walk.raw($0.baseAddress!, rowCount: rowCount, into: &walked) }
                 for (instructionSet, narrow) in Self.walks {
                     var predicted = [Double](repeating: 0, count: rowCount)
-                    rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowDeepWalks: narrow) }
+                    rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
                     #expect(predicted == walked, "\(accumulation), rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
                 }
             }
@@ -233,7 +233,7 @@ import TestSupport
         }
         for (instructionSet, narrow) in Self.walks {
             var predicted = [Double](repeating: 0, count: rowCount * classes)
-            rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowDeepWalks: narrow) }
+            rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
             #expect(predicted == expected, "instruction set \(instructionSet), narrow \(narrow)")
         }
     }

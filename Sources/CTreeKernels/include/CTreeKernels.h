@@ -38,10 +38,11 @@ typedef struct {
     /// The doubles from one row of rowValues to the next (valueWidth, or more where rows are padded to
     /// start cache lines: then valueWidth == outputCount, float64 sums).
     int64_t rowStride;
-    /// 1: with AVX-512 (isa 2), the many-rows walks of deep trees (those walked until no lane moves)
-    /// take the narrow walk, 64 lanes on 256-bit vectors (AVX2's walk, compiled for AVX-512's 32
-    /// registers), instead of 128 on 512-bit ones (ctk_prefers_narrow_deep_walks says where).
-    int32_t narrowDeepWalks;
+    /// 1: with AVX-512 (isa 2), gather 256 bits at a time (ctk_prefers_narrow_gathers says where): the
+    /// 512-bit walks split each node and key gather in two, and the many-rows walks of deep trees (those
+    /// walked until no lane moves) take the narrow walk, 64 lanes on 256-bit vectors (AVX2's walk,
+    /// compiled for AVX-512's 32 registers), instead of 128 on 512-bit ones.
+    int32_t narrowGathers;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
@@ -49,14 +50,15 @@ typedef struct {
 /// (benchmarks compare). Decided once.
 int ctk_best_isa(void);
 
-/// Whether this CPU's many-rows walks of deep trees do better on 256-bit vectors than on 512-bit ones:
-/// AMD's Zen 4 (family 0x19 with AVX-512), where a deep random forest regressor at 4096 rows measured
-/// 4400 -> 3480 ns a row, a deep lone tree 34.2 -> 27.4. (Why is not measured: the VM has no counters.
-/// Gathers cost the same per element at either width there, so it is the walk's latency: perhaps a
-/// deep walk, waiting on L2 for the slowest of a gather's loads, waits less for 4 than for 8.) Only
-/// Zen 4 was measured; other CPUs keep the 512-bit walks. EVSERVE_DEEP_WALKS=narrow or =wide in the
+/// Whether this CPU's walks do better with 256-bit gathers than with 512-bit ones: AMD's Zen 4
+/// (family 0x19 with AVX-512), where a 512-bit gather split in two took a deep random forest regressor
+/// at 1 row from 3566 to 1716 ns a row and one of depth 8 at 4096 rows from 626 to 565, and the narrow
+/// deep walks took the deep one at 4096 rows from 4400 to 3480, a deep lone tree from 34.2 to 27.4.
+/// (Why is not measured: the VM has no counters. In an L1-resident loop the two widths cost the same
+/// per element there; in the walks, whose gathers miss the L1 cache, the 512-bit ones are slow.) Only
+/// Zen 4 was measured; other CPUs keep 512-bit gathers. EVSERVE_GATHERS=narrow or =wide in the
 /// environment overrides it. Decided once.
-int ctk_prefers_narrow_deep_walks(void);
+int ctk_prefers_narrow_gathers(void);
 
 /// Writes the key of each of the `count` values (CompiledForest.inputKey): the value rounded to float
 /// (to nearest), −0 as +0, its bits turned into an int32 ordered as the floats are; INT32_MAX for NaN.
@@ -86,7 +88,7 @@ void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, in
 /// row-major; its starting values are not read), from the rows' values (`rows`: rowCount × featureCount
 /// doubles, row-major) instead of their keys: the walk makes the key of each value it reads, as
 /// ctk_input_keys would, so that the values off the tree's paths are never converted (a deep tree on
-/// narrow walks, ctk_prefers_narrow_deep_walks: each walk's rows' keys, made just before it).
+/// narrow walks, ctk_prefers_narrow_gathers: each walk's rows' keys, made just before it).
 void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, const double *base, double *acc);
 
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
