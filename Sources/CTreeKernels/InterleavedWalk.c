@@ -140,8 +140,12 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
                                stragglers *pending, int32_t outBase) {
     const int32_t *keys = input;
     // On CPUs whose 512-bit gathers are slow (ctk_prefers_narrow_gathers), the nodes and gathered keys
-    // come 256 bits a gather (the values of `doubles` walks still 512).
-    const int narrowGathers = f->narrowGathers;
+    // come 256 bits a gather (the values of `doubles` walks still 512) where the walk routes missing
+    // values: on Zen 4 that made these walks twice as slow with 512-bit gathers (GradientBoostingRegressor
+    // 300 depth 6 at 1 row, its file marked as taking missing values: 1470 -> 2775 ns a row; why is not
+    // measured), and 256-bit ones bring it back to 1600; without routing, 256-bit gathers measured 2-5 %
+    // slower (the same model unmarked: 1470 -> 1510; a random forest of depth 6: 550 -> 563).
+    const int narrowGathers = f->narrowGathers && f->routesMissing;
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);

@@ -39,7 +39,8 @@ typedef struct {
     /// start cache lines: then valueWidth == outputCount, float64 sums).
     int64_t rowStride;
     /// 1: with AVX-512 (isa 2), gather 256 bits at a time (ctk_prefers_narrow_gathers says where): the
-    /// 512-bit walks split each node and key gather in two, and the many-rows walks of deep trees (those
+    /// 512-bit walks that route missing values split each node and key gather in two (those that do not
+    /// measured better with 512-bit ones), and the many-rows walks of deep trees (those
     /// walked until no lane moves) take the narrow walk, 64 lanes on 256-bit vectors (AVX2's walk,
     /// compiled for AVX-512's 32 registers), instead of 128 on 512-bit ones.
     int32_t narrowGathers;
