@@ -5,14 +5,14 @@ import CTreeKernels
 extension InterleavedForest {
     /// The instruction set the walks use (`ctk_best_isa`: 2 AVX-512, 1 AVX2, 0 the Swift walk).
     static let bestInstructionSet = Int(ctk_best_isa())
-    /// Whether, with AVX-512, the walks gather 256 bits at a time, and many rows' walks of deep trees go
-    /// on 256-bit vectors (AMD Zen 4; `ctk_prefers_narrow_gathers`).
+    /// Whether, with AVX-512, the walks that route missing values gather 256 bits at a time, and many
+    /// rows' walks of deep trees go on 256-bit vectors (AMD Zen 4; `ctk_prefers_narrow_gathers`).
     static let prefersNarrowGathers = ctk_prefers_narrow_gathers() != 0
 
     /// Reads `rowCount * featureCount` Doubles at `rows` (already rank-encoded for float64 models),
     /// writes `rowCount * outputCount` raw scores, row-major, at `out`. `instructionSet` (at most
     /// `bestInstructionSet`; tests lower it) picks the walk, and `narrowGathers` (tests set both)
-    /// whether AVX-512 walks gather 256 bits at a time.
+    /// whether AVX-512 walks gather 256 bits at a time (as `prefersNarrowGathers` says).
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  instructionSet: Int = InterleavedForest.bestInstructionSet,
                  narrowGathers: Bool = InterleavedForest.prefersNarrowGathers) {

@@ -55,9 +55,11 @@ int ctk_best_isa(void);
 /// (family 0x19 with AVX-512), where a 512-bit gather split in two took a deep random forest regressor
 /// at 1 row from 3566 to 1716 ns a row and one of depth 8 at 4096 rows from 626 to 565, and the narrow
 /// deep walks took the deep one at 4096 rows from 4400 to 3480, a deep lone tree from 34.2 to 27.4.
-/// (Why is not measured: the VM has no counters. In an L1-resident loop the two widths cost the same
-/// per element there; in the walks, whose gathers miss the L1 cache, the 512-bit ones are slow.) Only
-/// Zen 4 was measured; other CPUs keep 512-bit gathers. EVSERVE_GATHERS=narrow or =wide in the
+/// (Why is not measured: the VM has no counters. An L1-resident loop of gathers costs the same per
+/// element at either width there; in the walks, 512-bit gathers were up to twice as slow where the walk
+/// routes missing values, and one 512-bit gather for the narrow walk's eight records doubled its time,
+/// while walks without missing routing measured 2-5 % faster with them.) Only Zen 4 was measured;
+/// other CPUs keep 512-bit gathers. EVSERVE_GATHERS=narrow or =wide in the
 /// environment overrides it. Decided once.
 int ctk_prefers_narrow_gathers(void);
 
