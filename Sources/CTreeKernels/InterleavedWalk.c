@@ -22,6 +22,11 @@ enum { LANES = ctk_lanes };
 /// 16 registers, and each vector needs two).
 static int64_t lanes_of(int isa) { return isa == 2 ? LANES : LANES / 2; }
 
+/// The lanes of a narrow walk (walker's held 7): as AVX2's; 128 measured slower on Zen 4 (its last rounds
+/// walk more idle lanes: DecisionTreeRegressor deep 27.3 -> 29.2 ns a row, ExtraTreesClassifier on
+/// digits 1700 -> 2020), 32 too (ExtraTreesClassifier on digits 1700 -> 1770), 48 the same.
+enum { NARROW_LANES = LANES / 2 };
+
 /// The walk of one round of lanes: `node` (in: each lane's root or the idle leaf; out: its leaf),
 /// `row` (each lane's offset of its row in `keys`), `rounds` (levels to descend, or 0: until no lane
 /// moves). Each instruction set has one walk per count of vectors in use, so that a call with few walks
@@ -31,6 +36,7 @@ static int64_t lanes_of(int isa) { return isa == 2 ? LANES : LANES / 2; }
 typedef void (*walk_fn)(const ctk_forest *f, const void *keys, int32_t *node, const int32_t *row, int rounds);
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 // A round reads each lane's node with one 64-bit gather (its packed word and threshold key), then the
@@ -133,6 +139,13 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
                                int rounds, const int V, const int held, const int upper, const int doubles, const int packs,
                                stragglers *pending, int32_t outBase) {
     const int32_t *keys = input;
+    // On CPUs whose 512-bit gathers are slow (ctk_prefers_narrow_gathers), the nodes and gathered keys
+    // come 256 bits a gather (the values of `doubles` walks still 512) where the walk routes missing
+    // values: on Zen 4 that made these walks twice as slow with 512-bit gathers (GradientBoostingRegressor
+    // 300 depth 6 at 1 row, its file marked as taking missing values: 1470 -> 2775 ns a row; why is not
+    // measured), and 256-bit ones bring it back to 1600; without routing, 256-bit gathers measured 2-5 %
+    // slower (the same model unmarked: 1470 -> 1510; a random forest of depth 6: 550 -> 563).
+    const int narrowGathers = f->narrowGathers && f->routesMissing;
     __m512i table[4];
     for (int q = 0; q < 2 * held; q++) table[q] = _mm512_loadu_si512(keys + 16 * q);
     const __m512i secondRow = _mm512_set1_epi32(32);
@@ -187,8 +200,17 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
                     t = _mm512_mask_blend_epi32(second, t, _mm512_permutex2var_epi32(upperThreshold[2], relative, upperThreshold[3]));
                 }
             } else {
-                const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
-                const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
+                __m512i low, high;
+                if (narrowGathers) {
+                    const __m256i a = _mm512_castsi512_si256(n[v]), b = _mm512_extracti64x4_epi64(n[v], 1);
+                    low = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_i32gather_epi64(packed, _mm256_castsi256_si128(a), 8)),
+                                             _mm256_i32gather_epi64(packed, _mm256_extracti128_si256(a, 1), 8), 1);
+                    high = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_i32gather_epi64(packed, _mm256_castsi256_si128(b), 8)),
+                                              _mm256_i32gather_epi64(packed, _mm256_extracti128_si256(b, 1), 8), 1);
+                } else {
+                    low = _mm512_i32gather_epi64(_mm512_castsi512_si256(n[v]), packed, 8);
+                    high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(n[v], 1), packed, 8);
+                }
                 w = _mm512_permutex2var_epi32(low, words, high);
                 t = _mm512_permutex2var_epi32(low, thresholds, high);
             }
@@ -196,6 +218,12 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
             const __m512i at = _mm512_add_epi32(r[v], feature);
             __m512i k;
             if (doubles) k = keys_at(input, at, (__mmask16)~outside);
+            else if (held == 0 && narrowGathers) {
+                // Unmasked: a lane outside the upper nodes reads a real node's feature of its own row.
+                const __m256i a = _mm512_castsi512_si256(at), b = _mm512_extracti64x4_epi64(at, 1);
+                k = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_i32gather_epi32(keys, a, 4)), _mm256_i32gather_epi32(keys, b, 4), 1);
+                if (upper) k = _mm512_mask_mov_epi32(top, (__mmask16)~outside, k);
+            }
             else if (held == 0 && upper) k = _mm512_mask_i32gather_epi32(top, (__mmask16)~outside, at, keys, 4);
             else if (held == 0) k = _mm512_i32gather_epi32(at, keys, 4);
             else k = _mm512_permutex2var_epi32(table[0], at, table[1]);  // bit 4 picks the register
@@ -233,6 +261,8 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
     for (int v = 0; v < V; v++) _mm512_storeu_si512(node + 16 * v, n[v]);
 }
 
+/// (Also the narrow walks, with AVX-512: compiled for its 32 registers, the eight vectors' nodes and rows
+/// stay in registers, where AVX2's 16 spill some.)
 __attribute__((target("avx2"), always_inline))
 static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
                              int rounds, const int V) {
@@ -286,7 +316,8 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_packing_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, 1, NULL, 0)) \
-    WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V))
+    WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V)) \
+    WALK_WITH(walk_narrow_##V, "avx2,avx512f,avx512vl", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
 /// A full walk (128 lanes) of one tree whose upper levels are held in registers (as walk_avx512_upper_8),
@@ -328,19 +359,50 @@ int ctk_best_isa(void) {
     return isa;
 }
 
+/// −1 until the first call decides.
+static _Atomic int narrow_gathers = -1;
+
+static int detect_narrow_gathers(void) {
+    int narrow = 0;
+#if defined(__x86_64__)
+    unsigned eax, ebx, ecx, edx;
+    // "AuthenticAMD" in ebx, edx, ecx; family = base family + extended family (CPUID leaf 1).
+    if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) && ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163
+        && __get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+        const unsigned family = ((eax >> 8) & 0xF) + ((eax >> 20) & 0xFF);
+        narrow = family == 0x19 && ctk_best_isa() == 2;
+    }
+#endif
+    const char *wanted = getenv("EVSERVE_GATHERS");
+    if (wanted && strcmp(wanted, "narrow") == 0) narrow = 1;
+    if (wanted && strcmp(wanted, "wide") == 0) narrow = 0;
+    return narrow;
+}
+
+int ctk_prefers_narrow_gathers(void) {
+    int narrow = atomic_load_explicit(&narrow_gathers, memory_order_relaxed);
+    if (narrow < 0) {
+        narrow = detect_narrow_gathers();  // every thread that races here computes the same value
+        atomic_store_explicit(&narrow_gathers, narrow, memory_order_relaxed);
+    }
+    return narrow;
+}
+
 /// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
 /// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0), or (held 3, AVX-512 only)
 /// gathering them for lanes that all walk one tree, whose upper levels it holds in registers; held 4
 /// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at); held 6 (AVX-512
-/// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks).
+/// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks); held 7 (AVX-512
+/// only, up to NARROW_LANES lanes) as 0 on 256-bit vectors (ctk_prefers_narrow_gathers).
 static walk_fn walker(int isa, int64_t lanes, int held) {
 #if defined(__x86_64__)
 #define EIGHT(prefix) {prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7, prefix##8}
-    static const walk_fn avx512[7][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
+    static const walk_fn avx512[8][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
                                          EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_),
-                                         EIGHT(walk_avx512_packing_)};
+                                         EIGHT(walk_avx512_packing_), EIGHT(walk_narrow_)};
     static const walk_fn avx2[8] = EIGHT(walk_avx2_);
 #undef EIGHT
+    if (isa == 2 && isa <= ctk_best_isa() && held == 7) return avx512[held][(lanes - 1) / 8];
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
     if (isa == 1 && isa <= ctk_best_isa() && held == 0) return avx2[(lanes - 1) / 8];
 #endif
@@ -526,24 +588,39 @@ static void walk_stragglers(const ctk_forest *f, const void *keys, int doubles, 
 __attribute__((target("avx512f")))
 static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *keys, int doubles, const int32_t *offsets,
                         int64_t count, int isa, int32_t *leaf, int64_t stride) {
-    const int64_t lanes = lanes_of(isa);
-    int32_t node[LANES];
+    // Deep trees' walks on 256-bit vectors where the forest says so. The narrow walk reads keys: from
+    // values, each walk's rows' keys are made first, into `walkKeys` (NARROW_LANES rows, the heap's,
+    // freed below; NULL if the allocation fails: then the wide walk), where they stay in the L1 cache
+    // (making the chunk's keys first instead: DecisionTreeRegressor deep 26.2 -> 27.4 ns a row).
+    const int64_t featureCount = f->featureCount;
+    int32_t *walkKeys = isa == 2 && f->narrowGathers && doubles && rounds_for(f, t, g) == 0
+        ? malloc(sizeof(int32_t) * (size_t)(NARROW_LANES * featureCount)) : NULL;
+    const int narrow = isa == 2 && f->narrowGathers && (!doubles || walkKeys) && rounds_for(f, t, g) == 0;
+    const int64_t lanes = narrow ? NARROW_LANES : lanes_of(isa);
+    int32_t node[LANES], walkOffsets[LANES];
+    for (int64_t j = 0; j < LANES; j++) walkOffsets[j] = j < NARROW_LANES ? (int32_t)(j * featureCount) : 0;
     // Full walks of deep trees set their last few moving lanes aside, and those of up to four trees
     // are walked together: alone, one or two vectors' walks wait on each gather in turn.
     stragglers pending;
     pending.count = 0;
     for (int64_t first = 0; first < count; first += lanes) {
         const int64_t n = count - first < lanes ? count - first : lanes;
+        if (walkKeys) {
+            ctk_input_keys((const double *)keys + offsets[first], n * featureCount, walkKeys);
+            for (int64_t j = n; j < NARROW_LANES; j++) walkOffsets[j] = 0;  // idle lanes read row 0's keys
+        }
         for (int64_t i = 0; i < g; i++) {
             const int32_t root = f->roots[t + i];
             for (int64_t j = 0; j < n; j++) node[j] = root;
             for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
             const int rounds = rounds_for(f, t + i, 1);
-            if (isa == 2 && n == LANES && rounds == 0) {
+            if (isa == 2 && !narrow && n == LANES && rounds == 0) {
                 if (pending.count > LANES - FEW_LANES) walk_stragglers(f, keys, doubles, &pending, isa, leaf);
                 walk_avx512_upper_deferring(f, keys, node, offsets + first, &pending, (int32_t)(i * stride + first), doubles);
+            } else if (walkKeys) {
+                walker(isa, n, 7)(f, walkKeys, node, walkOffsets, rounds);
             } else {
-                walker(isa, n, doubles ? 5 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
+                walker(isa, n, narrow ? 7 : doubles ? 5 : isa == 2 ? 3 : 0)(f, keys, node, offsets + first, rounds);
             }
             // (A set-aside lane's node is overwritten with its leaf by walk_stragglers.)
             if (f->valueRow) {
@@ -554,6 +631,7 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
         }
     }
     walk_stragglers(f, keys, doubles, &pending, isa, leaf);
+    free(walkKeys);
 }
 
 /// Each of `count` rows of `width` sums set to `base`.
@@ -580,7 +658,6 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
     // same rows would fall in one set of the L1 cache (12 ways), and the additions' reads of them miss.
     enum { LEAF_STRIDE = CHUNK + 16 };
     int32_t offsets[CHUNK + LANES];  // 16.5 KiB of stack
-    const int64_t lanes = lanes_of(isa);
     int32_t node[LANES];
     // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
     const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
@@ -589,7 +666,8 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * LEAF_STRIDE) : NULL;
 #if defined(__x86_64__)
     // A lone tree with AVX-512 too: its chunk's leaves found first (find_leaves: a deep tree's last
-    // moving lanes of several walks go together) into 16 KiB of stack, then added.
+    // moving lanes of several walks go together) into 16 KiB of stack, then added (and so are a
+    // forest's deep trees' on narrow walks, one tree at a time).
     const int lone = isa == 2 && f->treeCount == 1;
     int32_t loneLeaves[CHUNK];
 #else
@@ -636,6 +714,19 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
         for (int64_t t = 0; t < f->treeCount; t++) {
             const int32_t root = f->roots[t];
             const int rounds = rounds_for(f, t, 1);
+#if defined(__x86_64__)
+            if (isa == 2 && f->narrowGathers && rounds == 0) {
+                // A deep tree on 256-bit vectors where the forest says so (deep random forest regressors on
+                // Zen 4: 4400 -> 3480 ns a row at 4096 rows; trees of fixed rounds keep AVX-512's walk: depth
+                // 8 on AVX2's, 623 -> 813), every row's leaf found before the values are added (3480 -> 3290:
+                // adding after each walk measured slower).
+                find_leaves(f, t, 1, keys, 0, offsets, count, isa, loneLeaves, CHUNK);
+                if (!f->float32Sums && f->valueWidth == 1 && f->outputCount == 1) add_leaves_avx512(f, t, loneLeaves, count, out);
+                else add_leaves(f, t, loneLeaves, count, out);
+                continue;
+            }
+#endif
+            const int64_t lanes = lanes_of(isa);
             for (int64_t first = 0; first < count; first += lanes) {
                 const int64_t n = count - first < lanes ? count - first : lanes;
                 for (int64_t j = 0; j < n; j++) node[j] = root;

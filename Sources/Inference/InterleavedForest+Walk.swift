@@ -5,12 +5,17 @@ import CTreeKernels
 extension InterleavedForest {
     /// The instruction set the walks use (`ctk_best_isa`: 2 AVX-512, 1 AVX2, 0 the Swift walk).
     static let bestInstructionSet = Int(ctk_best_isa())
+    /// Whether, with AVX-512, the walks that route missing values gather 256 bits at a time, and many
+    /// rows' walks of deep trees go on 256-bit vectors (AMD Zen 4; `ctk_prefers_narrow_gathers`).
+    static let prefersNarrowGathers = ctk_prefers_narrow_gathers() != 0
 
     /// Reads `rowCount * featureCount` Doubles at `rows` (already rank-encoded for float64 models),
     /// writes `rowCount * outputCount` raw scores, row-major, at `out`. `instructionSet` (at most
-    /// `bestInstructionSet`; tests lower it) picks the walk.
+    /// `bestInstructionSet`; tests lower it) picks the walk, and `narrowGathers` (tests set both)
+    /// whether AVX-512 walks gather 256 bits at a time (as `prefersNarrowGathers` says).
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
-                 instructionSet: Int = InterleavedForest.bestInstructionSet) {
+                 instructionSet: Int = InterleavedForest.bestInstructionSet,
+                 narrowGathers: Bool = InterleavedForest.prefersNarrowGathers) {
         guard rowCount > 0 else { return }
         precondition(instructionSet <= Self.bestInstructionSet)
         let block = Swift.min(rowCount, blockRows)
@@ -32,7 +37,7 @@ extension InterleavedForest {
                 valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,
                 float32Sums: float32Sums ? 1 : 0,
                 valueRow: valueRow.isEmpty ? nil : valueRowBuffer.baseAddress, rowValues: rowValueBuffer.baseAddress.map { $0 + rowShift },
-                rowStride: Int64(rowStride))
+                rowStride: Int64(rowStride), narrowGathers: narrowGathers ? 1 : 0)
             let walk = Walk(nodes: nodeBuffer.baseAddress!, values: valueBuffer.baseAddress!,
                             keys: keys.baseAddress!, featureCount: featureCount, outputCount: outputCount,
                             valueWidth: valueWidth, float32Sums: float32Sums, lanes: lanes.baseAddress!)

@@ -11,6 +11,11 @@ import TestSupport
     }
 
     /// Rows on and between thresholds, with some missing values when `missing`.
+    /// Every walk a CPU can take: each instruction set up to the best, and with AVX-512 its walks with
+    /// 256-bit gathers too (as on Zen 4, `InterleavedForest.prefersNarrowGathers`), whatever this CPU prefers.
+    static let walks: [(Int, Bool)] = (0...InterleavedForest.bestInstructionSet).map { ($0, false) }
+        + (InterleavedForest.bestInstructionSet == 2 ? [(2, true)] : [])
+
     /// For random rows of each count (Float-exact values, NaN among them if `missing`), every
     /// instruction set's prediction equals the plain walk's, bit for bit.
     static func expectEveryInstructionSetWalks(_ forest: InterleavedForest, _ ensemble: TreeEnsemble, rowCounts: [Int],
@@ -24,10 +29,10 @@ import TestSupport
                     for r in 0..<rowCount { walker.walk(input.baseAddress! + r * featureCount, into: out.baseAddress! + r * outputs) }
                 }
             }
-            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+            for (instructionSet, narrow) in Self.walks {
                 var predicted = [Double](repeating: 0, count: rowCount * outputs)
-                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
-                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
             }
         }
     }
@@ -133,12 +138,12 @@ import TestSupport
                 predictor.raw(input.baseAddress!, rowCount: rowCount, into: &fromPredictor)
             }
             #expect(fromPredictor == walked, "rows \(rowCount)")
-            for instructionSet in 0...InterleavedForest.bestInstructionSet {
+            for (instructionSet, narrow) in Self.walks {
                 var predicted = [Double](repeating: 0, count: rowCount * outputs)
                 rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
-                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet)
+                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow)
                 }
-                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet)")
+                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
             }
         }
     }
@@ -167,10 +172,10 @@ import TestSupport
                 let rows = Self.rows(rowCount, featureCount: featureCount, missing: true, &random).map { Double(Float($0)) }
                 var walked = [Double](repeating: 0, count: rowCount)
                 rows.withUnsafeBufferPointer { walk.raw($0.baseAddress!, rowCount: rowCount, into: &walked) }
-                for instructionSet in 0...InterleavedForest.bestInstructionSet {
+                for (instructionSet, narrow) in Self.walks {
                     var predicted = [Double](repeating: 0, count: rowCount)
-                    rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
-                    #expect(predicted == walked, "\(accumulation), rows \(rowCount), instruction set \(instructionSet)")
+                    rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
+                    #expect(predicted == walked, "\(accumulation), rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
                 }
             }
         }
@@ -226,10 +231,10 @@ import TestSupport
         rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
             forest.predict($0.baseAddress!, rowCount: rowCount, into: &expected, instructionSet: 0)
         }
-        for instructionSet in 0...InterleavedForest.bestInstructionSet {
+        for (instructionSet, narrow) in Self.walks {
             var predicted = [Double](repeating: 0, count: rowCount * classes)
-            rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet) }
-            #expect(predicted == expected, "instruction set \(instructionSet)")
+            rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
+            #expect(predicted == expected, "instruction set \(instructionSet), narrow \(narrow)")
         }
     }
 

@@ -38,12 +38,30 @@ typedef struct {
     /// The doubles from one row of rowValues to the next (valueWidth, or more where rows are padded to
     /// start cache lines: then valueWidth == outputCount, float64 sums).
     int64_t rowStride;
+    /// 1: with AVX-512 (isa 2), gather 256 bits at a time (ctk_prefers_narrow_gathers says where): the
+    /// 512-bit walks that route missing values split each node and key gather in two (those that do not
+    /// measured better with 512-bit ones), and the many-rows walks of deep trees (those
+    /// walked until no lane moves) take the narrow walk, 64 lanes on 256-bit vectors (AVX2's walk,
+    /// compiled for AVX-512's 32 registers), instead of 128 on 512-bit ones.
+    int32_t narrowGathers;
 } ctk_forest;
 
 /// The best instruction set of this CPU and build: 2 = AVX-512, 1 = AVX2, 0 = neither (then the
 /// kernels below must not be called). EVSERVE_SIMD=avx2 or =none in the environment lowers it
 /// (benchmarks compare). Decided once.
 int ctk_best_isa(void);
+
+/// Whether this CPU's walks do better with 256-bit gathers than with 512-bit ones: AMD's Zen 4
+/// (family 0x19 with AVX-512), where a 512-bit gather split in two took a deep random forest regressor
+/// at 1 row from 3566 to 1716 ns a row and one of depth 8 at 4096 rows from 626 to 565, and the narrow
+/// deep walks took the deep one at 4096 rows from 4400 to 3480, a deep lone tree from 34.2 to 27.4.
+/// (Why is not measured: the VM has no counters. An L1-resident loop of gathers costs the same per
+/// element at either width there; in the walks, 512-bit gathers were up to twice as slow where the walk
+/// routes missing values, and one 512-bit gather for the narrow walk's eight records doubled its time,
+/// while walks without missing routing measured 2-5 % faster with them.) Only Zen 4 was measured;
+/// other CPUs keep 512-bit gathers. EVSERVE_GATHERS=narrow or =wide in the
+/// environment overrides it. Decided once.
+int ctk_prefers_narrow_gathers(void);
 
 /// Writes the key of each of the `count` values (CompiledForest.inputKey): the value rounded to float
 /// (to nearest), −0 as +0, its bits turned into an int32 ordered as the floats are; INT32_MAX for NaN.
@@ -72,7 +90,8 @@ void ctk_add_rows_of_each_tree(const ctk_forest *forest, const int32_t *keys, in
 /// scores, `base` (outputCount values) plus its leaf's values, to `acc` (rowCount × outputCount,
 /// row-major; its starting values are not read), from the rows' values (`rows`: rowCount × featureCount
 /// doubles, row-major) instead of their keys: the walk makes the key of each value it reads, as
-/// ctk_input_keys would, so that the values off the tree's paths are never converted.
+/// ctk_input_keys would, so that the values off the tree's paths are never converted (a deep tree on
+/// narrow walks, ctk_prefers_narrow_gathers: each walk's rows' keys, made just before it).
 void ctk_add_rows_of_lone_tree(const ctk_forest *forest, const double *rows, int64_t rowCount, const double *base, double *acc);
 
 /// The same sums, each row's trees walked up to ctk_lanes at a time (for few rows).
