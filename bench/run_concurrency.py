@@ -51,11 +51,23 @@ class ConcurrencyResult:
     server_cpu_seconds: float = 0.0
     core_busy: dict | None = None
     idle: IdleMemory | None = None
+    # The machine's TCP counters over the load run (both directions: client and server share loopback).
+    tcp_segments: int = 0
+    delayed_acks: int = 0
     failure: str | None = None
 
     @property
     def passed(self) -> bool:
         return self.failure is None and (self.load is None or self.load.error_total == 0)
+
+
+def tcp_counters() -> tuple[int, int]:
+    """TCP segments sent (/proc/net/snmp Tcp OutSegs) and delayed ACKs sent (/proc/net/netstat TcpExt
+    DelayedACKs) by this machine so far."""
+    def field(path: str, prefix: str, name: str) -> int:
+        lines = [line.split() for line in open(path) if line.startswith(prefix)]
+        return int(lines[1][lines[0].index(name)])
+    return field("/proc/net/snmp", "Tcp:", "OutSegs"), field("/proc/net/netstat", "TcpExt:", "DelayedACKs")
 
 
 def watch_fds(tree, stop: threading.Event, peak: list[int]) -> None:
@@ -83,11 +95,15 @@ def run_one(spec: ServerSpec, connections: int, seconds: float, rows: list[str])
             stop, peak = threading.Event(), [0]
             watcher = threading.Thread(target=watch_fds, args=(server.tree, stop, peak), daemon=True)
             watcher.start()
+            segments_before, delayed_before = tcp_counters()
             try:
                 result.load = run_wrk(server.url, "predict.lua", connections, seconds, "0")
             finally:
                 stop.set()
                 watcher.join()
+            segments_after, delayed_after = tcp_counters()
+            result.tcp_segments = segments_after - segments_before
+            result.delayed_acks = delayed_after - delayed_before
             result.core_busy = core_usage.busy_fractions(cores_before, core_usage.snapshot())
             result.server_cpu_seconds = server.tree.cpu_seconds() - cpu_before
             result.peak_rss_bytes, result.peak_fds = server.tree.peak_rss_bytes(), peak[0]
@@ -108,12 +124,13 @@ def load_table(results: list[ConcurrencyResult], connections: int, seconds: floa
     nginx_load = next((r.load for r in results if r.name == "nginx-static" and r.load), None)
     md = [f"## {connections:,} connections posting to /predict, {seconds:g} s", "",
            "| server | req/s | × nginx | p50 ms | p99 ms | p99 × nginx | errors connect/read/write/timeout/non-2xx "
-           "| peak fds held | peak RSS MiB | server CPU s | server / client CPU | cores 0 / 1 busy | result |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+           "| peak fds held | peak RSS MiB | server CPU s | server / client CPU | cores 0 / 1 busy "
+           "| TCP segments / delayed ACKs per request | result |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in results:
         if r.load is None:
             if r.failure:
-                md.append(f"| {r.name} | | | | | | | | | | | | failed: {r.failure} |")
+                md.append(f"| {r.name} | | | | | | | | | | | | | failed: {r.failure} |")
             continue
         errs = "/".join(str(r.load.errors[k]) for k in ("connect", "read", "write", "timeout", "non-2xx"))
         cores = " / ".join(f"{r.core_busy[c]:.0%}" for c in sorted(r.core_busy or {}))
@@ -123,6 +140,7 @@ def load_table(results: list[ConcurrencyResult], connections: int, seconds: floa
                   f"| {r.peak_fds:,} | {r.peak_rss_bytes / MIB:.1f} | {r.server_cpu_seconds:.1f} "
                   f"| {r.server_cpu_seconds / r.load.seconds:.0%} / {r.load.client_cpu_seconds / r.load.seconds:.0%} "
                   f"| {cores} "
+                  f"| {r.tcp_segments / r.load.requests:.2f} / {r.delayed_acks / r.load.requests:.2f} "
                   f"| {'pass' if r.passed else '**fail**'} |")
     return md
 
@@ -171,6 +189,10 @@ def write(stem: Path, results: list[ConcurrencyResult], connections: int, second
            "- Peak RSS: VmHWM summed over the server's processes, reset before the run.",
            "- Server / client CPU: each side's CPU time over the run (100 % = one core); a client at ~100 % "
            "means the figure is client-bound (one wrk thread).",
+           "- TCP segments and delayed ACKs per request: the machine's counters over the run (/proc/net/snmp "
+           "OutSegs, /proc/net/netstat DelayedACKs; client and server both, on loopback) divided by the requests. "
+           "2 segments is a request and its answer, each acknowledging the other; a delayed ACK is a segment "
+           "of its own, sent when no data left within the delayed-ACK time (40 ms at least) after data came.",
            f"- Machine: {env['cpu']}; Linux {env['kernel']}; open-file limit {fd_limit}; cores busy with "
            "other work in the 2 s before the run: "
            + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
