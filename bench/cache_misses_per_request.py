@@ -19,30 +19,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from instructions_per_request import REQUEST, free_port  # noqa: E402  (the same request and port choice)
+from instructions_per_request import REQUEST, free_port, wait_ready  # noqa: E402  (the same request, port and wait)
 
 LAST_LEVEL = "--LL=1048576,16,64"
-
-
-def wait_ready(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 300
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"evserve under valgrind exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("evserve under valgrind did not become ready in 300 s")
-        time.sleep(0.5)
 
 
 def run_rounds(sockets: list[socket.socket], rounds: int) -> int:

@@ -114,6 +114,23 @@ def thread_costs(dump: Path, locks: dict[str, set[int]]) -> tuple[int, int]:
     return total, atomics
 
 
+def wait_ready(port: int, proc: subprocess.Popen) -> None:
+    """Waits until evserve under valgrind (`proc`) answers /readyz with 200 (at most 300 s)."""
+    deadline = time.monotonic() + 300
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"evserve under valgrind exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("evserve under valgrind did not become ready in 300 s")
+        time.sleep(0.5)
+
+
 def costs_per_request(binary: Path, rounds: int) -> tuple[float, float, float]:
     """Instructions, loop-thread atomic reference counts and job-thread ones, per request."""
     locks = refcount_locks(binary)
@@ -128,19 +145,7 @@ def costs_per_request(binary: Path, rounds: int) -> tuple[float, float, float]:
                                  str(stripped), "--host", "127.0.0.1", "--port", str(port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 300
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"evserve under valgrind exited with {proc.returncode}")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("evserve under valgrind did not become ready in 300 s")
-                time.sleep(0.5)
+            wait_ready(port, proc)
             drive(port, WARMUP)
             subprocess.run(["callgrind_control", "-z", str(proc.pid)], check=True, capture_output=True)
             answered = drive(port, rounds)
