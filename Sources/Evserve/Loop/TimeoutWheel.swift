@@ -43,9 +43,14 @@ final class TimeoutWheel<Member: TimeoutWheelMember> {
         firstDue = Int((now / period).rounded(.down))
     }
 
-    private func bucket(of deadline: Double) -> Int {
-        guard deadline.isFinite else { return Int.max }
-        return max(firstDue, Int((deadline / period).rounded(.down)))
+    /// The bucket holding `time` (finite).
+    private func bucket(at time: Double) -> Int {
+        Int((time / period).rounded(.down))
+    }
+
+    /// The bucket for a member due at `deadline` (finite): its own, or the first not yet swept.
+    private func dueBucket(_ deadline: Double) -> Int {
+        max(firstDue, bucket(at: deadline))
     }
 
     /// Makes `member` time out at `deadline` (infinity: at no time, for now). Nothing in the wheel
@@ -54,12 +59,12 @@ final class TimeoutWheel<Member: TimeoutWheelMember> {
         member.timeoutDeadline = deadline
         if let current = member.wheelBucket {
             // Looked at no later than `deadline` needs (or waiting on nothing): stays.
-            if !deadline.isFinite || current <= bucket(of: deadline) { return }
+            if !deadline.isFinite || current <= dueBucket(deadline) { return }
             remove(member)
         } else if !deadline.isFinite {
             return
         }
-        insert(member, into: bucket(of: deadline))
+        insert(member, into: dueBucket(deadline))
     }
 
     /// Takes `member` out of the wheel now (it is going away).
@@ -94,12 +99,12 @@ final class TimeoutWheel<Member: TimeoutWheelMember> {
     /// nothing, leave the wheel. The bucket holding `now` stays due: it is looked at again next time.
     func sweep(now: Double) -> [Member] {
         var expired: [Member] = []
-        let last = Int((now / period).rounded(.down))
+        let last = bucket(at: now)
         guard last >= firstDue else { return expired }
         // Each slot at most once, even after a long pause (a stopped process): a slot's list holds
         // every bucket that wraps to it.
-        for bucket in firstDue...min(last, firstDue + heads.count - 1) {
-            let slot = bucket % heads.count
+        for due in firstDue...min(last, firstDue + heads.count - 1) {
+            let slot = due % heads.count
             // Detached first: members moved on into this same slot are not looked at twice now.
             var next = heads[slot]
             heads[slot] = nil
@@ -114,7 +119,7 @@ final class TimeoutWheel<Member: TimeoutWheelMember> {
                     expired.append(member)
                 } else if member.timeoutDeadline.isFinite {
                     // Due after now, so in the bucket holding now or a later one.
-                    insert(member, into: Int((member.timeoutDeadline / period).rounded(.down)))
+                    insert(member, into: bucket(at: member.timeoutDeadline))
                 }
             }
         }
