@@ -163,7 +163,7 @@ public enum DecimalText {
     /// 10^`power` for `power` in 0...22, where every power is an exact Double: a switch the compiler
     /// makes a constant table, read with no lazy-initialization check (a `static let` array has one).
     @inlinable @inline(__always)
-    public static func exactPowerOfTen(_ power: Int) -> Double {
+    static func exactPowerOfTen(_ power: Int) -> Double {
         switch power {
         case 0: 1e0
         case 1: 1e1
