@@ -331,7 +331,17 @@ static void walk_avx512_upper_deferring(const ctk_forest *f, const void *keys, i
 
 #endif
 
-/// −1 until the first call decides.
+/// The value `decide` answers, worked out on the first call and kept in `cache` (−1 until then). Every
+/// thread that races here computes the same value, so relaxed loads and stores are enough.
+static int decided_once(_Atomic int *cache, int (*decide)(void)) {
+    int value = atomic_load_explicit(cache, memory_order_relaxed);
+    if (value < 0) {
+        value = decide();
+        atomic_store_explicit(cache, value, memory_order_relaxed);
+    }
+    return value;
+}
+
 static _Atomic int best_isa = -1;
 
 static int detect(void) {
@@ -351,15 +361,9 @@ static int detect(void) {
 }
 
 int ctk_best_isa(void) {
-    int isa = atomic_load_explicit(&best_isa, memory_order_relaxed);
-    if (isa < 0) {
-        isa = detect();  // every thread that races here computes the same value
-        atomic_store_explicit(&best_isa, isa, memory_order_relaxed);
-    }
-    return isa;
+    return decided_once(&best_isa, detect);
 }
 
-/// −1 until the first call decides.
 static _Atomic int narrow_gathers = -1;
 
 static int detect_narrow_gathers(void) {
@@ -380,12 +384,7 @@ static int detect_narrow_gathers(void) {
 }
 
 int ctk_prefers_narrow_gathers(void) {
-    int narrow = atomic_load_explicit(&narrow_gathers, memory_order_relaxed);
-    if (narrow < 0) {
-        narrow = detect_narrow_gathers();  // every thread that races here computes the same value
-        atomic_store_explicit(&narrow_gathers, narrow, memory_order_relaxed);
-    }
-    return narrow;
+    return decided_once(&narrow_gathers, detect_narrow_gathers);
 }
 
 /// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
