@@ -22,28 +22,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from instructions_per_request import REQUEST, free_port, wait_ready  # noqa: E402  (the same request, port and wait)
+from instructions_per_request import exchange, free_port, wait_ready  # noqa: E402  (the same requests, port and wait)
 
 LAST_LEVEL = "--LL=1048576,16,64"
-
-
-def run_rounds(sockets: list[socket.socket], rounds: int) -> int:
-    """Each round: one request on every connection, then every answer read (each must be a 200)."""
-    answered = 0
-    for _ in range(rounds):
-        for s in sockets:
-            s.sendall(REQUEST)
-        for s in sockets:
-            got = b""
-            while not (got.startswith(b"HTTP/1.1 ") and got.endswith(b"]}")):
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise RuntimeError("a connection closed before its answer came")
-                got += chunk
-            if not got.startswith(b"HTTP/1.1 200 OK\r\n"):
-                raise RuntimeError(f"an answer was not a 200: {got[:300]!r}")
-            answered += 1
-    return answered
 
 
 def totals(dump: Path) -> dict[str, int]:
@@ -75,9 +56,9 @@ def costs(binary: Path, connections: int, rounds: int) -> tuple[dict[str, float]
         try:
             wait_ready(port, proc)
             sockets = [socket.create_connection(("127.0.0.1", port), timeout=600) for _ in range(connections)]
-            run_rounds(sockets, 2)
+            exchange(sockets, 2, 1)
             subprocess.run(["callgrind_control", "-z", str(proc.pid)], check=True, capture_output=True)
-            answered = run_rounds(sockets, rounds)
+            answered = exchange(sockets, rounds, 1)
             before = set(Path(tmp).glob("callgrind.out*"))
             subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True, capture_output=True)
             dumps = sorted(set(Path(tmp).glob("callgrind.out*")) - before)

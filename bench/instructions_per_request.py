@@ -49,26 +49,32 @@ def free_port() -> int:
 
 
 def drive(port: int, rounds: int) -> int:
-    """Sends `rounds` rounds of pipelined requests; returns how many were answered 200."""
+    """Sends `rounds` rounds of pipelined requests on CONNS new connections; returns how many were answered 200."""
     socks = [socket.create_connection(("127.0.0.1", port), timeout=120) for _ in range(CONNS)]
-    answered = 0
     try:
-        for _ in range(rounds):
-            for s in socks:
-                s.sendall(REQUEST * PIPE)
-            for s in socks:
-                got = b""
-                while got.count(b"HTTP/1.1 ") < PIPE or not got.endswith(b"]}"):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        raise RuntimeError("connection closed before every answer came")
-                    got += chunk
-                if got.count(b"HTTP/1.1 200 OK\r\n") != PIPE:
-                    raise RuntimeError(f"an answer was not a 200: {got[:300]!r}")
-                answered += PIPE
+        return exchange(socks, rounds, PIPE)
     finally:
         for s in socks:
             s.close()
+
+
+def exchange(socks: list[socket.socket], rounds: int, pipe: int) -> int:
+    """Each round: `pipe` pipelined requests written on every connection, then every answer read (each
+    must be a 200). Returns how many were answered."""
+    answered = 0
+    for _ in range(rounds):
+        for s in socks:
+            s.sendall(REQUEST * pipe)
+        for s in socks:
+            got = b""
+            while got.count(b"HTTP/1.1 ") < pipe or not got.endswith(b"]}"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise RuntimeError("connection closed before every answer came")
+                got += chunk
+            if got.count(b"HTTP/1.1 200 OK\r\n") != pipe:
+                raise RuntimeError(f"an answer was not a 200: {got[:300]!r}")
+            answered += pipe
     return answered
 
 
