@@ -9,8 +9,9 @@ import CLibev
 
 /// Readiness of one file descriptor (EV_READ or EV_WRITE), handled by a method of the watcher's owner.
 ///
-/// An event reaches the owner (the listening socket's `Listener`) with no reference counted on the way: the owner is held unretained (it owns the watcher and stops it in
-/// its `close()`, before it goes), and both this watcher and the owner are borrowed for the call.
+/// An event reaches the owner (the listening socket's `Listener`) with no reference counted on the
+/// way: the owner is held unretained (it owns the watcher and stops it in its `close()`, before it
+/// goes), and both this watcher and the owner are borrowed for the call.
 /// The owner attaches itself after its own init, so it can hold its watchers in `let`s (a method
 /// called on a `var` property costs a retain and a release, after every event).
 final class IOWatcher {

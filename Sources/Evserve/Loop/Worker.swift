@@ -11,8 +11,8 @@ enum LoopCommand: Sendable {
 }
 
 /// A worker: one thread running one libev loop (`EvLoop`) and serving the connections it accepts
-/// (`--workers N` starts N). It owns them, their timeouts (`TimeoutWheel`), the shared read buffer, and the
-/// hand-off of jobs to the job queue and back. The process-wide `Server` starts the workers.
+/// (`--workers N` starts N). It owns them, their timeouts (`TimeoutWheel`), the shared read buffer,
+/// and the hand-off of jobs to the job queue and back. The process-wide `Server` starts the workers.
 final class Worker {
     let loop: EvLoop
     let configuration: ServerConfiguration
