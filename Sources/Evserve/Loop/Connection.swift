@@ -313,8 +313,7 @@ final class Connection: TimeoutWheelMember {
         guard !isClosed else { return }
         isClosed = true
         // Watchers stop before the descriptor closes: libev must never watch a reused fd number.
-        watchers.setReading(false)
-        watchers.setWriting(false)
+        watchers.stop()
         worker.removeTimeout(self)
         Glibc.close(fd)
         // Requests whose jobs are still running will never be answered: they leave the in-flight count.

@@ -98,10 +98,15 @@ struct ConnectionWatchers {
         isWriting = on
     }
 
-    /// Stops both, then frees them: the owner's last word on them (its `deinit`).
-    mutating func free() {
+    /// Stops both (the owner's `close()`).
+    mutating func stop() {
         setReading(false)
         setWriting(false)
+    }
+
+    /// Stops both, then frees them: the owner's last word on them (its `deinit`).
+    mutating func free() {
+        stop()
         watchers.deallocate()
     }
 }
