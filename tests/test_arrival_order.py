@@ -9,10 +9,16 @@ Made exact here: the server is stopped (SIGSTOP) while one request is written on
 in a known order, then continued. `GET /` is answered as it is read, so the order the responses come
 back in is the order the server read the requests; the client's epoll, registered before any response
 exists, reports its sockets in the order they became readable.
+
+A backlog (more than 1024 sockets reported by one poll, at thousands of connections) is read in rounds,
+its newest quarter first: those requests can still be answered before the kernel's delayed-ACK timer
+sends an ACK of its own (40 ms), where the oldest already waited past it (`ReadOrder`). That order is
+made exact the same way, with 1300 connections.
 """
 from __future__ import annotations
 
 import os
+import resource
 import pathlib
 import select
 import signal
@@ -71,39 +77,92 @@ def wait_until_stopped(pid: int, deadline: float) -> None:
     raise AssertionError("the server did not stop")
 
 
+def answer_order(proc, socks: list[socket.socket], warm_up: bool = False) -> list[int]:
+    """Stops the server, writes one request on each of `socks` in their order, continues it, and
+    answers the order (indices into `socks`) in which the responses came back. Each connection has
+    been accepted and answered once already. With `warm_up`, the sockets first send together once,
+    unstopped: libev's epoll takes twice as many events each time a poll fills its array, so after
+    that burst one poll can report them all."""
+    if warm_up:
+        for sock in socks:
+            sock.sendall(REQUEST)
+        for sock in socks:
+            read_response(sock)
+    poller = select.epoll()
+    for sock in socks:
+        poller.register(sock.fileno(), select.EPOLLIN)
+    wait_until_polling(proc.pid, time.monotonic() + 10)
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        wait_until_stopped(proc.pid, time.monotonic() + 10)
+        for sock in socks:
+            sock.sendall(REQUEST)
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    # Wait (without touching the epoll's list) until every response has come.
+    waiting = select.poll()
+    for sock in socks:
+        waiting.register(sock.fileno(), select.POLLIN)
+    deadline = time.monotonic() + 30
+    while len(waiting.poll(100)) < len(socks):
+        assert time.monotonic() < deadline, "not every connection was answered"
+    ready = [fd for fd, _ in poller.poll(0, len(socks))]
+    poller.close()
+    index = {sock.fileno(): i for i, sock in enumerate(socks)}
+    assert sorted(ready) == sorted(index)
+    for sock in socks:
+        read_response(sock)
+    return [index[fd] for fd in ready]
+
+
+def connected(url: str, count: int) -> list[socket.socket]:
+    """`count` connections to `url`, each accepted and answered once (none waits in the listen queue)."""
+    address = urlsplit(url)
+    socks = []
+    try:
+        for _ in range(count):
+            socks.append(socket.create_connection((address.hostname, address.port), timeout=30))
+        for sock in socks:
+            sock.sendall(REQUEST)
+            read_response(sock)
+    except BaseException:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
+
+
 def test_requests_that_arrive_together_are_answered_in_arrival_order():
     with running_evserve("--workers", "1") as (url, proc):
-        address = urlsplit(url)
-        socks = [socket.create_connection((address.hostname, address.port), timeout=30) for _ in range(CONNECTIONS)]
+        socks = connected(url, CONNECTIONS)
         try:
-            # Every connection accepted and served once, so none is still waiting in the listen queue.
-            for sock in socks:
-                sock.sendall(REQUEST)
-                read_response(sock)
-            poller = select.epoll()
-            for sock in socks:
-                poller.register(sock.fileno(), select.EPOLLIN)
-            wait_until_polling(proc.pid, time.monotonic() + 10)
-            os.kill(proc.pid, signal.SIGSTOP)
-            try:
-                wait_until_stopped(proc.pid, time.monotonic() + 10)
-                for sock in socks:
-                    sock.sendall(REQUEST)
-            finally:
-                os.kill(proc.pid, signal.SIGCONT)
-            # Wait (without touching the epoll's list) until every response has come.
-            waiting = select.poll()
-            for sock in socks:
-                waiting.register(sock.fileno(), select.POLLIN)
-            deadline = time.monotonic() + 30
-            while len(waiting.poll(100)) < CONNECTIONS:
-                assert time.monotonic() < deadline, "not every connection was answered"
-            ready = [fd for fd, _ in poller.poll(0)]
-            assert sorted(ready) == sorted(sock.fileno() for sock in socks)
-            assert ready == [sock.fileno() for sock in socks], \
-                "answered in the order " + str([[s.fileno() for s in socks].index(fd) for fd in ready])
-            for sock in socks:
-                read_response(sock)
+            order = answer_order(proc, socks)
+            assert order == list(range(CONNECTIONS)), f"answered in the order {order}"
         finally:
             for sock in socks:
                 sock.close()
+
+
+BACKLOG_CONNECTIONS = 1300  # more than ReadOrder.backlog (1024)
+
+
+def test_a_backlog_is_answered_newest_quarter_first_then_in_arrival_order():
+    # Two descriptors a connection (this process's and the server's, which inherits the limit), and spare.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = BACKLOG_CONNECTIONS + 512
+    assert hard == resource.RLIM_INFINITY or hard >= wanted, f"open-file hard limit {hard} < {wanted}"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    try:
+        with running_evserve("--workers", "1") as (url, proc):
+            socks = connected(url, BACKLOG_CONNECTIONS)
+            try:
+                order = answer_order(proc, socks, warm_up=True)
+                newest = BACKLOG_CONNECTIONS // 4
+                expected = list(range(BACKLOG_CONNECTIONS - newest, BACKLOG_CONNECTIONS)) + \
+                    list(range(BACKLOG_CONNECTIONS - newest))
+                assert order == expected, f"answered in the order {order[:20]}..."
+            finally:
+                for sock in socks:
+                    sock.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
