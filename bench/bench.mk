@@ -73,3 +73,9 @@ bench-heavy: bench-deps bench-evserve bench-validation-binary $(OPENLOOP)
 
 bench-concurrency: bench-deps bench-evserve
 	$(BENCH_VENV)/bin/python bench/run_concurrency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
+
+# `make bench-tcp-waits`: at 10 000 connections, each request's time in the server and in the client,
+# and the ACK segments each side sends, from a tcpdump sample of the loopback packets (needs tcpdump).
+.PHONY: bench-tcp-waits
+bench-tcp-waits: bench-deps bench-evserve
+	$(BENCH_VENV)/bin/python bench/tcp_waits.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
