@@ -11,13 +11,17 @@
 /// connections, each round's requests handed off and any answers already back sent before the next
 /// round is read. And the newest share of it (`1 / newestShare`) is read first: those requests
 /// arrived during the last iteration and can still be answered within their 40 ms, where the oldest
-/// already waited past it. The rest follow in arrival order, so no request waits more than about
-/// one iteration longer than it would have.
+/// already waited past it. The rest follow in arrival order, each later by the time the newest
+/// share takes to read.
 ///
 /// Measured at 10 000 connections (`make bench-concurrency`'s load, 15 s runs, the builds taking
-/// turns; TCP segments a request on both sides): a single pass 3.93, rounds in arrival order 3.35
-/// (some runs stayed at ~3.6, with every request waiting past 40 ms), rounds with the newest quarter
-/// first 3.13–3.21, in every run; nginx 3.10. Requests/s rose 73k → 83k.
+/// turns; medians; TCP segments a request, both sides): one pass 3.93 at 73k requests/s; rounds in
+/// arrival order 3.35 at 78k, but bistable (some runs stayed near 3.6, nearly every request waiting
+/// past 40 ms); in a later sitting this rule 3.21 at 83k, nginx 3.11 at 86k. Reading the newest
+/// share first is what gets most runs out of the slow state (not every run: nginx's too can stay
+/// in it); reading newest first throughout did as well, with a longer tail (p99 132-166 ms against
+/// nginx's 120-131 in the same sittings).
+/// `make bench-tcp-waits` shows the waits from the packets.
 enum ReadOrder {
     /// More readable connections than this in one iteration are read in rounds, newest share first.
     static let backlog = 1024
