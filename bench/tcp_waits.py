@@ -181,7 +181,7 @@ def main() -> int:
                   "- pure ACKs a request: " + ", ".join(
                       f"{side} {kind} {w.acks[(side, kind)] / max(w.requests, 1):.2f}"
                       for side in ("server", "client") for kind in ("< 1 ms", "1-39 ms", ">= 39 ms")), ""]
-        print("\n".join(lines[-5:]), flush=True)
+        print("\n".join(lines[-7:]), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{started_at:%Y-%m-%d}-tcp-waits.txt"
     out.write_text("\n".join(lines))
