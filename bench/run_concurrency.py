@@ -70,6 +70,14 @@ def tcp_counters() -> tuple[int, int]:
     return field("/proc/net/snmp", "Tcp:", "OutSegs"), field("/proc/net/netstat", "TcpExt:", "DelayedACKs")
 
 
+def server_specs(binary: Path, connections: int) -> list[ServerSpec]:
+    """evserve (one worker, keeping idle connections a minute) and nginx's static 200, sized for
+    `connections`; also bench/tcp_waits.py's servers."""
+    plain_evserve = evserve(binary, 1)
+    return [ServerSpec("evserve", lambda port, scratch: plain_evserve(port, scratch) + EVSERVE_KEEP_ALIVE),
+            ServerSpec("nginx-static", nginx(connections + 1024), serves_model=False)]
+
+
 def watch_fds(tree, stop: threading.Event, peak: list[int]) -> None:
     while not stop.wait(0.25):
         peak[0] = max(peak[0], tree.open_fds())
@@ -215,9 +223,7 @@ def main() -> int:
     if fd_limit < args.connections + 100:
         print(f"error: open-file limit {fd_limit} is below {args.connections} connections", file=sys.stderr)
         return 2
-    plain_evserve = evserve(args.evserve, 1)
-    specs = [ServerSpec("evserve", lambda port, scratch: plain_evserve(port, scratch) + EVSERVE_KEEP_ALIVE),
-             ServerSpec("nginx-static", nginx(args.connections + 1024), serves_model=False)]
+    specs = server_specs(args.evserve, args.connections)
     only = Selection(args.only, SERVERS, ROWS)
     specs = [s for s in specs if only.server(s.name)]
     rows = [r for r in ROWS if only.row(r)]

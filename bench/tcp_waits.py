@@ -35,8 +35,9 @@ from harness import environment, oracle
 from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, RESULTS
 from harness.selection import Selection
-from harness.servers import ServerSpec, evserve, nginx, started
+from harness.servers import ServerSpec, started
 from harness.wrk import LoadResult, run_wrk
+from run_concurrency import server_specs  # the same two servers, set up the same way
 
 SERVERS = ["evserve", "nginx-static"]
 CONNECTIONS = 10_000
@@ -157,9 +158,7 @@ def main() -> int:
         print("error: needs tcpdump (apt-get install tcpdump)", file=sys.stderr)
         return 2
     raise_fd_limit()
-    plain_evserve = evserve(args.evserve, 1)
-    specs = [ServerSpec("evserve", lambda port, scratch: plain_evserve(port, scratch) + ["--keep-alive-timeout", "60"]),
-             ServerSpec("nginx-static", nginx(CONNECTIONS + 1024), serves_model=False)]
+    specs = server_specs(args.evserve, CONNECTIONS)
     only = Selection(args.only, SERVERS, [])
     started_at = datetime.datetime.now(datetime.timezone.utc)
     lines = [f"# Where a request's time goes at {CONNECTIONS:,} connections, from the packets "
