@@ -24,12 +24,12 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import core_usage, environment
+from harness.background import Background
 from harness.heavy_model import HeavyModel, body_file, heavy_model, v2_body_file
 from harness.limits import raise_fd_limit
 from harness.openloop import RateResult, run_openloop
@@ -115,20 +115,15 @@ def saturate(result: HeavyResult, spec: ServerSpec, traffic: Traffic, d: Duratio
     try:
         with started(spec, server_cpus, timeout=v2_rows.START_TIMEOUT) as server:
             run_wrk(server.url, "predict_file.lua", LOAD_CONNECTIONS, d.warmup_seconds, client_cpus)
-            loaded: list[LoadResult] = []
-            load = threading.Thread(target=lambda: loaded.append(
-                run_wrk(server.url, "predict_file.lua", LOAD_CONNECTIONS, d.load_seconds, client_cpus)))
-            load.start()
+            load = Background(lambda: run_wrk(server.url, "predict_file.lua", LOAD_CONNECTIONS, d.load_seconds,
+                                              client_cpus))
             try:
                 if poll:
                     time.sleep(0.5)  # let the job queue fill first
                     result.poll = run_openloop(server.port, POLL_RATE, d.load_seconds - 1.5, POLL_CONNECTIONS,
                                                client_cpus, path=traffic.health_path, timeout=5)
             finally:
-                load.join()
-            result.load = loaded[0] if loaded else None
-        if result.load is None:
-            raise RuntimeError("wrk gave no result")
+                result.load = load.outcome()
         l, p = result.load, result.poll
         print(f"   {result.rows_per_second:12,.0f} rows/s ({l.rps:,.1f} req/s, p99 {l.p99_ms:.1f} ms, errors "
               f"{l.error_total})" + (f"; /healthz p50 {p.p50_ms:.3f} p99 {p.p99_ms:.3f} p99.9 {p.p999_ms:.3f} ms, "

@@ -26,12 +26,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import environment, oracle
+from harness.background import Background
 from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, RESULTS
 from harness.selection import Selection
@@ -126,10 +126,7 @@ def measure(spec: ServerSpec, seconds: float, capture_seconds: float) -> tuple[W
         if spec.serves_model:
             oracle.check_predictions(server.url)
         low = 40_000 if not 40_000 <= server.port < 40_000 + WINDOW else 50_000
-        outcome: dict[str, LoadResult] = {}
-        load = threading.Thread(target=lambda: outcome.update(
-            load=run_wrk(server.url, "predict.lua", CONNECTIONS, seconds, "0")))
-        load.start()
+        load = Background(lambda: run_wrk(server.url, "predict.lua", CONNECTIONS, seconds, "0"))
         with tempfile.TemporaryDirectory() as scratch:
             pcap = Path(scratch) / "sample.pcap"
             # The middle of the run: the connections are all open and the servers in their stride.
@@ -140,11 +137,11 @@ def measure(spec: ServerSpec, seconds: float, capture_seconds: float) -> tuple[W
             time.sleep(capture_seconds)
             dump.terminate()
             report = dump.communicate()[1].decode()
-            load.join()
+            result = load.outcome()
             if "0 packets dropped by kernel" not in report:
                 raise RuntimeError(f"tcpdump lost packets or failed:\n{report}")
             packets = read_capture(pcap, server.port)
-    return waits(packets), outcome["load"]
+    return waits(packets), result
 
 
 def main() -> int:
