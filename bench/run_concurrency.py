@@ -152,10 +152,15 @@ def middle_run(results: list[ConcurrencyResult], name: str) -> ConcurrencyResult
     return next((r for r in results if r.name == name), None)
 
 
-def load_table(results: list[ConcurrencyResult], connections: int, seconds: float) -> list[str]:
-    rounds = max(r.round for r in results) + 1
+def per_request_segments(r: ConcurrencyResult) -> str:
+    """The TCP segments and delayed ACKs of a load run, each per request, as one table cell."""
+    return f"{r.tcp_segments / r.load.requests:.2f} / {r.delayed_acks / r.load.requests:.2f}"
+
+
+def load_table(results: list[ConcurrencyResult], connections: int, seconds: float, rounds: int) -> list[str]:
     names = list(dict.fromkeys(r.name for r in results))
-    nginx_load = (middle_run(results, "nginx-static") or ConcurrencyResult("")).load
+    nginx = middle_run(results, "nginx-static")
+    nginx_load = nginx.load if nginx else None
     md = [f"## {connections:,} connections posting to /predict, {seconds:g} s"
           + (f": each server's middle round of {rounds} (by requests/s)" if rounds > 1 else ""), "",
            "| server | req/s | × nginx | p50 ms | p99 ms | p99 × nginx | errors connect/read/write/timeout/non-2xx "
@@ -175,10 +180,9 @@ def load_table(results: list[ConcurrencyResult], connections: int, seconds: floa
                   f"| {r.peak_fds:,} | {r.peak_rss_bytes / MIB:.1f} | {r.server_cpu_seconds:.1f} "
                   f"| {r.server_cpu_seconds / r.load.seconds:.0%} / {r.load.client_cpu_seconds / r.load.seconds:.0%} "
                   f"| {cores} "
-                  f"| {r.tcp_segments / r.load.requests:.2f} / {r.delayed_acks / r.load.requests:.2f} "
-                  f"| {'pass' if r.passed else '**fail**'} |")
+                  f"| {per_request_segments(r)} | {'pass' if r.passed else '**fail**'} |")
     if rounds > 1:
-        md += ["", f"Every round, in the order run (the servers taking turns):", "",
+        md += ["", "Every round, in the order run (the servers taking turns):", "",
                "| round | server | req/s | p50 ms | p99 ms | TCP segments / delayed ACKs per request | result |",
                "|--:|---|--:|--:|--:|--:|---|"]
         for r in results:
@@ -186,8 +190,7 @@ def load_table(results: list[ConcurrencyResult], connections: int, seconds: floa
                 md.append(f"| {r.round + 1} | {r.name} | | | | | failed: {r.failure} |")
                 continue
             md.append(f"| {r.round + 1} | {r.name} | {r.load.rps:,.0f} | {r.load.p50_ms:.2f} | {r.load.p99_ms:.2f} "
-                      f"| {r.tcp_segments / r.load.requests:.2f} / {r.delayed_acks / r.load.requests:.2f} "
-                      f"| {'pass' if r.passed else '**fail**'} |")
+                      f"| {per_request_segments(r)} | {'pass' if r.passed else '**fail**'} |")
     return md
 
 
@@ -221,7 +224,7 @@ def write(stem: Path, results: list[ConcurrencyResult], connections: int, second
                f"| {r.idle.bytes_per_connection / KIB:.2f} | {r.idle.fds_held:,} |" for r in idle]
         md.append("")
     if any(r.load or r.failure for r in results):
-        md += load_table(results, connections, seconds)
+        md += load_table(results, connections, seconds, rounds)
     md += ["", "## How it was measured", "",
            f"- Idle connections: one Python client opens {connections:,} connections one after another, makes one "
            "GET / on each and reads the whole answer, then holds them all open and silent; RSS is VmRSS summed "
