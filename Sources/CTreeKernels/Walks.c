@@ -287,8 +287,7 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     WALK_WITH(walk_narrow_##V, "avx2,avx512f,avx512vl", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
-/// A full walk (128 lanes) of one tree whose upper levels are held in registers (as walk_avx512_upper_8),
-/// whose last few moving lanes go to `pending` instead of being walked now (walks until no lane moves).
+/// (Walks.h says what.) walk_avx512_upper_8's walk until no lane moves, deferring instead of packing.
 __attribute__((target("avx512f")))
 void ctk_walk_upper_deferring(const ctk_forest *f, const void *keys, int32_t *node, const int32_t *row,
                               stragglers *pending, int32_t outBase, const int doubles) {
@@ -323,7 +322,7 @@ walk_fn ctk_walker(int isa, int64_t lanes, int held) {
 }
 
 #if defined(__x86_64__)
-/// (Walks.h.) 16 leaves are written a step.
+/// (Walks.h says what.)
 __attribute__((target("avx512f")))
 void ctk_walk_stragglers(const ctk_forest *f, const void *keys, int doubles, stragglers *s, int isa, int32_t *leaf) {
     if (s->count == 0) return;
