@@ -1,7 +1,7 @@
 # Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx, then constant-rate
 # latency, the heavy model and large bodies; about 18 min, plus 1-2 min the first time to train the heavy
 # model) and `make bench-concurrency` (10 000 keep-alive connections, idle and loaded, evserve and nginx;
-# about 2 min). `make bench-latency` and `make bench-heavy` run those parts alone.
+# about 6 min). Both end with bench/targets.py: every row of issue 14 from the day's results, one table. `make bench-latency` and `make bench-heavy` run those parts alone.
 # BENCH_QUICK=1 makes `make bench` a short development run (results under bench/results/quick.tmp/);
 # BENCH_ARGS passes more options to every script, e.g. BENCH_ARGS="--baseline OLD/evserve --only nginx-static,evserve,evserve-baseline";
 # --only names servers and rows alike, and a script skips names it does not know (bench/harness/selection.py);
@@ -23,7 +23,7 @@ BENCH_VALIDATION := $(BENCH_SCRATCH)/release/ValidationBench
 # The open-loop client of the constant-rate rows (the harness also builds it on first use).
 OPENLOOP := bench/.build-openloop/openloop
 
-.PHONY: bench bench-concurrency bench-deps bench-evserve bench-latency bench-heavy bench-validation-binary
+.PHONY: bench bench-reference-model bench-concurrency bench-deps bench-evserve bench-latency bench-heavy bench-validation-binary
 
 # A venv is (re)made when its requirements file is newer than its stamp.
 $(BENCH_VENV)/.installed: bench/peers/requirements.txt
@@ -55,14 +55,30 @@ $(OPENLOOP): bench/openloop/openloop.c
 	mkdir -p $(dir $@)
 	cc -O2 -Wall -o $@ $<
 
+# Where this run's results go (the scripts choose the same folder themselves).
+BENCH_RESULTS_DIR = bench/results$(if $(filter 1,$(BENCH_QUICK)),/quick.tmp)
+
+# The reference model's µs per row beside scikit-learn (issue 14's inference row; about 20 s), kept as JSON
+# for bench/targets.py: the part of `make bench-inference` that times the reference model, in its venv.
+# In `make bench` its --only name is `reference-model`.
+bench-reference-model: deps
+	$(call apt_install,python3-venv)
+	@$(MAKE) --no-print-directory $(INFERENCE_VENV)/.installed
+	$(SWIFT) build -c release --product InferenceBench --scratch-path $(BENCH_SCRATCH)
+	$(INFERENCE_VENV)/bin/python bench/inference_sklearn.py --swift $(BENCH_SCRATCH)/release/InferenceBench \
+		--reference-only --json $(BENCH_RESULTS_DIR)/$(shell date -u +%F)-inference.json
+
 # Each script runs even when the one before failed (a failed server is a row of its report); make fails
-# at the end if any did.
+# at the end if any did. Last, bench/targets.py gathers issue 14's rows from the day's results.
 bench: bench-deps bench-evserve bench-validation-binary $(OPENLOOP)
 	@status=0; \
 	$(BENCH_VENV)/bin/python bench/run_bench.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS) || status=1; \
 	$(BENCH_VENV)/bin/python bench/run_latency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS) || status=1; \
 	$(BENCH_VENV)/bin/python bench/run_heavy.py --evserve $(BENCH_EVSERVE) \
 		--validation-bench $(BENCH_VALIDATION) $(BENCH_ARGS) || status=1; \
+	case " $(BENCH_ARGS) " in *--only*reference-model*|*reference-model*--only*) run=1;; *--only*) run=0;; *) run=1;; esac; \
+	if [ $$run = 1 ]; then $(MAKE) --no-print-directory bench-reference-model || status=1; fi; \
+	$(BENCH_VENV)/bin/python bench/targets.py || status=1; \
 	exit $$status
 
 bench-latency: bench-deps bench-evserve $(OPENLOOP)
@@ -73,6 +89,7 @@ bench-heavy: bench-deps bench-evserve bench-validation-binary $(OPENLOOP)
 
 bench-concurrency: bench-deps bench-evserve
 	$(BENCH_VENV)/bin/python bench/run_concurrency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python bench/targets.py
 
 # `make bench-tcp-waits`: at 10 000 connections, each request's time in the server and in the client,
 # and the ACK segments each side sends, from a tcpdump sample of the loopback packets (needs tcpdump).

@@ -43,7 +43,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 from generate_dataset_swift import read_csv  # noqa: E402
-from inference_sklearn import best_time_per_call, cpu_model  # noqa: E402
+from inference_sklearn import best_time_per_call  # noqa: E402
+from harness.environment import cpu_model  # noqa: E402
 
 ROWS = 4096
 BATCHES = (1, 2, 100, 4096)

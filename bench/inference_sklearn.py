@@ -12,8 +12,13 @@ Each figure is the best round of repeated calls over the budget, single thread (
 scikit-learn's forests predict with n_jobs=None, one thread).
 
 Usage: python3 bench/inference_sklearn.py --swift .build/release/InferenceBench [--only WORD] [--budget S]
+       [--reference-only] [--json PATH]
+`make bench` runs the reference model's part alone (`--reference-only`) and keeps its figures as JSON
+(`--json`) for bench/targets.py.
 """
+import json
 import argparse
+import datetime
 import os
 import pathlib
 import subprocess
@@ -36,6 +41,7 @@ from export_sklearn import export_model  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from inference_kinds import KINDS, fitted  # noqa: E402
+from harness.environment import cpu_model, evserve_commit  # noqa: E402
 
 BATCHES = (1, 2, 64, 4096)
 KIND_BATCHES = (1, 2, 4096)
@@ -147,21 +153,15 @@ def kinds_table(binary, only, budget):
         print("  below target:", miss)
 
 
-def cpu_model() -> str:
-    """The CPU the figures were measured on (machines of one kind differ), from /proc/cpuinfo."""
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--swift", required=True, help="path to the release InferenceBench binary")
     parser.add_argument("--only", help="time only the kinds whose label contains this text (skips the reference model)")
     parser.add_argument("--budget", type=float, default=0.25, help="seconds per figure for the kinds (default 0.25)")
+    parser.add_argument("--reference-only", action="store_true", help="time the reference model only, not every kind")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the reference model's figures here")
     args = parser.parse_args()
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat()
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores")
     if args.only:
         kinds_table(args.swift, args.only, args.budget)
@@ -177,7 +177,15 @@ def main():
         print(f"{label:26}{fmt.format(ours):>14}{fmt.format(theirs):>16}{theirs / ours:>17.1f}x")
     print(f"(scikit-learn per call at 2 rows: {python['predict_ns_per_row_2'] * 2 / 1000:.1f} us; "
           f"evserve: {swift['predict_ns_per_row_2'] * 2 / 1000:.2f} us)")
-    kinds_table(args.swift, None, args.budget)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "started_at": started_at,
+            "environment": {"cpu": f"{cpu_model()}, {os.cpu_count()} cores", "evserve commit": evserve_commit()},
+            "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
+            "evserve": swift, "scikit-learn": python}, indent=1) + "\n")
+    if not args.reference_only:
+        kinds_table(args.swift, None, args.budget)
 
 
 if __name__ == "__main__":

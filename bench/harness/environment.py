@@ -14,10 +14,19 @@ PYTHON_PACKAGES = ["flask", "gunicorn", "fastapi", "starlette", "uvicorn", "uvic
 
 
 def cpu_model() -> str:
+    """The CPU's name, family and model, and whether it has AVX-512: a virtual machine's name alone can
+    be as vague as "AMD EPYC", and the tree kernels take other paths with and without AVX-512."""
+    fields: dict[str, str] = {}
     for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
+        if not line.strip():
+            break  # the first processor's block is enough
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    name = fields.get("model name") or platform.processor() or "unknown"
+    details = [f"family {fields['cpu family']} model {fields['model']}"] if "cpu family" in fields and "model" in fields else []
+    if "flags" in fields:
+        details.append("AVX-512" if "avx512f" in fields["flags"].split() else "no AVX-512")
+    return f"{name} ({', '.join(details)})" if details else name
 
 
 def first_line(argv: list[str]) -> str:
