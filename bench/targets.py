@@ -193,6 +193,7 @@ def concurrency_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
                       (None, {}))
     where = table.source(path, data)
     rounds = len(loads(data, "evserve"))
+    spread = f"median of {rounds} round{'s' if rounds != 1 else ''}" if rounds else "median of the rounds"
 
     def median(name: str, measure) -> float | None:
         runs = loads(data, name)
@@ -201,7 +202,7 @@ def concurrency_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
     conns = f"{data.get('connections', 10_000):,}"
     mine, theirs = (median(n, lambda l: l["requests"] / l["seconds"]) for n in ("evserve", "nginx-static"))
     r = divide(mine, theirs)
-    table.add(f"{conns} keep-alive conns posting /predict, req/s (median of {rounds} round{'s' if rounds != 1 else ''}; peer: nginx's static 200)",
+    table.add(f"{conns} keep-alive conns posting /predict, req/s ({spread}; peer: nginx's static 200)",
               fmt(mine, "{:,.0f}"), fmt(theirs, "{:,.0f}"), fmt(r, "{:.2f}×"), "≥ 1.0×", None if r is None else r >= 1.0, where)
     mine, theirs = (median(n, lambda l: l["p99_ms"]) for n in ("evserve", "nginx-static"))
     r = divide(mine, theirs)

@@ -147,10 +147,12 @@ def targets_table(results: list[ServerResult]) -> list[str]:
     add("GET / 64 conns, req/s vs nginx-static", "≥ 0.9×", v, f"{v:.2f}×" if v else "", v is not None and v >= 0.9)
     v = p["predict-64"].peak_rss_bytes / MIB if "predict-64" in p else None
     add("peak RSS at 64 conns", "< 20 MiB", v, f"{v:.1f} MiB" if v is not None else "", v is not None and v < 20)
-    rows.append("| peak RSS at 10 000 conns | < 100 MiB | see `make bench-concurrency` | – |")
+    rows.append("| peak RSS at 10 000 conns | < 100 MiB | see `<date>-concurrency.md` (`make bench-concurrency`) | – |")
     rows.append("| p99 at a constant 50 % of its maximum | ≤ 1 ms | see `<date>-latency.md` (bench/run_latency.py) | – |")
     rows.append("| GET /healthz p99, heavy model saturated; body reader MB/s | ≤ 2 ms; ≥ 400 MB/s "
                 "| see `<date>-heavy.md` (bench/run_heavy.py) | – |")
+    rows.append("| every row of issue 14, from this run and the day's other scripts | | see `<date>-targets.md` "
+                "(bench/targets.py) | – |")
     return ["| measure | target | measured | met |", "|---|---|--:|---|", *rows]
 
 
