@@ -1,7 +1,8 @@
 # Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx, then constant-rate
 # latency, the heavy model and large bodies; about 18 min, plus 1-2 min the first time to train the heavy
 # model) and `make bench-concurrency` (10 000 keep-alive connections, idle and loaded, evserve and nginx;
-# about 6 min). Both end with bench/targets.py: every row of issue 14 from the day's results, one table. `make bench-latency` and `make bench-heavy` run those parts alone.
+# about 6 min). Both end with bench/targets.py: every row of issue 14 from the day's results, in one
+# table. `make bench-latency` and `make bench-heavy` run those parts alone.
 # BENCH_QUICK=1 makes `make bench` a short development run (results under bench/results/quick.tmp/);
 # BENCH_ARGS passes more options to every script, e.g. BENCH_ARGS="--baseline OLD/evserve --only nginx-static,evserve,evserve-baseline";
 # --only names servers and rows alike, and a script skips names it does not know (bench/harness/selection.py);

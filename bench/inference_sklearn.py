@@ -16,9 +16,9 @@ Usage: python3 bench/inference_sklearn.py --swift .build/release/InferenceBench 
 `make bench` runs the reference model's part alone (`--reference-only`) and keeps its figures as JSON
 (`--json`) for bench/targets.py.
 """
-import json
 import argparse
 import datetime
+import json
 import os
 import pathlib
 import subprocess

@@ -61,10 +61,11 @@ def cpu_us(p: dict | None) -> float | None:
 
 
 class Table:
-    def __init__(self, folder: Path):
+    """The rows written so far, and what each file they came from was measured on."""
+
+    def __init__(self):
         self.rows: list[str] = []
         self.sources: dict[str, str] = {}
-        self.folder = folder
 
     def source(self, path: Path | None, data: dict | None) -> str:
         if path is None:
@@ -88,8 +89,8 @@ def divide(a: float | None, b: float | None) -> float | None:
 
 
 def bench_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
-    path, data = next(((p, d) for p, d in day if server(d, "evserve") and server(d, "nginx-static")
-                       and phase(server(d, "evserve"), "predict-64")), (None, {}))
+    path, data = newest(day, lambda d: server(d, "evserve") and server(d, "nginx-static")
+                        and phase(server(d, "evserve"), "predict-64"))
     ev, ng = server(data, "evserve"), server(data, "nginx-static")
     where = table.source(path, data)
     mine, theirs = rps(phase(ev, "predict-64")), rps(phase(ng, "predict-64"))
@@ -107,8 +108,7 @@ def bench_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
               fmt(n512["load"]["p99_ms"] if n512 else None, "{:.2f}"), "–", "< 5 ms, 0 errors",
               None if mine is None else mine < 5 and errors == 0, where)
 
-    path, data = next(((p, d) for p, d in day if server(d, "evserve-v2")
-                       and (server(d, "mlserver") or server(d, "mlserver-batching"))), (None, {}))
+    path, data = newest(day, lambda d: server(d, "evserve-v2") and (server(d, "mlserver") or server(d, "mlserver-batching")))
     where = table.source(path, data)
     for conns in (64, 512):
         name = f"v2-{conns}"
@@ -126,7 +126,7 @@ def bench_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
 
 
 def inference_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
-    path, data = next(((p, d) for p, d in day if "scikit-learn" in d and "evserve" in d), (None, {}))
+    path, data = newest(day, lambda d: "scikit-learn" in d and "evserve" in d)
     where = table.source(path, data)
     for rows, target in ((2, 0.4), (4096, 0.15)):
         key = f"predict_ns_per_row_{rows}"
@@ -143,7 +143,7 @@ def latency_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
         return next((r for r in data.get("rows", []) if r.get("server") == name and r.get("load") == load
                      and not r.get("failure")), None)
 
-    path, data = next(((p, d) for p, d in day if row(d, "evserve", "latency-predict")), (None, {}))
+    path, data = newest(day, lambda d: row(d, "evserve", "latency-predict"))
     where = table.source(path, data)
     peer = row(data, "nginx-static", "latency-predict")
     for share, target in (("50%", 1.0), ("90%", None)):
@@ -174,8 +174,7 @@ def heavy_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
             table.add(f"same, rows/s (peer: {peer_name}, same trees)", fmt(mine, "{:,.0f}"), fmt(theirs, "{:,.0f}"),
                       fmt(divide(mine, theirs), "{:.1f}×"), "reported", None, table.source(path, data))
 
-    path, data = next(((p, d) for p, d in day if d.get("body_reader_mb_per_s") or row(d, "evserve", "large-body")),
-                      (None, {}))
+    path, data = newest(day, lambda d: d.get("body_reader_mb_per_s") or row(d, "evserve", "large-body"))
     where = table.source(path, data)
     mb = data.get("body_reader_mb_per_s")
     table.add("body reader on a 1000-row body, MB/s", fmt(mb, "{:,.0f}"), "–", "–", "≥ 400 MB/s",
@@ -189,8 +188,7 @@ def concurrency_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
     def loads(data: dict, name: str) -> list[dict]:
         return [r["load"] for r in data.get("results", []) if r.get("name") == name and r.get("load")]
 
-    path, data = next(((p, d) for p, d in day if "connections" in d and loads(d, "evserve") and loads(d, "nginx-static")),
-                      (None, {}))
+    path, data = newest(day, lambda d: "connections" in d and loads(d, "evserve") and loads(d, "nginx-static"))
     where = table.source(path, data)
     rounds = len(loads(data, "evserve"))
     spread = f"median of {rounds} round{'s' if rounds != 1 else ''}" if rounds else "median of the rounds"
@@ -222,7 +220,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = RESULTS / "quick.tmp" if args.quick else RESULTS
     day = load_day(folder, args.date)
-    table = Table(folder)
+    table = Table()
     for part in (bench_rows, inference_rows, latency_rows, heavy_rows, concurrency_rows):
         part(table, day)
     lines = [f"# Issue 14's rows, {args.date}", "",
