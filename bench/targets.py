@@ -9,7 +9,7 @@ run, the ratio, the target, whether it is met, and the file. The CPU each file w
 named; a row nobody ran that day says so. Files renamed with `-stop` (kept from an earlier stop of
 the same day) are not read.
 
-Usage: python3 bench/targets.py [--date YYYY-MM-DD] [--quick]
+Usage: bench/.venv-peers/bin/python bench/targets.py [--date YYYY-MM-DD] [--quick]
 """
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ import argparse
 import datetime
 import json
 import os
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness.paths import RESULTS  # noqa: E402
+from harness.phases import ServerResult  # noqa: E402
+from harness.wrk import LoadResult  # noqa: E402
+from run_concurrency import ConcurrencyResult, loaded, median_of  # noqa: E402
 
 
 def load_day(folder: Path, date: str) -> list[tuple[Path, dict]]:
@@ -41,23 +43,6 @@ def load_day(folder: Path, date: str) -> list[tuple[Path, dict]]:
 def newest(day: list[tuple[Path, dict]], measured) -> tuple[Path | None, dict]:
     """The newest of the day's files for which `measured(contents)` holds, or (None, {})."""
     return next(((p, d) for p, d in day if measured(d)), (None, {}))
-
-
-def phase(result: dict | None, name: str) -> dict | None:
-    return ((result or {}).get("phases") or {}).get(name)
-
-
-def server(data: dict, name: str, pinned: bool = True) -> dict | None:
-    return next((r for r in data.get("results", []) if r.get("name") == name and r.get("pinned", True) == pinned
-                 and not r.get("failure")), None)
-
-
-def rps(p: dict | None) -> float | None:
-    return p["load"]["requests"] / p["load"]["seconds"] if p and p.get("load") else None
-
-
-def cpu_us(p: dict | None) -> float | None:
-    return p["server_cpu_seconds"] / p["requests_total"] * 1e6 if p and p.get("requests_total") else None
 
 
 class Table:
@@ -88,38 +73,55 @@ def divide(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+def bench_servers(data: dict) -> dict[str, ServerResult]:
+    """run_bench.py's pinned servers that did not fail, read back as it wrote them (`ServerResult.from_json`);
+    empty for another script's file."""
+    results = data.get("results", [])
+    if not results or not all("phases" in r for r in results):
+        return {}
+    return {r.name: r for r in map(ServerResult.from_json, results) if r.pinned and not r.failure}
+
+
 def bench_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
-    path, data = newest(day, lambda d: server(d, "evserve") and server(d, "nginx-static")
-                        and phase(server(d, "evserve"), "predict-64"))
-    ev, ng = server(data, "evserve"), server(data, "nginx-static")
+    def measured_predict(found: dict[str, ServerResult]) -> bool:
+        return "nginx-static" in found and "evserve" in found and "predict-64" in found["evserve"].phases
+
+    path, data = newest(day, lambda d: measured_predict(bench_servers(d)))
+    found = bench_servers(data)
+    ev, ng = (found[n].phases if n in found else {} for n in ("evserve", "nginx-static"))
     where = table.source(path, data)
-    mine, theirs = rps(phase(ev, "predict-64")), rps(phase(ng, "predict-64"))
+    mine, theirs = (p["predict-64"].load.rps if "predict-64" in p else None for p in (ev, ng))
     r = divide(mine, theirs)
     table.add("POST /predict 2×13, 64 conns, req/s (peer: nginx's static 200)", fmt(mine, "{:,.0f}"), fmt(theirs, "{:,.0f}"),
               fmt(r, "{:.2f}×"), "≥ 0.8×", None if r is None else r >= 0.8, where)
-    mine, theirs = cpu_us(phase(ev, "predict-64")), cpu_us(phase(ng, "predict-64"))
+    mine, theirs = (p["predict-64"].server_cpu_us_per_request if "predict-64" in p else None for p in (ev, ng))
     r = divide(mine, theirs)
     table.add("same, server CPU µs per request", fmt(mine, "{:.1f}"), fmt(theirs, "{:.1f}"), fmt(r, "{:.2f}×"),
               "≤ 1.4×", None if r is None else r <= 1.4, where)
-    p512, n512 = phase(ev, "predict-512"), phase(ng, "predict-512")
-    mine = p512["load"]["p99_ms"] if p512 else None
-    errors = sum(p512["load"]["errors"].values()) if p512 else None
+    p512, n512 = ev.get("predict-512"), ng.get("predict-512")
+    mine = p512.load.p99_ms if p512 else None
+    errors = p512.load.error_total if p512 else None
     table.add("POST /predict 512 conns, p99 ms (errors)", fmt(mine, "{:.2f}") + (f" ({errors})" if p512 else ""),
-              fmt(n512["load"]["p99_ms"] if n512 else None, "{:.2f}"), "–", "< 5 ms, 0 errors",
+              fmt(n512.load.p99_ms if n512 else None, "{:.2f}"), "–", "< 5 ms, 0 errors",
               None if mine is None else mine < 5 and errors == 0, where)
 
-    path, data = newest(day, lambda d: server(d, "evserve-v2") and (server(d, "mlserver") or server(d, "mlserver-batching")))
+    def measured_v2(found: dict[str, ServerResult]) -> bool:
+        return "evserve-v2" in found and ("mlserver" in found or "mlserver-batching" in found)
+
+    path, data = newest(day, lambda d: measured_v2(bench_servers(d)))
+    found = bench_servers(data)
     where = table.source(path, data)
     for conns in (64, 512):
         name = f"v2-{conns}"
-        mine_phase = phase(server(data, "evserve-v2"), name)
-        peers = [phase(server(data, n), name) for n in ("mlserver", "mlserver-batching")]
-        best = max((p for p in peers if p), key=rps, default=None)
-        r = divide(rps(mine_phase), rps(best))
+        mine_phase = found["evserve-v2"].phases.get(name) if "evserve-v2" in found else None
+        peers = [found[n].phases.get(name) for n in ("mlserver", "mlserver-batching") if n in found]
+        best = max((p for p in peers if p), key=lambda p: p.load.rps, default=None)
+        mine, theirs = (p.load.rps if p else None for p in (mine_phase, best))
+        r = divide(mine, theirs)
         table.add(f"POST /v2/models/reference/infer, {conns} conns, req/s (peer: MLServer's better configuration)",
-                  fmt(rps(mine_phase), "{:,.0f}"), fmt(rps(best), "{:,.0f}"), fmt(r, "{:.1f}×"), "≥ 50×",
+                  fmt(mine, "{:,.0f}"), fmt(theirs, "{:,.0f}"), fmt(r, "{:.1f}×"), "≥ 50×",
                   None if r is None else r >= 50, where)
-        mine, theirs = (p["load"]["p99_ms"] if p else None for p in (mine_phase, best))
+        mine, theirs = (p.load.p99_ms if p else None for p in (mine_phase, best))
         r = divide(theirs, mine)
         table.add(f"same, p99 ms ({conns} conns; ratio: how many times lower)", fmt(mine, "{:.2f}"), fmt(theirs, "{:.2f}"),
                   fmt(r, "{:.0f}×"), "≥ 10× lower", None if r is None else r >= 10, where)
@@ -185,24 +187,28 @@ def heavy_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
 
 
 def concurrency_rows(table: Table, day: list[tuple[Path, dict]]) -> None:
-    def loads(data: dict, name: str) -> list[dict]:
-        return [r["load"] for r in data.get("results", []) if r.get("name") == name and r.get("load")]
+    def rounds_of(data: dict) -> list[ConcurrencyResult]:
+        """run_concurrency.py's rounds, read back as far as its medians need (name, round, load)."""
+        if "connections" not in data:
+            return []
+        return [ConcurrencyResult(r["name"], r.get("round", 0), LoadResult(**r["load"]) if r.get("load") else None)
+                for r in data.get("results", [])]
 
-    path, data = newest(day, lambda d: "connections" in d and loads(d, "evserve") and loads(d, "nginx-static"))
+    def measured_load(results: list[ConcurrencyResult]) -> bool:
+        return bool(loaded(results, "evserve") and loaded(results, "nginx-static"))
+
+    path, data = newest(day, lambda d: measured_load(rounds_of(d)))
+    results = rounds_of(data)
     where = table.source(path, data)
-    rounds = len(loads(data, "evserve"))
+    rounds = len(loaded(results, "evserve"))
     spread = f"median of {rounds} round{'s' if rounds != 1 else ''}" if rounds else "median of the rounds"
-
-    def median(name: str, measure) -> float | None:
-        runs = loads(data, name)
-        return statistics.median_low(measure(l) for l in runs) if runs else None
-
     conns = f"{data.get('connections', 10_000):,}"
-    mine, theirs = (median(n, lambda l: l["requests"] / l["seconds"]) for n in ("evserve", "nginx-static"))
+    # run_concurrency.py's own medians (`median_of`), so the two reports cannot disagree.
+    mine, theirs = (median_of(results, n, lambda l: l.rps) for n in ("evserve", "nginx-static"))
     r = divide(mine, theirs)
     table.add(f"{conns} keep-alive conns posting /predict, req/s ({spread}; peer: nginx's static 200)",
               fmt(mine, "{:,.0f}"), fmt(theirs, "{:,.0f}"), fmt(r, "{:.2f}×"), "≥ 1.0×", None if r is None else r >= 1.0, where)
-    mine, theirs = (median(n, lambda l: l["p99_ms"]) for n in ("evserve", "nginx-static"))
+    mine, theirs = (median_of(results, n, lambda l: l.p99_ms) for n in ("evserve", "nginx-static"))
     r = divide(mine, theirs)
     table.add("same, p99 ms (median of the rounds)", fmt(mine, "{:.1f}"), fmt(theirs, "{:.1f}"), fmt(r, "{:.2f}×"),
               "≤ 1.0×", None if r is None else r <= 1.0, where)
