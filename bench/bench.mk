@@ -56,15 +56,12 @@ $(OPENLOOP): bench/openloop/openloop.c
 	mkdir -p $(dir $@)
 	cc -O2 -Wall -o $@ $<
 
-# Where this run's results go (the scripts choose the same folder themselves).
-BENCH_RESULTS_DIR = bench/results$(if $(filter 1,$(BENCH_QUICK)),/quick.tmp)
-
 # The reference model's µs per row beside scikit-learn (issue 14's inference row; about 20 s), kept as JSON
 # for bench/targets.py: the part of `make bench-inference` that times the reference model, in its venv.
 # `make bench` runs it unless BENCH_ARGS has an --only without `reference-model`.
 BENCH_TIMES_REFERENCE := $(if $(findstring --only,$(BENCH_ARGS)),$(findstring reference-model,$(BENCH_ARGS)),yes)
 REFERENCE_MODEL_RUN = $(INFERENCE_VENV)/bin/python bench/inference_sklearn.py --swift $(BENCH_SCRATCH)/release/InferenceBench \
-	--reference-only --json $(BENCH_RESULTS_DIR)/$$(date -u +%F)-inference.json
+	--reference-only --keep
 
 bench-reference-model-deps: deps
 	$(call apt_install,python3-venv)

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 from generate_dataset_swift import read_csv  # noqa: E402
 from inference_sklearn import best_time_per_call  # noqa: E402
-from harness.environment import cpu_model  # noqa: E402
+from harness.environment import machine  # noqa: E402
 
 ROWS = 4096
 BATCHES = (1, 2, 100, 4096)
@@ -247,7 +247,7 @@ def main():
     parser.add_argument("--budget", type=float, default=0.2, help="seconds per figure (default 0.2)")
     args = parser.parse_args()
     load = os.getloadavg()
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"CPU: {machine()}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     versions = {"xgboost": xgb.__version__, "lightgbm": lgb.__version__}
     for name in ("treelite", "tl2cgen", "lleaves", "llvmlite"):
         try:

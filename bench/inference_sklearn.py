@@ -12,9 +12,10 @@ Each figure is the best round of repeated calls over the budget, single thread (
 scikit-learn's forests predict with n_jobs=None, one thread).
 
 Usage: python3 bench/inference_sklearn.py --swift .build/release/InferenceBench [--only WORD] [--budget S]
-       [--reference-only] [--json PATH]
-`make bench` runs the reference model's part alone (`--reference-only`) and keeps its figures as JSON
-(`--json`) for bench/targets.py.
+       [--reference-only] [--keep]
+`make bench` runs the reference model's part alone (`--reference-only`) and keeps its figures (`--keep`)
+as bench/results/<date>-inference.json for bench/targets.py (under results/quick.tmp/ with BENCH_QUICK=1,
+as the other scripts).
 """
 import argparse
 import datetime
@@ -41,7 +42,8 @@ from export_sklearn import export_model  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from inference_kinds import KINDS, fitted  # noqa: E402
-from harness.environment import cpu_model, evserve_commit  # noqa: E402
+from harness.environment import evserve_commit, machine  # noqa: E402
+from harness.paths import RESULTS  # noqa: E402
 
 BATCHES = (1, 2, 64, 4096)
 KIND_BATCHES = (1, 2, 4096)
@@ -159,10 +161,11 @@ def main():
     parser.add_argument("--only", help="time only the kinds whose label contains this text (skips the reference model)")
     parser.add_argument("--budget", type=float, default=0.25, help="seconds per figure for the kinds (default 0.25)")
     parser.add_argument("--reference-only", action="store_true", help="time the reference model only, not every kind")
-    parser.add_argument("--json", type=pathlib.Path, help="also write the reference model's figures here")
+    parser.add_argument("--keep", action="store_true",
+                        help="also write the reference model's figures to bench/results/<date>-inference.json")
     args = parser.parse_args()
-    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores")
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    print(f"CPU: {machine()}")
     if args.only:
         kinds_table(args.swift, args.only, args.budget)
         return
@@ -177,11 +180,12 @@ def main():
         print(f"{label:26}{fmt.format(ours):>14}{fmt.format(theirs):>16}{theirs / ours:>17.1f}x")
     print(f"(scikit-learn per call at 2 rows: {python['predict_ns_per_row_2'] * 2 / 1000:.1f} us; "
           f"evserve: {swift['predict_ns_per_row_2'] * 2 / 1000:.2f} us)")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "started_at": started_at,
-            "environment": {"cpu": f"{cpu_model()}, {os.cpu_count()} cores", "evserve commit": evserve_commit()},
+    if args.keep:
+        out_dir = RESULTS / "quick.tmp" if os.environ.get("BENCH_QUICK") == "1" else RESULTS
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{started_at:%Y-%m-%d}-inference.json").write_text(json.dumps({
+            "started_at": started_at.isoformat(),
+            "environment": {"cpu": machine(), "evserve commit": evserve_commit()},
             "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
             "evserve": swift, "scikit-learn": python}, indent=1) + "\n")
     if not args.reference_only:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
-import os
 import platform
 import shutil
 import subprocess
@@ -163,7 +162,7 @@ def main() -> int:
              f"`make bench-tcp-waits` (bench/tcp_waits.py): wrk -t1 -c{CONNECTIONS} on core 0 posting to /predict "
              f"for {args.seconds:g} s, the server on core 1; tcpdump records {args.capture_seconds:g} s in the "
              f"middle of the run for client ports in a window of {WINDOW:,}.",
-             f"Machine: {environment.cpu_model()}, {os.cpu_count()} cores; Linux {platform.release()}; "
+             f"Machine: {environment.machine()}; Linux {platform.release()}; "
              f"evserve commit {environment.evserve_commit()}; {environment.first_line(['wrk', '-v']).split(' [')[0]}.", ""]
     for spec in specs:
         if not only.server(spec.name):

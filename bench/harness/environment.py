@@ -29,6 +29,11 @@ def cpu_model() -> str:
     return f"{name} ({', '.join(details)})" if details else name
 
 
+def machine() -> str:
+    """The CPU and how many cores this process may see: what every results file names."""
+    return f"{cpu_model()}, {os.cpu_count()} cores"
+
+
 def first_line(argv: list[str]) -> str:
     try:
         p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
@@ -67,7 +72,7 @@ def describe() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "missing"
     return {
-        "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
+        "cpu": machine(),
         "kernel": platform.release(),
         "wrk": first_line(["wrk", "-v"]).split(" [")[0],
         "nginx": first_line(["nginx", "-v"]).replace("nginx version: ", ""),
