@@ -1,4 +1,5 @@
 import CTreeKernels
+import Glibc
 
 /// The walks of `InterleavedForest`. Pointers are borrowed from the caller's buffers and this
 /// class's arrays for one call and never kept (the C kernels keep none either).
@@ -13,9 +14,11 @@ extension InterleavedForest {
     /// writes `rowCount * outputCount` raw scores, row-major, at `out`. `instructionSet` (at most
     /// `bestInstructionSet`; tests lower it) picks the walk, and `narrowGathers` (tests set both)
     /// whether AVX-512 walks gather 256 bits at a time (as `prefersNarrowGathers` says).
+    /// `evaluationsPerSlice` (tests lower it) sizes the slices between which many rows' walks pause.
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  instructionSet: Int = InterleavedForest.bestInstructionSet,
-                 narrowGathers: Bool = InterleavedForest.prefersNarrowGathers) {
+                 narrowGathers: Bool = InterleavedForest.prefersNarrowGathers,
+                 evaluationsPerSlice: Int = InterleavedForest.evaluationsPerSlice) {
         guard rowCount > 0 else { return }
         precondition(instructionSet <= Self.bestInstructionSet)
         let block = Swift.min(rowCount, blockRows)
@@ -58,9 +61,20 @@ extension InterleavedForest {
                     ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                     switch (kernels, count < Self.rowMajorBelow) {
                     case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
-                    case (true, false): ctk_add_rows_of_each_tree(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                    case (true, false):
+                        inSlices(rowCount: count, evaluationsPerSlice: evaluationsPerSlice) { trees in
+                            // The kernels reach a tree only through roots, depths and treeOutput (nodes
+                            // and leaves by absolute index): offset, they are the slice's forest.
+                            var slice = kernelForest
+                            slice.roots += trees.lowerBound
+                            slice.depths += trees.lowerBound
+                            slice.treeOutput += trees.lowerBound
+                            slice.treeCount = Int64(trees.count)
+                            ctk_add_rows_of_each_tree(&slice, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                        }
                     case (false, true): addTreesOfEachRow(walk, count, acc)
-                    case (false, false): addRowsOfEachTree(walk, count, acc)
+                    case (false, false):
+                        inSlices(rowCount: count, evaluationsPerSlice: evaluationsPerSlice) { addRowsOfEachTree(walk, count, acc, trees: $0) }
                     }
                 }
                 if let divisors { Self.divide(acc, rowCount: count, by: divisors) }
@@ -128,9 +142,23 @@ extension InterleavedForest {
         }
     }
 
-    /// Many rows: each tree for 16 rows at once; each row's leaves are added in tree order.
-    private func addRowsOfEachTree(_ walk: Walk, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
-        for t in 0..<treeCount {
+    /// Many rows' walks tree by tree, `add` called for consecutive ranges of trees of at most
+    /// `evaluationsPerSlice` walks (trees × rows), with the CPU offered to other threads between
+    /// them (see `evaluationsPerSlice`). Each row's leaves are still added in tree order.
+    private func inSlices(rowCount: Int, evaluationsPerSlice: Int, _ add: (Range<Int>) -> Void) {
+        let treesPerSlice = Swift.max(1, evaluationsPerSlice / rowCount)
+        var first = 0
+        while first < treeCount {
+            let end = Swift.min(treeCount, first + treesPerSlice)
+            add(first..<end)
+            first = end
+            if first < treeCount { sched_yield() }
+        }
+    }
+
+    /// Many rows: each of `trees` for 16 rows at once; each row's leaves are added in tree order.
+    private func addRowsOfEachTree(_ walk: Walk, _ count: Int, _ acc: UnsafeMutablePointer<Double>, trees: Range<Int>) {
+        for t in trees {
             let root = roots[t], output = Int(treeOutput[t]), depth = Int(depths[t])
             var first = 0
             while first < count {

@@ -40,6 +40,15 @@ final class InterleavedForest: Sendable {
     static let rowMajorBelow = 16
     /// Below this many rows, the SIMD kernels walk a row's trees only when there are this many.
     static let kernelTreesFrom = 32
+    /// Many rows' walks go in slices of at most this many tree evaluations (trees × rows), ~0.3 ms at
+    /// the ~6 ns a depth-8 tree's evaluation takes here, and offer the CPU (`sched_yield`) between
+    /// slices. Why: a long call (2000 trees of depth 8 over 1000 rows: 14 ms) that the scheduler runs
+    /// while another thread waits on the same core (its server's event loop, a client, a health probe)
+    /// can keep the core until the next tick, 4 ms at 250 Hz: `perf sched` showed evserve's loop
+    /// runnable for 3.9 ms behind a job thread, and the p99 of /healthz polled beside a saturated heavy
+    /// model with nothing pinned was 2.9 ms (bench/run_heavy.py); with slices 0.54, rows/s unchanged.
+    /// When nothing else waits, a yield is one system call a slice.
+    static let evaluationsPerSlice = 50_000
 
     let featureCount: Int
     let outputCount: Int

@@ -30,12 +30,22 @@ import TestSupport
                 }
             }
             for (instructionSet, narrow) in Self.walks {
-                var predicted = [Double](repeating: 0, count: rowCount * outputs)
-                rows.withUnsafeBufferPointer { forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow) }
-                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
+                for treesPerSlice in Self.slicings(forest) {
+                    var predicted = [Double](repeating: 0, count: rowCount * outputs)
+                    rows.withUnsafeBufferPointer {
+                        forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet,
+                                       narrowGathers: narrow, evaluationsPerSlice: treesPerSlice * rowCount)
+                    }
+                    #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow), \(treesPerSlice) trees a slice")
+                }
             }
         }
     }
+
+    /// Trees a slice for many rows' walks (`InterleavedForest.evaluationsPerSlice`): the whole forest
+    /// in one, and slices of 7 trees, which cut the forest classifiers' groups of trees and leave a
+    /// shorter slice at the end. Each row's sum must come out the same, bit for bit.
+    static func slicings(_ forest: InterleavedForest) -> [Int] { [forest.treeCount, 7] }
 
     static func rows(_ count: Int, featureCount: Int, missing: Bool, _ random: inout SeededGenerator) -> [Double] {
         (0..<(count * featureCount)).map { _ in
@@ -139,11 +149,14 @@ import TestSupport
             }
             #expect(fromPredictor == walked, "rows \(rowCount)")
             for (instructionSet, narrow) in Self.walks {
-                var predicted = [Double](repeating: 0, count: rowCount * outputs)
-                rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
-                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet, narrowGathers: narrow)
+                for treesPerSlice in Self.slicings(forest) {
+                    var predicted = [Double](repeating: 0, count: rowCount * outputs)
+                    rows.map { Double(Float($0)) }.withUnsafeBufferPointer {
+                        forest.predict($0.baseAddress!, rowCount: rowCount, into: &predicted, instructionSet: instructionSet,
+                                       narrowGathers: narrow, evaluationsPerSlice: treesPerSlice * rowCount)
+                    }
+                    #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow), \(treesPerSlice) trees a slice")
                 }
-                #expect(predicted == walked, "rows \(rowCount), instruction set \(instructionSet), narrow \(narrow)")
             }
         }
     }

@@ -11,7 +11,8 @@ import Glibc
 /// SCHED_BATCH and yields: the loop finishes its iteration and waits in epoll, and each request that
 /// wakes it preempts the call (`evserve_set_thread_batch`). Stop 13 measured job threads that are
 /// always SCHED_BATCH as slower for small batches; only long calls change policy, two system calls
-/// against milliseconds of work.
+/// against milliseconds of work. Inside the call, the walks of deep trees offer the CPU between slices
+/// of trees (`InterleavedForest.evaluationsPerSlice`), for the loop or a client the scheduler passed over.
 enum JobThread {
     /// Tree evaluations (trees × rows) from which a model call counts as long: ~1 ms at the ~2 ns a
     /// tree evaluation takes here (the reference model's 500 trees over 1000 rows).
