@@ -43,7 +43,7 @@ from export_sklearn import export_model  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from inference_kinds import KINDS, fitted  # noqa: E402
 from harness.environment import evserve_commit, machine  # noqa: E402
-from harness.paths import RESULTS  # noqa: E402
+from harness.paths import QUICK_FROM_ENVIRONMENT, results_folder  # noqa: E402
 
 BATCHES = (1, 2, 64, 4096)
 KIND_BATCHES = (1, 2, 4096)
@@ -181,7 +181,7 @@ def main():
     print(f"(scikit-learn per call at 2 rows: {python['predict_ns_per_row_2'] * 2 / 1000:.1f} us; "
           f"evserve: {swift['predict_ns_per_row_2'] * 2 / 1000:.2f} us)")
     if args.keep:
-        out_dir = RESULTS / "quick.tmp" if os.environ.get("BENCH_QUICK") == "1" else RESULTS
+        out_dir = results_folder(QUICK_FROM_ENVIRONMENT)
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"{started_at:%Y-%m-%d}-inference.json").write_text(json.dumps({
             "started_at": started_at.isoformat(),

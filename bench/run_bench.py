@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 from harness import core_usage, oracle, report
 from harness.limits import raise_fd_limit
-from harness.paths import EVSERVE, RESULTS
+from harness.paths import EVSERVE, QUICK_FROM_ENVIRONMENT, results_folder
 from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, warm_up
 from harness.servers import PEER_SPECS, ServerSpec, evserve, started
 from mlserver_peer import v2_rows  # bench/peers (on sys.path through harness.paths)
@@ -78,7 +77,7 @@ def main() -> int:
                              "same run as `evserve-baseline`, so a change's effect is stated against it")
     parser.add_argument("--only", help="comma-separated server names, e.g. flask,evserve; `v2` for the Open "
                                        "Inference Protocol rows (mlserver, mlserver-batching, evserve-v2)")
-    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+    parser.add_argument("--quick", action="store_true", default=QUICK_FROM_ENVIRONMENT,
                         help="short runs for development (also BENCH_QUICK=1)")
     parser.add_argument("--render", type=Path, help="rewrite the .md and .png of a run from its .json")
     args = parser.parse_args()
@@ -120,7 +119,7 @@ def main() -> int:
                 for s in v2_specs if chosen(s)]
     elapsed = time.monotonic() - t0
 
-    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir = results_folder(args.quick)
     out_dir.mkdir(parents=True, exist_ok=True)
     # A partial run names its own file (`--only v2` -> <date>-v2.md), so it never overwrites the day's full run.
     selection = "-" + "+".join(sorted(n.strip() for n in args.only.split(",") if n.strip())) if args.only else ""

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import statistics
 import sys
 import threading
@@ -32,7 +31,7 @@ from pathlib import Path
 from harness import core_usage, environment, oracle
 from harness.idle_connections import IdleMemory, measure_idle_memory
 from harness.limits import raise_fd_limit
-from harness.paths import EVSERVE, RESULTS
+from harness.paths import EVSERVE, QUICK_FROM_ENVIRONMENT, results_folder
 from harness.selection import Selection
 from harness.servers import HOST, ServerSpec, evserve, nginx, started
 from harness.wrk import LoadResult, run_wrk
@@ -260,7 +259,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="load runs of each server, taking turns")
     parser.add_argument("--only", help=f"comma-separated rows ({','.join(ROWS)}) and servers ({','.join(SERVERS)}); "
                                        "default all")
-    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+    parser.add_argument("--quick", action="store_true", default=QUICK_FROM_ENVIRONMENT,
                         help="a development run: results under bench/results/quick.tmp/ (pick few --connections)")
     args, _ = parser.parse_known_args()  # BENCH_ARGS meant for run_bench.py (--baseline) pass unused
 
@@ -285,7 +284,7 @@ def main() -> int:
     for round_ in range(args.rounds if "load" in rows else 1):
         # The idle memory once (first round); the load every round, the servers taking turns.
         results += [run_one(s, args.connections, args.seconds, rows if round_ == 0 else ["load"], round_) for s in specs]
-    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir = results_folder(args.quick)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"{started_at:%Y-%m-%d}-concurrency"
     write(stem, results, args.connections, args.seconds, fd_limit, background, started_at)

@@ -33,7 +33,7 @@ from harness.background import Background
 from harness.heavy_model import HeavyModel, body_file, heavy_model, v2_body_file
 from harness.limits import raise_fd_limit
 from harness.openloop import RateResult, run_openloop
-from harness.paths import EVSERVE, PEERS, PEERS_VENV, RESULTS
+from harness.paths import EVSERVE, PEERS, PEERS_VENV, QUICK_FROM_ENVIRONMENT, results_folder
 from harness.selection import Selection
 from harness.servers import FAST_WORKER, HOST, ServerSpec, evserve, started
 from harness.wrk import LoadResult, run_wrk
@@ -213,7 +213,7 @@ def main() -> int:
     parser.add_argument("--validation-bench", type=Path, help="a release ValidationBench binary: adds the body "
                                                               "reader's MB/s to the large-body row")
     parser.add_argument("--trees", type=int, default=2000, help="trees of the heavy model (fewer: development)")
-    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    parser.add_argument("--quick", action="store_true", default=QUICK_FROM_ENVIRONMENT)
     args, _ = parser.parse_known_args()  # run_bench.py's other options pass through unused
 
     raise_fd_limit()
@@ -260,7 +260,7 @@ def main() -> int:
         print("run_heavy: no row chosen; nothing to do", flush=True)
         return 0
     elapsed = time.monotonic() - t0
-    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir = results_folder(args.quick)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"{started_at:%Y-%m-%d}-heavy"
     write(stem, results, model, mbps, reader_text, d, started_at, elapsed, background, args.quick)

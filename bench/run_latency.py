@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from harness import core_usage, environment
 from harness.limits import raise_fd_limit
 from harness.openloop import PREDICT_BODY, RateResult, run_openloop
-from harness.paths import EVSERVE, RESULTS
+from harness.paths import EVSERVE, QUICK_FROM_ENVIRONMENT, results_folder
 from harness.selection import Selection
 from harness.servers import ServerSpec, evserve, nginx, started
 from harness.wrk import run_wrk
@@ -152,7 +151,7 @@ def main() -> int:
     parser.add_argument("--evserve", type=Path, default=EVSERVE)
     parser.add_argument("--only", help=f"comma-separated rows ({','.join(LOADS)}) and servers ({','.join(SERVERS)}); "
                                        "names of other scripts' rows and servers pass (harness/selection.py)")
-    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    parser.add_argument("--quick", action="store_true", default=QUICK_FROM_ENVIRONMENT)
     args, _ = parser.parse_known_args()  # run_bench.py's other options (--baseline) pass through unused
 
     raise_fd_limit()
@@ -176,7 +175,7 @@ def main() -> int:
         body_file.write_text(PREDICT_BODY)
         rows = [row for s in specs for row in measure(s, loads, d, body_file)]
     elapsed = time.monotonic() - t0
-    out_dir = RESULTS / "quick.tmp" if args.quick else RESULTS
+    out_dir = results_folder(args.quick)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"{started_at:%Y-%m-%d}-latency"
     write(stem, rows, d, started_at, elapsed, background, args.quick)

@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness.paths import RESULTS  # noqa: E402
+from harness.paths import QUICK_FROM_ENVIRONMENT, results_folder  # noqa: E402
 from harness.phases import ServerResult  # noqa: E402
 from harness.wrk import LoadResult  # noqa: E402
 from run_concurrency import ConcurrencyResult, loaded, median_of  # noqa: E402
@@ -221,10 +220,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--date", default=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
                         help="the day's results to read (default today, UTC, as the scripts name their files)")
-    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+    parser.add_argument("--quick", action="store_true", default=QUICK_FROM_ENVIRONMENT,
                         help="read and write bench/results/quick.tmp/ instead (also BENCH_QUICK=1)")
     args = parser.parse_args()
-    folder = RESULTS / "quick.tmp" if args.quick else RESULTS
+    folder = results_folder(args.quick)
     day = load_day(folder, args.date)
     table = Table()
     for part in (bench_rows, inference_rows, latency_rows, heavy_rows, concurrency_rows):
