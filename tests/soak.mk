@@ -1,6 +1,6 @@
 # `make soak DURATION=2m`: evserve under a bounded mixed load with faults for DURATION (default 2m; 90, 90s,
 # 10m), then a summary printed and written to .build-soak/summary.json; fails unless every check passed.
-# What it sends and checks: tests/soak/soak.py. Not part of `make test` (it takes DURATION plus ~40 s).
+# What it sends and checks: tests/soak/soak.py. Not part of `make test` (it takes DURATION plus ~55 s).
 # EVSERVE_BIN=path soaks that binary instead of building .build/release/evserve.
 DURATION ?= 2m
 # nginx, wrk and curl for deploy/failover.sh (the kill -9 fault), as deploy/deploy.mk's `failover` installs.

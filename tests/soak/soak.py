@@ -8,7 +8,8 @@ reload; then a summary, printed and written as JSON. Exit status 0 only when eve
 (`make soak DURATION=2m` builds the release binary, makes the venv and runs this.) What it checks:
 0 crashes; every 200 byte for byte the answer of the model version that served it; every error the one
 expected for its input; no answer slower than a second; RSS, descriptors and the in-flight gauge back to
-their baseline after the load; the faults' own checks (faults.py, reloads.py).
+their baseline after the load (the baseline is taken after a first spell of the same load); the faults'
+own checks (faults.py, reloads.py).
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ REQUEST_TIMEOUT = 3.0        # --request-timeout of the soaked server: slowloris
 RSS_TOLERANCE_MIB = 8.0
 FD_TOLERANCE = 0             # after the load evserve holds exactly the descriptors it held before
 SETTLE_SECONDS = 30.0        # how long RSS, descriptors and the gauge get to come back
+# The load before the baseline is taken (`load`): long enough for the job queue to reach its usual number
+# of threads (the soaks on record had 5 or 6 within 11 s of the load starting, and kept them).
+WARM_SECONDS = 15.0
 # No checked answer may take longer (slow clients aside: they are not timed). Answers take < 0.2 s here
 # under the whole load; before SIGHUP storms were folded, a storm's queued rescans held the job queue's
 # threads and answers waited up to 2.9 s.
@@ -111,6 +115,20 @@ def warm_up(port: int, templates, reloader: Reloader) -> None:
         reloader.load_by_api()
 
 
+def load(context: traffic.Context, reloader: Reloader, others: list[threading.Thread], tally: Tally) -> None:
+    """Every kind of traffic (THREADS) and the reloader, with `others`, until the context's deadline."""
+    threads = [threading.Thread(target=getattr(traffic, kind), args=(context,), name=f"{kind}-{i}", daemon=True)
+               for kind, count in THREADS.items() for i in range(count)]
+    threads.append(threading.Thread(target=reloader.run, args=(context.deadline, 2.0), name="reloader", daemon=True))
+    threads += others
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(1.0, context.deadline - time.monotonic() + 240))
+        if thread.is_alive():
+            tally.note("soak", f"thread {thread.name} still running 4 minutes after the deadline")
+
+
 def run(duration: float, evserve: str, summary_path: Path) -> bool:
     os.environ["EVSERVE_BIN"] = evserve
     from evserve_server import started_evserve
@@ -141,6 +159,14 @@ def run(duration: float, evserve: str, summary_path: Path) -> bool:
                                 timeline=timeline, checker=checker, tally=tally, templates=templates,
                                 disk_full_possible=disk_full_skipped)
             warm_up(port, templates, reloader)
+            # The baseline comes after a spell of the load itself, so that it holds what any burst leaves
+            # for good: the job queue's threads at their usual number, each with its malloc arena and the
+            # free memory glibc keeps there. Taken after the one-connection warm-up alone, it had one such
+            # thread; the load added one or two and, with them, 4-10 MiB that no leak explains (an 8-minute
+            # soak ended at the RSS of a 1-minute one), which now and then went past RSS_TOLERANCE_MIB.
+            warm_deadline = time.monotonic() + WARM_SECONDS
+            load(traffic.Context(port=port, deadline=warm_deadline, templates=templates, checker=checker,
+                                 tally=tally, request_timeout=REQUEST_TIMEOUT), reloader, [], tally)
             baseline = quiet_snapshot(pid, server.admin)
             summary["baseline"] = baseline
 
@@ -148,9 +174,6 @@ def run(duration: float, evserve: str, summary_path: Path) -> bool:
             context = traffic.Context(port=port, deadline=deadline, templates=templates, checker=checker,
                                       tally=tally, request_timeout=REQUEST_TIMEOUT)
             sampler = Sampler(pid, server.admin).start()
-            threads = [threading.Thread(target=getattr(traffic, kind), args=(context,), name=f"{kind}-{i}", daemon=True)
-                       for kind, count in THREADS.items() for i in range(count)]
-            threads.append(threading.Thread(target=reloader.run, args=(deadline, 2.0), name="reloader", daemon=True))
             fault_reports: dict = {}
 
             def run_faults() -> None:
@@ -165,13 +188,7 @@ def run(duration: float, evserve: str, summary_path: Path) -> bool:
                 except Exception as error:
                     tally.note("failover", f"{type(error).__name__}: {error}")
 
-            threads.append(threading.Thread(target=run_faults, name="faults", daemon=True))
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(max(1.0, deadline - time.monotonic() + 240))
-                if thread.is_alive():
-                    tally.note("soak", f"thread {thread.name} still running 4 minutes after the deadline")
+            load(context, reloader, [threading.Thread(target=run_faults, name="faults", daemon=True)], tally)
             sampler.stop()
             summary["load_s"] = round(time.monotonic() - (deadline - duration), 1)
             alive = server.proc.poll() is None

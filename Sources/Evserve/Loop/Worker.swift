@@ -273,6 +273,10 @@ final class Worker {
         let handOffs = self.handOffs
         let idleCores = CPUAffinity.usableCores - handOffs.running.load(ordering: .acquiring)
         guard idleCores > 0 || pendingJobs.hasClosure else { return 0 }
+        // The requests go into the in-flight gauge before any of their jobs can run. `/metrics` is
+        // formatted on a job thread: reported after the hand-off, the gauge counted the scrape asking
+        // it or not depending on which thread got there first (the soak saw 0, then 1 for 30 s).
+        reportTally()
         let mailbox = completions!
         if let job = pendingJobs.takeLone() {
             // The usual case under light load: the job travels alone.

@@ -210,7 +210,7 @@ final class MetricsRegistry: Sendable {
         out.family("evserve_open_connections", .gauge, help: "Client connections currently open.")
         out.sample("evserve_open_connections", openConnections.load(ordering: .relaxed))
 
-        out.family("evserve_requests_in_flight", .gauge, help: "Requests received and not yet answered.")
+        out.family("evserve_requests_in_flight", .gauge, help: "Requests received and not yet answered, the scrape asking included.")
         out.sample("evserve_requests_in_flight", requestsInFlight.load(ordering: .relaxed))
 
         if let models {
