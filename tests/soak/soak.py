@@ -40,9 +40,10 @@ from timeline import Timeline  # noqa: E402
 from wire import Connection  # noqa: E402
 
 REQUEST_TIMEOUT = 3.0        # --request-timeout of the soaked server: slowloris gets its 408 after this
-# Above the baseline after the load: allocator slack stays within ~3 MiB (2 min: +2.3 MiB); a loaded boston
-# model is ~1.3 MiB, so a handful kept alive exceeds it, and so did the untrimmed heap before model
-# updates called malloc_trim (+24 MiB in a minute).
+# Above the baseline after the load: allocator slack stays within ~4 MiB (+2.6 MiB after 1 min, +3.5 in CI
+# after 2, with the job queue one thread larger than at the baseline); a loaded boston model is ~1.3 MiB,
+# so a handful kept alive exceeds it, and so did the untrimmed heap before model updates called
+# malloc_trim (+24 MiB in a minute).
 RSS_TOLERANCE_MIB = 8.0
 FD_TOLERANCE = 0             # after the load evserve holds exactly the descriptors it held before
 SETTLE_SECONDS = 30.0        # how long RSS, descriptors and the gauge get to come back
