@@ -94,6 +94,14 @@ bench-concurrency: bench-deps bench-evserve
 	$(BENCH_VENV)/bin/python bench/run_concurrency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
 	$(BENCH_VENV)/bin/python bench/targets.py
 
+# `make bench-profile-concurrency`: at 10 000 connections, where the server's core goes per request (kernel,
+# event loop, job threads; the top user-space symbols), evserve beside nginx, from `perf record` of that
+# core (needs perf: Debian's linux-perf). About a minute.
+.PHONY: bench-profile-concurrency
+bench-profile-concurrency: bench-deps bench-evserve
+	$(call apt_install,linux-perf)
+	$(BENCH_VENV)/bin/python bench/profile_concurrency.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
+
 # `make bench-tcp-waits`: at 10 000 connections, each request's time in the server and in the client,
 # and the ACK segments each side sends, from a tcpdump sample of the loopback packets (needs tcpdump).
 .PHONY: bench-tcp-waits
