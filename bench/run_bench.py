@@ -1,10 +1,12 @@
-"""`make bench`: evserve beside Flask, FastAPI, Starlette and a static nginx, one server at a time.
+"""`make bench`: evserve beside Flask, FastAPI, Starlette and a static nginx.
 
 Each server runs pinned to CPU 1 and the load generator to CPU 0. For each: check the /predict
 answers against scikit-learn, warm up, then wrk on POST /predict at 64 and 512 connections and on
-GET / at 64, then locust with the seed's settings. Then evserve --workers 1 and 2, unpinned. Then the
-Open Inference Protocol (v2) rows, pinned: MLServer with adaptive batching off and on, and evserve's v2
-route, on POST /v2/models/reference/infer at 64 and 512 connections (bench/peers/mlserver_peer/v2_rows.py).
+GET / at 64, then locust with the seed's settings. nginx-static and evserve (and a --baseline), whose
+figures are compared, run at the same time and take turns run by run; the others one after another.
+Then evserve --workers 1 and 2, unpinned. Then the Open Inference Protocol (v2) rows, pinned: MLServer
+with adaptive batching off and on, and evserve's v2 route, on POST /v2/models/reference/infer at 64 and
+512 connections (bench/peers/mlserver_peer/v2_rows.py).
 Writes bench/results/<date>.md, .json and .png; a partial run writes <date>-<--only's names>.* instead
 (BENCH_QUICK=1: short runs, written under results/quick.tmp/).
 
@@ -15,6 +17,7 @@ Writes bench/results/<date>.md, .json and .png; a partial run writes <date>-<--o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import sys
@@ -24,7 +27,7 @@ from pathlib import Path
 from harness import core_usage, oracle, report
 from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, QUICK_FROM_ENVIRONMENT, results_folder
-from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, warm_up
+from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, run_phase_in_turns, warm_up
 from harness.servers import PEER_SPECS, ServerSpec, evserve, started
 from mlserver_peer import v2_rows  # bench/peers (on sys.path through harness.paths)
 
@@ -46,16 +49,56 @@ def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool,
                 print(f"   answers match scikit-learn (max |diff| {result.max_prediction_error:.3g})", flush=True)
             warm_up(server, durations, client_cpus, warm_script)
             for phase in phases:
-                r = run_phase(server, phase, durations, client_cpus)
-                result.phases[phase.name] = r
-                print(f"   {phase.name:12} {r.load.rps:10.0f} req/s  p50 {r.load.p50_ms:8.2f} ms  "
-                      f"p99 {r.load.p99_ms:8.2f} ms  errors {r.load.error_total}  "
-                      f"server cpu {r.server_cpu_seconds:5.1f} s  rss {r.peak_rss_bytes / 2**20:6.1f} MiB",
-                      flush=True)
+                result.phases[phase.name] = run_phase(server, phase, durations, client_cpus)
+                print_phase(phase.name, result.phases[phase.name])
     except Exception as e:  # one broken server must not hide the others' numbers
         result.failure = f"{type(e).__name__}: {e}"
         print(f"   FAILED: {result.failure}", flush=True)
     return result
+
+
+# The servers whose figures are compared with each other (issue 14's ratios, and a --baseline's): they run
+# at the same time and take turns run by run (`run_phase_in_turns`), where the others run one after another.
+IN_TURNS = ("nginx-static", "evserve", "evserve-baseline")
+
+
+def print_phase(name: str, r) -> None:
+    print(f"   {name:12} {r.load.rps:10.0f} req/s  p50 {r.load.p50_ms:8.2f} ms  "
+          f"p99 {r.load.p99_ms:8.2f} ms  errors {r.load.error_total}  "
+          f"server cpu {r.server_cpu_seconds:5.1f} s  rss {r.peak_rss_bytes / 2**20:6.1f} MiB", flush=True)
+
+
+def bench_in_turns(specs: list[ServerSpec], phases, durations: Durations) -> list[ServerResult]:
+    """Pinned servers started together, each checked and warmed up, then every phase run with the servers
+    taking turns: each one idles while another runs, so they share core 1 one at a time."""
+    results = [ServerResult(spec.name, True) for spec in specs]
+    print("== " + ", ".join(spec.name for spec in specs) + " (pinned, taking turns)", flush=True)
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for spec, result in zip(specs, results):
+            try:
+                server = stack.enter_context(started(spec, SERVER_CPUS))
+                if spec.serves_model:
+                    result.max_prediction_error = oracle.check_predictions(server.url)
+                    print(f"   {spec.name}: answers match scikit-learn (max |diff| {result.max_prediction_error:.3g})",
+                          flush=True)
+                warm_up(server, durations, CLIENT_CPUS)
+                servers.append((server, result))
+            except Exception as e:  # one broken server must not hide the others' numbers
+                result.failure = f"{type(e).__name__}: {e}"
+                print(f"   {spec.name} FAILED: {result.failure}", flush=True)
+        for phase in phases:
+            try:
+                measured = run_phase_in_turns([server for server, _ in servers], phase, durations, CLIENT_CPUS)
+            except Exception as e:
+                for _, result in servers:
+                    result.failure = f"{phase.name}: {type(e).__name__}: {e}"
+                print(f"   {phase.name} FAILED: {type(e).__name__}: {e}", flush=True)
+                break
+            for (server, result), r in zip(servers, measured):
+                result.phases[phase.name] = r
+                print_phase(f"{result.name} {phase.name}", r)
+    return results
 
 
 def render(json_path: Path) -> int:
@@ -63,7 +106,7 @@ def render(json_path: Path) -> int:
     report.write(json_path.with_suffix(""), [ServerResult.from_json(r) for r in d["results"]],
                  Durations(**({"wrk_repeats": 1} | d["durations"])), datetime.datetime.fromisoformat(d["started_at"]),
                  d["elapsed_seconds"], d["fd_limit"], d["background_core_busy"], d.get("quick", False),
-                 environment=d["environment"])
+                 environment=d["environment"], in_turns=d.get("in_turns"))
     v2_rows.append_report(json_path.with_suffix(".md"), [ServerResult.from_json(r) for r in d["results"]])
     print(f"rewrote {json_path.with_suffix('.md')} and .png")
     return 0
@@ -112,7 +155,11 @@ def main() -> int:
     background = core_usage.background_busy()
     print("background core use before the run: " + ", ".join(f"core {c} {b:.0%}" for c, b in background.items()),
           flush=True)
-    results = [bench_server(s, ALL_PHASES, durations, pinned=True) for s in pinned_specs if chosen(s)]
+    in_turns = [s for s in pinned_specs if chosen(s) and s.name in IN_TURNS]
+    results = [bench_server(s, ALL_PHASES, durations, pinned=True) for s in pinned_specs
+               if chosen(s) and s.name not in IN_TURNS]
+    if in_turns:
+        results += bench_in_turns(in_turns, ALL_PHASES, durations)
     results += [bench_server(s, WRK_PHASES, durations, pinned=False) for s in unpinned_specs if chosen(s)]
     results += [bench_server(s, v2_rows.PHASES, durations, pinned=True, check=v2_rows.check_predictions,
                              warm_script=v2_rows.WRK_SCRIPT, start_timeout=v2_rows.START_TIMEOUT)
@@ -124,7 +171,8 @@ def main() -> int:
     # A partial run names its own file (`--only v2` -> <date>-v2.md), so it never overwrites the day's full run.
     selection = "-" + "+".join(sorted(n.strip() for n in args.only.split(",") if n.strip())) if args.only else ""
     stem = out_dir / (started_at.strftime("%Y-%m-%d") + selection)
-    report.write(stem, results, durations, started_at, elapsed, fd_limit, background, quick=args.quick)
+    report.write(stem, results, durations, started_at, elapsed, fd_limit, background, quick=args.quick,
+                 in_turns=[s.name for s in in_turns])
     v2_rows.append_report(stem.with_suffix(".md"), results)
     print(f"wrote {stem}.md, .json, .png in {elapsed:.0f} s", flush=True)
     failed = [r.name for r in results if r.failure]

@@ -90,22 +90,53 @@ def warm_up(server: RunningServer, durations: Durations, client_cpus: str | None
     run_wrk(server.url, script, 64, durations.warmup, client_cpus)
 
 
-def run_phase(server: RunningServer, phase: Phase, durations: Durations, client_cpus: str | None) -> PhaseResult:
-    server.tree.reset_peak_rss()
-    runs: list[LoadResult] = []
-    server_cpu = 0.0
-    busy_jiffies: dict[str, tuple[int, int]] = {}
-    for _ in range(durations.wrk_repeats if phase.repeated else 1):
+class PhaseRuns:
+    """One phase's runs against one server, added one at a time, and what they cost the server."""
+
+    def __init__(self, server: RunningServer, phase: Phase) -> None:
+        self.server, self.phase = server, phase
+        self.runs: list[LoadResult] = []
+        self.server_cpu = 0.0
+        self.busy_jiffies: dict[str, tuple[int, int]] = {}
+        server.tree.reset_peak_rss()
+
+    def run_once(self, durations: Durations, client_cpus: str | None) -> None:
         time.sleep(durations.settle)
-        cpu_before, cores_before = server.tree.cpu_seconds(), core_usage.snapshot()
-        runs.append(phase.run(server.url, durations, client_cpus))
-        server_cpu += server.tree.cpu_seconds() - cpu_before
+        cpu_before, cores_before = self.server.tree.cpu_seconds(), core_usage.snapshot()
+        self.runs.append(self.phase.run(self.server.url, durations, client_cpus))
+        self.server_cpu += self.server.tree.cpu_seconds() - cpu_before
         for core, (busy, total) in core_usage.delta(cores_before, core_usage.snapshot()).items():
-            b, t = busy_jiffies.get(core, (0, 0))
-            busy_jiffies[core] = (b + busy, t + total)
-    median = sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
-    return PhaseResult(
-        load=median, server_cpu_seconds=server_cpu, peak_rss_bytes=server.tree.peak_rss_bytes(),
-        core_busy={c: (b / t if t else 0.0) for c, (b, t) in busy_jiffies.items()},
-        runs_rps=[r.rps for r in runs], measured_seconds=sum(r.seconds for r in runs),
-        client_cpu_seconds=sum(r.client_cpu_seconds for r in runs), requests_total=sum(r.requests for r in runs))
+            b, t = self.busy_jiffies.get(core, (0, 0))
+            self.busy_jiffies[core] = (b + busy, t + total)
+
+    def result(self) -> PhaseResult:
+        runs = self.runs
+        median = sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
+        return PhaseResult(
+            load=median, server_cpu_seconds=self.server_cpu, peak_rss_bytes=self.server.tree.peak_rss_bytes(),
+            core_busy={c: (b / t if t else 0.0) for c, (b, t) in self.busy_jiffies.items()},
+            runs_rps=[r.rps for r in runs], measured_seconds=sum(r.seconds for r in runs),
+            client_cpu_seconds=sum(r.client_cpu_seconds for r in runs), requests_total=sum(r.requests for r in runs))
+
+
+def repeats(phase: Phase, durations: Durations) -> int:
+    return durations.wrk_repeats if phase.repeated else 1
+
+
+def run_phase(server: RunningServer, phase: Phase, durations: Durations, client_cpus: str | None) -> PhaseResult:
+    runs = PhaseRuns(server, phase)
+    for _ in range(repeats(phase, durations)):
+        runs.run_once(durations, client_cpus)
+    return runs.result()
+
+
+def run_phase_in_turns(servers: list[RunningServer], phase: Phase, durations: Durations,
+                       client_cpus: str | None) -> list[PhaseResult]:
+    """The phase's runs against `servers`, the servers taking turns: the first run of each, then the second
+    of each, and so on. This machine has slow phases, some 20 % slower for every server, that last from
+    seconds to minutes; one server's runs in a row could all fall in one, and its peer's all outside it."""
+    all_runs = [PhaseRuns(server, phase) for server in servers]
+    for _ in range(repeats(phase, durations)):
+        for runs in all_runs:
+            runs.run_once(durations, client_cpus)
+    return [runs.result() for runs in all_runs]

@@ -158,13 +158,14 @@ def targets_table(results: list[ServerResult]) -> list[str]:
 
 def write(stem: Path, results: list[ServerResult], durations: Durations, started_at: datetime.datetime,
           elapsed: float, fd_limit: int, background: dict[str, float],
-          quick: bool, environment: dict[str, str] | None = None) -> None:
+          quick: bool, environment: dict[str, str] | None = None, in_turns: list[str] | None = None) -> None:
+    """`in_turns`: the pinned servers that ran at the same time, taking turns run by run (none before stop 22)."""
     env = environment or describe_environment()
     title = f"evserve and its peers, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else "")
     chart.draw(stem.with_suffix(".png"), results, title)
     stem.with_suffix(".json").write_text(json.dumps({
         "started_at": started_at.isoformat(), "elapsed_seconds": elapsed, "background_core_busy": background,
-        "fd_limit": fd_limit, "quick": quick, "durations": asdict(durations),
+        "fd_limit": fd_limit, "quick": quick, "durations": asdict(durations), "in_turns": in_turns or [],
         "environment": env, "results": [asdict(r) for r in results]}, indent=1))
 
     md = [f"# {title}", "",
@@ -188,8 +189,10 @@ def write(stem: Path, results: list[ServerResult], durations: Durations, started
            "Cores busy with other work in the 2 s before the run: "
            + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
            "- Pinned runs: the server under `taskset -c 1`, the load generator under `taskset -c 0`, one "
-           "server at a time. Unpinned runs (evserve --workers 1 / 2): neither pinned, so client and "
-           "server share both cores.",
+           "server at a time" + (f"; {' and '.join(in_turns)} were started together and took turns run by "
+                                 "run (the first run of each load on each, then the second, ...), so only one "
+                                 "of them was under load at a time" if in_turns else "")
+           + ". Unpinned runs (evserve --workers 1 / 2): neither pinned, so client and server share both cores.",
            f"- {env['wrk']}: 1 thread, keep-alive, `--timeout {TIMEOUT}`, after a {durations.warmup:g} s warm-up; "
            f"each load runs {durations.wrk_repeats} times for {durations.wrk:g} s and the tables give the median "
            "run by requests/s (its latencies and errors); CPU, core use and peak RSS cover all the runs; POST /predict posts bench/wrk/predict.lua's 2×13 body (rows 1-2 "
