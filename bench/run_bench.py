@@ -27,7 +27,7 @@ from pathlib import Path
 from harness import core_usage, oracle, report
 from harness.limits import raise_fd_limit
 from harness.paths import EVSERVE, QUICK_FROM_ENVIRONMENT, results_folder
-from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase, run_phase_in_turns, warm_up
+from harness.phases import ALL_PHASES, WRK_PHASES, Durations, ServerResult, run_phase_in_turns, warm_up
 from harness.servers import PEER_SPECS, ServerSpec, evserve, started
 from mlserver_peer import v2_rows  # bench/peers (on sys.path through harness.paths)
 
@@ -35,30 +35,8 @@ SERVER_CPUS = "1"
 CLIENT_CPUS = "0"
 
 
-def bench_server(spec: ServerSpec, phases, durations: Durations, pinned: bool,
-                 check=None, warm_script: str = "predict.lua", start_timeout: float = 90.0) -> ServerResult:
-    """`check(url)` checks the answers (default: /predict against scikit-learn, for servers with a model)."""
-    check = check or (oracle.check_predictions if spec.serves_model else None)
-    result = ServerResult(spec.name, pinned)
-    server_cpus, client_cpus = (SERVER_CPUS, CLIENT_CPUS) if pinned else (None, None)
-    print(f"== {spec.name} ({'pinned' if pinned else 'unpinned'})", flush=True)
-    try:
-        with started(spec, server_cpus, start_timeout) as server:
-            if check:
-                result.max_prediction_error = check(server.url)
-                print(f"   answers match scikit-learn (max |diff| {result.max_prediction_error:.3g})", flush=True)
-            warm_up(server, durations, client_cpus, warm_script)
-            for phase in phases:
-                result.phases[phase.name] = run_phase(server, phase, durations, client_cpus)
-                print_phase(phase.name, result.phases[phase.name])
-    except Exception as e:  # one broken server must not hide the others' numbers
-        result.failure = f"{type(e).__name__}: {e}"
-        print(f"   FAILED: {result.failure}", flush=True)
-    return result
-
-
 # The servers whose figures are compared with each other (issue 14's ratios, and a --baseline's): they run
-# at the same time and take turns run by run (`run_phase_in_turns`), where the others run one after another.
+# at the same time and take turns run by run, where the others run one after another.
 IN_TURNS = ("nginx-static", "evserve", "evserve-baseline")
 
 
@@ -68,36 +46,43 @@ def print_phase(name: str, r) -> None:
           f"server cpu {r.server_cpu_seconds:5.1f} s  rss {r.peak_rss_bytes / 2**20:6.1f} MiB", flush=True)
 
 
-def bench_in_turns(specs: list[ServerSpec], phases, durations: Durations) -> list[ServerResult]:
-    """Pinned servers started together, each checked and warmed up, then every phase run with the servers
-    taking turns: each one idles while another runs, so they share core 1 one at a time."""
-    results = [ServerResult(spec.name, True) for spec in specs]
-    print("== " + ", ".join(spec.name for spec in specs) + " (pinned, taking turns)", flush=True)
+def bench_servers(specs: list[ServerSpec], phases, durations: Durations, pinned: bool,
+                  check=None, warm_script: str = "predict.lua", start_timeout: float = 90.0) -> list[ServerResult]:
+    """Starts `specs` together, checks each one's answers (`check(url)`; default: /predict against
+    scikit-learn, for servers with a model) and warms it up, then runs every phase with the servers
+    taking turns run by run (`run_phase_in_turns`): only one of them is under load at a time."""
+    results = [ServerResult(spec.name, pinned) for spec in specs]
+    server_cpus, client_cpus = (SERVER_CPUS, CLIENT_CPUS) if pinned else (None, None)
+    # Named in each line when several take turns.
+    names = {spec.name: f"{spec.name}: " if len(specs) > 1 else "" for spec in specs}
+    print(f"== {', '.join(names)} ({'pinned' if pinned else 'unpinned'}{', taking turns' if len(specs) > 1 else ''})",
+          flush=True)
     with contextlib.ExitStack() as stack:
         servers = []
         for spec, result in zip(specs, results):
-            try:
-                server = stack.enter_context(started(spec, SERVER_CPUS))
-                if spec.serves_model:
-                    result.max_prediction_error = oracle.check_predictions(server.url)
-                    print(f"   {spec.name}: answers match scikit-learn (max |diff| {result.max_prediction_error:.3g})",
-                          flush=True)
-                warm_up(server, durations, CLIENT_CPUS)
+            try:  # one broken server must not hide the others' numbers
+                server = stack.enter_context(started(spec, server_cpus, start_timeout))
+                answers = check or (oracle.check_predictions if spec.serves_model else None)
+                if answers:
+                    result.max_prediction_error = answers(server.url)
+                    print(f"   {names[spec.name]}answers match scikit-learn (max |diff| "
+                          f"{result.max_prediction_error:.3g})", flush=True)
+                warm_up(server, durations, client_cpus, warm_script)
                 servers.append((server, result))
-            except Exception as e:  # one broken server must not hide the others' numbers
+            except Exception as e:
                 result.failure = f"{type(e).__name__}: {e}"
-                print(f"   {spec.name} FAILED: {result.failure}", flush=True)
+                print(f"   {names[spec.name]}FAILED: {result.failure}", flush=True)
         for phase in phases:
             try:
-                measured = run_phase_in_turns([server for server, _ in servers], phase, durations, CLIENT_CPUS)
+                measured = run_phase_in_turns([server for server, _ in servers], phase, durations, client_cpus)
             except Exception as e:
                 for _, result in servers:
-                    result.failure = f"{phase.name}: {type(e).__name__}: {e}"
+                    result.failure = f"{type(e).__name__}: {e}"
                 print(f"   {phase.name} FAILED: {type(e).__name__}: {e}", flush=True)
                 break
-            for (server, result), r in zip(servers, measured):
+            for (_, result), r in zip(servers, measured):
                 result.phases[phase.name] = r
-                print_phase(f"{result.name} {phase.name}", r)
+                print_phase(names[result.name] + phase.name, r)
     return results
 
 
@@ -156,14 +141,19 @@ def main() -> int:
     print("background core use before the run: " + ", ".join(f"core {c} {b:.0%}" for c, b in background.items()),
           flush=True)
     in_turns = [s for s in pinned_specs if chosen(s) and s.name in IN_TURNS]
-    results = [bench_server(s, ALL_PHASES, durations, pinned=True) for s in pinned_specs
-               if chosen(s) and s.name not in IN_TURNS]
+    results: list[ServerResult] = []
+    for spec in pinned_specs:
+        if chosen(spec) and spec.name not in IN_TURNS:
+            results += bench_servers([spec], ALL_PHASES, durations, pinned=True)
     if in_turns:
-        results += bench_in_turns(in_turns, ALL_PHASES, durations)
-    results += [bench_server(s, WRK_PHASES, durations, pinned=False) for s in unpinned_specs if chosen(s)]
-    results += [bench_server(s, v2_rows.PHASES, durations, pinned=True, check=v2_rows.check_predictions,
-                             warm_script=v2_rows.WRK_SCRIPT, start_timeout=v2_rows.START_TIMEOUT)
-                for s in v2_specs if chosen(s)]
+        results += bench_servers(in_turns, ALL_PHASES, durations, pinned=True)
+    for spec in unpinned_specs:
+        if chosen(spec):
+            results += bench_servers([spec], WRK_PHASES, durations, pinned=False)
+    for spec in v2_specs:
+        if chosen(spec):
+            results += bench_servers([spec], v2_rows.PHASES, durations, pinned=True, check=v2_rows.check_predictions,
+                                     warm_script=v2_rows.WRK_SCRIPT, start_timeout=v2_rows.START_TIMEOUT)
     elapsed = time.monotonic() - t0
 
     out_dir = results_folder(args.quick)

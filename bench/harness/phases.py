@@ -119,24 +119,14 @@ class PhaseRuns:
             client_cpu_seconds=sum(r.client_cpu_seconds for r in runs), requests_total=sum(r.requests for r in runs))
 
 
-def repeats(phase: Phase, durations: Durations) -> int:
-    return durations.wrk_repeats if phase.repeated else 1
-
-
-def run_phase(server: RunningServer, phase: Phase, durations: Durations, client_cpus: str | None) -> PhaseResult:
-    runs = PhaseRuns(server, phase)
-    for _ in range(repeats(phase, durations)):
-        runs.run_once(durations, client_cpus)
-    return runs.result()
-
-
 def run_phase_in_turns(servers: list[RunningServer], phase: Phase, durations: Durations,
                        client_cpus: str | None) -> list[PhaseResult]:
     """The phase's runs against `servers`, the servers taking turns: the first run of each, then the second
-    of each, and so on. This machine has slow phases, some 20 % slower for every server, that last from
-    seconds to minutes; one server's runs in a row could all fall in one, and its peer's all outside it."""
+    of each, and so on (one server: its runs in a row). This machine has slow phases, some 20 % slower for
+    every server, that last from seconds to minutes; one server's runs in a row could all fall in one, and
+    its peer's all outside it."""
     all_runs = [PhaseRuns(server, phase) for server in servers]
-    for _ in range(repeats(phase, durations)):
+    for _ in range(durations.wrk_repeats if phase.repeated else 1):
         for runs in all_runs:
             runs.run_once(durations, client_cpus)
     return [runs.result() for runs in all_runs]
