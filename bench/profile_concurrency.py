@@ -112,18 +112,19 @@ def profile(spec, connections: int, seconds: float, scratch: Path) -> dict:
         perf[0].wait()
         names = {p.name() for p in server.tree.processes()}
     loop_tids = {tid for tid, comm in threads.items() if comm in names}
+    server_tids = set(threads)
     rows = samples(data)
     us_per_request = 1e6 / load.rps
     parts: dict[str, float] = defaultdict(float)
     symbols: dict[tuple[str, tuple[str, str]], float] = defaultdict(float)
     for percent, tid, comm, dso, symbol in rows:
-        where = part(tid, comm, dso, loop_tids, set(threads))
+        where = part(tid, comm, dso, loop_tids, server_tids)
         parts[where] += percent
         if where.endswith("user space"):
             symbols[(where.split(",")[0], (Path(dso).name, symbol))] += percent
     print(f"   {load.rps:,.0f} req/s; " + ", ".join(f"{p} {parts[p] / 100 * us_per_request:.2f} µs" for p in PARTS), flush=True)
     return {"name": spec.name, "rps": load.rps, "us_per_request": us_per_request, "parts": dict(parts),
-            "symbols": dict(symbols), "threads": threads, "loop_tids": loop_tids}
+            "symbols": dict(symbols)}
 
 
 def report(results: list[dict], connections: int, seconds: float, top: int) -> str:
