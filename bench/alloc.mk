@@ -20,13 +20,15 @@ bench-allocs: deps $(MALLOC_COUNT_LIB)
 
 # `make bench-instructions`: user-space instructions per POST /predict under valgrind's callgrind
 # (bench/instructions_per_request.py): a count that repeats on a busy machine, for comparing builds of
-# the request path. INSTR_BASELINE=path/to/evserve adds a second build, measured the same way.
+# the request path. INSTR_BASELINE=path/to/evserve adds a second build, measured the same way;
+# INSTR_ROUTE=v2 counts v2 inference requests instead.
 INSTR_ROUNDS ?= 50
+INSTR_ROUTE ?= predict
 .PHONY: bench-instructions
 bench-instructions: deps
 	$(call apt_install,valgrind binutils)
 	$(SWIFT) build -c release --product evserve --scratch-path $(ALLOC_SCRATCH)
-	$(PYTHON) bench/instructions_per_request.py --rounds $(INSTR_ROUNDS) \
+	$(PYTHON) bench/instructions_per_request.py --rounds $(INSTR_ROUNDS) --route $(INSTR_ROUTE) \
 		$(if $(INSTR_BASELINE),--evserve $(INSTR_BASELINE)) --evserve $(ALLOC_SCRATCH)/release/evserve
 
 # `make bench-cache`: cache misses per POST /predict at 10 000 connections under valgrind's cache

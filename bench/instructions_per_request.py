@@ -1,4 +1,4 @@
-"""User-space instructions per POST /predict, whole process (loop and job threads), counted by
+"""User-space instructions per POST /predict (or, with `--route v2`, per v2 inference request), whole process (loop and job threads), counted by
 valgrind's callgrind: a count, not a timing, so it repeats within about 1 % on a busy machine and
 tells two builds apart where requests/s scatter by ±15 % (this machine's wrk runs do).
 
@@ -17,8 +17,8 @@ Caveat: valgrind's CPU has no AVX-512, so the model runs its AVX2 or scalar path
 is for comparing changes to the request path (HTTP, JSON, hand-off), not the tree kernels (those
 have `make bench-inference`).
 
-Usage: python3 bench/instructions_per_request.py --evserve BIN [--evserve BIN ...] [--rounds 50]
-(`make bench-instructions` builds the release binary and runs this.)
+Usage: python3 bench/instructions_per_request.py --evserve BIN [--evserve BIN ...] [--rounds 50] [--route v2]
+(`make bench-instructions` builds the release binary and runs this; `INSTR_ROUTE=v2` passes `--route v2`.)
 """
 from __future__ import annotations
 
@@ -36,9 +36,22 @@ from pathlib import Path
 # Rows 1 and 2 of the Boston housing CSV, the body `make bench` sends (bench/wrk/predict.lua).
 ROWS = [[0.00632, 18.0, 2.31, 0.0, 0.538, 6.575, 65.2, 4.09, 1.0, 296.0, 15.3, 396.9, 4.98],
         [0.02731, 0.0, 7.07, 0.0, 0.469, 6.421, 78.9, 4.9671, 2.0, 242.0, 17.8, 396.9, 9.14]]
-BODY = json.dumps({"X": ROWS}).encode()
-REQUEST = (b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-           b"Content-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+# What each route is sent: `make bench`'s bodies (bench/wrk/predict.lua and v2_infer.lua), the same rows.
+BODIES = {
+    "predict": ("/predict", {"X": ROWS}),
+    "v2": ("/v2/models/reference/infer",
+           {"inputs": [{"name": "input-0", "shape": [2, 13], "datatype": "FP64", "data": ROWS[0] + ROWS[1]}]}),
+}
+
+
+def request_bytes(route: str) -> bytes:
+    path, body = BODIES[route]
+    data = json.dumps(body).encode()
+    return (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (path.encode(), len(data), data))
+
+
+REQUEST = request_bytes("predict")
 CONNS, PIPE, WARMUP = 8, 16, 20
 
 
@@ -180,11 +193,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--evserve", type=Path, action="append", required=True, help="a build; give several to compare")
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--route", choices=sorted(BODIES), default="predict",
+                        help="what each request is: POST /predict, or a v2 inference request to the built-in model")
     args = parser.parse_args()
+    global REQUEST
+    REQUEST = request_bytes(args.route)
     for tool in ("valgrind", "callgrind_control", "strip", "objdump", "ldd"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is missing (Debian: apt install valgrind binutils)")
-    print(f"user-space instructions per POST /predict (2x13), callgrind, {CONNS} connections x {PIPE} pipelined x "
+    print(f"user-space instructions per {BODIES[args.route][0]} request (2x13), callgrind, {CONNS} connections x {PIPE} pipelined x "
           f"{args.rounds} rounds; atomic reference counts per request (retain/release locks), loop and job threads")
     for binary in args.evserve:
         instructions, loop_atomics, job_atomics = costs_per_request(binary, args.rounds)
