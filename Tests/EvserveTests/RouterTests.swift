@@ -1,5 +1,6 @@
 import Testing
 @testable import Evserve
+import TestSupport
 
 /// Routing by exact path and method, FastAPI-style 404/405.
 @Suite struct RouterTests {
@@ -98,6 +99,85 @@ import Testing
         #expect(response.status == 405)
         #expect(response.extraHeaders.map(\.value) == ["POST"])
         #expect(answer(v2.route(request(.head, "/v2/models/a/ready")).outcome)?.status == 204)
+    }
+
+    /// Where several templates fit, the first declared with the method answers, even when an earlier
+    /// one fits without it; with none having the method, the first that fits labels the 405.
+    @Test func theFirstFittingTemplateWithTheMethodAnswers() {
+        let router = Router([
+            Route(.get, "/m/{name}/x", parameterized: echo(200)),
+            Route(.post, "/m/{version}/{name}", parameterized: echo(201)),
+        ])
+        let (route, outcome) = router.route(request(.post, "/m/1/x"))
+        #expect(route == "/m/{version}/{name}")
+        #expect(answer(outcome)?.status == 201)
+        #expect(answer(outcome)?.body == "x|1")
+        #expect(answer(router.route(request(.get, "/m/1/x")).outcome)?.body == "1|-")
+        let (label, refused) = router.route(request(.put, "/m/1/x"))
+        #expect(label == "/m/{name}/x")
+        guard case .respond(let response) = refused else { Issue.record("expected a response"); return }
+        #expect(response.status == 405)
+        #expect(response.extraHeaders.map(\.value) == ["GET"])
+    }
+
+    /// Random paths, routed by the router and by a plain reading of the rules above (split the
+    /// path at every `/`; a literal equal, a parameter non-empty, `%2F` a slash inside a value), give
+    /// the same label, status and parameters: the matcher walks the path's bytes through unsafe
+    /// buffers, and this checks it where examples do not reach.
+    @Test func randomPathsRouteAsTheRulesSay() {
+        let routes: [(HTTPMethod, String, Int)] = [
+            (.get, "/v2/models/{name}", 200), (.get, "/v2/models/{name}/versions/{version}", 201),
+            (.post, "/v2/models/{name}/infer", 202), (.post, "/v2/models/{name}/versions/{version}/infer", 203),
+            (.get, "/v2/models/{name}/ready", 204), (.post, "/v2/repository/models/{name}/load", 205),
+            (.get, "/{name}/{version}", 206),
+        ]
+        let router = Router(routes.map { Route($0.0, $0.1, parameterized: echo($0.2)) })
+        let pieces = ["v2", "models", "versions", "infer", "ready", "repository", "load", "a", "1", "", "x%2Fy", "%2f",
+                      "v", "v22", "modelz", "é"]
+        var g = SeededGenerator(seed: 7)
+        for _ in 0..<5000 {
+            let segments = (0..<Int.random(in: 0...7, using: &g)).map { _ in pieces.randomElement(using: &g)! }
+            let path = (Int.random(in: 0..<20, using: &g) == 0 ? "" : "/") + segments.joined(separator: "/")
+            let method: HTTPMethod = Bool.random(using: &g) ? .get : .post
+            let (label, outcome) = router.route(request(method, path))
+            // The rules, read plainly.
+            let parts = path.hasPrefix("/") ? path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) : []
+            let fitting = routes.indices.filter { r in
+                let template = routes[r].1.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+                return path.hasPrefix("/") && template.count == parts.count && zip(template, parts).allSatisfy { t, p in
+                    t.hasPrefix("{") ? !p.isEmpty : t == p
+                }
+            }
+            func parameters(_ r: Int) -> String {
+                let template = routes[r].1.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+                func value(_ name: String) -> String {
+                    guard let k = template.firstIndex(of: "{\(name)}"[...]) else { return "-" }
+                    var decoded = "", rest = parts[k]
+                    while let first = rest.first {
+                        if rest.hasPrefix("%2F") || rest.hasPrefix("%2f") {
+                            decoded += "/"
+                            rest = rest.dropFirst(3)
+                        } else {
+                            decoded.append(first)
+                            rest = rest.dropFirst()
+                        }
+                    }
+                    return decoded
+                }
+                return value("name") + "|" + value("version")
+            }
+            if let r = fitting.first(where: { routes[$0].0 == method }) {
+                #expect(label == routes[r].1, "\(path)")
+                #expect(answer(outcome)?.status == routes[r].2, "\(path)")
+                #expect(answer(outcome)?.body == parameters(r), "\(path)")
+            } else if let r = fitting.first {
+                #expect(label == routes[r].1, "\(path)")
+                #expect(answer(outcome)?.status == 405, "\(path)")
+            } else {
+                #expect(label == Router.unmatched, "\(path)")
+                #expect(answer(outcome)?.status == 404, "\(path)")
+            }
+        }
     }
 
     /// An encoded slash stays inside its segment and is a slash in the value.

@@ -1,7 +1,7 @@
 /// A route path with parameters, such as `/v2/models/{name}/versions/{version}/infer`: literal
 /// segments must be equal, and each `{parameter}` segment takes one whole, non-empty segment of the
 /// request's path. The template text itself is the route's label (metrics, OpenAPI), so the number
-/// of labels stays bounded however many names clients send.
+/// of labels stays bounded however many names clients send. `TemplateTable` matches paths against it.
 struct PathTemplate: Sendable, Equatable {
     enum Segment: Sendable, Equatable {
         case literal(String)
@@ -32,46 +32,14 @@ struct PathTemplate: Sendable, Equatable {
         segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }
     }
 
-    /// The parameters when `path` fits this template, else nil. The path is walked in place, one
-    /// segment per template segment, splitting on `/` only: an encoded slash (`%2F`, kept encoded in
-    /// the path) stays inside its segment. The path is checked whole before any parameter is made,
-    /// so nothing is allocated for a path that does not fit; bytes are compared, not Characters (a
-    /// String comparison would walk grapheme breaks on every request).
-    func match(_ path: String) -> PathParameters? {
-        var path = path
-        return path.withUTF8 { bytes -> PathParameters? in
-            // `bytes` is `path`'s own UTF-8 storage, valid for this closure only; nothing keeps it.
-            let fits = walk(bytes) { segment, part in
-                switch segment {
-                case .literal(let literal): part.elementsEqual(literal.utf8)
-                case .parameter: !part.isEmpty
-                }
-            }
-            guard fits else { return nil }
-            var parameters = PathParameters.empty
-            _ = walk(bytes) { segment, part in
-                if case .parameter(let name) = segment { parameters.append(name: name, value: Self.decodingSlashes(part)) }
-                return true
-            }
-            return parameters
-        }
-    }
-
-    /// Hands `visit` each template segment with the path's bytes for it, while it answers true; false
-    /// when it answers false or the path has another number of segments (or does not start with `/`).
-    private func walk(_ bytes: UnsafeBufferPointer<UInt8>,
-                      _ visit: (Segment, Slice<UnsafeBufferPointer<UInt8>>) -> Bool) -> Bool {
-        guard bytes.first == UInt8(ascii: "/") else { return false }
-        var start = 1
+    /// The values of this template's parameters in a path that fits it (`segments`: its segments,
+    /// as `TemplateTable` split them).
+    func parameters(in path: PathSegments) -> PathParameters {
+        var parameters = PathParameters.empty
         for (k, segment) in segments.enumerated() {
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
-            // The last template segment must end the path; every other must be followed by a `/`.
-            let isLast = k == segments.count - 1
-            guard isLast == (end == bytes.count), visit(segment, bytes[start..<end]) else { return false }
-            start = end + 1
+            if case .parameter(let name) = segment { parameters.append(name: name, value: Self.decodingSlashes(path[k])) }
         }
-        return true
+        return parameters
     }
 
     /// The path arrives percent-decoded except `%2F`, so that an encoded slash cannot split a

@@ -16,7 +16,12 @@ struct Router: Sendable {
     private var endpoints: [Endpoint] = []
     /// The exact routes in declaration order, from which `exact` and `endpoints` are built.
     private var exactRoutes: [(path: String, endpoint: Endpoint)] = []
-    private var templated: [(template: PathTemplate, routes: [Route])] = []
+    /// The templates in declaration order, each with the range of its endpoints in `templateEndpoints`
+    /// (built from `templatedRoutes` the same way).
+    private var templates = TemplateTable()
+    private var templateRanges: [Range<Int>] = []
+    private var templateEndpoints: [Endpoint] = []
+    private var templatedRoutes: [(template: PathTemplate, endpoint: Endpoint)] = []
     /// Every path and template, in declaration order: the metrics' route labels.
     private(set) var paths: [String] = []
 
@@ -28,17 +33,24 @@ struct Router: Sendable {
     }
 
     mutating func add(_ route: Route) {
+        let endpoint = Endpoint(method: route.method, handler: route.handler)
         if let template = route.template {
-            if let i = templated.firstIndex(where: { $0.template == template }) {
-                templated[i].routes.append(route)
-            } else {
-                templated.append((template, [route]))
+            if !templates.templates.contains(template) {
+                templates = TemplateTable(templates.templates + [template])
                 paths.append(route.path)
+            }
+            templatedRoutes.append((template, endpoint))
+            // Rebuilt whole (routes are added before serving): each template's endpoints stay adjacent.
+            templateEndpoints = []
+            templateRanges = templates.templates.map { template in
+                let start = templateEndpoints.count
+                templateEndpoints += templatedRoutes.filter { $0.template == template }.map(\.endpoint)
+                return start..<templateEndpoints.count
             }
         } else {
             if exact[route.path] == nil { paths.append(route.path) }
-            exactRoutes.append((route.path, Endpoint(method: route.method, handler: route.handler)))
-            // Rebuilt whole (routes are added before serving): each path's endpoints stay adjacent.
+            exactRoutes.append((route.path, endpoint))
+            // Rebuilt whole, as above: each path's endpoints stay adjacent.
             endpoints = []
             for path in paths where exactRoutes.contains(where: { $0.path == path }) {
                 let start = endpoints.count
@@ -52,33 +64,44 @@ struct Router: Sendable {
         add(Route(method, path, handler: handler))
     }
 
-    /// The route's path or template (as a metrics label) and what to do.
-    func route(_ request: consuming HTTPRequest) -> (route: String, outcome: RouteOutcome) {
-        let path = request.path
-        let wanted = request.method == .head ? HTTPMethod.get : request.method
-        if let candidates = exact[path] {
-            for index in candidates where endpoints[index].method == wanted {
-                return (path, endpoints[index].handler(request, .empty))
-            }
-            return (path, Self.methodNotAllowed(endpoints[candidates].map(\.method)))
-        }
-        guard !templated.isEmpty, path.utf8.first == UInt8(ascii: "/") else {
-            return (Self.unmatched, .respond(HTTPError.notFound.response))
-        }
-        // The first template that fits and has the method wins; one that fits without it gives 405.
-        var fitting: [Route]?
-        for (template, routes) in templated {
-            guard let parameters = template.match(path) else { continue }
-            if let match = routes.first(where: { $0.method == wanted }) {
-                return (template.text, match.handler(request, parameters))
-            }
-            if fitting == nil { fitting = routes }
-        }
-        if let fitting { return (fitting[0].path, Self.methodNotAllowed(fitting.map(\.method))) }
-        return (Self.unmatched, .respond(HTTPError.notFound.response))
+    /// What matching decided: a handler to call with the request, or an answer made without one.
+    private enum Match {
+        case handler(label: String, Route.ParameterizedHandler, PathParameters)
+        case answer(label: String, HTTPResponse)
     }
 
-    private static func methodNotAllowed(_ allowed: [HTTPMethod]) -> RouteOutcome {
-        .respond(HTTPError.methodNotAllowed(allow: allowed).response)
+    /// The route's path or template (as a metrics label) and what to do.
+    func route(_ request: consuming HTTPRequest) -> (route: String, outcome: RouteOutcome) {
+        switch match(request.path, request.method == .head ? HTTPMethod.get : request.method) {
+        case .handler(let label, let handler, let parameters): (label, handler(request, parameters))
+        case .answer(let label, let response): (label, .respond(response))
+        }
+    }
+
+    private func match(_ path: String, _ wanted: HTTPMethod) -> Match {
+        if let candidates = exact[path] {
+            for index in candidates where endpoints[index].method == wanted {
+                return .handler(label: path, endpoints[index].handler, .empty)
+            }
+            return .answer(label: path, Self.methodNotAllowed(endpoints[candidates].map(\.method)))
+        }
+        guard !templates.templates.isEmpty else { return .answer(label: Self.unmatched, HTTPError.notFound.response) }
+        // The first template that fits and has the method wins; one that fits without it gives 405.
+        var from = 0
+        var fitting: Int?
+        while let (t, parameters) = templates.firstFit(path, from: from) {
+            for index in templateRanges[t] where templateEndpoints[index].method == wanted {
+                return .handler(label: templates.templates[t].text, templateEndpoints[index].handler, parameters)
+            }
+            if fitting == nil { fitting = t }
+            from = t + 1
+        }
+        guard let fitting else { return .answer(label: Self.unmatched, HTTPError.notFound.response) }
+        return .answer(label: templates.templates[fitting].text,
+                       Self.methodNotAllowed(templateEndpoints[templateRanges[fitting]].map(\.method)))
+    }
+
+    private static func methodNotAllowed(_ allowed: [HTTPMethod]) -> HTTPResponse {
+        HTTPError.methodNotAllowed(allow: allowed).response
     }
 }
