@@ -59,15 +59,25 @@ struct V2JSONCursor {
         return nil
     }
 
+    /// Whether the text at `range` is `expected`'s bytes. Keys and names are compared on every request:
+    /// through a String's or an array's own buffer, not element by element through their generic
+    /// collection views (which cost several times the compare).
     func bytes(_ range: Range<Int>, equal expected: String) -> Bool {
-        bytes(range, equal: expected.utf8)
+        var expected = expected
+        // A literal's or native String's bytes are contiguous: `withUTF8` copies nothing for them.
+        return expected.withUTF8 { bytes(range, equal: $0) }
     }
 
-    func bytes<Expected: Collection<UInt8>>(_ range: Range<Int>, equal expected: Expected) -> Bool {
+    func bytes(_ range: Range<Int>, equal expected: [UInt8]) -> Bool {
+        expected.withUnsafeBufferPointer { bytes(range, equal: $0) }
+    }
+
+    /// `expected` is borrowed for the call.
+    private func bytes(_ range: Range<Int>, equal expected: UnsafeBufferPointer<UInt8>) -> Bool {
         guard range.count == expected.count else { return false }
-        var k = range.lowerBound
-        for byte in expected {
-            guard text[k] == byte else { return false }
+        var k = 0
+        while k < expected.count {
+            guard text[range.lowerBound + k] == expected[k] else { return false }
             k += 1
         }
         return true

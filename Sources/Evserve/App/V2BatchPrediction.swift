@@ -45,18 +45,19 @@ struct V2BatchPrediction {
         var wanting = 0
         var rows = 0
         var valueCount = 0
-        var lone: FeatureMatrix?
-        for request in requests where request.wants(output) {
+        var lone: Requests.Index?
+        // By index: each request is read in place, not copied (its references retained and released).
+        for i in requests.indices where requests[i].wants(output) {
             wanting += 1
-            rows += request.matrix.rowCount
-            valueCount += request.matrix.values.count
-            lone = request.matrix
+            rows += requests[i].matrix.rowCount
+            valueCount += requests[i].matrix.values.count
+            lone = i
         }
         guard let lone else { return nil }
-        if wanting == 1 { return (lone.values, rows) }
+        if wanting == 1 { return (requests[lone].matrix.values, rows) }
         var values: [Double] = []
         values.reserveCapacity(valueCount)
-        for request in requests where request.wants(output) { values.append(contentsOf: request.matrix.values) }
+        for i in requests.indices where requests[i].wants(output) { values.append(contentsOf: requests[i].matrix.values) }
         return (values, rows)
     }
 

@@ -31,8 +31,13 @@ final class V2InferJobRunner: ModelJobRunner {
         guard let served = jobs.first?.served else { return }
         // A request's time runs from the batch's start: it waits for the bodies before its own.
         let received = MonotonicClock.seconds()
-        var valid: [(index: Int, request: V2InferenceRequest)] = []
-        valid.reserveCapacity(jobs.count)
+        // The jobs whose bodies were read, and their requests: two arrays, so that the prediction and
+        // the answers read each request in place (a list of pairs, read through a lazy map, copied
+        // every request, and retained its references, at each of several passes).
+        var indices: [Int] = []
+        var requests: [V2InferenceRequest] = []
+        indices.reserveCapacity(jobs.count)
+        requests.reserveCapacity(jobs.count)
         // By index, not `for job in jobs`: a job is read in place rather than copied (five references).
         for index in jobs.indices {
             switch served.v2Reader.read(jobs[index].body, inferenceHeaderContentLength: jobs[index].inferenceHeaderContentLength) {
@@ -40,17 +45,19 @@ final class V2InferJobRunner: ModelJobRunner {
                 // Answered now: a refused body waits for no one's prediction.
                 answer(index, error.response)
             case .success(let request):
-                valid.append((index, request))
+                indices.append(index)
+                requests.append(request)
             }
         }
-        guard !valid.isEmpty else { return }
-        let prediction = predict(valid.lazy.map(\.request), with: served)
+        guard !requests.isEmpty else { return }
+        let prediction = predict(requests, with: served)
         var cursor = V2BatchPrediction.Cursor()
-        for (index, request) in valid {
-            answer(index, V2InferenceResponse.encode(request, rows: cursor.take(request), of: prediction, parts: served.v2Parts))
+        for k in requests.indices {
+            answer(indices[k], V2InferenceResponse.encode(requests[k], rows: cursor.take(requests[k]), of: prediction,
+                                                          parts: served.v2Parts))
         }
         // The batch's answers leave together (`JobBatch.run` posts them at once): each took this long.
-        metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey, count: valid.count)
+        metrics.recordModelRequest(seconds: MonotonicClock.seconds() - received, model: served.metricsKey, count: requests.count)
     }
 
     /// The outputs `requests` ask for, timed and counted as one inference over all their rows.

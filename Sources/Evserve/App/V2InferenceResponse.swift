@@ -16,18 +16,15 @@ enum V2InferenceResponse {
     /// `request`'s response: its outputs at `rows` of `prediction` (the batch's, see `V2BatchPrediction`).
     static func encode(_ request: V2InferenceRequest, rows: V2BatchPrediction.Rows, of prediction: V2BatchPrediction,
                        parts: V2ResponseParts) -> HTTPResponse {
-        func eachOutput(_ visit: (V2Output, V2OutputValues, _ binary: Bool) -> Void) {
-            for wanted in request.outputs {
-                let output = V2Output(rawValue: wanted.name)!
-                visit(output, prediction.values(output, at: rows), wanted.binary)
-            }
-        }
+        // Three passes over the outputs (sizes, JSON, binary data), as plain loops: a closure for them
+        // captured `parts` by copy, retaining and releasing its arrays on every response.
         var jsonCapacity = parts.opening.count + 16 + (request.id.map { 12 + 6 * $0.utf8.count } ?? 0)
         var binaryCount = 0
         var anyBinary = false
-        eachOutput { output, values, binary in
+        for wanted in request.outputs {
+            let values = prediction.values(V2Output(rawValue: wanted.name)!, at: rows)
             jsonCapacity += 96
-            if binary {
+            if wanted.binary {
                 anyBinary = true
                 binaryCount += binarySize(values, parts)
             } else {
@@ -42,19 +39,18 @@ enum V2InferenceResponse {
             JSONWriter.appendString(id, to: &body)
         }
         body.append(contentsOf: #","outputs":["#.utf8)
-        var first = true
-        eachOutput { output, values, binary in
-            if !first { body.append(UInt8(ascii: ",")) }
-            first = false
-            appendTensor(output, values, binary: binary, parts: parts, to: &body)
+        for (k, wanted) in request.outputs.enumerated() {
+            if k > 0 { body.append(UInt8(ascii: ",")) }
+            let output = V2Output(rawValue: wanted.name)!
+            appendTensor(output, prediction.values(output, at: rows), binary: wanted.binary, parts: parts, to: &body)
         }
         body.append(contentsOf: "]}".utf8)
         guard anyBinary else { return .json(body) }
 
         // The binary data, after the JSON, in output order.
         let jsonCount = body.count
-        eachOutput { _, values, binary in
-            if binary { appendBinary(values, parts, to: &body) }
+        for wanted in request.outputs where wanted.binary {
+            appendBinary(prediction.values(V2Output(rawValue: wanted.name)!, at: rows), parts, to: &body)
         }
         var response = HTTPResponse(status: 200, contentType: binaryContentType, body: body)
         response.extraHeaders = [(headerLengthName, String(jsonCount))]
