@@ -156,10 +156,23 @@ def targets_table(results: list[ServerResult]) -> list[str]:
     return ["| measure | target | measured | met |", "|---|---|--:|---|", *rows]
 
 
+def turn_groups(recorded: list | None) -> list[list[str]]:
+    """A results file's `in_turns` as groups: stop 22's files hold one group as a flat list of names."""
+    if not recorded:
+        return []
+    return [recorded] if isinstance(recorded[0], str) else recorded
+
+
+def names(group: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return group[0] if len(group) == 1 else ", ".join(group[:-1]) + " and " + group[-1]
+
+
 def write(stem: Path, results: list[ServerResult], durations: Durations, started_at: datetime.datetime,
           elapsed: float, fd_limit: int, background: dict[str, float],
-          quick: bool, environment: dict[str, str] | None = None, in_turns: list[str] | None = None) -> None:
-    """`in_turns`: the pinned servers that ran at the same time, taking turns run by run (none before stop 22)."""
+          quick: bool, environment: dict[str, str] | None = None, in_turns: list[list[str]] | None = None) -> None:
+    """`in_turns`: groups of pinned servers that ran at the same time, taking turns run by run (none before
+    stop 22; one group, nginx-static and evserve, in stop 22's)."""
     env = environment or describe_environment()
     title = f"evserve and its peers, {started_at:%Y-%m-%d}" + (" (quick run)" if quick else "")
     chart.draw(stem.with_suffix(".png"), results, title)
@@ -189,8 +202,9 @@ def write(stem: Path, results: list[ServerResult], durations: Durations, started
            "Cores busy with other work in the 2 s before the run: "
            + ", ".join(f"core {c} {b:.0%}" for c, b in sorted(background.items())) + ".",
            "- Pinned runs: the server under `taskset -c 1`, the load generator under `taskset -c 0`, one "
-           "server at a time" + (f"; {' and '.join(in_turns)} were started together and took turns run by "
-                                 "run (the first run of each load on each, then the second, ...), so only one "
+           "server at a time" + ("; " + "; ".join(f"{names(group)} were started together and took turns run by run"
+                                                   for group in in_turns)
+                                 + " (the first run of each load on each, then the second, ...), so only one "
                                  "of them was under load at a time" if in_turns else "")
            + ". Unpinned runs (evserve --workers 1 / 2): neither pinned, so client and server share both cores.",
            f"- {env['wrk']}: 1 thread, keep-alive, `--timeout {TIMEOUT}`, after a {durations.warmup:g} s warm-up; "
