@@ -144,7 +144,8 @@ final class Connection: TimeoutWheelMember {
             http10: request.versionMajor == 1 && request.versionMinor == 0,
             omitBody: request.method == .head)
         let method = request.method
-        let target = request.target
+        // Kept for the access log only: a long target is a reference, counted at each copy of its slot.
+        let target = worker.configuration.accessLog ? request.target : ""
         // The request goes to its route's handler, which owns it from there.
         let (route, outcome) = worker.route(request)
         let sequence = responses.reserve(framing: framing, route: route, method: method,
