@@ -15,6 +15,10 @@ final class ModelStore: Sendable {
     /// The default model's `latest`, kept apart from the table: `/predict` reads it on every request,
     /// and here that costs one lock and one reference, not a name's hash and a copy of its versions.
     private let defaultLatest = Locked<ServedModel?>(nil)
+    /// Every model's `latest`, by name, also apart from the table: the v2 routes read it on every
+    /// request naming no version, and reading it from the table copied out the model's whole
+    /// `ModelVersions` (its references retained, then released) to keep one of them.
+    private let latestByName = Locked<[String: ServedModel]>([:])
     private let draining = Atomic<Bool>(false)
 
     init(defaultModelName: String = Launcher.referenceModelName) {
@@ -31,9 +35,9 @@ final class ModelStore: Sendable {
     /// The model `name` at `version`, or at its highest loaded version when `version` is nil.
     /// Unknown names and versions are 404s; known ones without a loaded model are 503s that say why.
     func resolve(name: String, version: String?) -> Result<ServedModel, V2Error> {
-        table.withLock { table in
-            // The usual request names no version: its answer is kept ready, with no versions to sort.
-            if version == nil, let latest = table[name]?.latest { return .success(latest) }
+        // The usual request names no version: its answer is kept ready, with no versions to sort.
+        if version == nil, let latest = latestByName.withLock({ $0[name] }) { return .success(latest) }
+        return table.withLock { table in
             switch Self.state(in: table, name: name, version: version) {
             case .failure(let error): return .failure(error)
             case .success(let (number, state)):
@@ -86,12 +90,14 @@ final class ModelStore: Sendable {
         entry.latest = versions.keys.sorted().reversed().lazy.compactMap { versions[$0]?.served }.first
         let latest = entry.latest
         table.withLock { $0[name] = entry }
+        latestByName.withLock { $0[name] = latest }
         if name == defaultModelName { defaultLatest.withLock { $0 = latest } }
     }
 
     /// Stops serving `name`: new requests get 404; requests under way finish on their model.
     func remove(_ name: String) {
         table.withLock { $0[name] = nil }
+        latestByName.withLock { $0[name] = nil }
         if name == defaultModelName { defaultLatest.withLock { $0 = nil } }
     }
 
