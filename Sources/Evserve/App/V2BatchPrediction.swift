@@ -130,6 +130,9 @@ struct V2OutputValues {
 }
 
 extension V2InferenceRequest {
+    /// Inlined: called on a request read from an array, a call copied the whole request (its three
+    /// references retained and released) to hand it over; inlined, only `outputs` is read.
+    @inline(__always)
     func wants(_ output: V2Output) -> Bool {
         outputs.contains { $0.name == output.rawValue }
     }
