@@ -64,27 +64,29 @@ struct Router: Sendable {
         add(Route(method, path, handler: handler))
     }
 
-    /// What matching decided: a handler to call with the request, or an answer made without one.
-    private enum Match {
+    /// What matching a template decided: a handler to call with the request, or an answer made without one.
+    private enum TemplateMatch {
         case handler(label: String, Route.ParameterizedHandler, PathParameters)
         case answer(label: String, HTTPResponse)
     }
 
     /// The route's path or template (as a metrics label) and what to do.
     func route(_ request: consuming HTTPRequest) -> (route: String, outcome: RouteOutcome) {
-        switch match(request.path, request.method == .head ? HTTPMethod.get : request.method) {
-        case .handler(let label, let handler, let parameters): (label, handler(request, parameters))
-        case .answer(let label, let response): (label, .respond(response))
+        let path = request.path
+        let wanted = request.method == .head ? HTTPMethod.get : request.method
+        if let candidates = exact[path] {
+            for index in candidates where endpoints[index].method == wanted {
+                return (path, endpoints[index].handler(request, .empty))
+            }
+            return (path, .respond(Self.methodNotAllowed(endpoints[candidates].map(\.method))))
+        }
+        switch matchTemplate(path, wanted) {
+        case .handler(let label, let handler, let parameters): return (label, handler(request, parameters))
+        case .answer(let label, let response): return (label, .respond(response))
         }
     }
 
-    private func match(_ path: String, _ wanted: HTTPMethod) -> Match {
-        if let candidates = exact[path] {
-            for index in candidates where endpoints[index].method == wanted {
-                return .handler(label: path, endpoints[index].handler, .empty)
-            }
-            return .answer(label: path, Self.methodNotAllowed(endpoints[candidates].map(\.method)))
-        }
+    private func matchTemplate(_ path: String, _ wanted: HTTPMethod) -> TemplateMatch {
         guard !templates.templates.isEmpty else { return .answer(label: Self.unmatched, HTTPError.notFound.response) }
         // The first template that fits and has the method wins; one that fits without it gives 405.
         var from = 0
