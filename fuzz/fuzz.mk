@@ -1,5 +1,5 @@
 # libFuzzer targets, one per reader of untrusted bytes, each from its seed corpus in fuzz/corpus/<name>:
-#   make fuzz-http           HTTP1's request parser (fuzz/http/HTTPFuzz.swift)
+#   make fuzz-http           HTTP1's request parser and path templates (fuzz/http/HTTPFuzz.swift)
 #   make fuzz-xgboost        model loading from XGBoost JSON/UBJSON files  } one executable, ModelFileFuzz
 #   make fuzz-lightgbm       model loading from LightGBM text files         } (fuzz/model-file), which reads
 #   make fuzz-evserve-trees  model loading from evserve.trees files         } every format by content

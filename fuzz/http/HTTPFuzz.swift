@@ -1,5 +1,6 @@
-// HTTPFuzz: libFuzzer drives HTTP1's RequestParser with arbitrary bytes; every invariant below traps
-// when broken, and libFuzzer keeps the input that broke it. Built only with -DFUZZING (fuzz/fuzz.mk);
+// HTTPFuzz: libFuzzer drives HTTP1's RequestParser with arbitrary bytes, and the route templates'
+// matcher with the paths it gives (RouteChecks.swift); every invariant below traps when broken, and
+// libFuzzer keeps the input that broke it. Built only with -DFUZZING (fuzz/fuzz.mk);
 // without it, the same checks replay files named on the command line (a crash's input, a corpus).
 import FuzzSupport
 import HTTP1
@@ -100,6 +101,8 @@ func check(_ data: UnsafeRawBufferPointer) {
     if stream.count <= 1024 { precondition(run(stream, sizes: [1]) == whole, "byte-by-byte gives another result") }
     checkTiling(stream, whole)
     checkRoundTrip(whole)
+    for request in whole.requests { checkRouting(request.path) }
+    if stream.count <= 256 { checkRouting(String(decoding: stream, as: UTF8.self)) }
 }
 
 #if FUZZING

@@ -6,8 +6,8 @@
 /// A path is split at its `/`s once. Only templates with as many segments are compared, segment by
 /// segment: a literal byte for byte, a parameter any non-empty segment. Splitting on `/` only, an
 /// encoded slash (`%2F`, kept encoded in the path) stays inside its segment.
-final class TemplateTable: Sendable {
-    let templates: [PathTemplate]
+public final class TemplateTable: Sendable {
+    public let templates: [PathTemplate]
     /// Per template, its segments' range in `literals`.
     private let segmentRanges: [Range<Int>]
     /// Per segment of every template: its literal as a range of `literalBytes`, nil for a parameter.
@@ -16,7 +16,7 @@ final class TemplateTable: Sendable {
     /// The most segments a template has: a path with more fits none.
     private let maxSegments: Int
 
-    init(_ templates: [PathTemplate] = []) {
+    public init(_ templates: [PathTemplate] = []) {
         var segmentRanges: [Range<Int>] = []
         var literals: [Range<Int>?] = []
         var literalBytes: [UInt8] = []
@@ -41,7 +41,7 @@ final class TemplateTable: Sendable {
     }
 
     /// The first template from index `start` on that `path` fits, and the values its parameters take.
-    func firstFit(_ path: String, from start: Int = 0) -> (template: Int, parameters: PathParameters)? {
+    public func firstFit(_ path: String, from start: Int = 0) -> (template: Int, parameters: PathParameters)? {
         var path = path
         // `bytes` is `path`'s own UTF-8 storage, valid for this closure only; nothing keeps it.
         return path.withUTF8 { bytes in firstFit(bytes, from: start) }

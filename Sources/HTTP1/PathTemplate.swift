@@ -2,17 +2,17 @@
 /// segments must be equal, and each `{parameter}` segment takes one whole, non-empty segment of the
 /// request's path. The template text itself is the route's label (metrics, OpenAPI), so the number
 /// of labels stays bounded however many names clients send. `TemplateTable` matches paths against it.
-struct PathTemplate: Sendable, Equatable {
-    enum Segment: Sendable, Equatable {
+public struct PathTemplate: Sendable, Equatable {
+    public enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
     }
 
-    let text: String
-    let segments: [Segment]
+    public let text: String
+    public let segments: [Segment]
 
     /// Nil when `text` has no `{parameter}` segment: an exact path, matched by dictionary lookup.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         guard text.contains("{") else { return nil }
         precondition(text.hasPrefix("/"), "a route path starts with /")
         self.text = text
@@ -28,7 +28,7 @@ struct PathTemplate: Sendable, Equatable {
         precondition(Set(names).count == names.count, "parameter names repeat in \(text)")
     }
 
-    var parameterNames: [String] {
+    public var parameterNames: [String] {
         segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }
     }
 
@@ -65,22 +65,22 @@ struct PathTemplate: Sendable, Equatable {
 
 /// The values a request's path gave a template's parameters, by name. The first two (all that
 /// evserve's templates have) are held inline, so a match allocates no list.
-struct PathParameters: Sendable, Equatable {
-    static let empty = PathParameters([])
+public struct PathParameters: Sendable, Equatable {
+    public static let empty = PathParameters([])
 
     private var first: (name: String, value: String)?
     private var second: (name: String, value: String)?
     private var more: [(name: String, value: String)] = []
 
-    init(_ values: [(name: String, value: String)]) {
+    public init(_ values: [(name: String, value: String)]) {
         for value in values { append(name: value.name, value: value.value) }
     }
 
-    mutating func append(name: String, value: String) {
+    public mutating func append(name: String, value: String) {
         if first == nil { first = (name, value) } else if second == nil { second = (name, value) } else { more.append((name, value)) }
     }
 
-    subscript(name: String) -> String? {
+    public subscript(name: String) -> String? {
         if let first, first.name == name { return first.value }
         if let second, second.name == name { return second.value }
         return more.first { $0.name == name }?.value
@@ -90,7 +90,7 @@ struct PathParameters: Sendable, Equatable {
         [first, second].compactMap { $0 } + more
     }
 
-    static func == (lhs: PathParameters, rhs: PathParameters) -> Bool {
+    public static func == (lhs: PathParameters, rhs: PathParameters) -> Bool {
         lhs.all.elementsEqual(rhs.all) { $0.name == $1.name && $0.value == $1.value }
     }
 }
