@@ -40,24 +40,28 @@ struct Router: Sendable {
                 paths.append(route.path)
             }
             templatedRoutes.append((template, endpoint))
-            // Rebuilt whole (routes are added before serving): each template's endpoints stay adjacent.
-            templateEndpoints = []
-            templateRanges = templates.templates.map { template in
-                let start = templateEndpoints.count
-                templateEndpoints += templatedRoutes.filter { $0.template == template }.map(\.endpoint)
-                return start..<templateEndpoints.count
-            }
+            (templateEndpoints, templateRanges) = Self.grouped(templatedRoutes, by: templates.templates)
         } else {
             if exact[route.path] == nil { paths.append(route.path) }
             exactRoutes.append((route.path, endpoint))
-            // Rebuilt whole, as above: each path's endpoints stay adjacent.
-            endpoints = []
-            for path in paths where exactRoutes.contains(where: { $0.path == path }) {
-                let start = endpoints.count
-                endpoints += exactRoutes.filter { $0.path == path }.map(\.endpoint)
-                exact[path] = start..<endpoints.count
-            }
+            let exactPaths = paths.filter { path in exactRoutes.contains { $0.path == path } }
+            let ranges: [Range<Int>]
+            (endpoints, ranges) = Self.grouped(exactRoutes, by: exactPaths)
+            for (path, range) in zip(exactPaths, ranges) { exact[path] = range }
         }
+    }
+
+    /// `routes`' endpoints with each key's adjacent, keys in the order of `keys`, and each key's range.
+    /// Rebuilt whole on every `add`: routes are added before serving.
+    private static func grouped<Key: Equatable>(_ routes: [(Key, Endpoint)], by keys: [Key])
+        -> (endpoints: [Endpoint], ranges: [Range<Int>]) {
+        var endpoints: [Endpoint] = []
+        let ranges = keys.map { key in
+            let start = endpoints.count
+            endpoints += routes.filter { $0.0 == key }.map(\.1)
+            return start..<endpoints.count
+        }
+        return (endpoints, ranges)
     }
 
     mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Route.Handler) {
