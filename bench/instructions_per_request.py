@@ -1,6 +1,7 @@
-"""User-space instructions per POST /predict (or, with `--route v2`, per v2 inference request), whole process (loop and job threads), counted by
-valgrind's callgrind: a count, not a timing, so it repeats within about 1 % on a busy machine and
-tells two builds apart where requests/s scatter by ±15 % (this machine's wrk runs do).
+"""User-space instructions per POST /predict (or, with `--route v2`, per v2 inference request), whole
+process (loop and job threads), counted by valgrind's callgrind: a count, not a timing, so it repeats
+within about 1 % on a busy machine and tells two builds apart where requests/s scatter by ±15 % (this
+machine's wrk runs do).
 
 Each build runs under callgrind (its debug info stripped first: valgrind 3.19 cannot read the DWARF
 Swift 6.3 writes). CONNS keep-alive connections each write PIPE pipelined 2×13 /predict requests per
