@@ -10,26 +10,33 @@ public final class TemplateTable: Sendable {
     public let templates: [PathTemplate]
     /// Per template, its segments' range in `literals`.
     private let segmentRanges: [Range<Int>]
-    /// Per segment of every template: its literal as a range of `literalBytes`, nil for a parameter.
-    private let literals: [Range<Int>?]
+    /// Per segment of every template: its literal's place in `literalBytes`, or a parameter.
+    private let literals: [Literal]
     private let literalBytes: [UInt8]
     /// The most segments a template has: a path with more fits none.
     private let maxSegments: Int
 
+    /// A template segment: `count` bytes of `literalBytes` from `start`, or a parameter (`count` < 0).
+    /// Two plain integers: an array of optional ranges was read through its optional at every segment.
+    private struct Literal {
+        var start: Int
+        var count: Int
+        static let parameter = Literal(start: 0, count: -1)
+    }
+
     public init(_ templates: [PathTemplate] = []) {
         var segmentRanges: [Range<Int>] = []
-        var literals: [Range<Int>?] = []
+        var literals: [Literal] = []
         var literalBytes: [UInt8] = []
         for template in templates {
             let first = literals.count
             for segment in template.segments {
                 guard case .literal(let literal) = segment else {
-                    literals.append(nil)
+                    literals.append(.parameter)
                     continue
                 }
-                let start = literalBytes.count
+                literals.append(Literal(start: literalBytes.count, count: literal.utf8.count))
                 literalBytes += literal.utf8
-                literals.append(start..<literalBytes.count)
             }
             segmentRanges.append(first..<literals.count)
         }
@@ -48,20 +55,19 @@ public final class TemplateTable: Sendable {
     }
 
     private func firstFit(_ path: UnsafeBufferPointer<UInt8>, from start: Int) -> (template: Int, parameters: PathParameters)? {
-        guard path.first == UInt8(ascii: "/") else { return nil }
-        var count = 0
-        for byte in path where byte == UInt8(ascii: "/") { count += 1 }
-        guard count <= maxSegments, start < templates.count else { return nil }
+        guard path.first == UInt8(ascii: "/"), start < templates.count else { return nil }
         // `starts` lives on the stack for this call only: where each segment starts, and one past
-        // the path's end as if a `/` followed it.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: count + 1) { starts in
-            var k = 0
+        // the path's end as if a `/` followed it. One pass; a path with more segments than any
+        // template is refused as soon as that is clear, however many slashes it has.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: maxSegments + 1) { starts in
+            var count = 0
             for i in path.indices where path[i] == UInt8(ascii: "/") {
-                starts[k] = i + 1
-                k += 1
+                guard count < maxSegments else { return nil }
+                starts[count] = i + 1
+                count += 1
             }
             starts[count] = path.count + 1
-            let segments = PathSegments(bytes: path, starts: UnsafeBufferPointer(starts))
+            let segments = PathSegments(bytes: path, starts: UnsafeBufferPointer(rebasing: starts[...count]))
             for t in start..<templates.count where segmentRanges[t].count == count && fits(t, segments) {
                 return (t, templates[t].parameters(in: segments))
             }
@@ -70,18 +76,26 @@ public final class TemplateTable: Sendable {
     }
 
     private func fits(_ template: Int, _ path: PathSegments) -> Bool {
-        for (k, s) in segmentRanges[template].enumerated() {
-            let segment = path[k]
-            guard let literal = literals[s] else {
-                guard !segment.isEmpty else { return false }
-                continue
-            }
-            guard segment.count == literal.count else { return false }
-            for j in 0..<literal.count where segment[segment.startIndex + j] != literalBytes[literal.lowerBound + j] {
-                return false
+        let first = segmentRanges[template].lowerBound
+        // Both buffers are this table's own arrays, read only for this call; `path` has as many
+        // segments as the template (checked by the caller), and every literal lies in `bytes`.
+        return literals.withUnsafeBufferPointer { literals in
+            literalBytes.withUnsafeBufferPointer { bytes in
+                for k in 0..<path.count {
+                    let literal = literals[first + k]
+                    let segmentStart = path.starts[k], segmentCount = path.starts[k + 1] - 1 - segmentStart
+                    if literal.count < 0 {
+                        guard segmentCount > 0 else { return false }
+                        continue
+                    }
+                    guard segmentCount == literal.count else { return false }
+                    for j in 0..<segmentCount where path.bytes[segmentStart + j] != bytes[literal.start + j] {
+                        return false
+                    }
+                }
+                return true
             }
         }
-        return true
     }
 }
 
@@ -90,6 +104,9 @@ public final class TemplateTable: Sendable {
 struct PathSegments {
     let bytes: UnsafeBufferPointer<UInt8>
     let starts: UnsafeBufferPointer<Int>
+
+    /// How many segments.
+    var count: Int { starts.count - 1 }
 
     /// Segment `k`'s bytes, without its slashes.
     subscript(k: Int) -> Slice<UnsafeBufferPointer<UInt8>> {
