@@ -22,7 +22,7 @@ enum V2InferenceResponse {
         var binaryCount = 0
         var anyBinary = false
         for wanted in request.outputs {
-            let values = prediction.values(V2Output(rawValue: wanted.name)!, at: rows)
+            let values = prediction.values(V2Output(signatureName: wanted.name), at: rows)
             jsonCapacity += 96
             if wanted.binary {
                 anyBinary = true
@@ -41,7 +41,7 @@ enum V2InferenceResponse {
         body.append(contentsOf: #","outputs":["#.utf8)
         for (k, wanted) in request.outputs.enumerated() {
             if k > 0 { body.append(UInt8(ascii: ",")) }
-            let output = V2Output(rawValue: wanted.name)!
+            let output = V2Output(signatureName: wanted.name)
             appendTensor(output, prediction.values(output, at: rows), binary: wanted.binary, parts: parts, to: &body)
         }
         body.append(contentsOf: "]}".utf8)
@@ -50,7 +50,7 @@ enum V2InferenceResponse {
         // The binary data, after the JSON, in output order.
         let jsonCount = body.count
         for wanted in request.outputs where wanted.binary {
-            appendBinary(prediction.values(V2Output(rawValue: wanted.name)!, at: rows), parts, to: &body)
+            appendBinary(prediction.values(V2Output(signatureName: wanted.name), at: rows), parts, to: &body)
         }
         var response = HTTPResponse(status: 200, contentType: binaryContentType, body: body)
         response.extraHeaders = [(headerLengthName, String(jsonCount))]
@@ -59,11 +59,7 @@ enum V2InferenceResponse {
 
     private static func appendTensor(_ output: V2Output, _ values: V2OutputValues, binary: Bool,
                                      parts: V2ResponseParts, to json: inout [UInt8]) {
-        json.append(contentsOf: #"{"name":"#.utf8)
-        JSONWriter.appendString(output.rawValue, to: &json)
-        json.append(contentsOf: #","datatype":""#.utf8)
-        json.append(contentsOf: (values.isLabels ? parts.labelDatatype : .fp64).rawValue.utf8)
-        json.append(contentsOf: #"","shape":["#.utf8)
+        json.append(contentsOf: parts.tensorOpening(output, labels: values.isLabels))
         json.append(contentsOf: String(values.rows).utf8)  // a small String: inline, no allocation
         if let columns = values.columns {
             json.append(UInt8(ascii: ","))

@@ -9,6 +9,27 @@ enum V2Output: String, Sendable, CaseIterable {
     case predict
     case predictProba = "predict_proba"
 
+    /// The output a request names: one of the model signature's names (`V2ModelSignature.outputNames`),
+    /// which both request readers accept and no other. Compared as the small Strings they are;
+    /// `init(rawValue:)` goes through the standard library's general string switch.
+    init(signatureName name: String) {
+        if name == Self.predict.rawValue {
+            self = .predict
+        } else if name == Self.predictProba.rawValue {
+            self = .predictProba
+        } else {
+            preconditionFailure("\(name) is no output of a model's v2 signature")
+        }
+    }
+
+    /// The output's place in `allCases`, without making that array.
+    var index: Int {
+        switch self {
+        case .predict: 0
+        case .predictProba: 1
+        }
+    }
+
     /// The model's outputs, in metadata order.
     static func outputs(of summary: ModelSummary) -> [V2Output] {
         summary.isClassifier ? [.predict, .predictProba] : [.predict]

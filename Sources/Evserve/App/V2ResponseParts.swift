@@ -16,6 +16,10 @@ struct V2ResponseParts: Sendable {
     let labelBinary: [[UInt8]]
     /// The longest of `labelJSON`: what a label may add to the response.
     let longestLabelJSON: Int
+    /// Each output's tensor up to its shape's first number, `{"name":"<output>","datatype":"<type>","shape":[`,
+    /// at `tensorOpeningIndex`: the output's name and datatype as bytes written once, not a name
+    /// escaped and a datatype's String copied out for every output of every response.
+    private let tensorOpenings: [[UInt8]]
 
     init(name: String, version: Int, classes: [JSONValue]?) {
         var opening = Array(#"{"model_name":"#.utf8)
@@ -27,6 +31,27 @@ struct V2ResponseParts: Sendable {
         labelDatatype = classes.isEmpty ? .fp64 : V2Labels.datatype(classes)
         (labelJSON, labelBinary) = V2Labels.encoded(classes, as: labelDatatype)
         longestLabelJSON = labelJSON.map(\.count).max() ?? 0
+        var tensorOpenings = [[UInt8]](repeating: [], count: 2 * V2Output.allCases.count)
+        for output in V2Output.allCases {
+            for labels in [false, true] {
+                var json = Array(#"{"name":"#.utf8)
+                JSONWriter.appendString(output.rawValue, to: &json)
+                json.append(contentsOf: #","datatype":""#.utf8)
+                json.append(contentsOf: (labels ? labelDatatype : .fp64).rawValue.utf8)
+                json.append(contentsOf: #"","shape":["#.utf8)
+                tensorOpenings[Self.tensorOpeningIndex(output, labels: labels)] = json
+            }
+        }
+        self.tensorOpenings = tensorOpenings
+    }
+
+    /// `output`'s tensor opening, its datatype the labels' when its elements are labels, else FP64.
+    func tensorOpening(_ output: V2Output, labels: Bool) -> [UInt8] {
+        tensorOpenings[Self.tensorOpeningIndex(output, labels: labels)]
+    }
+
+    private static func tensorOpeningIndex(_ output: V2Output, labels: Bool) -> Int {
+        2 * output.index + (labels ? 1 : 0)
     }
 }
 
