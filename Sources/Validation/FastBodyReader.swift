@@ -90,7 +90,12 @@ struct FastBodyReader {
     /// reservation is at most one number per 8 bytes, and a larger body of numbers grows the array
     /// as it is read: a hostile body of commas alone must not reserve 8 bytes for each of its bytes.
     static func expectedValueCount(_ body: [UInt8]) -> Int {
-        let commas = body.withUnsafeBufferPointer { bytes in
+        body.withUnsafeBufferPointer { expectedValueCount($0) }
+    }
+
+    /// `bytes` is borrowed for the call.
+    static func expectedValueCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let commas = {
             let count = bytes.count
             var commas = 0
             var i = 0
@@ -109,8 +114,8 @@ struct FastBodyReader {
                 i &+= 1
             }
             return commas
-        }
-        return body.count <= 64 * 1024 ? commas &+ 1 : min(commas &+ 1, body.count / 8)
+        }()
+        return bytes.count <= 64 * 1024 ? commas &+ 1 : min(commas &+ 1, bytes.count / 8)
     }
 
     /// The JSON number at `i` as Python's validation reads it (`DecimalText.number`, which says what

@@ -34,15 +34,14 @@ struct V2FastRequestReader: Sendable {
     func read(_ body: [UInt8]) -> V2InferenceRequest? {
         // Every string accepted here is printable ASCII, and so is everything else accepted: the body
         // is then valid UTF-8 without a BOM, as the general path requires.
-        let capacity = FastBodyReader.expectedValueCount(body)
-        return body.withUnsafeBufferPointer { text -> V2InferenceRequest? in
+        body.withUnsafeBufferPointer { text -> V2InferenceRequest? in
             // `text` is borrowed from `body` for this call only; the cursor checks every read against its end.
             var cursor = V2JSONCursor(text: text)
-            return request(&cursor, capacity: capacity)
+            return request(&cursor)
         }
     }
 
-    private func request(_ c: inout V2JSONCursor, capacity: Int) -> V2InferenceRequest? {
+    private func request(_ c: inout V2JSONCursor) -> V2InferenceRequest? {
         guard c.take(UInt8(ascii: "{")) else { return nil }
         var id: String?
         var seenID = false
@@ -52,15 +51,15 @@ struct V2FastRequestReader: Sendable {
         repeat {
             guard let key = c.plainString(), c.take(UInt8(ascii: ":")) else { return nil }
             c.skipWhitespace()
-            if c.bytes(key, equal: "id") {
+            if c.bytes(key, equalKey: "id") {
                 guard !seenID, let value = c.plainString() else { return nil }
                 seenID = true
                 id = c.string(value)
-            } else if c.bytes(key, equal: "inputs") {
+            } else if c.bytes(key, equalKey: "inputs") {
                 guard matrix == nil, c.take(UInt8(ascii: "[")),
-                      let tensor = input(&c, capacity: capacity), c.take(UInt8(ascii: "]")) else { return nil }
+                      let tensor = input(&c), c.take(UInt8(ascii: "]")) else { return nil }
                 matrix = tensor
-            } else if c.bytes(key, equal: "outputs") {
+            } else if c.bytes(key, equalKey: "outputs") {
                 guard !seenOutputs else { return nil }
                 seenOutputs = true
                 if c.takeNull() { continue }  // `null` is no outputs named
@@ -75,7 +74,7 @@ struct V2FastRequestReader: Sendable {
     }
 
     /// The one input object, at its `{`, as the general path's `V2InputTensor` would read it.
-    private func input(_ c: inout V2JSONCursor, capacity: Int) -> FeatureMatrix? {
+    private func input(_ c: inout V2JSONCursor) -> FeatureMatrix? {
         guard c.take(UInt8(ascii: "{")) else { return nil }
         var seenName = false
         var rows: Int?
@@ -85,23 +84,23 @@ struct V2FastRequestReader: Sendable {
         repeat {
             guard let key = c.plainString(), c.take(UInt8(ascii: ":")) else { return nil }
             c.skipWhitespace()
-            if c.bytes(key, equal: "name") {
+            if c.bytes(key, equalKey: "name") {
                 guard !seenName, let name = c.plainString(), c.bytes(name, equal: inputName) else { return nil }
                 seenName = true
-            } else if c.bytes(key, equal: "shape") {
+            } else if c.bytes(key, equalKey: "shape") {
                 guard rows == nil, c.take(UInt8(ascii: "[")), let first = c.count(), c.take(UInt8(ascii: ",")),
                       let second = c.count(), c.take(UInt8(ascii: "]")), second == signature.featureCount else { return nil }
                 rows = first
-            } else if c.bytes(key, equal: "datatype") {
+            } else if c.bytes(key, equalKey: "datatype") {
                 guard datatype == nil, let text = c.plainString(),
                       let type = V2Datatype.featureTypes.first(where: { c.bytes(text, equal: $0.rawValue) }) else { return nil }
                 datatype = type
-            } else if c.bytes(key, equal: "data") {
+            } else if c.bytes(key, equalKey: "data") {
                 guard dataStart == nil else { return nil }
                 dataStart = c.i
                 // Before its datatype, the data is only stepped over here, and read once the datatype is known.
                 if let datatype {
-                    guard let read = Self.data(&c, datatype, capacity: capacity) else { return nil }
+                    guard let read = Self.data(&c, datatype, capacity: capacity(rows: rows, c.text)) else { return nil }
                     values = read
                 } else {
                     guard c.skipFlatArray() else { return nil }
@@ -113,11 +112,21 @@ struct V2FastRequestReader: Sendable {
         guard c.take(UInt8(ascii: "}")), seenName, let rows, let datatype, let dataStart else { return nil }
         if values == nil {
             var again = V2JSONCursor(text: c.text, at: dataStart)
-            values = Self.data(&again, datatype, capacity: capacity)
+            values = Self.data(&again, datatype, capacity: capacity(rows: rows, c.text))
         }
         let (count, overflow) = rows.multipliedReportingOverflow(by: signature.featureCount)
         guard let values, !overflow, values.count == count else { return nil }
         return FeatureMatrix(values: values, rowCount: rows, featureCount: signature.featureCount)
+    }
+
+    /// Room for a tensor's values, so that they are allocated once: rows × features when the shape is
+    /// known (read before the data, as clients write it), but no more than the body could hold (a
+    /// value and its comma take two bytes at least: a hostile shape reserves nothing the body did
+    /// not pay for); else as many as the body's commas allow.
+    private func capacity(rows: Int?, _ text: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let rows else { return FastBodyReader.expectedValueCount(text) }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: signature.featureCount)
+        return overflow ? 0 : min(count, text.count / 2 + 1)
     }
 
     /// A flat `data` array, at its `[`: every element a finite number of the datatype, converted as
@@ -127,22 +136,29 @@ struct V2FastRequestReader: Sendable {
         var values: [Double] = []
         values.reserveCapacity(capacity)
         if c.take(UInt8(ascii: "]")) { return values }
-        repeat {
-            c.skipWhitespace()
-            let value: Double
-            if datatype.isInteger {
+        // One loop a kind of datatype, so that the datatype is not asked again for every value.
+        if datatype.isInteger {
+            let range = datatype.integerRange
+            repeat {
+                c.skipWhitespace()
                 // Integers up to 18 digits; longer ones (and UINT64 past Int64.max) are left to the general path.
-                guard let integer = c.integer(), datatype.integerRange.contains(integer) else { return nil }
-                value = Double(integer)
-            } else {
-                let text = c.text
-                guard let number = FastBodyReader.number(text, at: &c.i) else { return nil }
-                value = datatype == .fp32 ? Double(Float(number)) : number
-            }
-            // NaN (a missing value) and infinities are the general path's to judge.
-            guard value.isFinite else { return nil }
-            values.append(value)
-        } while c.take(UInt8(ascii: ","))
+                guard let integer = c.integer(), range.contains(integer) else { return nil }
+                values.append(Double(integer))
+            } while c.take(UInt8(ascii: ","))
+        } else {
+            let text = c.text
+            let toFloat = datatype == .fp32
+            repeat {
+                c.skipWhitespace()
+                var i = c.i
+                guard let number = FastBodyReader.number(text, at: &i) else { return nil }
+                let value = toFloat ? Double(Float(number)) : number
+                // NaN (a missing value) and infinities are the general path's to judge.
+                guard value.isFinite else { return nil }
+                values.append(value)
+                c.i = i
+            } while c.take(UInt8(ascii: ","))
+        }
         guard c.take(UInt8(ascii: "]")) else { return nil }
         return values
     }
@@ -153,7 +169,7 @@ struct V2FastRequestReader: Sendable {
         var outputs: [V2InferenceRequest.Output] = []
         if c.take(UInt8(ascii: "]")) { return outputs }
         repeat {
-            guard c.take(UInt8(ascii: "{")), let key = c.plainString(), c.bytes(key, equal: "name"),
+            guard c.take(UInt8(ascii: "{")), let key = c.plainString(), c.bytes(key, equalKey: "name"),
                   c.take(UInt8(ascii: ":")) else { return nil }
             c.skipWhitespace()
             guard let name = c.plainString(), c.take(UInt8(ascii: "}")),

@@ -68,6 +68,12 @@ struct V2JSONCursor {
         return expected.withUTF8 { bytes(range, equal: $0) }
     }
 
+    /// For the keys, literals all: their bytes are read in place, with none of a String's checks.
+    func bytes(_ range: Range<Int>, equalKey expected: StaticString) -> Bool {
+        // A literal's bytes live in the binary for the whole run.
+        bytes(range, equal: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
+    }
+
     func bytes(_ range: Range<Int>, equal expected: [UInt8]) -> Bool {
         expected.withUnsafeBufferPointer { bytes(range, equal: $0) }
     }
