@@ -17,6 +17,8 @@ final class Worker {
     let loop: EvLoop
     let configuration: ServerConfiguration
     let router: Router
+    /// The last path this worker matched against the router's templates (`Router.TemplateMemo`).
+    private var templateMemo = Router.TemplateMemo()
     let observer: (any ServerObserver)?
     private let logger: Logger
     private let jobQueue: DispatchQueue
@@ -124,7 +126,7 @@ final class Worker {
     /// call: reading the stored struct through another object copied its five arrays (five retains
     /// and five releases a request); inside a method of its owner it is only borrowed.
     func route(_ request: consuming HTTPRequest) -> (route: String, outcome: RouteOutcome) {
-        router.route(request)
+        router.route(request, memo: &templateMemo)
     }
 
     // MARK: - Connections
