@@ -1,5 +1,5 @@
 # Benchmarks: `make bench` (evserve beside Flask, FastAPI, Starlette and a static nginx, then constant-rate
-# latency, the heavy model and large bodies; about 18 min, plus 1-2 min the first time to train the heavy
+# latency, the heavy model and large bodies; about 20 min, plus 1-2 min the first time to train the heavy
 # model) and `make bench-concurrency` (10 000 keep-alive connections, idle and loaded, evserve and nginx;
 # about 6 min). Both end with bench/targets.py: every row of issue 14 from the day's results, in one
 # table. `make bench-latency` and `make bench-heavy` run those parts alone.
