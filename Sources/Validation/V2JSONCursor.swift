@@ -70,8 +70,8 @@ struct V2JSONCursor {
 
     /// For the keys, literals all: their bytes are read in place, with none of a String's checks.
     func bytes(_ range: Range<Int>, equalKey expected: StaticString) -> Bool {
-        // A literal's bytes live in the binary for the whole run.
-        bytes(range, equal: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
+        // `withUTF8Buffer` lends the literal's bytes (kept in the binary) whichever way it is stored.
+        expected.withUTF8Buffer { bytes(range, equal: $0) }
     }
 
     func bytes(_ range: Range<Int>, equal expected: [UInt8]) -> Bool {

@@ -79,8 +79,9 @@ struct Router: Sendable {
     /// request; matching it again split the path, compared the templates' literals and made its
     /// parameters' Strings each time (~1,100 of a v2 inference's ~37,000 instructions). What a path
     /// fits depends on nothing but the path (the templates are fixed before serving), so the memo
-    /// is never stale. Compared to the next path as a String: the parser hands out the same String
-    /// for a path it saw recently (`RecentStrings`), so a repeat is found by identity.
+    /// is never stale. Compared to the next path as a String: a repeat on the same connection is the
+    /// same String (its parser reuses it, `RecentStrings`) and equal by identity; one from another
+    /// connection is compared byte for byte.
     struct TemplateMemo {
         fileprivate var path: String?
         fileprivate var fit: (template: Int, parameters: PathParameters)?
