@@ -95,26 +95,23 @@ struct FastBodyReader {
 
     /// `bytes` is borrowed for the call.
     static func expectedValueCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        let commas = {
-            let count = bytes.count
-            var commas = 0
-            var i = 0
-            let lowBits: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-            while count &- i >= 8 {
-                // Eight bytes inside `bytes` (counted above), read unaligned. A comma's byte becomes
-                // 0 under the XOR; a byte's top bit is then set by `nonzero` exactly when it is not 0
-                // (no carry crosses bytes: each low-7-bit sum is at most 0xFE).
-                let word = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self) ^ 0x2C2C_2C2C_2C2C_2C2C
-                let nonzero = ((word & lowBits) &+ lowBits) | word
-                commas &+= (~nonzero & ~lowBits).nonzeroBitCount
-                i &+= 8
-            }
-            while i < count {
-                if bytes[i] == UInt8(ascii: ",") { commas &+= 1 }
-                i &+= 1
-            }
-            return commas
-        }()
+        let count = bytes.count
+        var commas = 0
+        var i = 0
+        let lowBits: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        while count &- i >= 8 {
+            // Eight bytes inside `bytes` (counted above), read unaligned. A comma's byte becomes
+            // 0 under the XOR; a byte's top bit is then set by `nonzero` exactly when it is not 0
+            // (no carry crosses bytes: each low-7-bit sum is at most 0xFE).
+            let word = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self) ^ 0x2C2C_2C2C_2C2C_2C2C
+            let nonzero = ((word & lowBits) &+ lowBits) | word
+            commas &+= (~nonzero & ~lowBits).nonzeroBitCount
+            i &+= 8
+        }
+        while i < count {
+            if bytes[i] == UInt8(ascii: ",") { commas &+= 1 }
+            i &+= 1
+        }
         return bytes.count <= 64 * 1024 ? commas &+ 1 : min(commas &+ 1, bytes.count / 8)
     }
 

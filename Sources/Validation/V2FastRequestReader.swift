@@ -150,6 +150,8 @@ struct V2FastRequestReader: Sendable {
             let toFloat = datatype == .fp32
             repeat {
                 c.skipWhitespace()
+                // Read through a local index, set back once the value is taken: passing the cursor's
+                // own (`&c.i`) cost ~300 instructions a 26-value request (callgrind).
                 var i = c.i
                 guard let number = FastBodyReader.number(text, at: &i) else { return nil }
                 let value = toFloat ? Double(Float(number)) : number
