@@ -2,8 +2,8 @@ import CTreeKernels
 
 /// The complete layout of trees at most 4 deep on byte lanes, for the kernel that decides one heap
 /// position of 32 trees for one row with one permutation and one compare (`ctk_shallow_bytes_add`,
-/// ShallowBytes.c; AVX-512 VBMI and BITALG on 256-bit vectors): the few-rows path of shallow forests
-/// (the reference model's), before `AcrossTrees`.
+/// ShallowBytes.c, on 256-bit vectors: AVX-512 VBMI and BITALG, or AVX2): the few-rows path of shallow
+/// forests (the reference model's), before `AcrossTrees`.
 ///
 /// Exactness: an input key's rank among its feature's distinct threshold keys (`ThresholdTable.key`:
 /// each threshold rounded down to Float) decides every node of that feature as the key does:
@@ -20,6 +20,8 @@ final class ByteTrees: Sendable {
     static let maxKeysPerFeature = 255
     static let blockTrees = 32
     static let positions = 15
+    /// The kernel's best build on this CPU (`ctk_byte_lanes`: 2 AVX-512 VBMI, 1 AVX2, 0 none).
+    static let bestInstructionSet = Int(ctk_byte_lanes())
 
     let treeCount: Int
     let featureCount: Int
@@ -41,7 +43,7 @@ final class ByteTrees: Sendable {
     /// `float32Sums`: every leaf value is already an exact Float, and the sums are to be added in float32.
     init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double],
           float32Sums: Bool = false) {
-        guard ctk_has_byte_permute() != 0, depth >= 1, depth <= ShallowForest.maxDepth,
+        guard Self.bestInstructionSet > 0, depth >= 1, depth <= ShallowForest.maxDepth,
               featureCount <= Self.maxFeatures, !trees.isEmpty else { return nil }
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
         guard table.featureKeyCount.allSatisfy({ $0 <= Self.maxKeysPerFeature }) else { return nil }
@@ -59,7 +61,9 @@ final class ByteTrees: Sendable {
                 // The count of keys below the node's: its index for a real split, some byte for padding.
                 let rank = featureKeys.firstIndex { $0 >= nodeThreshold[t * positions + node] }.map { $0 - start } ?? featureKeys.count
                 let slot = ((t / Self.blockTrees) * Self.positions + node) * Self.blockTrees + t % Self.blockTrees
-                features[slot] = UInt8(feature)
+                // Bit 7 from feature 16 on: the AVX2 build's first lookup (of ranks 0–15) reads it as
+                // zero, its second (of 16–31) sees it cleared; VBMI's permutation reads bits 0–4 only.
+                features[slot] = UInt8(feature | (feature & 16) << 3)
                 ranks[slot] = UInt8(rank) ^ 0x80
             }
             for leaf in 0..<16 { values[t * 16 + leaf] = leafValue[t << depth + leaf >> (4 - depth)] }
@@ -84,7 +88,7 @@ final class ByteTrees: Sendable {
     /// (deeper than 4, more than 32 features or 255 thresholds a feature, or only leaves).
     static func float32(trees: [DecisionTree], featureCount: Int) -> ByteTrees? {
         let depth = trees.map(\.depth).max() ?? 0
-        guard ctk_has_byte_permute() != 0, depth >= 1, depth <= ShallowForest.maxDepth,
+        guard Self.bestInstructionSet > 0, depth >= 1, depth <= ShallowForest.maxDepth,
               trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
         let layout = CompiledForest.completeLayout(trees, depth: depth) { Double(Float($0)) }
         return ByteTrees(trees: trees, depth: depth, featureCount: featureCount, nodeFeature: layout.features,
@@ -93,8 +97,10 @@ final class ByteTrees: Sendable {
 
     /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys
     /// (`featureCount` a row); for float32 sums `acc[r]` holds a Float and gets one. The pointers are
-    /// borrowed for the call.
-    func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
+    /// borrowed for the call. `instructionSet` (1...`bestInstructionSet`; tests lower it) picks the build.
+    func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>,
+             instructionSet: Int = ByteTrees.bestInstructionSet) {
+        precondition(instructionSet >= 1 && instructionSet <= Self.bestInstructionSet)
         nodeFeature.withUnsafeBufferPointer { features in
         nodeRank.withUnsafeBufferPointer { ranks in
         values.withUnsafeBufferPointer { values in
@@ -106,7 +112,7 @@ final class ByteTrees: Sendable {
                                            keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
                                            groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
                                            featureCount: Int64(featureCount))
-            ctk_shallow_bytes_add(&forest, inputKeys, Int64(count), acc)
+            ctk_shallow_bytes_add(&forest, inputKeys, Int64(count), acc, Int32(instructionSet))
         }
         }
         }

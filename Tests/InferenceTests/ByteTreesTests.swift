@@ -8,7 +8,7 @@ import Testing
 @Suite struct ByteTreesTests {
     /// Whether this CPU and `EVSERVE_SIMD` let the kernel run (the tests below check the refusals
     /// everywhere, and the predictions through whichever path runs).
-    static let kernelRuns = ctk_has_byte_permute() != 0
+    static let kernelRuns = ByteTrees.bestInstructionSet > 0
 
     /// Splits at every level of a depth-4 tree on up to 13 features, as in the reference model, get the
     /// byte layout where the kernel runs, and none where it does not.
@@ -40,6 +40,50 @@ import Testing
         let trees = ShallowForestTests.randomForest(&random, trees: treeCount, features: 5, cuts: cuts)
         let rows = (0..<(3 * 5)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] * (random.next() % 3 == 0 ? -1 : 1) }
         ShallowForestTests.expectLayoutsAgree(trees, features: 5, rows: rows, sizes: [1, 2, 3])
+    }
+
+    /// Every build of the kernel this CPU runs (AVX2; AVX-512 VBMI too where there) adds what the
+    /// complete layout adds, bit for bit, in float64, and what a plain float32 loop adds for XGBoost's
+    /// sums: on forests of 5 and 16 features (AVX2 looks the ranks up once) and 17 and 32 (twice, feature
+    /// bytes with bit 7 set), at one row and at a pair.
+    @Test(arguments: [5, 16, 17, 32])
+    func everyBuildAddsAsThePlainLoops(features: Int) throws {
+        var random = SeededGenerator(seed: UInt64(200 + features))
+        let cuts: [Double] = [-3, -0.5, 0, 0.25, 1, 7.5]
+        let trees = ShallowForestTests.randomForest(&random, trees: 70, features: features, cuts: cuts)
+        let forest = CompiledForest(trees: trees, featureCount: features, base: 0.5, leafScale: 0.1, averaged: false)
+        let complete = CompiledForest(trees: trees, featureCount: features, base: 0.5, leafScale: 0.1, averaged: false,
+                                      shallowLayout: false)
+        let float32 = ByteTrees.float32(trees: trees, featureCount: features)
+        guard Self.kernelRuns else {
+            #expect(forest.bytes == nil && float32 == nil)
+            return
+        }
+        let bytes = try #require(forest.bytes), bytes32 = try #require(float32)
+        let rows = (0..<(2 * features)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] + Double(random.next() % 3) - 1 }
+        var expected = [Double](repeating: .nan, count: 2), expected32 = [Double](repeating: 0, count: 2)
+        rows.withUnsafeBufferPointer { input in
+            expected.withUnsafeMutableBufferPointer { complete.predict(input.baseAddress!, rowCount: 2, into: $0.baseAddress!) }
+            // XGBoost's order and precision: each tree's leaf value as a Float, added on Floats from 0.
+            for tree in trees {
+                let lone = CompiledForest(trees: [tree], featureCount: features, base: 0, leafScale: nil, averaged: false,
+                                          shallowLayout: false)
+                var leaf = [Double](repeating: .nan, count: 2)
+                leaf.withUnsafeMutableBufferPointer { lone.predict(input.baseAddress!, rowCount: 2, into: $0.baseAddress!) }
+                for r in 0..<2 { expected32[r] = Double(Float(expected32[r]) + Float(leaf[r])) }
+            }
+        }
+        var keys = [Int32](repeating: 0, count: rows.count)
+        ctk_input_keys(rows, Int64(rows.count), &keys)
+        for set in 1...ByteTrees.bestInstructionSet {
+            for count in [1, 2] {
+                var sums = [Double](repeating: 0.5, count: count), sums32 = [Double](repeating: 0, count: count)
+                bytes.add(keys, count, &sums, instructionSet: set)
+                bytes32.add(keys, count, &sums32, instructionSet: set)
+                #expect(sums.map(\.bitPattern) == expected.prefix(count).map(\.bitPattern), "build \(set), \(count) rows")
+                #expect(sums32.map(\.bitPattern) == expected32.prefix(count).map(\.bitPattern), "build \(set), \(count) rows, float32")
+            }
+        }
     }
 
     /// Inputs at the edges of float32: NaN, ±infinity, ±0, subnormals (float64 ones that round to 0

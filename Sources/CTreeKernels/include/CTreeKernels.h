@@ -118,7 +118,7 @@ void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t row
 
 /// Complete trees of depth ≤ 4 (padded to 4) on byte lanes, for `ctk_shallow_bytes_add`
 /// (ShallowBytes.c), 32 trees a block: node at heap position p (0–14) of tree 32b + j at byte
-/// [(15b + p) · 32 + j] of nodeFeature (its feature, < 32) and nodeRank (the index of its threshold
+/// [(15b + p) · 32 + j] of nodeFeature (its feature f < 32, with bit 7 set when f ≥ 16: f | (f & 16) << 3) and nodeRank (the index of its threshold
 /// among its feature's distinct keys, xor 0x80: the row goes right iff its rank is above the index);
 /// padding trees' bytes are 0. keys: groupCount groups of 16, each group of one feature (groupFeature[g]), a
 /// feature's groups consecutive, holding its distinct threshold keys ascending (at most 255), padded
@@ -137,12 +137,13 @@ typedef struct {
     int64_t featureCount;
 } ctk_shallow_bytes;
 
-/// Whether `ctk_shallow_bytes_add` can run: ctk_best_isa() == 2 and the CPU has AVX-512 VBMI and BITALG.
-int ctk_has_byte_permute(void);
+/// The best build of `ctk_shallow_bytes_add` this CPU runs: 2 AVX-512 VBMI and BITALG (with ctk_best_isa()
+/// == 2), 1 AVX2 (ctk_best_isa() >= 1), 0 none.
+int ctk_byte_lanes(void);
 
 /// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of input keys (at most 32
-/// features per row). Needs ctk_has_byte_permute().
-void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys, int64_t rowCount, double *acc);
+/// features per row), with build `instructionSet` (1...ctk_byte_lanes(); aborts otherwise).
+void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
 
 /// A forest of trees with at most 64 leaves each, for QuickScorer's batch walk (`ctk_quickscorer_add`),
 /// borrowed for one call. Thresholds: per feature f, its distinct keys ascending at
