@@ -9,7 +9,7 @@ extension CompiledForest {
     /// (tests compare every few-rows path; with both false few rows go to `ShallowForest`'s walk).
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  useBytes: Bool = true, useAcross: Bool = true) {
-        if let bytes = bytes.map(Unmanaged.passUnretained), useBytes, rowCount < Self.byteRowsBelow {
+        if let bytes = bytes.map(Unmanaged.passUnretained), useBytes, rowCount < Self.byteRowsBelow || Self.bytesTakeEveryCall {
             // Lent without a retain: this object's constant `bytes` keeps it alive through the call.
             bytes._withUnsafeGuaranteedRef { predictOnBytes($0, rows, rowCount: rowCount, into: out) }
         } else if let shallow {
@@ -28,6 +28,12 @@ extension CompiledForest {
     /// here, less than the bitvector layout's pass and, on the reference model, less than QuickScorer's
     /// pass of 32 rows (~356 ns a row against 453 at 20 rows, 378 at 24, 363 at 25; 349 at 26, 337 at 27).
     static let byteRowsBelow = 26
+
+    /// Where QuickScorer cannot run (CPUs without AVX-512), calls of every size go to the byte lanes: a
+    /// pass of the bitvector layout costs as much for 26 rows as for 64, and a full one about what the
+    /// byte lanes cost (reference model on an AMD Zen 3, InferenceBench, ns a row: 960-1,500 at 26 and 32
+    /// rows against 440-600 on bytes at 2-25; 445-475 at 64 either way).
+    static let bytesTakeEveryCall = InterleavedForest.bestInstructionSet < 2
 
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.
