@@ -45,7 +45,7 @@ import Testing
     /// Every build of the kernel this CPU runs (AVX2; AVX-512 VBMI too where there) adds what the
     /// complete layout adds, bit for bit, in float64, and what a plain float32 loop adds for XGBoost's
     /// sums: on forests of 5 and 16 features (AVX2 looks the ranks up once) and 17 and 32 (twice, feature
-    /// bytes with bit 7 set), at one row and at a pair.
+    /// bytes with bit 7 set), at 1 to 7 rows (AVX2 takes rows four at a time, then pairs, then one).
     @Test(arguments: [5, 16, 17, 32])
     func everyBuildAddsAsThePlainLoops(features: Int) throws {
         var random = SeededGenerator(seed: UInt64(200 + features))
@@ -60,23 +60,24 @@ import Testing
             return
         }
         let bytes = try #require(forest.bytes), bytes32 = try #require(float32)
-        let rows = (0..<(2 * features)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] + Double(random.next() % 3) - 1 }
-        var expected = [Double](repeating: .nan, count: 2), expected32 = [Double](repeating: 0, count: 2)
+        let rowCount = 7
+        let rows = (0..<(rowCount * features)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] + Double(random.next() % 3) - 1 }
+        var expected = [Double](repeating: .nan, count: rowCount), expected32 = [Double](repeating: 0, count: rowCount)
         rows.withUnsafeBufferPointer { input in
-            expected.withUnsafeMutableBufferPointer { complete.predict(input.baseAddress!, rowCount: 2, into: $0.baseAddress!) }
+            expected.withUnsafeMutableBufferPointer { complete.predict(input.baseAddress!, rowCount: rowCount, into: $0.baseAddress!) }
             // XGBoost's order and precision: each tree's leaf value as a Float, added on Floats from 0.
             for tree in trees {
                 let lone = CompiledForest(trees: [tree], featureCount: features, base: 0, leafScale: nil, averaged: false,
                                           shallowLayout: false)
-                var leaf = [Double](repeating: .nan, count: 2)
-                leaf.withUnsafeMutableBufferPointer { lone.predict(input.baseAddress!, rowCount: 2, into: $0.baseAddress!) }
-                for r in 0..<2 { expected32[r] = Double(Float(expected32[r]) + Float(leaf[r])) }
+                var leaf = [Double](repeating: .nan, count: rowCount)
+                leaf.withUnsafeMutableBufferPointer { lone.predict(input.baseAddress!, rowCount: rowCount, into: $0.baseAddress!) }
+                for r in 0..<rowCount { expected32[r] = Double(Float(expected32[r]) + Float(leaf[r])) }
             }
         }
         var keys = [Int32](repeating: 0, count: rows.count)
         ctk_input_keys(rows, Int64(rows.count), &keys)
         for set in 1...ByteTrees.bestInstructionSet {
-            for count in [1, 2] {
+            for count in 1...rowCount {
                 var sums = [Double](repeating: 0.5, count: count), sums32 = [Double](repeating: 0, count: count)
                 bytes.add(keys, count, &sums, instructionSet: set)
                 bytes32.add(keys, count, &sums32, instructionSet: set)
