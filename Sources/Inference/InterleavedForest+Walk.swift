@@ -143,17 +143,31 @@ extension InterleavedForest {
     }
 
     /// Many rows' walks tree by tree, `add` called for consecutive ranges of trees of at most
-    /// `evaluationsPerSlice` walks (trees × rows), with the CPU offered to other threads between
-    /// them (see `evaluationsPerSlice`). Each row's leaves are still added in tree order.
+    /// `evaluationsPerSlice` walks (trees × rows), and of at most about `sliceNanoseconds` each, with
+    /// the CPU offered to other threads between them (see `evaluationsPerSlice`). Each row's leaves are
+    /// still added in tree order.
     private func inSlices(rowCount: Int, evaluationsPerSlice: Int, _ add: (Range<Int>) -> Void) {
-        let treesPerSlice = Swift.max(1, evaluationsPerSlice / rowCount)
+        let mostTrees = Swift.max(1, evaluationsPerSlice / rowCount)
+        var treesPerSlice = mostTrees
         var first = 0
         while first < treeCount {
             let end = Swift.min(treeCount, first + treesPerSlice)
+            let start = Self.monotonicNanoseconds()
             add(first..<end)
+            // The next slice's trees from this one's time a tree: a slower CPU's slices hold the core
+            // no longer than a fast one's (a slice that was preempted only comes out shorter).
+            let took = Swift.max(1, Self.monotonicNanoseconds() - start)
+            treesPerSlice = Swift.min(mostTrees, Swift.max(1, Self.sliceNanoseconds * (end - first) / took))
             first = end
             if first < treeCount { sched_yield() }
         }
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds (a vDSO call, no system call).
+    private static func monotonicNanoseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 
     /// Many rows: each of `trees` for 16 rows at once; each row's leaves are added in tree order.

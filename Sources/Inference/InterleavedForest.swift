@@ -50,6 +50,10 @@ final class InterleavedForest: Sendable {
     /// 0.47 ms with these slices, its rows/s unchanged (145,945 and 145,153); 25,000 measured 0.54 ms
     /// and cost 1–2 % a row at 4096 rows. When nothing else waits, a yield is one system call a slice.
     static let evaluationsPerSlice = 50_000
+    /// And a slice lasts about this long at most (0.3 ms): on a CPU whose evaluations cost more, fewer
+    /// of them. The AVX2 walks of this project's AMD Zen 3 machine took ~22 ns an evaluation (1.1 ms a
+    /// slice of 50,000), and /healthz's p99 beside the saturated heavy model on one core was 3.2 ms.
+    static let sliceNanoseconds = 300_000
 
     let featureCount: Int
     let outputCount: Int
