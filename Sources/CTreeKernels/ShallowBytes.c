@@ -1,13 +1,14 @@
-// One or two rows through trees of depth ≤ 4 on byte lanes, on 256-bit vectors: the few-rows path of
-// shallow forests (the reference model's 500 trees). Each input becomes its rank among its feature's
-// distinct thresholds (< 256 of them), so a node's test `x <= t_j` is `rank <= j` on one byte. Trees
-// go 32 at a time, one byte lane each: at each of the 15 heap positions, one permutation (the row's
-// ranks indexed by the 32 nodes' features) and one byte compare decide 32 nodes. Each node that sends
-// the row right removes its left subtree's leaves from its tree's set (QuickScorer's rule, Lucchese et
-// al. 2015: the leaf reached is the lowest one left), a set being two bytes: leaves 0–7, which only the
-// root's left subtree touches, and leaves 8–15. The leaves' values are then added in tree order, two
-// rows' chains interleaved, so every sum is the one scikit-learn computes (or, for XGBoost's float32
-// sums, the one XGBoost computes: float values, each addition rounded to float).
+// A few rows at a time through trees of depth ≤ 4 on byte lanes, on 256-bit vectors: the few-rows path
+// of shallow forests (the reference model's 500 trees), and on CPUs without AVX-512 every batch's. Each
+// input becomes its rank among its feature's distinct thresholds (< 256 of them), so a node's test
+// `x <= t_j` is `rank <= j` on one byte. Trees go 32 at a time, one byte lane each: at each of the 15
+// heap positions, one permutation (the row's ranks indexed by the 32 nodes' features) and one byte
+// compare decide 32 nodes. Each node that sends the row right removes its left subtree's leaves from its
+// tree's set (QuickScorer's rule, Lucchese et al. 2015: the leaf reached is the lowest one left), a set
+// being two bytes: leaves 0–7, which only the root's left subtree touches, and leaves 8–15. The leaves'
+// values are then added in tree order, two or four rows' chains interleaved, so every sum is the one
+// scikit-learn computes (or, for XGBoost's float32 sums, the one XGBoost computes: float values, each
+// addition rounded to float).
 //
 // Two builds of the same steps (ShallowBytesRows.h holds the row loop both share):
 // - AVX-512 VBMI and BITALG: the permutation is one vpermb over the row's 32 rank bytes, a cleared

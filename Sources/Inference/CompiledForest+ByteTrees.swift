@@ -3,7 +3,8 @@ import CTreeKernels
 /// The complete layout of trees at most 4 deep on byte lanes, for the kernel that decides one heap
 /// position of 32 trees for one row with one permutation and one compare (`ctk_shallow_bytes_add`,
 /// ShallowBytes.c, on 256-bit vectors: AVX-512 VBMI and BITALG, or AVX2): the few-rows path of shallow
-/// forests (the reference model's), before `AcrossTrees`.
+/// forests (the reference model's), before `AcrossTrees`, and without AVX-512 every call's
+/// (`CompiledForest.bytesTakeEveryCall`).
 ///
 /// Exactness: an input key's rank among its feature's distinct threshold keys (`ThresholdTable.key`:
 /// each threshold rounded down to Float) decides every node of that feature as the key does:
