@@ -1,6 +1,6 @@
-// Which instruction sets the kernels use on this CPU (ctk_best_isa) and how they gather
-// (ctk_prefers_narrow_gathers), each decided once per process; EVSERVE_SIMD and EVSERVE_GATHERS
-// override them (CTreeKernels.h).
+// Which instruction sets the kernels use on this CPU (ctk_best_isa; ctk_byte_lanes for the byte-lane
+// kernel) and how they gather (ctk_prefers_narrow_gathers), each decided once per process;
+// EVSERVE_SIMD and EVSERVE_GATHERS override them (CTreeKernels.h).
 #include "CTreeKernels.h"
 
 #include <stdatomic.h>
@@ -65,4 +65,18 @@ static int detect_narrow_gathers(void) {
 
 int ctk_prefers_narrow_gathers(void) {
     return decided_once(&narrow_gathers, detect_narrow_gathers);
+}
+
+static _Atomic int byte_lanes = -1;
+
+static int detect_byte_lanes(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (ctk_best_isa() == 2 && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bitalg")) return 2;
+#endif
+    return ctk_best_isa() >= 1 ? 1 : 0;
+}
+
+int ctk_byte_lanes(void) {
+    return decided_once(&byte_lanes, detect_byte_lanes);
 }

@@ -32,7 +32,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512bitalg,avx512vl")))
-#define AVX2_TARGET __attribute__((target("avx2,popcnt")))
+#define AVX2_TARGET __attribute__((target("avx2")))
 
 /// The sum of v's eight lanes.
 AVX2_TARGET __attribute__((always_inline))
@@ -162,16 +162,6 @@ static inline __m256i leaves32_avx2(const ctk_shallow_bytes *f, int64_t b, __m25
 #undef ROWS_LEAVES
 #undef ROWS_NAME
 #endif
-
-int ctk_byte_lanes(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (ctk_best_isa() == 2 && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bitalg")) return 2;
-    return ctk_best_isa() >= 1 ? 1 : 0;
-#else
-    return 0;
-#endif
-}
 
 void ctk_shallow_bytes_add(const ctk_shallow_bytes *f, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet) {
 #if defined(__x86_64__)
