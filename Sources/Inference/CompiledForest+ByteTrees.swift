@@ -38,6 +38,15 @@ final class ByteTrees: Sendable {
     /// and the feature of each group of 16.
     let keys: [Int32]
     let groupFeature: [UInt8]
+    /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it and the keys fit (at
+    /// most `CTK_ROW_LANES_MAX_GROUPS` groups), else empty: per tree 16 node slots (each its key's offset
+    /// in a block's decisions), and its leaf values as byte planes.
+    let rowNodes: [UInt16]
+    let rowTables: [Int32]
+    /// Rows a block of `addRows`.
+    static let rowBlock = 32
+    /// `ctk_row_lanes_add` runs on this CPU (AVX2).
+    static let rowLanesRun = ctk_row_lanes_available() != 0
 
     /// nil unless the kernel runs on this CPU and the forest fits it. `nodeFeature`, `nodeThreshold`
     /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
@@ -53,6 +62,9 @@ final class ByteTrees: Sendable {
         var features = [UInt8](repeating: 0, count: blocks * Self.positions * Self.blockTrees)
         var ranks = [UInt8](repeating: 0x80, count: features.count)
         var values = [Double](repeating: 0, count: trees.count * 16)
+        // Padding positions keep key 0: their outcomes do not matter (as above).
+        let rowLanes = Self.rowLanesRun && table.keys.count <= Int(CTK_ROW_LANES_MAX_GROUPS) * ThresholdTable.groupSize
+        var rowNodes = rowLanes ? [UInt16](repeating: 0, count: trees.count * 16) : []
         for t in 0..<trees.count {
             // Positions from `positions` on stay (feature 0, rank 0): padding, whose tests do not matter.
             for node in 0..<positions {
@@ -66,6 +78,9 @@ final class ByteTrees: Sendable {
                 // zero, its second (of 16–31) sees it cleared; VBMI's permutation reads bits 0–4 only.
                 features[slot] = UInt8(feature | (feature & 16) << 3)
                 ranks[slot] = UInt8(rank) ^ 0x80
+                // A padding node's rank may be its feature's key count (even 0 of 0): it reads the forest's
+                // first key instead, whose decisions the kernel always writes.
+                if rowLanes && rank < table.featureKeyCount[feature] { rowNodes[t * 16 + node] = UInt16(32 * (start + rank)) }
             }
             for leaf in 0..<16 { values[t * 16 + leaf] = leafValue[t << depth + leaf >> (4 - depth)] }
         }
@@ -75,6 +90,8 @@ final class ByteTrees: Sendable {
         self.nodeRank = ranks
         self.values = values
         values32 = float32Sums ? values.map { Float($0) } : []
+        self.rowNodes = rowNodes
+        rowTables = rowLanes ? Self.rowPlanes(values: values, float32Sums: float32Sums) : []
         keys = table.keys
         var groupFeature = [UInt8]()
         for f in 0..<featureCount {
@@ -82,6 +99,26 @@ final class ByteTrees: Sendable {
             groupFeature += repeatElement(UInt8(f), count: groups)
         }
         self.groupFeature = groupFeature
+    }
+
+    /// `ctk_row_lanes`' planes from 16 leaf values a tree: plane k holds byte k of each value (a Double's,
+    /// or for float32 sums a Float's), leaf 15 − v at byte v, the 16 bytes twice (one for each half of a
+    /// 256-bit lookup).
+    private static func rowPlanes(values: [Double], float32Sums: Bool) -> [Int32] {
+        let width = float32Sums ? 4 : 8
+        var planes = [Int32]()
+        planes.reserveCapacity(values.count / 16 * width * 8)
+        for tree in stride(from: 0, to: values.count, by: 16) {
+            let bits = (0..<16).map { v in
+                float32Sums ? UInt64(Float(values[tree + v]).bitPattern) : values[tree + v].bitPattern
+            }
+            for k in 0..<width {
+                let bytes = bits.map { UInt32(truncatingIfNeeded: $0 >> (8 * k)) & 0xFF }
+                let words = (0..<4).map { Int32(bitPattern: bytes[4 * $0] | bytes[4 * $0 + 1] << 8 | bytes[4 * $0 + 2] << 16 | bytes[4 * $0 + 3] << 24) }
+                planes += words + words
+            }
+        }
+        return planes
     }
 
     /// The byte layout of trees whose leaf values are summed in float32 (XGBoost's: each value rounded to
@@ -114,6 +151,33 @@ final class ByteTrees: Sendable {
                                            groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
                                            featureCount: Int64(featureCount))
             ctk_shallow_bytes_add(&forest, inputKeys, Int64(count), acc, Int32(instructionSet))
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+
+    /// `add`'s sums on row lanes (`ctk_row_lanes_add`): 32 rows at a time, a tree at a time, for many rows.
+    /// Needs the row-lane layout (`rowNodes` not empty).
+    func addRows(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
+        precondition(!rowNodes.isEmpty)
+        nodeFeature.withUnsafeBufferPointer { features in
+        values.withUnsafeBufferPointer { values in
+        values32.withUnsafeBufferPointer { values32 in
+        keys.withUnsafeBufferPointer { keys in
+        groupFeature.withUnsafeBufferPointer { groupFeature in
+        rowNodes.withUnsafeBufferPointer { rowNodes in
+        rowTables.withUnsafeBufferPointer { rowTables in
+            var forest = ctk_shallow_bytes(nodeFeature: features.baseAddress, nodeRank: nil, values: values.baseAddress,
+                                           values32: values32.isEmpty ? nil : values32.baseAddress,
+                                           keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
+                                           groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
+                                           featureCount: Int64(featureCount))
+            var lanes = ctk_row_lanes(nodes: rowNodes.baseAddress, tables: rowTables.baseAddress)
+            ctk_row_lanes_add(&forest, &lanes, inputKeys, Int64(count), acc)
+        }
         }
         }
         }

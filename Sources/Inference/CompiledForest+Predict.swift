@@ -29,11 +29,21 @@ extension CompiledForest {
     /// pass of 32 rows (~356 ns a row against 453 at 20 rows, 378 at 24, 363 at 25; 349 at 26, 337 at 27).
     static let byteRowsBelow = 26
 
-    /// Where QuickScorer cannot run (CPUs without AVX-512), calls of every size go to the byte lanes: a
+    /// Where QuickScorer cannot run (CPUs without AVX-512), calls of every size go to the byte layouts: a
     /// pass of the bitvector layout costs as much for 26 rows as for 64, and a full one about what the
-    /// byte lanes cost (reference model on an AMD Zen 3, InferenceBench, ns a row: 960-1,500 at 26 and 32
-    /// rows against 440-600 on bytes at 2-25; 445-475 at 64 either way).
+    /// trees' lanes cost (reference model on an AMD Zen 3, InferenceBench, ns a row: 960-1,500 at 26 and 32
+    /// rows against 440-600 on bytes at 2-25; 445-475 at 64 either way). Row lanes (RowLanes.c, AVX2)
+    /// then take their blocks of 32 rows: ~160 ns a row there at 64 and 4096 rows.
     static let bytesTakeEveryCall = InterleavedForest.bestInstructionSet < 2
+
+    /// Where row lanes run, a call's last rows past its whole blocks of 32 go to them too (the block padded)
+    /// from this many on: a padded block costs about what the trees' lanes cost for 16 rows (reference
+    /// model on an AMD Zen 3, InferenceBench, ns a row at 16 rows: 340-470 against 356-510; at 20:
+    /// 256-380 against 500).
+    static let rowLanesFrom = 16
+
+    /// Rows whose keys `predictOnBytes` makes at a time: 8 blocks of row lanes.
+    static let byteChunkRows = 256
 
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
     /// when fewer than `minimumBatchRows` rows are left, to the walk.
@@ -73,15 +83,27 @@ extension CompiledForest {
         }
     }
 
-    /// Fewer than `minimumBatchRows` rows on the byte-lane layout: the keys, then one kernel call.
+    /// Rows on the byte-lane layouts: the keys, then the kernels (row lanes for blocks of 32 where they run,
+    /// the trees' lanes for the rest).
     private func predictOnBytes(_ bytes: ByteTrees, _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
-            ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
-            for r in 0..<rowCount { out[r] = base }
-            bytes.add(keys.baseAddress!, rowCount, out)
-            if averaged {
-                let divisor = Double(treeCount)
-                for r in 0..<rowCount { out[r] /= divisor }
+        // Keys a chunk of rows at a time: a small buffer (on the stack, in the L1 cache) for any call.
+        let chunk = min(rowCount, Self.byteChunkRows)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk * featureCount) { keys in
+            var start = 0
+            while start < rowCount {
+                let count = min(chunk, rowCount - start), sums = out + start
+                ctk_input_keys(rows + start * featureCount, Int64(count * featureCount), keys.baseAddress!)
+                for r in 0..<count { sums[r] = base }
+                // Whole blocks of 32 rows on row lanes where they run; the rest on the trees' lanes.
+                let rest = count % ByteTrees.rowBlock
+                let onRows = bytes.rowNodes.isEmpty ? 0 : count - (rest >= Self.rowLanesFrom ? 0 : rest)
+                if onRows > 0 { bytes.addRows(keys.baseAddress!, onRows, sums) }
+                if onRows < count { bytes.add(keys.baseAddress! + onRows * featureCount, count - onRows, sums + onRows) }
+                if averaged {
+                    let divisor = Double(treeCount)
+                    for r in 0..<count { sums[r] /= divisor }
+                }
+                start += count
             }
         }
     }

@@ -46,6 +46,7 @@ import Testing
     /// complete layout adds, bit for bit, in float64, and what a plain float32 loop adds for XGBoost's
     /// sums: on forests of 5 and 16 features (AVX2 looks the ranks up once) and 17 and 32 (twice, feature
     /// bytes with bit 7 set), at 1 to 7 rows (AVX2 takes rows four at a time, then pairs, then one).
+    /// So do the row lanes (`addRows`, RowLanes.c), on either side of their 32-row blocks.
     @Test(arguments: [5, 16, 17, 32])
     func everyBuildAddsAsThePlainLoops(features: Int) throws {
         var random = SeededGenerator(seed: UInt64(200 + features))
@@ -60,7 +61,7 @@ import Testing
             return
         }
         let bytes = try #require(forest.bytes), bytes32 = try #require(float32)
-        let rowCount = 7
+        let rowCount = 70
         let rows = (0..<(rowCount * features)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] + Double(random.next() % 3) - 1 }
         var expected = [Double](repeating: .nan, count: rowCount), expected32 = [Double](repeating: 0, count: rowCount)
         rows.withUnsafeBufferPointer { input in
@@ -77,7 +78,7 @@ import Testing
         var keys = [Int32](repeating: 0, count: rows.count)
         ctk_input_keys(rows, Int64(rows.count), &keys)
         for set in 1...ByteTrees.bestInstructionSet {
-            for count in 1...rowCount {
+            for count in 1...7 {
                 var sums = [Double](repeating: 0.5, count: count), sums32 = [Double](repeating: 0, count: count)
                 bytes.add(keys, count, &sums, instructionSet: set)
                 bytes32.add(keys, count, &sums32, instructionSet: set)
@@ -85,12 +86,22 @@ import Testing
                 #expect(sums32.map(\.bitPattern) == expected32.prefix(count).map(\.bitPattern), "build \(set), \(count) rows, float32")
             }
         }
+        guard ByteTrees.rowLanesRun else { return }
+        #expect(!bytes.rowNodes.isEmpty && !bytes32.rowNodes.isEmpty)
+        for count in [1, 2, 7, 31, 32, 33, 64, 70] {
+            var sums = [Double](repeating: 0.5, count: count), sums32 = [Double](repeating: 0, count: count)
+            bytes.addRows(keys, count, &sums)
+            bytes32.addRows(keys, count, &sums32)
+            #expect(sums.map(\.bitPattern) == expected.prefix(count).map(\.bitPattern), "row lanes, \(count) rows")
+            #expect(sums32.map(\.bitPattern) == expected32.prefix(count).map(\.bitPattern), "row lanes, \(count) rows, float32")
+        }
     }
 
     /// Inputs at the edges of float32: NaN, ±infinity, ±0, subnormals (float64 ones that round to 0
     /// or to the smallest float32 subnormal), values exactly at each threshold, the float32 neighbours of
     /// each threshold, and float64 values between two float32 ones — on trees whose thresholds are such
-    /// values too, of every depth from 1 to 4 (shallower trees are padded).
+    /// values too, of every depth from 1 to 4 (shallower trees are padded); 45 rows reach the row lanes
+    /// where they run (a block of 32, then 13 on the trees' lanes).
     @Test(arguments: 1...4)
     func edgeValuesDecideAsTheCompleteLayout(depth: Int) {
         var random = SeededGenerator(seed: UInt64(100 + depth))
@@ -106,6 +117,6 @@ import Testing
             inputs += [cut, Double(single), Double(single.nextUp), Double(single.nextDown), cut.nextUp, cut.nextDown]
         }
         let rows = (0..<(60 * 4)).map { _ in inputs[Int(random.next() % UInt64(inputs.count))] }
-        ShallowForestTests.expectLayoutsAgree(trees, features: 4, rows: rows, sizes: [1, 2, 3, 5, 19])
+        ShallowForestTests.expectLayoutsAgree(trees, features: 4, rows: rows, sizes: [1, 2, 3, 5, 19, 45])
     }
 }
