@@ -15,8 +15,7 @@
 // in tree order, on four (float64) or eight (float32) rows a vector, so every sum is the one
 // scikit-learn (or XGBoost) computes.
 //
-// Memory: every pointer is the caller's, borrowed for the call; a block's decisions (at most 32 KiB)
-// live on the stack.
+// Memory: every pointer is the caller's, borrowed for the call, a block's decisions included (scratch).
 #include "CTreeKernels.h"
 
 #include <stdlib.h>
@@ -32,7 +31,7 @@ static inline __m256i paths(const uint16_t *node, const uint8_t *right) {
     // Four nodes' offsets a 64-bit load: fewer loads than one a node.
     uint64_t packed[4];
     memcpy(packed, node, 32);
-#define RIGHT(p) _mm256_load_si256((const __m256i *)(right + (uint16_t)(packed[(p) / 4] >> (16 * ((p) % 4)))))
+#define RIGHT(p) _mm256_load_si256((const __m256i *)(right + 32 * (size_t)(uint16_t)(packed[(p) / 4] >> (16 * ((p) % 4)))))
 #define PICK(ifLeft, ifRight, right) _mm256_blendv_epi8(ifLeft, ifRight, right)
     // Each outcome is a byte of all ones (right) or zeros (left).
     const __m256i first = RIGHT(0);
@@ -168,10 +167,11 @@ int ctk_row_lanes_available(void) {
     return ctk_best_isa() >= 1;
 }
 
-void ctk_row_lanes_add(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc) {
+void ctk_row_lanes_add(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
+                       void *scratch) {
 #if defined(__x86_64__)
-    if (!ctk_row_lanes_available() || f->groupCount > CTK_ROW_LANES_MAX_GROUPS) abort();  // callers check both first
-    uint8_t right[CTK_ROW_LANES_MAX_GROUPS * 16 * 32] __attribute__((aligned(32)));
+    if (!ctk_row_lanes_available()) abort();  // callers ask ctk_row_lanes_available() first
+    uint8_t *right = scratch;
     for (int64_t start = 0; start < rowCount; start += 32) {
         const int64_t rows = rowCount - start < 32 ? rowCount - start : 32;
         block_decisions(f, keys + start * f->featureCount, rows, right);
@@ -183,7 +183,7 @@ void ctk_row_lanes_add(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, c
         memcpy(acc + start, sums, (size_t)rows * sizeof(double));
     }
 #else
-    (void)f; (void)lanes; (void)keys; (void)rowCount; (void)acc;
+    (void)f; (void)lanes; (void)keys; (void)rowCount; (void)acc; (void)scratch;
     abort();  // callers ask ctk_row_lanes_available() first
 #endif
 }

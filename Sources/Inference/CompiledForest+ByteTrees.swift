@@ -38,9 +38,8 @@ final class ByteTrees: Sendable {
     /// and the feature of each group of 16.
     let keys: [Int32]
     let groupFeature: [UInt8]
-    /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it and the keys fit (at
-    /// most `CTK_ROW_LANES_MAX_GROUPS` groups), else empty: per tree 16 node slots (each its key's offset
-    /// in a block's decisions), and its leaf values as byte planes.
+    /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it, else empty: per tree 16
+    /// node slots (each its threshold key's index among the forest's), and its leaf values as byte planes.
     let rowNodes: [UInt16]
     let rowTables: [Int32]
     /// Rows a block of `addRows`.
@@ -63,7 +62,7 @@ final class ByteTrees: Sendable {
         var ranks = [UInt8](repeating: 0x80, count: features.count)
         var values = [Double](repeating: 0, count: trees.count * 16)
         // Padding positions keep key 0: their outcomes do not matter (as above).
-        let rowLanes = Self.rowLanesRun && table.keys.count <= Int(CTK_ROW_LANES_MAX_GROUPS) * ThresholdTable.groupSize
+        let rowLanes = Self.rowLanesRun
         var rowNodes = rowLanes ? [UInt16](repeating: 0, count: trees.count * 16) : []
         for t in 0..<trees.count {
             // Positions from `positions` on stay (feature 0, rank 0): padding, whose tests do not matter.
@@ -80,7 +79,7 @@ final class ByteTrees: Sendable {
                 ranks[slot] = UInt8(rank) ^ 0x80
                 // A padding node's rank may be its feature's key count (even 0 of 0): it reads the forest's
                 // first key instead, whose decisions the kernel always writes.
-                if rowLanes && rank < table.featureKeyCount[feature] { rowNodes[t * 16 + node] = UInt16(32 * (start + rank)) }
+                if rowLanes && rank < table.featureKeyCount[feature] { rowNodes[t * 16 + node] = UInt16(start + rank) }
             }
             for leaf in 0..<16 { values[t * 16 + leaf] = leafValue[t << depth + leaf >> (4 - depth)] }
         }
@@ -159,6 +158,22 @@ final class ByteTrees: Sendable {
         }
     }
 
+    /// Where row lanes run, a call's last rows past its whole blocks of 32 go to them too (the block padded)
+    /// from this many on: a padded block costs about what the trees' lanes cost for 16 rows (reference
+    /// model on an AMD Zen 3, InferenceBench, ns a row at 16 rows: 340-470 against 356-510; at 20:
+    /// 256-380 against 500).
+    static let rowLanesFrom = 16
+
+    /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys (as `add`), on
+    /// the layout that suits the count: whole blocks of 32 rows (and a last partial block of 16 rows or
+    /// more) on row lanes where they run, the rest on the trees' lanes.
+    func addOnEitherLanes(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
+        let rest = count % Self.rowBlock
+        let onRows = rowNodes.isEmpty ? 0 : count - (rest >= Self.rowLanesFrom ? 0 : rest)
+        if onRows > 0 { addRows(inputKeys, onRows, acc) }
+        if onRows < count { add(inputKeys + onRows * featureCount, count - onRows, acc + onRows) }
+    }
+
     /// `add`'s sums on row lanes (`ctk_row_lanes_add`): 32 rows at a time, a tree at a time, for many rows.
     /// Needs the row-lane layout (`rowNodes` not empty).
     func addRows(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
@@ -176,7 +191,10 @@ final class ByteTrees: Sendable {
                                            groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
                                            featureCount: Int64(featureCount))
             var lanes = ctk_row_lanes(nodes: rowNodes.baseAddress, tables: rowTables.baseAddress)
-            ctk_row_lanes_add(&forest, &lanes, inputKeys, Int64(count), acc)
+            // A block's decisions: 32 KiB or less for most forests (26 KiB for the reference model's 52 groups).
+            withUnsafeTemporaryAllocation(byteCount: groupFeature.count * 16 * 32, alignment: 32) { scratch in
+                ctk_row_lanes_add(&forest, &lanes, inputKeys, Int64(count), acc, scratch.baseAddress)
+            }
         }
         }
         }

@@ -36,13 +36,8 @@ extension CompiledForest {
     /// then take their blocks of 32 rows: ~160 ns a row there at 64 and 4096 rows.
     static let bytesTakeEveryCall = InterleavedForest.bestInstructionSet < 2
 
-    /// Where row lanes run, a call's last rows past its whole blocks of 32 go to them too (the block padded)
-    /// from this many on: a padded block costs about what the trees' lanes cost for 16 rows (reference
-    /// model on an AMD Zen 3, InferenceBench, ns a row at 16 rows: 340-470 against 356-510; at 20:
-    /// 256-380 against 500).
-    static let rowLanesFrom = 16
-
-    /// Rows whose keys `predictOnBytes` makes at a time: 8 blocks of row lanes.
+    /// Rows whose keys `predictOnBytes` makes at a time (here and in `EnsemblePredictor`'s): 8 blocks of
+    /// row lanes, so that the keys' buffer is small (on the stack, in the L1 cache) for any call.
     static let byteChunkRows = 256
 
     /// Rows in passes of 64: each pass's inputs become keys once, then go to the bitvector layout, or,
@@ -86,7 +81,6 @@ extension CompiledForest {
     /// Rows on the byte-lane layouts: the keys, then the kernels (row lanes for blocks of 32 where they run,
     /// the trees' lanes for the rest).
     private func predictOnBytes(_ bytes: ByteTrees, _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
-        // Keys a chunk of rows at a time: a small buffer (on the stack, in the L1 cache) for any call.
         let chunk = min(rowCount, Self.byteChunkRows)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk * featureCount) { keys in
             var start = 0
@@ -94,11 +88,7 @@ extension CompiledForest {
                 let count = min(chunk, rowCount - start), sums = out + start
                 ctk_input_keys(rows + start * featureCount, Int64(count * featureCount), keys.baseAddress!)
                 for r in 0..<count { sums[r] = base }
-                // Whole blocks of 32 rows on row lanes where they run; the rest on the trees' lanes.
-                let rest = count % ByteTrees.rowBlock
-                let onRows = bytes.rowNodes.isEmpty ? 0 : count - (rest >= Self.rowLanesFrom ? 0 : rest)
-                if onRows > 0 { bytes.addRows(keys.baseAddress!, onRows, sums) }
-                if onRows < count { bytes.add(keys.baseAddress! + onRows * featureCount, count - onRows, sums + onRows) }
+                bytes.addOnEitherLanes(keys.baseAddress!, count, sums)
                 if averaged {
                     let divisor = Double(treeCount)
                     for r in 0..<count { sums[r] /= divisor }

@@ -1,7 +1,8 @@
 import CTreeKernels
 
-/// One or two rows (up to `QuickScorerForest.minimumRows`) of XGBoost's shallow forests on byte lanes:
-/// float32 sums, which `CompiledForest`'s byte path (float64 sums) does not add.
+/// XGBoost's shallow forests on byte lanes: a few rows (up to `QuickScorerForest.minimumRows`), and, where
+/// QuickScorer cannot run but row lanes can (AVX2 without AVX-512), every call. Float32 sums, which
+/// `CompiledForest`'s byte path (float64 sums) does not add.
 extension EnsemblePredictor {
     /// One float32 `ByteTrees` per raw score, or nil when any of them cannot be built (the kernel does
     /// not run here, or the trees do not fit it): then `InterleavedForest` predicts every row count.
@@ -31,15 +32,21 @@ extension EnsemblePredictor {
     /// send NaN right at every split, not where its split says (`raw` sends such rows elsewhere).
     func predictOnBytes(_ layouts: [ByteTrees], _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         let outputs = outputCount
-        // Stack buffers for a few rows, alive for this call only.
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowCount * featureCount) { keys in
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount) { sums in
-            ctk_input_keys(rows, Int64(rowCount * featureCount), keys.baseAddress!)
-            for (k, layout) in layouts.enumerated() {
-                let base = Double(Float(ensemble.base[k]))
-                for r in 0..<rowCount { sums[r] = base }
-                layout.add(keys.baseAddress!, rowCount, sums.baseAddress!)
-                for r in 0..<rowCount { out[r &* outputs &+ k] = sums[r] }
+        let chunk = min(rowCount, CompiledForest.byteChunkRows)
+        // Stack buffers for a chunk of rows, alive for this call only.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk * featureCount) { keys in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: chunk) { sums in
+            var start = 0
+            while start < rowCount {
+                let count = min(chunk, rowCount - start)
+                ctk_input_keys(rows + start * featureCount, Int64(count * featureCount), keys.baseAddress!)
+                for (k, layout) in layouts.enumerated() {
+                    let base = Double(Float(ensemble.base[k]))
+                    for r in 0..<count { sums[r] = base }
+                    layout.addOnEitherLanes(keys.baseAddress!, count, sums.baseAddress!)
+                    for r in 0..<count { out[(start &+ r) &* outputs &+ k] = sums[r] }
+                }
+                start += count
             }
         }
         }

@@ -145,28 +145,25 @@ int ctk_byte_lanes(void);
 /// features per row), with build `instructionSet` (1...ctk_byte_lanes(); aborts otherwise).
 void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
 
-/// The same trees for `ctk_row_lanes_add` (RowLanes.c: 32 rows on byte lanes, a tree at a time), with at
-/// most CTK_ROW_LANES_MAX_GROUPS groups of keys. Tree t's node at heap position p is nodes[16 t + p] (the
-/// 16th unused): 32 × the forest's index of the node's threshold
-/// key (16 g + i for key i of group g). Tree t's leaf values as planes: plane k holds byte k of each
-/// leaf's value (k < 8 for doubles, < 4 for float32 sums, when ctk_shallow_bytes' values32 is not null),
-/// leaf l (at depth 4, left to right) at byte l, the 16 bytes twice; 8 int32 a plane, from tables[64 t]
-/// (tables[32 t] for float32).
+/// The same trees for `ctk_row_lanes_add` (RowLanes.c: 32 rows on byte lanes, a tree at a time). Tree t's
+/// node at heap position p is nodes[16 t + p] (the 16th unused): the forest's index of the node's
+/// threshold key (16 g + i for key i of group g). Tree t's leaf values as planes: plane k holds byte k of
+/// each leaf's value (k < 8 for doubles, < 4 for float32 sums, when ctk_shallow_bytes' values32 is not
+/// null), leaf l (at depth 4, left to right) at byte l, the 16 bytes twice; 8 int32 a plane, from
+/// tables[64 t] (tables[32 t] for float32).
 typedef struct {
     const uint16_t *nodes;
     const int32_t *tables;
 } ctk_row_lanes;
 
-/// A block's decisions take 512 bytes a group of keys, on the stack: at most 32 KiB.
-#define CTK_ROW_LANES_MAX_GROUPS 64
-
 /// 1 if `ctk_row_lanes_add` runs on this CPU (AVX2), else 0.
 int ctk_row_lanes_available(void);
 
 /// `ctk_shallow_bytes_add`'s sums (at most 32 features a row), on row lanes: rows in blocks of 32 (the
-/// last block padded), each tree's 15 nodes decided for a block's 32 rows at once. Aborts without AVX2
-/// or with more than CTK_ROW_LANES_MAX_GROUPS groups of keys.
-void ctk_row_lanes_add(const ctk_shallow_bytes *forest, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc);
+/// last block padded), each tree's 15 nodes decided for a block's 32 rows at once. `scratch`: a block's
+/// decisions, 32 bytes a key: forest->groupCount × 512 bytes, 32-byte aligned. Aborts without AVX2.
+void ctk_row_lanes_add(const ctk_shallow_bytes *forest, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
+                       void *scratch);
 
 /// A forest of trees with at most 64 leaves each, for QuickScorer's batch walk (`ctk_quickscorer_add`),
 /// borrowed for one call. Thresholds: per feature f, its distinct keys ascending at
