@@ -32,14 +32,15 @@ import Testing
     }
 
     /// Tree counts on both sides of the 32-tree block (the last block partly full): every sum matches the
-    /// complete layout's bit for bit, at 1, 2 and 3 rows (a pair and a lone row).
+    /// complete layout's bit for bit, at 1, 2 and 3 rows (a pair and a lone row), and at 40 (a block of
+    /// row lanes, where they run, then 8 rows on the trees' lanes).
     @Test(arguments: [1, 31, 32, 33, 64, 65, 500])
     func everyTreeCountAddsInOrder(treeCount: Int) {
         var random = SeededGenerator(seed: UInt64(treeCount))
         let cuts: [Double] = [-2.5, -0.0, 1e-40, 0.3, 0.30000001, 4, 1e300]
         let trees = ShallowForestTests.randomForest(&random, trees: treeCount, features: 5, cuts: cuts)
-        let rows = (0..<(3 * 5)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] * (random.next() % 3 == 0 ? -1 : 1) }
-        ShallowForestTests.expectLayoutsAgree(trees, features: 5, rows: rows, sizes: [1, 2, 3])
+        let rows = (0..<(40 * 5)).map { _ in cuts[Int(random.next() % UInt64(cuts.count))] * (random.next() % 3 == 0 ? -1 : 1) }
+        ShallowForestTests.expectLayoutsAgree(trees, features: 5, rows: rows, sizes: [1, 2, 3, 40])
     }
 
     /// Every build of the kernel this CPU runs (AVX2; AVX-512 VBMI too where there) adds what the

@@ -75,8 +75,9 @@ import Testing
     }
 
     /// Predictions of the shallow layout at every batch size in `sizes` — below 20 rows each few-rows path
-    /// (byte lanes, 32-bit lanes, the walk, where the CPU has them), passes of 64 from 20 on — compared
-    /// with the complete layout's (which compares keys in the trees), row by row, bit for bit.
+    /// (byte lanes, 32-bit lanes, the walk, where the CPU has them), passes of 64 from 20 on (or, without
+    /// AVX-512, the byte layouts' row lanes for blocks of 32) — compared with the complete layout's (which
+    /// compares keys in the trees), row by row, bit for bit.
     static func expectLayoutsAgree(_ trees: [DecisionTree], features: Int, rows: [Double], sizes: [Int]) {
         for estimator in [TreeModel.Estimator.gradientBoosting, .randomForest] {
             let scale: Double? = estimator == .gradientBoosting ? 0.1 : nil
