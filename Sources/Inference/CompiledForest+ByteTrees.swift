@@ -44,8 +44,12 @@ final class ByteTrees: Sendable {
     let rowTables: [Int32]
     /// Rows a block of `addRows`.
     static let rowBlock = 32
-    /// `ctk_row_lanes_add` runs on this CPU (AVX2).
+    /// `ctk_row_lanes_add` runs on this CPU (AVX2): the layout is built (tests run it wherever it runs).
     static let rowLanesRun = ctk_row_lanes_available() != 0
+    /// `addOnEitherLanes` gives rows to the row lanes: only where AVX-512 does not run. There QuickScorer
+    /// takes the larger calls (0.12 µs a row at 4096 rows on AMD Zen 4, against ~0.16 for row lanes on a
+    /// Zen 3, whose clock is about as fast), and row lanes are unmeasured.
+    static let rowLanesChosen = rowLanesRun && ctk_best_isa() < 2
 
     /// nil unless the kernel runs on this CPU and the forest fits it. `nodeFeature`, `nodeThreshold`
     /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
@@ -101,7 +105,7 @@ final class ByteTrees: Sendable {
     }
 
     /// `ctk_row_lanes`' planes from 16 leaf values a tree: plane k holds byte k of each value (a Double's,
-    /// or for float32 sums a Float's), leaf 15 − v at byte v, the 16 bytes twice (one for each half of a
+    /// or for float32 sums a Float's), leaf l's at byte l, the 16 bytes twice (one for each half of a
     /// 256-bit lookup).
     private static func rowPlanes(values: [Double], float32Sums: Bool) -> [Int32] {
         let width = float32Sums ? 4 : 8
@@ -164,12 +168,15 @@ final class ByteTrees: Sendable {
     /// 256-380 against 500).
     static let rowLanesFrom = 16
 
+    /// `addOnEitherLanes` gives rows to the row lanes.
+    var takesRows: Bool { Self.rowLanesChosen && !rowNodes.isEmpty }
+
     /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys (as `add`), on
     /// the layout that suits the count: whole blocks of 32 rows (and a last partial block of 16 rows or
-    /// more) on row lanes where they run, the rest on the trees' lanes.
+    /// more) on row lanes where they are chosen (`rowLanesChosen`), the rest on the trees' lanes.
     func addOnEitherLanes(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
         let rest = count % Self.rowBlock
-        let onRows = rowNodes.isEmpty ? 0 : count - (rest >= Self.rowLanesFrom ? 0 : rest)
+        let onRows = takesRows ? count - (rest >= Self.rowLanesFrom ? 0 : rest) : 0
         if onRows > 0 { addRows(inputKeys, onRows, acc) }
         if onRows < count { add(inputKeys + onRows * featureCount, count - onRows, acc + onRows) }
     }
