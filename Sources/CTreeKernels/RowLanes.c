@@ -25,6 +25,8 @@
 #include <immintrin.h>
 #define AVX2_TARGET __attribute__((target("avx2")))
 
+#include "PathLeaf.h"
+
 /// Each row's leaf (0–15, left to right) in its byte, for tree `node`'s 15 nodes and the block's decisions.
 AVX2_TARGET __attribute__((always_inline))
 static inline __m256i paths(const uint16_t *node, const uint8_t *right) {
@@ -32,17 +34,9 @@ static inline __m256i paths(const uint16_t *node, const uint8_t *right) {
     uint64_t packed[4];
     memcpy(packed, node, 32);
 #define RIGHT(p) _mm256_load_si256((const __m256i *)(right + 32 * (size_t)(uint16_t)(packed[(p) / 4] >> (16 * ((p) % 4)))))
-#define PICK(ifLeft, ifRight, right) _mm256_blendv_epi8(ifLeft, ifRight, right)
-    // Each outcome is a byte of all ones (right) or zeros (left).
-    const __m256i first = RIGHT(0);
-    const __m256i second = PICK(RIGHT(1), RIGHT(2), first);
-    const __m256i third = PICK(PICK(RIGHT(3), RIGHT(4), second), PICK(RIGHT(5), RIGHT(6), second), first);
-    const __m256i fourth = PICK(PICK(PICK(RIGHT(7), RIGHT(8), third), PICK(RIGHT(9), RIGHT(10), third), second),
-                                PICK(PICK(RIGHT(11), RIGHT(12), third), PICK(RIGHT(13), RIGHT(14), third), second), first);
+    const __m256i leaf = LEAF_FROM_OUTCOMES(RIGHT);
 #undef RIGHT
-#undef PICK
-    return _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(first, _mm256_set1_epi8(8)), _mm256_and_si256(second, _mm256_set1_epi8(4))),
-                           _mm256_or_si256(_mm256_and_si256(third, _mm256_set1_epi8(2)), _mm256_and_si256(fourth, _mm256_set1_epi8(1))));
+    return leaf;
 }
 
 /// Plane k of a tree's leaf values looked up for the 32 rows of `v`.

@@ -34,6 +34,8 @@
 #define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512bitalg,avx512vl")))
 #define AVX2_TARGET __attribute__((target("avx2")))
 
+#include "PathLeaf.h"
+
 /// The sum of v's eight lanes.
 AVX2_TARGET __attribute__((always_inline))
 static inline int lane_sum(__m256i v) {
@@ -113,10 +115,8 @@ static inline __m256i leaves32_vbmi(const ctk_shallow_bytes *f, int64_t b, __m25
 
 /// leaves32_vbmi's answer with AVX2; `wide` (a constant at each call): more than 16 features. Without
 /// a ternary op or a byte popcount, the sets of leaves would cost 4 more instructions a position, so
-/// each tree's path is read from its nodes' outcomes instead: the outcome at each level is picked from
-/// the level's nodes by the levels above (1, then 3, then 7 byte blends), and the leaf is the four
-/// outcomes' bits. A padded subtree's leaves are all one leaf's value, so its padding nodes' outcomes
-/// do not matter here either.
+/// each tree's path is read from its nodes' outcomes instead (PathLeaf.h). A padded subtree's leaves
+/// are all one leaf's value, so its padding nodes' outcomes do not matter here either.
 AVX2_TARGET __attribute__((always_inline))
 static inline __m256i leaves32_avx2_in(const ctk_shallow_bytes *f, int64_t b, __m256i ranks, const int wide) {
     const uint8_t *feature = f->nodeFeature + b * 15 * 32, *rank = f->nodeRank + b * 15 * 32;
@@ -127,18 +127,10 @@ static inline __m256i leaves32_avx2_in(const ctk_shallow_bytes *f, int64_t b, __
 #define RANKS(index) (wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index), _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, toHigh))) \
                            : _mm256_shuffle_epi8(ranksLow, index))
 #define RIGHT(p) _mm256_cmpgt_epi8(RANKS(_mm256_loadu_si256((const __m256i *)(feature + 32 * (p)))), _mm256_loadu_si256((const __m256i *)(rank + 32 * (p))))
-#define PICK(ifLeft, ifRight, right) _mm256_blendv_epi8(ifLeft, ifRight, right)
-    // Each outcome is a byte of all ones (right) or zeros (left).
-    const __m256i first = RIGHT(0);
-    const __m256i second = PICK(RIGHT(1), RIGHT(2), first);
-    const __m256i third = PICK(PICK(RIGHT(3), RIGHT(4), second), PICK(RIGHT(5), RIGHT(6), second), first);
-    const __m256i fourth = PICK(PICK(PICK(RIGHT(7), RIGHT(8), third), PICK(RIGHT(9), RIGHT(10), third), second),
-                                PICK(PICK(RIGHT(11), RIGHT(12), third), PICK(RIGHT(13), RIGHT(14), third), second), first);
+    const __m256i leaf = LEAF_FROM_OUTCOMES(RIGHT);
 #undef RANKS
 #undef RIGHT
-#undef PICK
-    return _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(first, _mm256_set1_epi8(8)), _mm256_and_si256(second, _mm256_set1_epi8(4))),
-                           _mm256_or_si256(_mm256_and_si256(third, _mm256_set1_epi8(2)), _mm256_and_si256(fourth, _mm256_set1_epi8(1))));
+    return leaf;
 }
 
 AVX2_TARGET __attribute__((always_inline))
