@@ -49,7 +49,7 @@ final class ByteTrees: Sendable {
     /// `addOnEitherLanes` gives rows to the row lanes: only where AVX-512 does not run. There QuickScorer
     /// takes the larger calls (0.12 µs a row at 4096 rows on AMD Zen 4, against ~0.16 for row lanes on a
     /// Zen 3, whose clock is about as fast), and row lanes are unmeasured.
-    static let rowLanesChosen = rowLanesRun && ctk_best_isa() < 2
+    static let rowLanesChosen = rowLanesRun && CompiledForest.bytesTakeEveryCall
 
     /// nil unless the kernel runs on this CPU and the forest fits it. `nodeFeature`, `nodeThreshold`
     /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
@@ -142,6 +142,12 @@ final class ByteTrees: Sendable {
     func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>,
              instructionSet: Int = ByteTrees.bestInstructionSet) {
         precondition(instructionSet >= 1 && instructionSet <= Self.bestInstructionSet)
+        withKernelForest { forest in ctk_shallow_bytes_add(forest, inputKeys, Int64(count), acc, Int32(instructionSet)) }
+    }
+
+    /// This layout as both kernels' `ctk_shallow_bytes`, its arrays borrowed for `body` only.
+    @inline(__always)
+    private func withKernelForest(_ body: (UnsafePointer<ctk_shallow_bytes>) -> Void) {
         nodeFeature.withUnsafeBufferPointer { features in
         nodeRank.withUnsafeBufferPointer { ranks in
         values.withUnsafeBufferPointer { values in
@@ -153,7 +159,7 @@ final class ByteTrees: Sendable {
                                            keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
                                            groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
                                            featureCount: Int64(featureCount))
-            ctk_shallow_bytes_add(&forest, inputKeys, Int64(count), acc, Int32(instructionSet))
+            body(&forest)
         }
         }
         }
@@ -185,27 +191,14 @@ final class ByteTrees: Sendable {
     /// Needs the row-lane layout (`rowNodes` not empty).
     func addRows(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
         precondition(!rowNodes.isEmpty)
-        nodeFeature.withUnsafeBufferPointer { features in
-        values.withUnsafeBufferPointer { values in
-        values32.withUnsafeBufferPointer { values32 in
-        keys.withUnsafeBufferPointer { keys in
-        groupFeature.withUnsafeBufferPointer { groupFeature in
+        withKernelForest { forest in
         rowNodes.withUnsafeBufferPointer { rowNodes in
         rowTables.withUnsafeBufferPointer { rowTables in
-            var forest = ctk_shallow_bytes(nodeFeature: features.baseAddress, nodeRank: nil, values: values.baseAddress,
-                                           values32: values32.isEmpty ? nil : values32.baseAddress,
-                                           keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
-                                           groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
-                                           featureCount: Int64(featureCount))
             var lanes = ctk_row_lanes(nodes: rowNodes.baseAddress, tables: rowTables.baseAddress)
             // A block's decisions: 32 KiB or less for most forests (26 KiB for the reference model's 52 groups).
             withUnsafeTemporaryAllocation(byteCount: groupFeature.count * 16 * 32, alignment: 32) { scratch in
-                ctk_row_lanes_add(&forest, &lanes, inputKeys, Int64(count), acc, scratch.baseAddress)
+                ctk_row_lanes_add(forest, &lanes, inputKeys, Int64(count), acc, scratch.baseAddress)
             }
-        }
-        }
-        }
-        }
         }
         }
         }
