@@ -15,10 +15,12 @@ extension InterleavedForest {
     /// `bestInstructionSet`; tests lower it) picks the walk, and `narrowGathers` (tests set both)
     /// whether AVX-512 walks gather 256 bits at a time (as `prefersNarrowGathers` says).
     /// `evaluationsPerSlice` (tests lower it) sizes the slices between which many rows' walks pause.
+    /// `onDeepLanes` (tests set it) gives many rows to `deepLanes` instead of the walks, where it is built.
     func predict(_ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>,
                  instructionSet: Int = InterleavedForest.bestInstructionSet,
                  narrowGathers: Bool = InterleavedForest.prefersNarrowGathers,
-                 evaluationsPerSlice: Int = InterleavedForest.evaluationsPerSlice) {
+                 evaluationsPerSlice: Int = InterleavedForest.evaluationsPerSlice,
+                 onDeepLanes: Bool = DeepLanes.chosen) {
         guard rowCount > 0 else { return }
         precondition(instructionSet <= Self.bestInstructionSet)
         let block = Swift.min(rowCount, blockRows)
@@ -61,6 +63,17 @@ extension InterleavedForest {
                     ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!)
                     switch (kernels, count < Self.rowMajorBelow) {
                     case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
+                    case (true, false) where onDeepLanes && deepLanes != nil:
+                        // Blocks of rows, each decided once, then its trees in slices.
+                        deepLanes?.withKernel { kernel in
+                            var first = 0
+                            while first < count {
+                                let rows = Swift.min(DeepLanes.blockRows, count - first)
+                                kernel.decide(keys.baseAddress! + first * featureCount, rows)
+                                inSlices(rowCount: rows, evaluationsPerSlice: evaluationsPerSlice) { kernel.add($0, rows, acc + first) }
+                                first += rows
+                            }
+                        }
                     case (true, false):
                         inSlices(rowCount: count, evaluationsPerSlice: evaluationsPerSlice) { trees in
                             // The kernels reach a tree only through roots, depths and treeOutput (nodes

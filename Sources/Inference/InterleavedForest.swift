@@ -24,6 +24,9 @@ import CTreeKernels
 /// already multiplied by the learning rate as scikit-learn multiplies them; tree t adds them to raw
 /// scores `treeOutput[t] ..< treeOutput[t] + valueWidth`.
 ///
+/// Many rows of trees up to 8 deep with one value a leaf adding to one raw score go to `DeepLanes`
+/// instead where the CPU has AVX2 and not AVX-512: blocks of rows on bit lanes, no walk at all.
+///
 /// Float32 sums (XGBoost, `TreeEnsemble.Accumulation.float32`): the base and the leaf values are
 /// stored as the Floats XGBoost holds, and each addition is done on Floats, tree by tree in file
 /// order, so the sums are XGBoost's (the Doubles that hold them are always exact Floats).
@@ -97,8 +100,11 @@ final class InterleavedForest: Sendable {
     let rowStride: Int
     /// Where the first row of `rowValues` starts (0 unless rows are padded to a cache line).
     let rowShift: Int
+    /// The same trees on byte lanes, for many rows where `DeepLanes.chosen` (nil where they do not fit it).
+    let deepLanes: DeepLanes?
 
-    init(_ ensemble: TreeEnsemble, trees: [DecisionTree]) {
+    /// `searchedUpTo` (tests lower it): `DeepLanes`' most keys a searched feature has.
+    init(_ ensemble: TreeEnsemble, trees: [DecisionTree], searchedUpTo: Int = DeepLanes.searchedUpTo) {
         featureCount = ensemble.featureCount
         outputCount = ensemble.outputCount
         treeCount = trees.count
@@ -151,6 +157,7 @@ final class InterleavedForest: Sendable {
         self.routesMissing = routesMissing
         let padded = valueWidth > 8 && valueWidth <= 16 && valueWidth == outputCount && !float32Sums
         rowStride = padded ? 16 : valueWidth
+        deepLanes = DeepLanes(ensemble, trees: trees, scale: scale, searchedUpTo: searchedUpTo)
         (valueRow, rowValues, rowShift) = valueWidth > 1
             ? Self.distinctRows(of: values, width: valueWidth, stride: rowStride, aligned: padded, nodes: nodes) : ([], [], 0)
     }

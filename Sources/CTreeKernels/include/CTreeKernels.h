@@ -165,6 +165,57 @@ int ctk_row_lanes_available(void);
 void ctk_row_lanes_add(const ctk_shallow_bytes *forest, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
                        void *scratch);
 
+/// Trees up to 8 deep for `ctk_deep_lanes_add` (DeepLanes.c: blocks of up to 512 rows on bit lanes, a
+/// tree at a time), borrowed for one call. Tree t (depth depths[t], 0–8) is complete at its depth: its 2^D − 1 nodes
+/// in heap order in `slots`, then the next tree's; its 2^D leaf values, left to right, in `values` (float64
+/// sums) or, when `values32` is not null, there (float32 sums, XGBoost's: each addition on floats), then
+/// the next tree's. A node's slot is the byte offset (64 × line) of its decision line: a block's rows
+/// going right at its test, one bit a row.
+/// Feature f's lines are featureLines[f] ..< featureLines[f + 1]: up to thermometerEnd[f] its thermometer,
+/// a line a distinct threshold key of f (lineKey, ascending) holding the rows whose key is above it; then
+/// the lines of splits sending missing values (key INT32_MAX) left, each its thermometer line lineSource[l]
+/// without the rows missing f. A feature with at most 256 keys is searched: searchKeys[searchStart[f] ...]
+/// holds 16 splitters (the last key of each group of 16) then its 272 keys (ascending, padded with
+/// INT32_MAX); others (searchStart −1) are decided by compares, and `comparedFeatures` says whether
+/// there are any.
+typedef struct {
+    const uint8_t *depths;
+    const uint32_t *slots;
+    const double *values;
+    const float *values32;
+    const int32_t *featureLines;
+    const int32_t *thermometerEnd;
+    const int32_t *lineKey;
+    const int32_t *lineSource;
+    const int32_t *searchStart;
+    const int32_t *searchKeys;
+    int32_t comparedFeatures;
+    int64_t treeCount;
+    int64_t featureCount;
+    int64_t lineCount;
+} ctk_deep_lanes;
+
+/// 1 if `ctk_deep_lanes_add` runs on this CPU (AVX2), else 0.
+int ctk_deep_lanes_available(void);
+
+/// The bytes of scratch a block needs (`ctk_deep_lanes_decide`, `ctk_deep_lanes_add`): its decisions (64 a
+/// line), keys, ranks, sums and leaves.
+int64_t ctk_deep_lanes_scratch(const ctk_deep_lanes *forest);
+
+/// The rows in a block.
+enum { ctk_deep_lanes_block = 512 };
+
+/// The decisions of a block of `rowCount` rows (1...ctk_deep_lanes_block) of input keys (featureCount a
+/// row) into `scratch` (ctk_deep_lanes_scratch bytes, 32-byte aligned), for `ctk_deep_lanes_add`. Aborts
+/// without AVX2.
+void ctk_deep_lanes_decide(const ctk_deep_lanes *forest, const int32_t *keys, int64_t rowCount, void *scratch);
+
+/// Adds each tree's leaf value, in tree order, to acc[r] (a float widened to double for float32 sums) for
+/// the block of `rowCount` rows decided into `scratch`. `forest` may be a slice of the decided forest's
+/// trees (its depths, slots and values pointers advanced to a tree, its treeCount fewer; the rest the
+/// same), so that a block's trees can be added in several calls. Aborts without AVX2.
+void ctk_deep_lanes_add(const ctk_deep_lanes *forest, int64_t rowCount, double *acc, void *scratch);
+
 /// A forest of trees with at most 64 leaves each, for QuickScorer's batch walk (`ctk_quickscorer_add`),
 /// borrowed for one call. Thresholds: per feature f, its distinct keys ascending at
 /// tableKeys[featureStart[f] ..< featureStart[f] + featureKeyCount[f]], cut into segments of at most
