@@ -6,8 +6,8 @@
 //
 // A block of up to 512 rows first gets its decision lines: for each test of the forest, 64 bytes saying
 // which rows go right. A feature's tests are a thermometer: a row goes right of its feature's keys
-// below its own, so each row's rank among the keys (two steps of 16 compares) marks one line, and an OR
-// from the highest key down fills the rest; a feature of more than 256 keys is compared key by key
+// below its own, so each row's rank among the keys (steps of 16 compares) marks one line, and an OR
+// from the highest key down fills the rest; a feature of more than 4096 keys is compared key by key
 // instead. Splits that send missing values left get their own lines, their key's without the missing rows.
 // A tree of depth D then reads one line a node (2^D − 1 loads, twice: each 256-bit half of the block),
 // and the outcome at level d is picked from the level's 2^d nodes by 2^d − 1 bitwise selects, adjacent
@@ -149,43 +149,39 @@ enum { LINE = BLOCK / 8 };
 
 /// The block's scratch besides its decision lines.
 typedef struct {
-    /// featureCount × BLOCK keys, by feature, placed for the compares (compared_thermometers).
+    /// A feature's BLOCK keys, placed for the compares (compared_thermometer).
     int32_t *inputs;
-    /// Per feature a line of its missing rows; a line for rows below every key, and featureCount × BLOCK
-    /// ranks (searched_thermometers).
+    /// Per feature a line of its missing rows; a line for rows below every key, and BLOCK ranks
+    /// (searched_thermometer).
     uint8_t *missing;
     uint8_t *below;
     uint16_t *ranks;
 } block_scratch;
 
-/// The thermometer lines of the features not searched (searchStart −1), and their missing rows, by
-/// compares: a feature's inputs are compared as Int32 keys, 8 rows a vector; two packs narrow four vectors'
-/// results to bytes and a movemask to bits. The rows are placed in the vectors so that the packs leave row
-/// r at byte r (vector i of a chunk holds rows 4i … 4i + 3 and 16 + 4i … 19 + 4i).
-AVX2_TARGET static void compared_thermometers(const ctk_deep_lanes *f, const int32_t *keys, int64_t rows, const block_scratch *s,
-                                              uint8_t *right) {
+/// The thermometer lines of a feature not searched (searchStart −1), and its missing rows, by compares:
+/// its inputs are compared as Int32 keys, 8 rows a vector; two packs narrow four vectors' results to bytes
+/// and a movemask to bits. The rows are placed in the vectors so that the packs leave row r at byte r
+/// (vector i of a chunk holds rows 4i … 4i + 3 and 16 + 4i … 19 + 4i).
+AVX2_TARGET static void compared_thermometer(const ctk_deep_lanes *f, int64_t feature, const int32_t *keys, int64_t rows,
+                                             const block_scratch *s, uint8_t *right) {
     const int chunks = (int)((rows + CHUNK - 1) / CHUNK);
     int32_t *inputs = s->inputs;
     for (int r = 0; r < CHUNK * chunks; r++) {
-        const int32_t *row = keys + (r < rows ? r : rows - 1) * f->featureCount;
         const int lane = CHUNK * (r / CHUNK) + 8 * ((r % 16) / 4) + r % 4 + 4 * ((r % CHUNK) / 16);
-        for (int64_t feature = 0; feature < f->featureCount; feature++) inputs[BLOCK * feature + lane] = row[feature];
+        inputs[lane] = keys[(r < rows ? r : rows - 1) * f->featureCount + feature];
     }
     const __m256i top = _mm256_set1_epi32(INT32_MAX);
 #define BITS(x0, x1, x2, x3) (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_packs_epi32(x0, x1), _mm256_packs_epi32(x2, x3)))
-    for (int64_t feature = 0; feature < f->featureCount; feature++) {
-        if (f->searchStart[feature] >= 0) continue;
-        const __m256i *x = (const __m256i *)(inputs + BLOCK * feature);
-        for (int c = 0; c < chunks; c++) {
-            const __m256i x0 = _mm256_load_si256(x + 4 * c), x1 = _mm256_load_si256(x + 4 * c + 1);
-            const __m256i x2 = _mm256_load_si256(x + 4 * c + 2), x3 = _mm256_load_si256(x + 4 * c + 3);
-            ((uint32_t *)(s->missing + LINE * feature))[c] =
-                BITS(_mm256_cmpeq_epi32(x0, top), _mm256_cmpeq_epi32(x1, top), _mm256_cmpeq_epi32(x2, top), _mm256_cmpeq_epi32(x3, top));
-            for (int32_t l = f->featureLines[feature]; l < f->thermometerEnd[feature]; l++) {
-                const __m256i key = _mm256_set1_epi32(f->lineKey[l]);
-                ((uint32_t *)(right + LINE * (size_t)l))[c] =
-                    BITS(_mm256_cmpgt_epi32(x0, key), _mm256_cmpgt_epi32(x1, key), _mm256_cmpgt_epi32(x2, key), _mm256_cmpgt_epi32(x3, key));
-            }
+    const __m256i *x = (const __m256i *)inputs;
+    for (int c = 0; c < chunks; c++) {
+        const __m256i x0 = _mm256_load_si256(x + 4 * c), x1 = _mm256_load_si256(x + 4 * c + 1);
+        const __m256i x2 = _mm256_load_si256(x + 4 * c + 2), x3 = _mm256_load_si256(x + 4 * c + 3);
+        ((uint32_t *)(s->missing + LINE * feature))[c] =
+            BITS(_mm256_cmpeq_epi32(x0, top), _mm256_cmpeq_epi32(x1, top), _mm256_cmpeq_epi32(x2, top), _mm256_cmpeq_epi32(x3, top));
+        for (int32_t l = f->featureLines[feature]; l < f->thermometerEnd[feature]; l++) {
+            const __m256i key = _mm256_set1_epi32(f->lineKey[l]);
+            ((uint32_t *)(right + LINE * (size_t)l))[c] =
+                BITS(_mm256_cmpgt_epi32(x0, key), _mm256_cmpgt_epi32(x1, key), _mm256_cmpgt_epi32(x2, key), _mm256_cmpgt_epi32(x3, key));
         }
     }
 #undef BITS
@@ -199,80 +195,76 @@ static inline int below(__m256i vx, const int32_t *k) {
     return __builtin_popcount((unsigned)(low | high << 8));
 }
 
-/// The thermometer lines of the searched features, and their missing rows. A row is above its feature's
-/// keys 0 … rank − 1, rank the count of keys below its key, found in two steps of 16 keys (the splitters,
-/// then a group). First every row's ranks (rows in order: a row's keys are contiguous); then, a feature at a
-/// time (its lines, 64 bytes a key, stay in the L1 cache), each row's bit is set in line rank − 1 only
-/// (rank 0: the `below` line), and an OR from the last line down gives every line the rows above it:
-/// a few operations a row and a feature, where compares cost one a row and a key.
-AVX2_TARGET static void searched_thermometers(const ctk_deep_lanes *f, const int32_t *keys, int64_t rows, const block_scratch *s,
-                                              uint8_t *restrict right) {
+/// The thermometer lines of a searched feature, and its missing rows. A row is above the feature's keys
+/// 0 … rank − 1, rank the count of keys below its key, found in steps of 16 keys (the splitters of each
+/// level, then a group of keys). Each row's bit is set in line rank − 1 only (rank 0: the `below` line),
+/// and an OR from the last line down gives every line the rows above it: a few operations a row, where
+/// compares cost one a row and a key.
+AVX2_TARGET static void searched_thermometer(const ctk_deep_lanes *f, int64_t feature, const int32_t *keys, int64_t rows,
+                                             const block_scratch *s, uint8_t *restrict right) {
     const int padded = CHUNK * (int)((rows + CHUNK - 1) / CHUNK);
+    uint8_t *restrict thermometer = right + LINE * (size_t)f->featureLines[feature];
+    const int32_t count = f->thermometerEnd[feature] - f->featureLines[feature];
+    const int levels = f->searchLevels[feature];
+    const int32_t *restrict searchKeys = f->searchKeys + f->searchStart[feature];
     const int64_t featureCount = f->featureCount;
-    const int32_t *restrict searchStart = f->searchStart, *restrict featureLines = f->featureLines;
-    const int32_t *restrict thermometerEnd = f->thermometerEnd, *restrict searchKeys = f->searchKeys;
     uint16_t *restrict ranks = s->ranks;
     // Each rank, with bit 15 set for a missing key (whose rank is the key count: it is above them all).
     for (int r = 0; r < padded; r++) {
-        const int32_t *row = keys + (r < rows ? r : rows - 1) * featureCount;
-        for (int64_t feature = 0; feature < featureCount; feature++) {
-            const int32_t at = searchStart[feature];
-            if (at < 0) continue;
-            const int32_t x = row[feature];
-            const __m256i vx = _mm256_set1_epi32(x);
-            const int32_t *search = searchKeys + at;
-            const int group = below(vx, search);
-            ranks[BLOCK * feature + r] = (uint16_t)(16 * group + below(vx, search + 16 + 16 * group) + ((x == INT32_MAX) << 15));
+        const int32_t x = keys[(r < rows ? r : rows - 1) * featureCount + feature];
+        const __m256i vx = _mm256_set1_epi32(x);
+        // Each level narrows the rank to a group of 16 of the next (see CTreeKernels.h).
+        const int32_t *level = searchKeys;
+        int rank = 0;
+        for (int k = levels - 1; k >= 1; k--) {
+            rank = 16 * rank + below(vx, level + 16 * rank);
+            level += (count >> (4 * k)) + 32;
         }
+        rank = 16 * rank + below(vx, level + 16 * rank);
+        ranks[r] = (uint16_t)(rank + ((x == INT32_MAX) << 15));
     }
     const __m256i zero = _mm256_setzero_si256();
-    for (int64_t feature = 0; feature < featureCount; feature++) {
-        if (searchStart[feature] < 0) continue;
-        uint8_t *restrict thermometer = right + LINE * (size_t)featureLines[feature];
-        const int32_t count = thermometerEnd[feature] - featureLines[feature];
-        for (int32_t l = 0; l < count; l++) {
-            _mm256_store_si256((__m256i *)(thermometer + LINE * l), zero);
-            _mm256_store_si256((__m256i *)(thermometer + LINE * l) + 1, zero);
+    for (int32_t l = 0; l < count; l++) {
+        _mm256_store_si256((__m256i *)(thermometer + LINE * l), zero);
+        _mm256_store_si256((__m256i *)(thermometer + LINE * l) + 1, zero);
+    }
+    uint8_t *restrict missing = s->missing + LINE * feature;
+    for (int g = 0; g < padded; g += 8) {
+        unsigned m = 0;
+        for (int q = 0; q < 8; q++) {
+            const unsigned v = ranks[g + q], above = v & 0x7FFF;
+            m |= (v >> 15) << q;
+            uint8_t *line = above ? thermometer + LINE * (above - 1) : s->below;
+            line[g / 8] |= (uint8_t)(1u << q);
         }
-        const uint16_t *rank = ranks + BLOCK * feature;
-        uint8_t *restrict missing = s->missing + LINE * feature;
-        for (int g = 0; g < padded; g += 8) {
-            unsigned m = 0;
-            for (int q = 0; q < 8; q++) {
-                const unsigned v = rank[g + q], above = v & 0x7FFF;
-                m |= (v >> 15) << q;
-                uint8_t *line = above ? thermometer + LINE * (above - 1) : s->below;
-                line[g / 8] |= (uint8_t)(1u << q);
-            }
-            missing[g / 8] = (uint8_t)m;
-        }
-        if (count < 2) continue;
-        __m256i a = _mm256_load_si256((const __m256i *)(thermometer + LINE * (count - 1)));
-        __m256i b = _mm256_load_si256((const __m256i *)(thermometer + LINE * (count - 1)) + 1);
-        for (int32_t l = count - 2; l >= 0; l--) {
-            __m256i *line = (__m256i *)(thermometer + LINE * l);
-            a = _mm256_or_si256(a, _mm256_load_si256(line));
-            b = _mm256_or_si256(b, _mm256_load_si256(line + 1));
-            _mm256_store_si256(line, a);
-            _mm256_store_si256(line + 1, b);
-        }
+        missing[g / 8] = (uint8_t)m;
+    }
+    if (count < 2) return;
+    __m256i a = _mm256_load_si256((const __m256i *)(thermometer + LINE * (count - 1)));
+    __m256i b = _mm256_load_si256((const __m256i *)(thermometer + LINE * (count - 1)) + 1);
+    for (int32_t l = count - 2; l >= 0; l--) {
+        __m256i *line = (__m256i *)(thermometer + LINE * l);
+        a = _mm256_or_si256(a, _mm256_load_si256(line));
+        b = _mm256_or_si256(b, _mm256_load_si256(line + 1));
+        _mm256_store_si256(line, a);
+        _mm256_store_si256(line + 1, b);
     }
 }
 
-/// The decisions of a block of `rows` (1–BLOCK) rows for every line l, at right[LINE · l]: bit r set where
-/// row r goes right (rows past `rows`, in the last chunk of 32, repeat the last row; later chunks' bits
-/// are not all written). A missing input's key is INT32_MAX, above every threshold: it goes right on the
-/// thermometer lines, and the missing-left lines take it out.
-AVX2_TARGET static void block_decisions(const ctk_deep_lanes *f, const int32_t *keys, int64_t rows, const block_scratch *s, uint8_t *right) {
-    if (f->comparedFeatures) compared_thermometers(f, keys, rows, s, right);
-    searched_thermometers(f, keys, rows, s, right);
-    for (int64_t feature = 0; feature < f->featureCount; feature++) {
-        const __m256i *m = (const __m256i *)(s->missing + LINE * feature);
-        for (int32_t l = f->thermometerEnd[feature]; l < f->featureLines[feature + 1]; l++) {
-            const __m256i *from = (const __m256i *)(right + LINE * (size_t)f->lineSource[l]);
-            __m256i *to = (__m256i *)(right + LINE * (size_t)l);
-            for (int h = 0; h < 2; h++) _mm256_store_si256(to + h, _mm256_andnot_si256(_mm256_load_si256(m + h), _mm256_load_si256(from + h)));
-        }
+/// The decision lines of `feature` for a block of `rows` (1–BLOCK) rows, each line l at right[LINE · l]:
+/// bit r set where row r goes right (rows past `rows`, in the last chunk of 32, repeat the last row; later
+/// chunks' bits are not all written). A missing input's key is INT32_MAX, above every threshold: it goes
+/// right on the thermometer lines, and the missing-left lines take it out.
+AVX2_TARGET static void feature_decisions(const ctk_deep_lanes *f, int64_t feature, const int32_t *keys, int64_t rows,
+                                          const block_scratch *s, uint8_t *right) {
+    if (f->featureLines[feature] == f->featureLines[feature + 1]) return;
+    if (f->searchStart[feature] >= 0) searched_thermometer(f, feature, keys, rows, s, right);
+    else compared_thermometer(f, feature, keys, rows, s, right);
+    const __m256i *m = (const __m256i *)(s->missing + LINE * feature);
+    for (int32_t l = f->thermometerEnd[feature]; l < f->featureLines[feature + 1]; l++) {
+        const __m256i *from = (const __m256i *)(right + LINE * (size_t)f->lineSource[l]);
+        __m256i *to = (__m256i *)(right + LINE * (size_t)l);
+        for (int h = 0; h < 2; h++) _mm256_store_si256(to + h, _mm256_andnot_si256(_mm256_load_si256(m + h), _mm256_load_si256(from + h)));
     }
 }
 
@@ -281,7 +273,7 @@ int ctk_deep_lanes_available(void) {
 }
 
 int64_t ctk_deep_lanes_scratch(const ctk_deep_lanes *f) {
-    return BLOCK / 8 * (f->lineCount + f->featureCount + 1) + 6 * BLOCK * f->featureCount + 8 * BLOCK + GROUP * BLOCK;
+    return BLOCK / 8 * (f->lineCount + f->featureCount + 1) + 6 * BLOCK + 8 * BLOCK + GROUP * BLOCK;
 }
 
 /// The parts of `scratch` (ctk_deep_lanes_scratch bytes), each 32-byte aligned: the decision lines, the
@@ -292,18 +284,19 @@ static block_scratch parts(const ctk_deep_lanes *f, void *scratch, uint8_t **rig
     s.missing = *right + BLOCK / 8 * f->lineCount;
     s.below = s.missing + BLOCK / 8 * f->featureCount;
     s.inputs = (int32_t *)(s.below + BLOCK / 8);
-    s.ranks = (uint16_t *)(s.inputs + BLOCK * f->featureCount);
-    *sums = s.ranks + BLOCK * f->featureCount;
+    s.ranks = (uint16_t *)(s.inputs + BLOCK);
+    *sums = s.ranks + BLOCK;
     *leaves = (uint8_t (*)[BLOCK])((double *)*sums + BLOCK);
     return s;
 }
 
-void ctk_deep_lanes_decide(const ctk_deep_lanes *f, const int32_t *keys, int64_t rowCount, void *scratch) {
+void ctk_deep_lanes_decide(const ctk_deep_lanes *f, const int32_t *keys, int64_t rowCount, int64_t firstFeature, int64_t featureCount,
+                           void *scratch) {
     if (!ctk_deep_lanes_available() || rowCount < 1 || rowCount > BLOCK) abort();  // callers' preconditions
     uint8_t *right, (*leaves)[BLOCK];
     void *sums;
     const block_scratch s = parts(f, scratch, &right, &sums, &leaves);
-    block_decisions(f, keys, rowCount, &s, right);
+    for (int64_t feature = firstFeature; feature < firstFeature + featureCount; feature++) feature_decisions(f, feature, keys, rowCount, &s, right);
 }
 
 void ctk_deep_lanes_add(const ctk_deep_lanes *f, int64_t rowCount, double *acc, void *scratch) {
@@ -334,8 +327,9 @@ int64_t ctk_deep_lanes_scratch(const ctk_deep_lanes *f) {
     return 0;
 }
 
-void ctk_deep_lanes_decide(const ctk_deep_lanes *f, const int32_t *keys, int64_t rowCount, void *scratch) {
-    (void)f; (void)keys; (void)rowCount; (void)scratch;
+void ctk_deep_lanes_decide(const ctk_deep_lanes *f, const int32_t *keys, int64_t rowCount, int64_t firstFeature, int64_t featureCount,
+                           void *scratch) {
+    (void)f; (void)keys; (void)rowCount; (void)firstFeature; (void)featureCount; (void)scratch;
     abort();  // callers ask ctk_deep_lanes_available() first
 }
 

@@ -45,14 +45,17 @@ final class DeepLanes: Sendable {
     /// Per line: a thermometer line's key; a missing-left line's thermometer line (else 0).
     let lineKey: [Int32]
     let lineSource: [Int32]
-    /// Per feature with 1 to `searchedUpTo` thermometer lines, where its search keys start in `searchKeys`
-    /// (16 splitters, then its keys padded to 272 with `Int32.max`); −1 for others (decided by compares).
+    /// Per feature with 1 to `searchedUpTo` thermometer lines (n keys), where its search keys start in
+    /// `searchKeys`, and their levels L (1–4, 16^L ≥ n); −1 and 0 for others (decided by compares). The keys
+    /// padded with `Int32.max` to n + 32 (P), after L − 1 levels of splitters, coarsest first: level k
+    /// (k = L − 1 … 1) holds P[16^k · i + 16^k − 1], the last key of each group of 16^k, for i < (n >> 4k) + 32.
     let searchStart: [Int32]
+    let searchLevels: [Int32]
     let searchKeys: [Int32]
     /// Any feature with more thermometer lines than `searchedUpTo`.
     let comparedFeatures: Bool
-    /// Two steps of 16 keys find a rank among at most 256.
-    static let searchedUpTo = 256
+    /// A rank is 15 bits (the kernel's 16th marks a missing key); four steps of 16 keys find it.
+    static let searchedUpTo = 32767
 
     /// nil unless the kernel runs here and the trees fit: one value a leaf adding to one raw score, at
     /// most `maxDepth` deep, at most `maxLines` decision lines. `scale` gives a leaf's value as
@@ -89,7 +92,7 @@ final class DeepLanes: Sendable {
         let used = Set(nodeTests.compactMap { $0 })
         var line = [Test: Int]()
         var featureLines = [Int32](), thermometerEnd = [Int32](), lineKey = [Int32](), lineSource = [Int32]()
-        var searchStart = [Int32](), searchKeys = [Int32](), comparedFeatures = false
+        var searchStart = [Int32](), searchLevels = [Int32](), searchKeys = [Int32](), comparedFeatures = false
         for f in 0..<ensemble.featureCount {
             featureLines.append(Int32(lineKey.count))
             let keys = Set(used.filter { $0.feature == f }.map(\.key)).sorted()
@@ -105,13 +108,22 @@ final class DeepLanes: Sendable {
                 lineSource.append(Int32(line[Test(feature: f, missingLeft: false, key: key)]!))
                 lineKey.append(key)
             }
-            if keys.isEmpty || keys.count > searchedUpTo {
+            if keys.isEmpty || keys.count > Swift.min(searchedUpTo, Self.searchedUpTo) {
                 comparedFeatures = comparedFeatures || !keys.isEmpty
                 searchStart.append(-1)
+                searchLevels.append(0)
             } else {
-                let padded = keys + [Int32](repeating: .max, count: 272 - keys.count)
+                let levels = keys.count <= 16 ? 1 : keys.count <= 256 ? 2 : keys.count <= 4096 ? 3 : 4
+                let padded = keys + [Int32](repeating: .max, count: 32)
                 searchStart.append(Int32(searchKeys.count))
-                searchKeys += (0..<16).map { padded[16 * $0 + 15] } + padded
+                searchLevels.append(Int32(levels))
+                for k in stride(from: levels - 1, through: 1, by: -1) {
+                    let group = 1 << (4 * k)
+                    searchKeys += (0 ..< (keys.count >> (4 * k)) + 32).map { i in
+                        group * i + group - 1 < keys.count ? keys[group * i + group - 1] : .max
+                    }
+                }
+                searchKeys += padded
             }
         }
         featureLines.append(Int32(lineKey.count))
@@ -123,6 +135,7 @@ final class DeepLanes: Sendable {
         self.lineKey = lineKey
         self.lineSource = lineSource
         self.searchStart = searchStart
+        self.searchLevels = searchLevels
         self.searchKeys = searchKeys
         self.comparedFeatures = comparedFeatures
         treeCount = trees.count
@@ -150,12 +163,14 @@ final class DeepLanes: Sendable {
         lineKey.withUnsafeBufferPointer { lineKey in
         lineSource.withUnsafeBufferPointer { lineSource in
         searchStart.withUnsafeBufferPointer { searchStart in
+        searchLevels.withUnsafeBufferPointer { searchLevels in
         searchKeys.withUnsafeBufferPointer { searchKeys in
             let forest = ctk_deep_lanes(depths: depths.baseAddress, slots: slots.baseAddress, values: values.baseAddress,
                                         values32: values32.isEmpty ? nil : values32.baseAddress,
                                         featureLines: featureLines.baseAddress, thermometerEnd: thermometerEnd.baseAddress,
                                         lineKey: lineKey.baseAddress, lineSource: lineSource.baseAddress,
-                                        searchStart: searchStart.baseAddress, searchKeys: searchKeys.baseAddress,
+                                        searchStart: searchStart.baseAddress, searchLevels: searchLevels.baseAddress,
+                                        searchKeys: searchKeys.baseAddress,
                                         comparedFeatures: comparedFeatures ? 1 : 0,
                                         treeCount: Int64(treeCount), featureCount: Int64(featureCount), lineCount: Int64(lineKey.count))
             // A block's decisions (64 bytes a line: 320 KiB for 5,000 lines) and its keys, sums and leaves:
@@ -175,6 +190,7 @@ final class DeepLanes: Sendable {
         }
         }
         }
+        }
     }
 
     /// The kernel's forest and a block's scratch, borrowed for one `withKernel` call.
@@ -184,9 +200,10 @@ final class DeepLanes: Sendable {
         let treeSlot: [Int]
         let treeValue: [Int]
 
-        /// The decisions of a block of `count` rows (1...`blockRows`) of input keys.
-        mutating func decide(_ inputKeys: UnsafePointer<Int32>, _ count: Int) {
-            ctk_deep_lanes_decide(&forest, inputKeys, Int64(count), scratch)
+        /// The decisions of `features` for a block of `count` rows (1...`blockRows`) of input keys; `add`
+        /// needs every feature's.
+        mutating func decide(_ inputKeys: UnsafePointer<Int32>, _ count: Int, features: Range<Int>) {
+            ctk_deep_lanes_decide(&forest, inputKeys, Int64(count), Int64(features.lowerBound), Int64(features.count), scratch)
         }
 
         /// Adds `trees`' leaf values in tree order to `acc[r]` for the `count` rows last decided; for float32

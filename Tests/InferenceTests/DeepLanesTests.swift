@@ -81,33 +81,48 @@ import TestSupport
         }
     }
 
-    /// Features with more keys than a search takes (256) are decided by compares; every feature may be.
-    /// Both ways decide as the walk, missing values included.
-    @Test(arguments: [DeepLanes.searchedUpTo, 0])
-    func comparedFeaturesDecideAsSearchedOnes(searchedUpTo: Int) {
+    /// A feature's rank is searched in one to three steps of 16 keys (up to 4096 keys), and features with
+    /// more keys than a search takes are decided by compares; every feature may be. Each way decides as
+    /// the walk, missing values included.
+    @Test(arguments: [DeepLanes.searchedUpTo, 256, 0])
+    func searchedAndComparedFeaturesDecideAlike(searchedUpTo: Int) {
         guard DeepLanes.runs else { return }
         var random = SeededGenerator(seed: UInt64(77 + searchedUpTo))
         let featureCount = 3
-        // Hundreds of nodes a feature.
+        // Hundreds of nodes a feature: feature 0 has hundreds of keys, the others 65 at most.
         let trees = Self.trees(120, depth: 7, featureCount: featureCount, fineThresholds: true, &random)
         let ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true,
                                     base: [-0.25], trees: trees)
         let forest = InterleavedForest(ensemble, trees: trees, searchedUpTo: searchedUpTo)
-        #expect(forest.deepLanes?.comparedFeatures == true)
-        // Feature 0 compared; the others searched unless none is.
-        #expect(forest.deepLanes?.searchStart.map { $0 >= 0 } == [false] + [Bool](repeating: searchedUpTo > 0, count: featureCount - 1))
+        #expect(forest.deepLanes?.comparedFeatures == (searchedUpTo < DeepLanes.searchedUpTo))
+        let levels: [Int32] = searchedUpTo == 0 ? [0, 0, 0] : searchedUpTo == 256 ? [0, 2, 2] : [3, 2, 2]
+        #expect(forest.deepLanes?.searchLevels == levels)
         Self.expectLanesAddAsTheWalk(ensemble, searchedUpTo: searchedUpTo, rowCounts: [16, 100, 600], missing: true, &random,
                                      "searched up to \(searchedUpTo)")
     }
 
-    /// Forests of lone leaves (no decision lines at all) and of one tree: the base plus the leaves.
+    /// A feature of more than 4096 keys (a large scikit-learn forest's thresholds) is searched in four steps.
+    @Test func manyKeysSearchedInFourSteps() {
+        guard DeepLanes.runs else { return }
+        var random = SeededGenerator(seed: 4096)
+        let trees = Self.trees(200, depth: 8, featureCount: 1, fineThresholds: true, &random)
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: 1, featureNames: nil, acceptsMissing: true, base: [0], trees: trees)
+        let lanes = InterleavedForest(ensemble, trees: trees).deepLanes
+        #expect(lanes?.searchLevels == [4] && lanes!.thermometerEnd[0] > 4096, "levels \(lanes?.searchLevels ?? []), keys \(lanes?.thermometerEnd ?? [])")
+        Self.expectLanesAddAsTheWalk(ensemble, rowCounts: [16, 300], missing: true, &random, "four steps")
+    }
+
+    /// Forests of lone leaves (no decision lines at all) and of one tree, deep, or shallow (its features'
+    /// few keys searched in one step): the base plus the leaves.
     @Test func leavesAndLoneTrees() {
         guard DeepLanes.runs else { return }
         var random = SeededGenerator(seed: 5)
         let leaf = DecisionTree(childrenLeft: [-1], childrenRight: [-1], feature: [-2], threshold: [-2], value: [0.7])
-        for trees in [[leaf, leaf, leaf], Self.trees(1, depth: 8, featureCount: 4, fineThresholds: false, &random)] {
+        for trees in [[leaf, leaf, leaf], Self.trees(1, depth: 8, featureCount: 4, fineThresholds: false, &random),
+                      [RandomTree.make(depth: 3, featureCount: 4, fullLevels: 3, splitChance: 1, &random)]] {
             let ensemble = TreeEnsemble(estimator: "test", featureCount: 4, featureNames: nil, acceptsMissing: true, base: [1], trees: trees)
             Self.expectLanesAddAsTheWalk(ensemble, rowCounts: [16, 40], missing: true, &random, "\(trees.count) trees")
+            if trees[0].depth == 3 { #expect(InterleavedForest(ensemble, trees: trees).deepLanes?.searchLevels.contains(1) == true) }
         }
     }
 

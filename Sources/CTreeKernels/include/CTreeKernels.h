@@ -174,10 +174,11 @@ void ctk_row_lanes_add(const ctk_shallow_bytes *forest, const ctk_row_lanes *lan
 /// Feature f's lines are featureLines[f] ..< featureLines[f + 1]: up to thermometerEnd[f] its thermometer,
 /// a line a distinct threshold key of f (lineKey, ascending) holding the rows whose key is above it; then
 /// the lines of splits sending missing values (key INT32_MAX) left, each its thermometer line lineSource[l]
-/// without the rows missing f. A feature with at most 256 keys is searched: searchKeys[searchStart[f] ...]
-/// holds 16 splitters (the last key of each group of 16) then its 272 keys (ascending, padded with
-/// INT32_MAX); others (searchStart −1) are decided by compares, and `comparedFeatures` says whether
-/// there are any.
+/// without the rows missing f. A feature of n ≤ 32767 keys is searched in searchLevels[f] = L steps of 16
+/// keys (16^L ≥ n): from searchKeys[searchStart[f]], L − 1 levels of splitters, coarsest first, then its
+/// keys ascending, padded with INT32_MAX (P, n + 32 keys); level k (k = L − 1 … 1) holds (n >> 4k) + 32
+/// keys, P[16^k · i + 16^k − 1] (the last key of each group of 16^k; INT32_MAX past P's end). Others
+/// (searchStart −1) are decided by compares, and `comparedFeatures` says whether there are any.
 typedef struct {
     const uint8_t *depths;
     const uint32_t *slots;
@@ -188,6 +189,7 @@ typedef struct {
     const int32_t *lineKey;
     const int32_t *lineSource;
     const int32_t *searchStart;
+    const int32_t *searchLevels;
     const int32_t *searchKeys;
     int32_t comparedFeatures;
     int64_t treeCount;
@@ -205,10 +207,12 @@ int64_t ctk_deep_lanes_scratch(const ctk_deep_lanes *forest);
 /// The rows in a block.
 enum { ctk_deep_lanes_block = 512 };
 
-/// The decisions of a block of `rowCount` rows (1...ctk_deep_lanes_block) of input keys (featureCount a
-/// row) into `scratch` (ctk_deep_lanes_scratch bytes, 32-byte aligned), for `ctk_deep_lanes_add`. Aborts
-/// without AVX2.
-void ctk_deep_lanes_decide(const ctk_deep_lanes *forest, const int32_t *keys, int64_t rowCount, void *scratch);
+/// The decisions of features firstFeature ..< firstFeature + featureCount for a block of `rowCount` rows
+/// (1...ctk_deep_lanes_block) of input keys (forest->featureCount a row) into `scratch`
+/// (ctk_deep_lanes_scratch bytes, 32-byte aligned), for `ctk_deep_lanes_add` once every feature's are
+/// made (in one call or several). Aborts without AVX2.
+void ctk_deep_lanes_decide(const ctk_deep_lanes *forest, const int32_t *keys, int64_t rowCount, int64_t firstFeature, int64_t featureCount,
+                           void *scratch);
 
 /// Adds each tree's leaf value, in tree order, to acc[r] (a float widened to double for float32 sums) for
 /// the block of `rowCount` rows decided into `scratch`. `forest` may be a slice of the decided forest's
