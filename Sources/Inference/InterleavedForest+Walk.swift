@@ -64,14 +64,22 @@ extension InterleavedForest {
                     switch (kernels, count < Self.rowMajorBelow) {
                     case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
                     case (true, false) where onDeepLanes && deepLanes != nil:
-                        // Blocks of rows, each decided once, a feature at a time, then its trees in slices.
+                        // Blocks of rows, each decided once, a feature at a time, then its trees 32 at a time
+                        // (fewer where evaluationsPerSlice says so), the CPU offered between steps.
+                        let treesAStep = Swift.max(1, Swift.min(32, evaluationsPerSlice / Swift.min(count, DeepLanes.blockRows)))
+                        var pacer = Pacer()
                         deepLanes?.withKernel { kernel in
                             var first = 0
                             while first < count {
                                 let rows = Swift.min(DeepLanes.blockRows, count - first)
-                                let blockKeys = keys.baseAddress! + first * featureCount
-                                inTimedSlices(featureCount) { kernel.decide(blockKeys, rows, features: $0 ..< $0 + 1) }
-                                inSlices(rowCount: rows, evaluationsPerSlice: evaluationsPerSlice) { kernel.add($0, rows, acc + first) }
+                                for feature in 0..<featureCount {
+                                    kernel.decide(keys.baseAddress! + first * featureCount, rows, features: feature ..< feature + 1)
+                                    pacer.step()
+                                }
+                                for tree in stride(from: 0, to: treeCount, by: treesAStep) {
+                                    kernel.add(tree ..< Swift.min(treeCount, tree + treesAStep), rows, acc + first)
+                                    pacer.step()
+                                }
                                 first += rows
                             }
                         }
@@ -177,24 +185,25 @@ extension InterleavedForest {
         }
     }
 
-    /// `step(0)`, `step(1)` … `step(count − 1)`, offering the CPU to other threads whenever about
-    /// `sliceNanoseconds` have passed since the last time (as `inSlices`): for steps whose cost varies
-    /// (a feature's decisions on deep lanes: ~10,000 keys' lines of a large scikit-learn forest took
-    /// 0.1–0.2 ms, a few keys' microseconds).
-    private func inTimedSlices(_ count: Int, _ step: (Int) -> Void) {
-        var sliceStart = Self.monotonicNanoseconds()
-        for i in 0..<count {
-            step(i)
-            let now = Self.monotonicNanoseconds()
-            if now - sliceStart > Self.sliceNanoseconds && i + 1 < count {
-                sched_yield()
-                sliceStart = Self.monotonicNanoseconds()
-            }
+    /// Offers the CPU to other threads (`sched_yield`) at the first step after about `sliceNanoseconds`
+    /// (as `inSlices`), for work in steps of varying cost: deep lanes' decisions of a feature (~10,000
+    /// keys' lines of a large scikit-learn forest: 0.1–0.2 ms; a few keys': microseconds) and their
+    /// trees, 32 at a time (~0.16 ms for the heavy model's 512 rows), with one clock across a call's
+    /// blocks. (A block's decisions in one step took 2.4 ms for the heavy model; `make bench-heavy`'s
+    /// /healthz p99 with the server pinned was 3.0 ms then, 1.2–3.2 in five runs since: this machine's
+    /// spread, as the walks' 0.8–3.3 in stop 26.)
+    struct Pacer {
+        private var sliceStart = InterleavedForest.monotonicNanoseconds()
+
+        mutating func step() {
+            guard InterleavedForest.monotonicNanoseconds() - sliceStart > InterleavedForest.sliceNanoseconds else { return }
+            sched_yield()
+            sliceStart = InterleavedForest.monotonicNanoseconds()
         }
     }
 
     /// CLOCK_MONOTONIC in nanoseconds (a vDSO call, no system call).
-    private static func monotonicNanoseconds() -> Int {
+    static func monotonicNanoseconds() -> Int {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return now.tv_sec * 1_000_000_000 + now.tv_nsec
