@@ -133,6 +133,8 @@ XGB_CASES = {
     "binary_logitraw": ("cancer", {"objective": "binary:logitraw", "max_depth": 3}, 30, None),
     "softprob": ("wine", {"objective": "multi:softprob", "num_class": 3, "max_depth": 3}, 40, None),
     "softmax": ("iris", {"objective": "multi:softmax", "num_class": 3, "max_depth": 3}, 20, None),
+    # Deeper trees of several raw scores: on CPUs without AVX-512, DeepLanes (one score's trees at a time).
+    "softprob_deep": ("wine", {"objective": "multi:softprob", "num_class": 3, "max_depth": 6, "min_child_weight": 0}, 30, None),
     "poisson": ("diabetes", {"objective": "count:poisson", "max_depth": 4}, 40, lambda y: np.round(y / 25)),
     "gamma": ("diabetes", {"objective": "reg:gamma", "max_depth": 4}, 40, None),
     "tweedie": ("diabetes", {"objective": "reg:tweedie", "max_depth": 4}, 40, None),

@@ -27,6 +27,9 @@ final class DeepLanes: Sendable {
 
     let treeCount: Int
     let featureCount: Int
+    /// Per raw score, its trees' positions here: the forest's trees are ordered by the score they add to,
+    /// each score's in the forest's order.
+    let outputTrees: [Range<Int>]
     /// Per tree its depth (0...8), its nodes' decision lines' byte offsets in heap order, its leaf values left to right.
     let depths: [UInt8]
     let slots: [UInt32]
@@ -57,18 +60,25 @@ final class DeepLanes: Sendable {
     /// A rank is 15 bits (the kernel's 16th marks a missing key); four steps of 16 keys find it.
     static let searchedUpTo = 32767
 
-    /// nil unless the kernel runs here and the trees fit: one value a leaf adding to one raw score, at
-    /// most `maxDepth` deep, at most `maxLines` decision lines. `scale` gives a leaf's value as
+    /// nil unless the kernel runs here and the trees fit: one value a leaf, at most `maxDepth` deep, at
+    /// most `maxLines` decision lines. `scale` gives a leaf's value as
     /// `InterleavedForest` holds it. `searchedUpTo` (tests lower it) is the most keys a searched feature has.
     init?(_ ensemble: TreeEnsemble, trees: [DecisionTree], scale: (Double) -> Double, searchedUpTo: Int = DeepLanes.searchedUpTo) {
-        guard Self.runs, ensemble.outputCount == 1, !trees.isEmpty,
-              trees.allSatisfy({ $0.valueWidth == 1 && $0.depth <= Self.maxDepth }) else { return nil }
+        guard Self.runs, !trees.isEmpty, trees.allSatisfy({ $0.valueWidth == 1 && $0.depth <= Self.maxDepth }) else { return nil }
+        // The trees by raw score, each score's in the forest's order (a slice of them adds to one score).
+        let order = trees.indices.sorted { (ensemble.treeOutput[$0], $0) < (ensemble.treeOutput[$1], $1) }
+        var outputTrees = [Range<Int>](repeating: 0..<0, count: ensemble.outputCount)
+        for (position, t) in order.enumerated() {
+            let k = ensemble.treeOutput[t]
+            outputTrees[k] = outputTrees[k].isEmpty ? position ..< position + 1 : outputTrees[k].lowerBound ..< position + 1
+        }
+        self.outputTrees = outputTrees
         /// A node's test.
         struct Test: Hashable {
             let feature: Int, missingLeft: Bool, key: Int32
         }
         var nodeTests = [Test?](), values = [Double](), depths = [UInt8]()
-        for tree in trees {
+        for tree in order.map({ trees[$0] }) {
             let depth = tree.depth
             var tests = [Test?](repeating: nil, count: (1 << depth) - 1)
             var leaves = [Double](repeating: 0, count: 1 << depth)
@@ -177,7 +187,8 @@ final class DeepLanes: Sendable {
             // the heap's when large.
             var size = forest
             return withUnsafeTemporaryAllocation(byteCount: Int(ctk_deep_lanes_scratch(&size)), alignment: 32) { scratch in
-                var kernel = Kernel(forest: forest, scratch: scratch.baseAddress!, treeSlot: treeSlot, treeValue: treeValue)
+                var kernel = Kernel(forest: forest, scratch: scratch.baseAddress!, treeSlot: treeSlot, treeValue: treeValue,
+                                    outputTrees: outputTrees)
                 return body(&kernel)
             }
         }
@@ -199,6 +210,7 @@ final class DeepLanes: Sendable {
         let scratch: UnsafeMutableRawPointer
         let treeSlot: [Int]
         let treeValue: [Int]
+        let outputTrees: [Range<Int>]
 
         /// The decisions of `features` for a block of `count` rows (1...`blockRows`) of input keys; `add`
         /// needs every feature's.

@@ -66,9 +66,11 @@ extension InterleavedForest {
                     case (true, false) where onDeepLanes && deepLanes != nil:
                         // Blocks of rows, each decided once, a feature at a time, then its trees 32 at a time
                         // (fewer where evaluationsPerSlice says so), the CPU offered between steps.
+                        // Several raw scores: each score's trees add to a column of the block's sums.
                         let treesAStep = Swift.max(1, Swift.min(32, evaluationsPerSlice / Swift.min(count, DeepLanes.blockRows)))
                         var pacer = Pacer()
                         deepLanes?.withKernel { kernel in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: outputCount > 1 ? DeepLanes.blockRows : 0) { column in
                             var first = 0
                             while first < count {
                                 let rows = Swift.min(DeepLanes.blockRows, count - first)
@@ -76,12 +78,18 @@ extension InterleavedForest {
                                     kernel.decide(keys.baseAddress! + first * featureCount, rows, features: feature ..< feature + 1)
                                     pacer.step()
                                 }
-                                for tree in stride(from: 0, to: treeCount, by: treesAStep) {
-                                    kernel.add(tree ..< Swift.min(treeCount, tree + treesAStep), rows, acc + first)
-                                    pacer.step()
+                                for (k, trees) in kernel.outputTrees.enumerated() {
+                                    let sums = outputCount == 1 ? acc + first : column.baseAddress!
+                                    for r in 0 ..< (outputCount == 1 ? 0 : rows) { sums[r] = acc[(first + r) * outputCount + k] }
+                                    for tree in stride(from: trees.lowerBound, to: trees.upperBound, by: treesAStep) {
+                                        kernel.add(tree ..< Swift.min(trees.upperBound, tree + treesAStep), rows, sums)
+                                        pacer.step()
+                                    }
+                                    for r in 0 ..< (outputCount == 1 ? 0 : rows) { acc[(first + r) * outputCount + k] = sums[r] }
                                 }
                                 first += rows
                             }
+                        }
                         }
                     case (true, false):
                         inSlices(rowCount: count, evaluationsPerSlice: evaluationsPerSlice) { trees in

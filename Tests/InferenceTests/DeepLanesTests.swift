@@ -3,9 +3,9 @@ import TestSupport
 @testable import Inference
 
 /// Trees up to 8 deep on bit lanes (`DeepLanes`, DeepLanes.c) add each row's leaf values in tree order,
-/// as the walks do, bit for bit: float64 and float32 sums, missing values sent either way, trees of every
-/// depth from a lone leaf to 8, features searched and compared, blocks of rows whole and partial, and
-/// trees cut into slices.
+/// as the walks do, bit for bit: float64 and float32 sums, one raw score or several, missing values sent
+/// either way, trees of every depth from a lone leaf to 8, features searched and compared, blocks of rows
+/// whole and partial, and trees cut into slices.
 @Suite struct DeepLanesTests {
     /// Inputs on the thresholds' 1/64 grid and between its points, and values at the edges of the keys:
     /// NaN (missing) when `missing`, ±infinity, ±0, subnormals, the largest Floats.
@@ -126,17 +126,46 @@ import TestSupport
         }
     }
 
-    /// Deeper than 8, several raw scores, or several values a leaf: no deep lanes (the walks predict).
+    /// Several raw scores (multi-class boosting: tree t adds to score t mod K), float64 and float32 sums:
+    /// each score's trees add to its sums in the forest's order, as the walk adds them.
+    @Test(arguments: [3, 7])
+    func eachRawScoreAddsItsTrees(outputs: Int) {
+        guard DeepLanes.runs else { return }
+        var random = SeededGenerator(seed: UInt64(outputs))
+        let featureCount = 6, treeCount = 10 * outputs + 2  // the first two scores get a tree more
+        let trees = Self.trees(treeCount, depth: 6, featureCount: featureCount, fineThresholds: false, &random)
+        for accumulation in [TreeEnsemble.Accumulation.float64, .float32] {
+            var ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: true,
+                                        outputCount: outputs, base: (0..<outputs).map { Double($0) * 0.3 }, trees: trees,
+                                        treeOutput: (0..<treeCount).map { $0 % outputs })
+            ensemble.accumulation = accumulation
+            let forest = InterleavedForest(ensemble, trees: trees)
+            #expect(forest.deepLanes?.outputTrees.map(\.count) == (0..<outputs).map { $0 < 2 ? 11 : 10 })
+            for rowCount in [16, 100, 530] {
+                let rows = Self.rows(rowCount, featureCount: featureCount, missing: true, &random).map { Double(Float($0)) }
+                var walked = [Double](repeating: 0, count: rowCount * outputs), lanes = walked
+                rows.withUnsafeBufferPointer {
+                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &walked, instructionSet: 0, onDeepLanes: false)
+                    forest.predict($0.baseAddress!, rowCount: rowCount, into: &lanes, instructionSet: 1,
+                                   evaluationsPerSlice: 5 * Swift.min(rowCount, DeepLanes.blockRows), onDeepLanes: true)
+                }
+                #expect(lanes.map(\.bitPattern) == walked.map(\.bitPattern), "\(accumulation), \(rowCount) rows")
+            }
+        }
+    }
+
+    /// Deeper than 8, or several values a leaf: no deep lanes (the walks predict).
     @Test func onlyWhatFits() {
         var random = SeededGenerator(seed: 9)
         let deep = [RandomTree.make(depth: 9, featureCount: 3, fullLevels: 9, splitChance: 1, &random)]
-        let one = Self.trees(2, depth: 4, featureCount: 3, fineThresholds: false, &random)
+        let wide = [RandomTree.make(depth: 3, featureCount: 3, width: 2, fullLevels: 3, splitChance: 1, &random)]
         let cases: [TreeEnsemble] = [
             TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: deep),
-            TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, outputCount: 2, base: [0, 0], trees: one, treeOutput: [0, 1]),
+            TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, outputCount: 2, base: [0, 0], averaged: true, trees: wide),
         ]
         for ensemble in cases { #expect(InterleavedForest(ensemble, trees: ensemble.trees).deepLanes == nil) }
-        let fits = TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: one)
+        let fits = TreeEnsemble(estimator: "test", featureCount: 3, featureNames: nil, base: [0], trees: Self.trees(2, depth: 4, featureCount: 3,
+                                                                                                                 fineThresholds: false, &random))
         #expect((InterleavedForest(fits, trees: fits.trees).deepLanes != nil) == DeepLanes.runs)
     }
 }

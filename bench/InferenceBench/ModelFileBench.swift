@@ -27,7 +27,7 @@ func benchModelFile(modelPath: String, rowsPath: String, budget: Double, batches
     }
     let model: TreeModel
     do {
-        model = try TreeModel(modelFile: modelBytes)
+        model = try TreeModel(anyModelFile: modelBytes)
     } catch {
         print("error \(error)")
         exit(1)
