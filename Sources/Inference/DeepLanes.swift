@@ -100,12 +100,13 @@ final class DeepLanes: Sendable {
             values += leaves
         }
         let used = Set(nodeTests.compactMap { $0 })
+        let keysOf = Dictionary(grouping: used, by: \.feature).mapValues { Set($0.map(\.key)).sorted() }
         var line = [Test: Int]()
         var featureLines = [Int32](), thermometerEnd = [Int32](), lineKey = [Int32](), lineSource = [Int32]()
         var searchStart = [Int32](), searchLevels = [Int32](), searchKeys = [Int32](), comparedFeatures = false
         for f in 0..<ensemble.featureCount {
             featureLines.append(Int32(lineKey.count))
-            let keys = Set(used.filter { $0.feature == f }.map(\.key)).sorted()
+            let keys = keysOf[f] ?? []
             let first = lineKey.count
             for (i, key) in keys.enumerated() {
                 line[Test(feature: f, missingLeft: false, key: key)] = first + i
