@@ -6,21 +6,17 @@
 // Memory: every pointer is the caller's, borrowed for the call.
 #include "CTreeKernels.h"
 
-/// How many of the n ascending `sorted` values are below x (x not NaN), without branches on the values:
-/// the count lies in [base, base + length], and each step halves the length, moving `base` up (a
-/// conditional move) where the value at its half's end is below x. A search's branches mispredicted
-/// about every other step: on an AMD Zen 3 without AVX-512, LightGBM's 500 trees of depth 4 (13
-/// features) spent half their 4096-row calls encoding (580 ns a row; InferenceBench).
+/// How many of the n ascending `sorted` values are below x (x not NaN): a binary search. For fewer than
+/// four rows (below): a search with branches measured faster there than the four-row search without them
+/// (LightGBM's 500 trees of depth 4 at 1 and 2 rows: 768 and 558 ns a row against 1,377 and 916;
+/// `make bench-inference`, which repeats the same rows, whose branches the predictor then learns).
 static inline int64_t count_below(double x, const double *sorted, int64_t n) {
-    if (n == 0) return 0;
-    int64_t base = 0, length = n;
-    while (length > 1) {
-        const int64_t half = length >> 1;
-        // (Unpredictable: clang then emits a conditional move, not a branch.)
-        base = __builtin_unpredictable(sorted[base + half - 1] < x) ? base + half : base;
-        length -= half;
+    int64_t low = 0, high = n;
+    while (low < high) {
+        const int64_t middle = (low + high) >> 1;
+        if (sorted[middle] < x) low = middle + 1; else high = middle;
     }
-    return base + (sorted[base] < x);
+    return low;
 }
 
 #if defined(__x86_64__)
@@ -71,9 +67,20 @@ void ctk_rank_encode(const double *rows, int64_t rowCount, int64_t featureCount,
 #if defined(__x86_64__)
     if (ctk_best_isa() == 2) { encode_avx512(rows, rowCount, featureCount, thresholds, featureStart, out); return; }
 #endif
-    // Four rows at a time (the last rows padded with copies of the last): their searches of a feature take
-    // the same steps, and their chains of loads overlap (one search's steps wait on each other: LightGBM's
-    // 500 trees of depth 4 at 4096 rows, the encoding 160 -> 60 ns a row; InferenceBench on an AMD Zen 3).
+    if (rowCount < 4) {
+        for (int64_t r = 0; r < rowCount; r++) {
+            for (int64_t f = 0; f < featureCount; f++) {
+                const double x = rows[r * featureCount + f];
+                out[r * featureCount + f] = x != x ? x : (double)count_below(x, thresholds + featureStart[f], featureStart[f + 1] - featureStart[f]);
+            }
+        }
+        return;
+    }
+    // Four rows at a time (the last rows padded with copies of the last), each step a conditional move:
+    // their searches of a feature take the same steps, and their chains of loads overlap. A search with
+    // branches mispredicted about every other step, and one at a time its steps waited on each other
+    // (LightGBM's 500 trees of depth 4 at 4096 rows: the encoding 280 -> 60 ns a row, InferenceBench on an
+    // AMD Zen 3).
     for (int64_t r = 0; r < rowCount; r += 4) {
         const int rows4 = rowCount - r < 4 ? (int)(rowCount - r) : 4;
         for (int64_t f = 0; f < featureCount; f++) {

@@ -64,33 +64,7 @@ extension InterleavedForest {
                     switch (kernels, count < Self.rowMajorBelow) {
                     case (true, true): ctk_add_trees_of_each_row(&kernelForest, keys.baseAddress!, Int64(count), acc, Int32(instructionSet))
                     case (true, false) where onDeepLanes && deepLanes != nil:
-                        // Blocks of rows, each decided once, a feature at a time, then its trees 32 at a time
-                        // (fewer where evaluationsPerSlice says so), the CPU offered between steps.
-                        // Several raw scores: each score's trees add to a column of the block's sums.
-                        let treesAStep = Swift.max(1, Swift.min(32, evaluationsPerSlice / Swift.min(count, DeepLanes.blockRows)))
-                        var pacer = Pacer()
-                        deepLanes?.withKernel { kernel in
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: outputCount > 1 ? DeepLanes.blockRows : 0) { column in
-                            var first = 0
-                            while first < count {
-                                let rows = Swift.min(DeepLanes.blockRows, count - first)
-                                for feature in 0..<featureCount {
-                                    kernel.decide(keys.baseAddress! + first * featureCount, rows, features: feature ..< feature + 1)
-                                    pacer.step()
-                                }
-                                for (k, trees) in kernel.outputTrees.enumerated() {
-                                    let sums = outputCount == 1 ? acc + first : column.baseAddress!
-                                    for r in 0 ..< (outputCount == 1 ? 0 : rows) { sums[r] = acc[(first + r) * outputCount + k] }
-                                    for tree in stride(from: trees.lowerBound, to: trees.upperBound, by: treesAStep) {
-                                        kernel.add(tree ..< Swift.min(trees.upperBound, tree + treesAStep), rows, sums)
-                                        pacer.step()
-                                    }
-                                    for r in 0 ..< (outputCount == 1 ? 0 : rows) { acc[(first + r) * outputCount + k] = sums[r] }
-                                }
-                                first += rows
-                            }
-                        }
-                        }
+                        addOnDeepLanes(keys.baseAddress!, count, acc, evaluationsPerSlice: evaluationsPerSlice)
                     case (true, false):
                         inSlices(rowCount: count, evaluationsPerSlice: evaluationsPerSlice) { trees in
                             // The kernels reach a tree only through roots, depths and treeOutput (nodes
@@ -118,6 +92,38 @@ extension InterleavedForest {
         }
         }
         }
+        }
+        }
+    }
+
+    /// Adds every tree's leaf values in tree order to the raw scores of `count` rows of input keys on
+    /// `deepLanes` (which must be built): blocks of rows, each decided once, a feature at a time, then its
+    /// trees 32 at a time (fewer where `evaluationsPerSlice` says so), the CPU offered between steps
+    /// (`Pacer`). With several raw scores, each score's trees add to a column of the block's sums.
+    private func addOnDeepLanes(_ keys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>, evaluationsPerSlice: Int) {
+        let treesAStep = Swift.max(1, Swift.min(32, evaluationsPerSlice / Swift.min(count, DeepLanes.blockRows)))
+        let outputs = outputCount, features = featureCount
+        var pacer = Pacer()
+        deepLanes?.withKernel { kernel in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? DeepLanes.blockRows : 0) { column in
+            var first = 0
+            while first < count {
+                let rows = Swift.min(DeepLanes.blockRows, count - first)
+                for feature in 0..<features {
+                    kernel.decide(keys + first * features, rows, features: feature ..< feature + 1)
+                    pacer.step()
+                }
+                for (k, trees) in kernel.outputTrees.enumerated() {
+                    let sums = outputs == 1 ? acc + first : column.baseAddress!
+                    for r in 0 ..< (outputs == 1 ? 0 : rows) { sums[r] = acc[(first + r) * outputs + k] }
+                    for tree in stride(from: trees.lowerBound, to: trees.upperBound, by: treesAStep) {
+                        kernel.add(tree ..< Swift.min(trees.upperBound, tree + treesAStep), rows, sums)
+                        pacer.step()
+                    }
+                    for r in 0 ..< (outputs == 1 ? 0 : rows) { acc[(first + r) * outputs + k] = sums[r] }
+                }
+                first += rows
+            }
         }
         }
     }
