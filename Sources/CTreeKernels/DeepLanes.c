@@ -22,7 +22,6 @@
 #include "CTreeKernels.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
