@@ -219,8 +219,9 @@ final class DeepLanes: Sendable {
             ctk_deep_lanes_decide(&forest, inputKeys, Int64(count), Int64(features.lowerBound), Int64(features.count), scratch)
         }
 
-        /// Adds `trees`' leaf values in tree order to `acc[r]` for the `count` rows last decided; for float32
-        /// sums `acc[r]` holds a Float and gets one.
+        /// Adds the leaf values of `trees` (positions in this layout's order: raw score k's are
+        /// `outputTrees[k]`) in tree order to `acc[r]` for the `count` rows last decided; for float32 sums
+        /// `acc[r]` holds a Float and gets one.
         mutating func add(_ trees: Range<Int>, _ count: Int, _ acc: UnsafeMutablePointer<Double>) {
             // The slice's trees: the forest's pointers advanced to its first tree (the kernel reaches a tree
             // only through them), its decision lines the same.
