@@ -21,7 +21,7 @@ final class DeepLanes: Sendable {
     /// Where `InterleavedForest` gives it many rows: AVX2 without AVX-512 (AVX-512's walks were not measured
     /// against it). On an AMD Zen 3, XGBoost's 200 trees of depth 8 at 4096 rows: 3.0 µs a row walked,
     /// 0.35–0.45 on these lanes; at 100 rows 3.0 and 0.7–0.8 (InferenceBench).
-    static let chosen = runs && ctk_best_isa() == 1
+    static let chosen = runs && InterleavedForest.bestInstructionSet == 1
     /// Rows a block of the kernel.
     static let blockRows = Int(ctk_deep_lanes_block)
 
@@ -55,8 +55,10 @@ final class DeepLanes: Sendable {
     let searchStart: [Int32]
     let searchLevels: [Int32]
     let searchKeys: [Int32]
-    /// Any feature with more thermometer lines than `searchedUpTo`.
-    let comparedFeatures: Bool
+    /// Whether any feature with keys is decided by compares (more keys than `searchedUpTo`).
+    var comparedFeatures: Bool {
+        searchStart.indices.contains { searchStart[$0] < 0 && thermometerEnd[$0] > featureLines[$0] }
+    }
     /// A rank is 15 bits (the kernel's 16th marks a missing key); four steps of 16 keys find it.
     static let searchedUpTo = 32767
 
@@ -103,7 +105,7 @@ final class DeepLanes: Sendable {
         let keysOf = Dictionary(grouping: used, by: \.feature).mapValues { Set($0.map(\.key)).sorted() }
         var line = [Test: Int]()
         var featureLines = [Int32](), thermometerEnd = [Int32](), lineKey = [Int32](), lineSource = [Int32]()
-        var searchStart = [Int32](), searchLevels = [Int32](), searchKeys = [Int32](), comparedFeatures = false
+        var searchStart = [Int32](), searchLevels = [Int32](), searchKeys = [Int32]()
         for f in 0..<ensemble.featureCount {
             featureLines.append(Int32(lineKey.count))
             let keys = keysOf[f] ?? []
@@ -120,7 +122,6 @@ final class DeepLanes: Sendable {
                 lineKey.append(key)
             }
             if keys.isEmpty || keys.count > Swift.min(searchedUpTo, Self.searchedUpTo) {
-                comparedFeatures = comparedFeatures || !keys.isEmpty
                 searchStart.append(-1)
                 searchLevels.append(0)
             } else {
@@ -148,7 +149,6 @@ final class DeepLanes: Sendable {
         self.searchStart = searchStart
         self.searchLevels = searchLevels
         self.searchKeys = searchKeys
-        self.comparedFeatures = comparedFeatures
         treeCount = trees.count
         featureCount = ensemble.featureCount
         self.depths = depths
@@ -182,7 +182,6 @@ final class DeepLanes: Sendable {
                                         lineKey: lineKey.baseAddress, lineSource: lineSource.baseAddress,
                                         searchStart: searchStart.baseAddress, searchLevels: searchLevels.baseAddress,
                                         searchKeys: searchKeys.baseAddress,
-                                        comparedFeatures: comparedFeatures ? 1 : 0,
                                         treeCount: Int64(treeCount), featureCount: Int64(featureCount), lineCount: Int64(lineKey.count))
             // A block's decisions (64 bytes a line: 320 KiB for 5,000 lines) and its keys, sums and leaves:
             // the heap's when large.
