@@ -30,12 +30,10 @@ struct AcrossTrees: Sendable {
         }
         self.feature = feature
         self.threshold = threshold
+        // A position's left subtree: the first half of the leaves under it.
         keptWhenRight = (0..<positions).map { p in
-            var level = 0
-            while (2 << level) - 1 <= p { level += 1 }
-            let span = (1 << depth) >> level
-            let first = (p + 1 - (1 << level)) * span
-            return ~Int32(((1 << (span / 2)) - 1) << first)
+            let under = CompleteTree.leaves(under: p, depth: depth)
+            return ~Int32(((1 << (under.count / 2)) - 1) << under.lowerBound)
         }
     }
 

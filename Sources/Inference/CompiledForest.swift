@@ -96,8 +96,9 @@ final class CompiledForest: Sendable {
         }
     }
 
-    /// Trees padded to complete trees of depth `depth` (≥ every tree's): per tree its 2^depth − 1 nodes'
-    /// features and threshold keys in heap order, and its 2^depth leaf values (after `scale`).
+    /// Trees padded to complete trees of depth `depth` (≥ every tree's, `CompleteTree`): per tree its
+    /// 2^depth − 1 nodes' features and threshold keys in heap order (padding's 0 and 0), and its 2^depth
+    /// leaf values (after `scale`).
     static func completeLayout(_ trees: [DecisionTree], depth deepest: Int, scale: (Double) -> Double)
         -> (features: [Int32], thresholds: [Int32], leaves: [Double]) {
         let internalCount = (1 << deepest) - 1
@@ -105,20 +106,13 @@ final class CompiledForest: Sendable {
         var thresholds = [Int32](repeating: 0, count: trees.count * internalCount)
         var leaves = [Double](repeating: 0, count: trees.count << deepest)
         for (t, tree) in trees.enumerated() {
-            // (scikit-learn node, slot in the complete tree, level); a leaf above level D fills
-            // its whole padded subtree with its value, so the padding nodes' tests do not matter.
-            var stack = [(node: 0, slot: 0, level: 0)]
-            while let (node, slot, level) = stack.popLast() {
-                if level == deepest {
-                    leaves[t << deepest + slot - internalCount] = scale(tree.value[node])
-                    continue
-                }
-                let leaf = tree.isLeaf(node)
-                features[t * internalCount + slot] = leaf ? 0 : Int32(tree.feature[node])
-                thresholds[t * internalCount + slot] = leaf ? 0 : Self.orderKey(Self.floatRoundedDown(tree.threshold[node]))
-                stack.append((leaf ? node : tree.childrenLeft[node], 2 * slot + 1, level + 1))
-                stack.append((leaf ? node : tree.childrenRight[node], 2 * slot + 2, level + 1))
+            let complete = tree.complete(depth: deepest)
+            for (position, node) in complete.internalNodes.enumerated() {
+                guard let node else { continue }
+                features[t * internalCount + position] = Int32(tree.feature[node])
+                thresholds[t * internalCount + position] = Self.orderKey(Self.floatRoundedDown(tree.threshold[node]))
             }
+            for (position, node) in complete.leaves.enumerated() { leaves[t << deepest + position] = scale(tree.value[node]) }
         }
         return (features, thresholds, leaves)
     }

@@ -81,23 +81,13 @@ final class DeepLanes: Sendable {
         }
         var nodeTests = [Test?](), values = [Double](), depths = [UInt8]()
         for tree in order.map({ trees[$0] }) {
-            let depth = tree.depth
-            var tests = [Test?](repeating: nil, count: (1 << depth) - 1)
-            var leaves = [Double](repeating: 0, count: 1 << depth)
-            // (node, heap position, level): a leaf above `depth` fills its padded subtree's leaves.
-            var stack = [(node: 0, position: 0, level: 0)]
-            while let (node, position, level) = stack.popLast() {
-                if tree.isLeaf(node) {
-                    let first = (position - ((1 << level) - 1)) << (depth - level)
-                    for leaf in first ..< first + 1 << (depth - level) { leaves[leaf] = scale(tree.value[node]) }
-                    continue
-                }
-                tests[position] = Test(feature: tree.feature[node], missingLeft: ensemble.acceptsMissing && tree.missingGoesLeft[node],
-                                       key: CompiledForest.orderKey(CompiledForest.floatRoundedDown(tree.threshold[node])))
-                stack.append((tree.childrenLeft[node], 2 * position + 1, level + 1))
-                stack.append((tree.childrenRight[node], 2 * position + 2, level + 1))
+            let complete = tree.complete(depth: tree.depth)
+            let tests = complete.internalNodes.map { node in
+                node.map { Test(feature: tree.feature[$0], missingLeft: ensemble.acceptsMissing && tree.missingGoesLeft[$0],
+                                key: CompiledForest.orderKey(CompiledForest.floatRoundedDown(tree.threshold[$0]))) }
             }
-            depths.append(UInt8(depth))
+            let leaves = complete.leaves.map { scale(tree.value[$0]) }
+            depths.append(UInt8(complete.depth))
             nodeTests += tests
             values += leaves
         }

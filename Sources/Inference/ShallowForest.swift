@@ -102,13 +102,11 @@ struct ShallowForest: Sendable {
         self.treeLeftEnd = leftEnds
         self.treeEnd = ends
         self.codedLeaf = codedLeaf
+        // A position's left subtree: the first half of the leaves under it (bits of the low or high byte).
         self.leftMask = (0..<15).map { slot in
             guard slot > 0 else { return SIMD16(repeating: 0) }
-            var level = 0
-            while (2 << level) - 1 <= slot { level += 1 }
-            let span = 16 >> level
-            let first = (slot + 1 - (1 << level)) * span
-            let bits = ((1 << (span / 2)) - 1) << (first % 8)
+            let under = CompleteTree.leaves(under: slot, depth: Self.maxDepth)
+            let bits = ((1 << (under.count / 2)) - 1) << (under.lowerBound % 8)
             return SIMD16(repeating: Int8(truncatingIfNeeded: bits))
         }
     }
@@ -116,20 +114,12 @@ struct ShallowForest: Sendable {
     /// One tree's `walkRecordSize` entries of `walkNode` and 32 of `walkLeaf`.
     private static func walkRecords(_ tree: DecisionTree, _ table: ThresholdTable,
                                     _ scale: (Double) -> Double) -> (nodes: [UInt16], leaves: [Double]) {
-        // Heap order on a complete depth-4 tree: (scikit-learn node, position, level). A leaf above
-        // level 4 fills its whole padded subtree with its value, so its padding nodes' ids (0) do not matter.
-        var heap = [UInt16](repeating: 0, count: 15), heapLeaf = [Double](repeating: 0, count: 16)
-        var stack = [(node: 0, slot: 0, level: 0)]
-        while let (node, slot, level) = stack.popLast() {
-            if level == maxDepth {
-                heapLeaf[slot - 15] = scale(tree.value[node])
-                continue
-            }
-            let leaf = tree.isLeaf(node)
-            if !leaf { heap[slot] = UInt16(table.id(feature: tree.feature[node], threshold: tree.threshold[node])) }
-            stack.append((leaf ? node : tree.childrenLeft[node], 2 * slot + 1, level + 1))
-            stack.append((leaf ? node : tree.childrenRight[node], 2 * slot + 2, level + 1))
+        // The complete depth-4 tree: padding's ids (0) do not matter (`CompleteTree`).
+        let complete = tree.complete(depth: maxDepth)
+        let heap = complete.internalNodes.map { node in
+            node.map { UInt16(table.id(feature: tree.feature[$0], threshold: tree.threshold[$0])) } ?? 0
         }
+        let heapLeaf = complete.leaves.map { scale(tree.value[$0]) }
         // A node's entry is 4·id + place: the byte of its decision that weighs it for its place in the code.
         var nodes = [UInt16](repeating: 0, count: walkRecordSize), leaves = [Double](repeating: 0, count: 32)
         nodes[0] = 4 * heap[0]
@@ -154,17 +144,15 @@ struct ShallowForest: Sendable {
         -> (splits: [(Int32, SIMD16<Int8>)], leftEnd: Int, coded: [Double]) {
         var halves: [[(node: Int, slot: Int)]] = [[], []]
         var coded = [Double](repeating: 0, count: 16)
-        var pending = [(node: 0, slot: 0, level: 0, half: 0)]
-        while let (node, slot, level, half) = pending.popLast() {
+        var pending = [(node: 0, slot: 0, half: 0)]
+        while let (node, slot, half) = pending.popLast() {
             if tree.isLeaf(node) {
-                let span = 16 >> level
-                let first = (slot + 1) * span - 16  // leftmost leaf position below the node
-                for position in first ..< first + span { coded[leafCode(position)] = scale(tree.value[node]) }
+                for position in CompleteTree.leaves(under: slot, depth: maxDepth) { coded[leafCode(position)] = scale(tree.value[node]) }
                 continue
             }
             if slot > 0 { halves[half].append((node, slot)) }
-            pending.append((tree.childrenRight[node], 2 * slot + 2, level + 1, slot == 0 ? 1 : half))
-            pending.append((tree.childrenLeft[node], 2 * slot + 1, level + 1, slot == 0 ? 0 : half))
+            pending.append((tree.childrenRight[node], 2 * slot + 2, slot == 0 ? 1 : half))
+            pending.append((tree.childrenLeft[node], 2 * slot + 1, slot == 0 ? 0 : half))
         }
         // A lone leaf has no root test: all 16 leaf positions hold it, so any test will do.
         var splits = [tree.isLeaf(0) ? (0, SIMD16(repeating: 0)) : split(tree, 0, slot: 0, table)]
