@@ -157,7 +157,7 @@ typedef struct {
     uint16_t *ranks;
 } block_scratch;
 
-/// The thermometer lines of a feature not searched (searchStart −1), and its missing rows, by compares:
+/// The thermometer lines of a feature not searched (searchLevels 0), and its missing rows, by compares:
 /// its inputs are compared as Int32 keys, 8 rows a vector; two packs narrow four vectors' results to bytes
 /// and a movemask to bits. The rows are placed in the vectors so that the packs leave row r at byte r
 /// (vector i of a chunk holds rows 4i … 4i + 3 and 16 + 4i … 19 + 4i).
@@ -257,7 +257,7 @@ AVX2_TARGET static void searched_thermometer(const ctk_deep_lanes *f, int64_t fe
 AVX2_TARGET static void feature_decisions(const ctk_deep_lanes *f, int64_t feature, const int32_t *keys, int64_t rows,
                                           const block_scratch *s, uint8_t *right) {
     if (f->featureLines[feature] == f->featureLines[feature + 1]) return;
-    if (f->searchStart[feature] >= 0) searched_thermometer(f, feature, keys, rows, s, right);
+    if (f->searchLevels[feature] > 0) searched_thermometer(f, feature, keys, rows, s, right);
     else compared_thermometer(f, feature, keys, rows, s, right);
     const __m256i *m = (const __m256i *)(s->missing + LINE * feature);
     for (int32_t l = f->thermometerEnd[feature]; l < f->featureLines[feature + 1]; l++) {

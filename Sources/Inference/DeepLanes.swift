@@ -49,7 +49,7 @@ final class DeepLanes: Sendable {
     let lineKey: [Int32]
     let lineSource: [Int32]
     /// Per feature with 1 to `searchedUpTo` thermometer lines (n keys), where its search keys start in
-    /// `searchKeys`, and their levels L (1–4, 16^L ≥ n); −1 and 0 for others (decided by compares). The keys
+    /// `searchKeys`, and their levels L (1–4, 16^L ≥ n); levels 0 for others (decided by compares), start 0. The keys
     /// padded with `Int32.max` to n + 32 (P), after L − 1 levels of splitters, coarsest first: level k
     /// (k = L − 1 … 1) holds P[16^k · i + 16^k − 1], the last key of each group of 16^k, for i < (n >> 4k) + 32.
     let searchStart: [Int32]
@@ -57,7 +57,7 @@ final class DeepLanes: Sendable {
     let searchKeys: [Int32]
     /// Whether any feature with keys is decided by compares (more keys than `searchedUpTo`).
     var comparedFeatures: Bool {
-        searchStart.indices.contains { searchStart[$0] < 0 && thermometerEnd[$0] > featureLines[$0] }
+        searchLevels.indices.contains { searchLevels[$0] == 0 && thermometerEnd[$0] > featureLines[$0] }
     }
     /// A rank is 15 bits (the kernel's 16th marks a missing key); four steps of 16 keys find it.
     static let searchedUpTo = 32767
@@ -112,7 +112,7 @@ final class DeepLanes: Sendable {
                 lineKey.append(key)
             }
             if keys.isEmpty || keys.count > Swift.min(searchedUpTo, Self.searchedUpTo) {
-                searchStart.append(-1)
+                searchStart.append(0)
                 searchLevels.append(0)
             } else {
                 let levels = keys.count <= 16 ? 1 : keys.count <= 256 ? 2 : keys.count <= 4096 ? 3 : 4

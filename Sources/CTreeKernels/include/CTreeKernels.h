@@ -178,7 +178,7 @@ void ctk_row_lanes_add(const ctk_shallow_bytes *forest, const ctk_row_lanes *lan
 /// keys (16^L ≥ n): from searchKeys[searchStart[f]], L − 1 levels of splitters, coarsest first, then its
 /// keys ascending, padded with INT32_MAX (P, n + 32 keys); level k (k = L − 1 … 1) holds (n >> 4k) + 32
 /// keys, P[16^k · i + 16^k − 1] (the last key of each group of 16^k; INT32_MAX past P's end). Others
-/// (searchStart −1) are decided by compares.
+/// (searchLevels 0; their searchStart is not read) are decided by compares.
 typedef struct {
     const uint8_t *depths;
     const uint32_t *slots;
