@@ -29,11 +29,9 @@
 
 /// Each row's leaf (0–15, left to right) in its byte, for tree `node`'s 15 nodes and the block's decisions.
 AVX2_TARGET __attribute__((always_inline))
-static inline __m256i paths(const uint16_t *node, const uint8_t *right) {
-    // Four nodes' offsets a 64-bit load: fewer loads than one a node.
-    uint64_t packed[4];
-    memcpy(packed, node, 32);
-#define RIGHT(p) _mm256_load_si256((const __m256i *)(right + 32 * (size_t)(uint16_t)(packed[(p) / 4] >> (16 * ((p) % 4)))))
+static inline __m256i paths(const uint32_t *node, const uint8_t *right) {
+    // A node is its decision's byte offset: one load a node, the decision's folded into its blend.
+#define RIGHT(p) _mm256_load_si256((const __m256i *)(right + node[p]))
     const __m256i leaf = LEAF_FROM_OUTCOMES(RIGHT);
 #undef RIGHT
     return leaf;
@@ -42,7 +40,7 @@ static inline __m256i paths(const uint16_t *node, const uint8_t *right) {
 /// Plane k of a tree's leaf values looked up for the 32 rows of `v`.
 AVX2_TARGET __attribute__((always_inline))
 static inline __m256i plane(const int32_t *planes, int k, __m256i v) {
-    return _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(planes + 8 * k)), v);
+    return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(planes + 4 * k))), v);
 }
 
 /// Row r of a block is at byte r of the decisions. After the unpacks, float32 vector g (0–3) holds rows
@@ -65,7 +63,7 @@ static inline void block_add(const ctk_shallow_bytes *f, const ctk_row_lanes *la
         for (int64_t t = 0; t < f->treeCount; t++) {
             const __m256i v = next;
             if (t + 1 < f->treeCount) next = paths(lanes->nodes + 16 * (t + 1), right);
-            const int32_t *planes = lanes->tables + 32 * t;
+            const int32_t *planes = lanes->tables + 16 * t;
             const __m256i p0 = plane(planes, 0, v), p1 = plane(planes, 1, v), p2 = plane(planes, 2, v), p3 = plane(planes, 3, v);
             const __m256i w0 = _mm256_unpacklo_epi8(p0, p1), w1 = _mm256_unpackhi_epi8(p0, p1);
             const __m256i w2 = _mm256_unpacklo_epi8(p2, p3), w3 = _mm256_unpackhi_epi8(p2, p3);
@@ -90,7 +88,7 @@ static inline void block_add(const ctk_shallow_bytes *f, const ctk_row_lanes *la
             const __m256i v = next;
             // The next tree's path first: its loads start a tree ahead of the values that wait for them.
             if (t + 1 < f->treeCount) next = paths(lanes->nodes + 16 * (t + 1), right);
-            const int32_t *planes = lanes->tables + 64 * t;
+            const int32_t *planes = lanes->tables + 32 * t;
             __m256i p[8];
             for (int k = 0; k < 8; k++) p[k] = plane(planes, k, v);
             // Bytes into words, words into dwords (the values' low and high halves), dwords into doubles.

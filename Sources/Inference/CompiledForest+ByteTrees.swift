@@ -39,8 +39,9 @@ final class ByteTrees: Sendable {
     let keys: [Int32]
     let groupFeature: [UInt8]
     /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it, else empty: per tree 16
-    /// node slots (each its threshold key's index among the forest's), and its leaf values as byte planes.
-    let rowNodes: [UInt16]
+    /// node slots (each the byte offset of its threshold key's decisions: 32 times the key's index among
+    /// the forest's), and its leaf values as byte planes.
+    let rowNodes: [UInt32]
     let rowTables: [Int32]
     /// Rows a block of `addRows`.
     static let rowBlock = 32
@@ -67,7 +68,7 @@ final class ByteTrees: Sendable {
         var values = [Double](repeating: 0, count: trees.count * 16)
         // Padding positions keep key 0: their outcomes do not matter (as above).
         let rowLanes = Self.rowLanesRun
-        var rowNodes = rowLanes ? [UInt16](repeating: 0, count: trees.count * 16) : []
+        var rowNodes = rowLanes ? [UInt32](repeating: 0, count: trees.count * 16) : []
         for t in 0..<trees.count {
             // Positions from `positions` on stay (feature 0, rank 0): padding, whose tests do not matter.
             for node in 0..<positions {
@@ -83,7 +84,7 @@ final class ByteTrees: Sendable {
                 ranks[slot] = UInt8(rank) ^ 0x80
                 // A padding node's rank may be its feature's key count (even 0 of 0): it reads the forest's
                 // first key instead, whose decisions the kernel always writes.
-                if rowLanes && rank < table.featureKeyCount[feature] { rowNodes[t * 16 + node] = UInt16(start + rank) }
+                if rowLanes && rank < table.featureKeyCount[feature] { rowNodes[t * 16 + node] = UInt32(32 * (start + rank)) }
             }
             for leaf in 0..<16 { values[t * 16 + leaf] = leafValue[t << depth + leaf >> (4 - depth)] }
         }
@@ -105,12 +106,12 @@ final class ByteTrees: Sendable {
     }
 
     /// `ctk_row_lanes`' planes from 16 leaf values a tree: plane k holds byte k of each value (a Double's,
-    /// or for float32 sums a Float's), leaf l's at byte l, the 16 bytes twice (one for each half of a
-    /// 256-bit lookup).
+    /// or for float32 sums a Float's), leaf l's at byte l (the kernel broadcasts them to both halves of
+    /// a 256-bit lookup).
     private static func rowPlanes(values: [Double], float32Sums: Bool) -> [Int32] {
         let width = float32Sums ? 4 : 8
         var planes = [Int32]()
-        planes.reserveCapacity(values.count / 16 * width * 8)
+        planes.reserveCapacity(values.count / 16 * width * 4)
         for tree in stride(from: 0, to: values.count, by: 16) {
             let bits = (0..<16).map { v in
                 float32Sums ? UInt64(Float(values[tree + v]).bitPattern) : values[tree + v].bitPattern
@@ -118,7 +119,7 @@ final class ByteTrees: Sendable {
             for k in 0..<width {
                 let bytes = bits.map { UInt32(truncatingIfNeeded: $0 >> (8 * k)) & 0xFF }
                 let words = (0..<4).map { Int32(bitPattern: bytes[4 * $0] | bytes[4 * $0 + 1] << 8 | bytes[4 * $0 + 2] << 16 | bytes[4 * $0 + 3] << 24) }
-                planes += words + words
+                planes += words
             }
         }
         return planes

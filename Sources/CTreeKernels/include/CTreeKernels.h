@@ -146,13 +146,13 @@ int ctk_byte_lanes(void);
 void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
 
 /// The same trees for `ctk_row_lanes_add` (RowLanes.c: 32 rows on byte lanes, a tree at a time). Tree t's
-/// node at heap position p is nodes[16 t + p] (the 16th unused): the forest's index of the node's
-/// threshold key (16 g + i for key i of group g). Tree t's leaf values as planes: plane k holds byte k of
-/// each leaf's value (k < 8 for doubles, < 4 for float32 sums, when ctk_shallow_bytes' values32 is not
-/// null), leaf l (at depth 4, left to right) at byte l, the 16 bytes twice; 8 int32 a plane, from
-/// tables[64 t] (tables[32 t] for float32).
+/// node at heap position p is nodes[16 t + p] (the 16th unused): 32 times the forest's index of the node's
+/// threshold key (16 g + i for key i of group g), the byte offset of its decisions. Tree t's leaf values
+/// as planes: plane k holds byte k of each leaf's value (k < 8 for doubles, < 4 for float32 sums, when
+/// ctk_shallow_bytes' values32 is not null), leaf l (at depth 4, left to right) at byte l; 4 int32 a
+/// plane, from tables[32 t] (tables[16 t] for float32).
 typedef struct {
-    const uint16_t *nodes;
+    const uint32_t *nodes;
     const int32_t *tables;
 } ctk_row_lanes;
 
