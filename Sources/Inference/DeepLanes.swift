@@ -49,9 +49,10 @@ final class DeepLanes: Sendable {
     let lineKey: [Int32]
     let lineSource: [Int32]
     /// Per feature with 1 to `searchedUpTo` thermometer lines (n keys), where its search keys start in
-    /// `searchKeys`, and their levels L (1–4, 16^L ≥ n); levels 0 for others (decided by compares), start 0. The keys
-    /// padded with `Int32.max` to n + 32 (P), after L − 1 levels of splitters, coarsest first: level k
-    /// (k = L − 1 … 1) holds P[16^k · i + 16^k − 1], the last key of each group of 16^k, for i < (n >> 4k) + 32.
+    /// `searchKeys`, and their levels L (1–4, 16^L ≥ n); for others (decided by compares) levels 0 and
+    /// start 0. The keys padded with `Int32.max` to n + 32 (P), after L − 1 levels of splitters, coarsest
+    /// first: level k (k = L − 1 … 1) holds P[16^k · i + 16^k − 1], the last key of each group of 16^k, for
+    /// i < (n >> 4k) + 32.
     let searchStart: [Int32]
     let searchLevels: [Int32]
     let searchKeys: [Int32]
