@@ -24,9 +24,8 @@ struct CompleteTree {
 }
 
 extension DecisionTree {
-    /// This tree complete at `depth` (at least its own).
+    /// This tree complete at `depth` (at least its own: an internal node at `depth` or below traps).
     func complete(depth: Int) -> CompleteTree {
-        precondition(depth >= self.depth)
         var internalNodes = [Int?](repeating: nil, count: (1 << depth) - 1)
         var leaves = [Int](repeating: 0, count: 1 << depth)
         var stack = [(node: 0, position: 0)]
@@ -35,6 +34,8 @@ extension DecisionTree {
                 for leaf in CompleteTree.leaves(under: position, depth: depth) { leaves[leaf] = node }
                 continue
             }
+            // Checked here rather than by `self.depth`, which would walk the tree a second time.
+            precondition(position < internalNodes.count, "a tree deeper than \(depth)")
             internalNodes[position] = node
             stack.append((childrenLeft[node], 2 * position + 1))
             stack.append((childrenRight[node], 2 * position + 2))
