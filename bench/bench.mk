@@ -107,3 +107,14 @@ bench-profile-concurrency: bench-deps bench-evserve
 .PHONY: bench-tcp-waits
 bench-tcp-waits: bench-deps bench-evserve
 	$(BENCH_VENV)/bin/python bench/tcp_waits.py --evserve $(BENCH_EVSERVE) $(BENCH_ARGS)
+
+# `make bench-cpu-rates`: the clock (from a chain of float64 additions) and the rates of the byte shuffles,
+# blends and adds the inference kernels are made of (bench/cpurates/cpurates.c; x86-64 with AVX2; ~10 s).
+CPURATES := bench/.build-cpurates/cpurates
+$(CPURATES): bench/cpurates/cpurates.c
+	mkdir -p $(dir $@)
+	cc -O2 -Wall -o $@ $<
+
+.PHONY: bench-cpu-rates
+bench-cpu-rates: $(CPURATES)
+	taskset -c 1 $(CPURATES)
