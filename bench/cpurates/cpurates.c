@@ -14,21 +14,25 @@ static double seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/// The CPU's model name from /proc/cpuinfo, or "unknown".
+/// The CPU's model name, family and model from /proc/cpuinfo (a VM's model name may say only "AMD EPYC").
 static void model(char *out, size_t size) {
-    snprintf(out, size, "unknown");
+    char name[256] = "unknown", family[32] = "?", number[32] = "?", line[512];
     FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *colon = strchr(line, ':');
-            if (colon) snprintf(out, size, "%s", colon + 2);
-            out[strcspn(out, "\n")] = 0;
-            break;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *colon = strchr(line, ':');
+        if (!colon) continue;
+        char *field = strncmp(line, "model name", 10) == 0 ? name
+                    : strncmp(line, "cpu family", 10) == 0 ? family
+                    : strncmp(line, "model\t", 6) == 0 ? number : NULL;
+        size_t fieldSize = field == name ? sizeof name : sizeof family;
+        if (field) {
+            snprintf(field, fieldSize, "%s", colon + 2);
+            field[strcspn(field, "\n")] = 0;
         }
+        if (line[0] == '\n') break;  // the first processor's block is enough
     }
-    fclose(f);
+    if (f) fclose(f);
+    snprintf(out, size, "%s (family %s model %s)", name, family, number);
 }
 
 enum { ROUNDS = 50000000 };
