@@ -10,24 +10,26 @@
 // scikit-learn computes (or, for XGBoost's float32 sums, the one XGBoost computes: float values, each
 // addition rounded to float).
 //
-// Two builds of the same steps (ShallowBytesRows.h holds the row loop both share):
+// Two builds of the same steps, which add in the same order:
 // - AVX-512 VBMI and BITALG: the permutation is one vpermb over the row's 32 rank bytes, a cleared
 //   leaf one ternary op, a leaf's number a byte popcount.
 // - AVX2 (CPUs without VBMI, e.g. AMD Zen 3): pshufb, which looks up 16 bytes: one for forests of at
 //   most 16 features, two and an or for 17–32 (a node's feature byte has bit 7 set from feature 16 on,
 //   which pshufb reads as "zero" and vpermb ignores, so both builds read the same bytes); a tree's
-//   leaf is read from its path's outcomes rather than from a set (leaves32_avx2_in says why).
+//   leaf is read from its path's outcomes rather than from a set (outcome_avx2 says why).
 //
 // What bounds it is the chain of float64 additions (500 in a row for the reference model), so the rest
-// is arranged to hide under it: the next block's leaves are found while this block's values are added,
-// and the vectors are 256-bit: the same kernel on 512-bit vectors (64 trees a step) took about 1.7 times
-// as long a row on this project's Sapphire Rapids machine, most likely because port 1 takes no vector
-// work while 512-bit instructions are in flight, which leaves the scalar additions fewer fast adders.
+// is arranged to hide under it: the next block's leaves are found while this block's values are added
+// (by the AVX2 build in four stages between them: add_rows_avx2_in), and the vectors are 256-bit: the
+// same kernel on 512-bit vectors (64 trees a step) took about 1.7 times as long a row on this project's
+// Sapphire Rapids machine, most likely because port 1 takes no vector work while 512-bit instructions
+// are in flight, which leaves the scalar additions fewer fast adders.
 //
 // Memory: every pointer is the caller's, borrowed for the call.
 #include "CTreeKernels.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -113,46 +115,178 @@ static inline __m256i leaves32_vbmi(const ctk_shallow_bytes *f, int64_t b, __m25
     return _mm256_mask_add_epi8(lowLeaf, inHigh, lowLeaf, trailing_zeros(high));
 }
 
-/// leaves32_vbmi's answer with AVX2; `wide` (a constant at each call): more than 16 features. Without
-/// a ternary op or a byte popcount, the sets of leaves would cost 4 more instructions a position, so
-/// each tree's path is read from its nodes' outcomes instead (PathLeaf.h). A padded subtree's leaves
-/// are all one leaf's value, so its padding nodes' outcomes do not matter here either.
-AVX2_TARGET __attribute__((always_inline))
-static inline __m256i leaves32_avx2_in(const ctk_shallow_bytes *f, int64_t b, __m256i ranks, const int wide) {
-    const uint8_t *feature = f->nodeFeature + b * 15 * 32, *rank = f->nodeRank + b * 15 * 32;
-    // pshufb looks up within each 128-bit half: both halves hold ranks 0–15, or 16–31.
-    const __m256i ranksLow = _mm256_permute2x128_si256(ranks, ranks, 0x00);
-    const __m256i ranksHigh = _mm256_permute2x128_si256(ranks, ranks, 0x11);
-    const __m256i toHigh = _mm256_set1_epi8((char)0x80);
-#define RANKS(index) (wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index), _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, toHigh))) \
-                           : _mm256_shuffle_epi8(ranksLow, index))
-#define RIGHT(p) _mm256_cmpgt_epi8(RANKS(_mm256_loadu_si256((const __m256i *)(feature + 32 * (p)))), _mm256_loadu_si256((const __m256i *)(rank + 32 * (p))))
-    const __m256i leaf = LEAF_FROM_OUTCOMES(RIGHT);
-#undef RANKS
-#undef RIGHT
-    return leaf;
+/// Adds `rows` (1, 2 or 4) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`,
+/// the rows' keys from `keys`, featureCount a row): in double, or, when `single`, in float from
+/// values32: each addition rounded to float, as XGBoost adds (the sums come and go as floats widened to
+/// double). Both are constants at each call, so each caller gets its own loop. The rows' chains of
+/// additions are independent and interleave: more rows, more of each chain's latency hidden. This is
+/// the VBMI build's loop; the AVX2 build's (add_rows_avx2_in) adds in the same order.
+VBMI_TARGET __attribute__((always_inline))
+static inline void add_rows_vbmi_in(const ctk_shallow_bytes *f, const int32_t *keys, double *acc, const int rows, const int single) {
+    // Ranks two rows at a time (a lone row's twice).
+    __m256i ranks[4];
+    for (int r = 0; r < rows; r += 2) {
+        ranks_of(f, keys + r * f->featureCount, keys + (r + (rows > 1)) * f->featureCount, &ranks[r], &ranks[r + 1]);
+    }
+    double sum[4];
+    float sum32[4];
+    for (int r = 0; r < rows; r++) {
+        sum[r] = acc[r];
+        sum32[r] = (float)acc[r];
+    }
+    // Block b + 1's leaves are found and stored before block b's values are added: the stores then
+    // retire ahead of that block's chain, and the loads that read them never wait for it.
+    uint8_t leaf[2][4][32] __attribute__((aligned(32)));
+    const int64_t blocks = (f->treeCount + 31) / 32;
+    for (int r = 0; r < rows; r++) _mm256_store_si256((__m256i *)leaf[0][r], leaves32_vbmi(f, 0, ranks[r]));
+    for (int64_t block = 0; block < blocks; block++) {
+        const int cur = block & 1;
+        if (block + 1 < blocks) {
+            for (int r = 0; r < rows; r++) _mm256_store_si256((__m256i *)leaf[cur ^ 1][r], leaves32_vbmi(f, block + 1, ranks[r]));
+        }
+        const int64_t n = f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32;
+        for (int64_t j = 0; j < n; j++) {
+            for (int r = 0; r < rows; r++) {
+                if (single) {
+                    sum32[r] += f->values32[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
+                } else {
+                    sum[r] += f->values[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
+                }
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
 }
 
+#define ROWS_FUNCTION(rows, single) \
+    VBMI_TARGET static void add_rows_##rows##_##single##_vbmi(const ctk_shallow_bytes *f, const int32_t *keys, double *acc) { \
+        add_rows_vbmi_in(f, keys, acc, rows, single); \
+    }
+ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(4, 0)
+ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1) ROWS_FUNCTION(4, 1)
+#undef ROWS_FUNCTION
+
+/// The outcome at heap position p of the 32 trees whose nodes are at `feature` and `rank`, for the row
+/// whose ranks 0–15 fill both halves of ranksLow (16–31: ranksHigh); `wide` (a constant at each call):
+/// more than 16 features, so two lookups. Without a ternary op or a byte popcount, leaves32_vbmi's
+/// sets of leaves would cost 4 more instructions a position, so the AVX2 build reads each tree's path
+/// from its nodes' outcomes instead (PathLeaf.h). A padded subtree's leaves are all one leaf's value,
+/// so its padding nodes' outcomes do not matter here either.
 AVX2_TARGET __attribute__((always_inline))
-static inline __m256i leaves32_avx2(const ctk_shallow_bytes *f, int64_t b, __m256i ranks) {
-    return f->featureCount > 16 ? leaves32_avx2_in(f, b, ranks, 1) : leaves32_avx2_in(f, b, ranks, 0);
+static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, int p, __m256i ranksLow, __m256i ranksHigh, const int wide) {
+    const __m256i index = _mm256_loadu_si256((const __m256i *)(feature + 32 * p));
+    // pshufb looks up within each 128-bit half, and reads an index with bit 7 set as "zero".
+    const __m256i looked = wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
+                                                  _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
+                                : _mm256_shuffle_epi8(ranksLow, index);
+    return _mm256_cmpgt_epi8(looked, _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
 }
 
-#define ROWS_TARGET VBMI_TARGET
-#define ROWS_LEAVES leaves32_vbmi
-#define ROWS_NAME(name) name##_vbmi
-#include "ShallowBytesRows.h"
-#undef ROWS_TARGET
-#undef ROWS_LEAVES
-#undef ROWS_NAME
+/// Adds trees 8q … 8q + 7 of a full block (values from `values`, leaves from `leaf`) to each row's sum,
+/// in tree order. A row's 8 leaves come in one load and are shifted out of it, which leaves the loads
+/// to the values (each folded into its addition).
+AVX2_TARGET __attribute__((always_inline))
+static inline void add_group(const double *values, const float *values32, uint8_t leaf[][32], int q, double *sum, float *sum32, const int rows, const int single) {
+    uint64_t word[4];
+    for (int r = 0; r < rows; r++) memcpy(&word[r], leaf[r] + 8 * q, 8);
+    for (int k = 0; k < 8; k++) {
+        const int tree = 8 * q + k;
+        for (int r = 0; r < rows; r++) {
+            if (single) {
+                sum32[r] += (values32 + 16 * tree)[word[r] & 15];
+            } else {
+                sum[r] += (values + 16 * tree)[word[r] & 15];
+            }
+            word[r] >>= 8;
+        }
+    }
+}
 
-#define ROWS_TARGET AVX2_TARGET
-#define ROWS_LEAVES leaves32_avx2
-#define ROWS_NAME(name) name##_avx2
-#include "ShallowBytesRows.h"
-#undef ROWS_TARGET
-#undef ROWS_LEAVES
-#undef ROWS_NAME
+/// The AVX2 build's row loop (as add_rows_vbmi_in's, which says what it adds), for `rows` 1, 2 or 4.
+/// The next block's leaves are found in four stages (PathLeaf.h), one before each group of 8 of this
+/// block's additions. Found all at once, ahead of the block, they did not overlap the chain of
+/// additions: without them (a timing test) the reference model's 2 rows took 333 ns a row against 419
+/// with them, and 446 before the stages (InferenceBench, AMD Zen 3). The compiler gathered the stages
+/// back into one piece, so empty asm statements, which keep their order, take each stage's result and
+/// each group's sums (and the ranks the next stage reads) as operands.
+AVX2_TARGET __attribute__((always_inline))
+static inline void add_rows_avx2_in(const ctk_shallow_bytes *f, const int32_t *keys, double *acc, const int rows, const int single, const int wide) {
+    __m256i ranks[4], low[4], high[4];
+    for (int r = 0; r < rows; r += 2) {
+        ranks_of(f, keys + r * f->featureCount, keys + (r + (rows > 1)) * f->featureCount, &ranks[r], &ranks[r + 1]);
+    }
+    for (int r = 0; r < rows; r++) {
+        low[r] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x00);
+        high[r] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x11);
+    }
+    double sum[4];
+    float sum32[4];
+    for (int r = 0; r < rows; r++) {
+        sum[r] = acc[r];
+        sum32[r] = (float)acc[r];
+    }
+#define OUTCOME(p) outcome_avx2(feature, rank, p, low[r], high[r], wide)
+#define KEEP_SUMS() for (int r = 0; r < rows; r++) { \
+        if (single) __asm__ volatile("" : "+x"(sum32[r])); else __asm__ volatile("" : "+x"(sum[r])); }
+#define KEEP_RANKS() for (int r = 0; r < rows; r++) { \
+        __asm__ volatile("" : "+x"(low[r])); if (wide) __asm__ volatile("" : "+x"(high[r])); }
+/// A stage's statement for each row, then group q of this block's additions, kept in that order.
+#define STAGE_THEN_GROUP(STAGE, q) do { \
+        for (int r = 0; r < rows; r++) { STAGE; } \
+        KEEP_SUMS(); \
+        add_group(values, values32, leaf[cur], q, sum, sum32, rows, single); \
+        KEEP_SUMS(); \
+        KEEP_RANKS(); } while (0)
+    uint8_t leaf[2][4][32] __attribute__((aligned(32)));
+    const int64_t blocks = (f->treeCount + 31) / 32;
+    {
+        const uint8_t *feature = f->nodeFeature, *rank = f->nodeRank;
+        for (int r = 0; r < rows; r++) _mm256_store_si256((__m256i *)leaf[0][r], LEAF_FROM_OUTCOMES(OUTCOME));
+    }
+    int64_t block = 0;
+    for (; block + 1 < blocks; block++) {
+        const int cur = block & 1;
+        const double *values = f->values + block * 32 * 16;
+        const float *values32 = single ? f->values32 + block * 32 * 16 : NULL;
+        const uint8_t *feature = f->nodeFeature + (block + 1) * 15 * 32, *rank = f->nodeRank + (block + 1) * 15 * 32;
+        // One register each, so that every value's address is that register, the leaf and a constant.
+        __asm__("" : "+r"(values), "+r"(values32));
+        path_so_far path[4];
+        STAGE_THEN_GROUP(PATH_STAGE_0(OUTCOME, path[r]); __asm__ volatile("" : "+x"(path[r].second)), 0);
+        STAGE_THEN_GROUP(PATH_STAGE_1(OUTCOME, path[r]); __asm__ volatile("" : "+x"(path[r].third)), 1);
+        STAGE_THEN_GROUP(PATH_STAGE_2(OUTCOME, path[r]); __asm__ volatile("" : "+x"(path[r].low)), 2);
+        STAGE_THEN_GROUP(__m256i leaves = PATH_STAGE_3(OUTCOME, path[r]); __asm__ volatile("" : "+x"(leaves));
+                         _mm256_store_si256((__m256i *)leaf[cur ^ 1][r], leaves), 3);
+    }
+#undef OUTCOME
+#undef KEEP_SUMS
+#undef KEEP_RANKS
+#undef STAGE_THEN_GROUP
+    // The last block, full or not, has no next one.
+    const int cur = block & 1;
+    const int64_t n = f->treeCount - block * 32;
+    for (int64_t j = 0; j < n; j++) {
+        for (int r = 0; r < rows; r++) {
+            if (single) {
+                sum32[r] += f->values32[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
+            } else {
+                sum[r] += f->values[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
+}
+
+/// One function per (rows, single), each with a loop for more than 16 features and one for the rest.
+#define ROWS_FUNCTION(rows, single) \
+    AVX2_TARGET static void add_rows_##rows##_##single##_avx2(const ctk_shallow_bytes *f, const int32_t *keys, double *acc) { \
+        if (f->featureCount > 16) add_rows_avx2_in(f, keys, acc, rows, single, 1); \
+        else add_rows_avx2_in(f, keys, acc, rows, single, 0); \
+    }
+ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(4, 0)
+ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1) ROWS_FUNCTION(4, 1)
+#undef ROWS_FUNCTION
+
 #endif
 
 void ctk_shallow_bytes_add(const ctk_shallow_bytes *f, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet) {
