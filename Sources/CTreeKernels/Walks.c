@@ -7,6 +7,7 @@
 // what each walk takes, adds their values in tree order per row. With AVX-512, a walk of
 // deep trees (until no lane moves) packs its last few moving lanes into fewer vectors (finish_few), or,
 // for forest classifiers, sets them aside to walk with other trees' (defer_few, ctk_walk_stragglers).
+// With AVX2 alone, the walks of each row's trees take scalar loads instead of gathers (walk_scalar).
 //
 // Memory: every pointer is the caller's (Swift arrays and scratch buffers borrowed for one call);
 // the kernels keep none of them. Lane state lives in 64-element arrays on this file's stacks.
@@ -272,6 +273,62 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     for (int v = 0; v < V; v++) _mm256_storeu_si256((__m256i *)(node + 8 * v), n[v]);
 }
 
+/// AVX2's walk of V · 8 lanes without gathers, for the walks of each row's trees (ctk_scalar_walker):
+/// 8 lanes at a time in general registers, each step a scalar load of the node's record, one of the
+/// key, a compare and an add, the 8 lanes' chains of loads interleaved. On AMD Zen 3, InferenceBench
+/// on bench/inference_sklearn.py's kinds, best of 4 alternating runs, ns a row at 1 / 2 rows:
+/// GradientBoostingRegressor (300, depth 6) 3749 / 3571 -> 2996 / 2917, HistGradientBoostingRegressor
+/// 6344 / 5905 -> 4793 / 4704, RandomForestRegressor (100, deep) 4413 / 3949 -> 3984 / 3857. Many rows
+/// of one tree keep walk_avx2's gathers: there this walk took that random forest at 4096 rows from 7162
+/// to 7836 ns a row (64 lanes' gathers keep more of the deep trees' cache misses in flight than 8).
+/// `still` (a constant at each call, as `missing`): walk until no lane moves, else `rounds` levels.
+__attribute__((always_inline))
+static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
+                               int rounds, const int V, const int still, const int missing) {
+    const uint64_t *packed = (const uint64_t *)f->packed;
+    const int32_t featureMask = (1 << f->featureBits) - 1, missingBit = 1 << f->featureBits;
+    const int deltaShift = f->featureBits + 1;
+    for (int g = 0; g < V; g++) {
+        uint32_t n[8];
+        const int32_t *k[8];
+#pragma clang loop unroll(full)
+        for (int l = 0; l < 8; l++) n[l] = (uint32_t)node[8 * g + l], k[l] = keys + row[8 * g + l];
+        for (int round = 0; still || round < rounds; round++) {
+            uint32_t moved = 0;
+#pragma clang loop unroll(full)
+            for (int l = 0; l < 8; l++) {
+                const uint64_t record = packed[n[l]];
+                const int32_t w = (int32_t)record, t = (int32_t)(record >> 32);
+                const int32_t key = k[l][w & featureMask];
+                uint32_t right = key > t;
+                // A missing value's key is INT32_MAX: it goes left where the split says so.
+                if (missing) right &= !((w & missingBit) && key == INT32_MAX);
+                uint32_t x = n[l] + ((uint32_t)w >> deltaShift) + right;
+                // In a general register: the compiler otherwise packs the 8 lanes into a vector, whose
+                // lanes it then extracts one by one for the loads.
+                __asm__("" : "+r"(x));
+                if (still) moved |= x ^ n[l];
+                n[l] = x;
+            }
+            if (still && !moved) break;
+        }
+#pragma clang loop unroll(full)
+        for (int l = 0; l < 8; l++) node[8 * g + l] = (int32_t)n[l];
+    }
+}
+
+/// walk_scalar with its constants picked.
+__attribute__((always_inline))
+static inline void walk_scalar_any(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row, int rounds, const int V) {
+    if (rounds == 0) {
+        if (f->routesMissing) walk_scalar(f, keys, node, row, 0, V, 1, 1);
+        else walk_scalar(f, keys, node, row, 0, V, 1, 0);
+    } else {
+        if (f->routesMissing) walk_scalar(f, keys, node, row, rounds, V, 0, 1);
+        else walk_scalar(f, keys, node, row, rounds, V, 0, 0);
+    }
+}
+
 #define WALK_WITH(name, features, body) \
     __attribute__((target(features))) static void name(const ctk_forest *f, const void *keys, int32_t *node, \
         const int32_t *row, int rounds) { body; }
@@ -284,6 +341,7 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     WALK_WITH(walk_avx512_packing_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V)) \
+    WALK_WITH(walk_scalar_##V, "avx2", walk_scalar_any(f, keys, node, row, rounds, V)) \
     WALK_WITH(walk_narrow_##V, "avx2,avx512f,avx512vl", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
@@ -319,6 +377,17 @@ walk_fn ctk_walker(int isa, int64_t lanes, int held) {
     (void)lanes;
     (void)held;
     abort();  // callers pass a level up to ctk_best_isa(), and never 0; only AVX-512 holds keys
+}
+
+/// (Walks.h says what.)
+walk_fn ctk_scalar_walker(int64_t lanes) {
+#if defined(__x86_64__)
+    static const walk_fn scalar[8] = {walk_scalar_1, walk_scalar_2, walk_scalar_3, walk_scalar_4,
+                                      walk_scalar_5, walk_scalar_6, walk_scalar_7, walk_scalar_8};
+    if (ctk_best_isa() >= 1) return scalar[(lanes - 1) / 8];
+#endif
+    (void)lanes;
+    abort();  // callers ask for it only where ctk_best_isa() is 1
 }
 
 #if defined(__x86_64__)
