@@ -373,7 +373,7 @@ void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t
                 }
             }
             for (int64_t j = rows * n; j < LANES; j++) node[j] = f->idle, row[j] = 0;
-            (isa == 1 ? ctk_scalar_walker(rows * n) : ctk_walker(isa, rows * n, holds ? (int)rows : 0))(f, walked, node, row, rounds_for(f, first, n));
+            ctk_walker(isa, rows * n, holds ? (int)rows : 0)(f, walked, node, row, rounds_for(f, first, n));
             const int32_t *b = node + n;  // the second row's leaves
             if (!single) {
                 for (int64_t j = 0; j < n; j++) {

@@ -7,7 +7,7 @@
 // what each walk takes, adds their values in tree order per row. With AVX-512, a walk of
 // deep trees (until no lane moves) packs its last few moving lanes into fewer vectors (finish_few), or,
 // for forest classifiers, sets them aside to walk with other trees' (defer_few, ctk_walk_stragglers).
-// With AVX2 alone, the walks of each row's trees take scalar loads instead of gathers (walk_scalar).
+// With AVX2 alone, the walks take scalar loads instead of gathers (walk_scalar).
 //
 // Memory: every pointer is the caller's (Swift arrays and scratch buffers borrowed for one call);
 // the kernels keep none of them. Lane state lives in 64-element arrays on this file's stacks.
@@ -229,8 +229,8 @@ static inline void walk_avx512(const ctk_forest *f, const void *input, int32_t *
     for (int v = 0; v < V; v++) _mm512_storeu_si512(node + 16 * v, n[v]);
 }
 
-/// (Also the narrow walks, with AVX-512: compiled for its 32 registers, the eight vectors' nodes and rows
-/// stay in registers, where AVX2's 16 spill some.)
+/// The narrow walks, with AVX-512 (ctk_prefers_narrow_gathers): 256-bit gathers, compiled for AVX-512's 32
+/// registers, where the eight vectors' nodes and rows stay. (AVX2 alone walks without gathers: walk_scalar.)
 __attribute__((target("avx2"), always_inline))
 static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
                              int rounds, const int V) {
@@ -273,14 +273,15 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
     for (int v = 0; v < V; v++) _mm256_storeu_si256((__m256i *)(node + 8 * v), n[v]);
 }
 
-/// AVX2's walk of V · 8 lanes without gathers, for the walks of each row's trees (ctk_scalar_walker):
-/// 8 lanes at a time in general registers, each step a scalar load of the node's record, one of the
-/// key, a compare and an add, the 8 lanes' chains of loads interleaved. On AMD Zen 3, InferenceBench
-/// on bench/inference_sklearn.py's kinds, best of 4 alternating runs, ns a row at 1 / 2 rows:
-/// GradientBoostingRegressor (300, depth 6) 3749 / 3571 -> 2996 / 2917, HistGradientBoostingRegressor
-/// 6344 / 5905 -> 4793 / 4704, RandomForestRegressor (100, deep) 4413 / 3949 -> 3984 / 3857. Many rows
-/// of one tree keep walk_avx2's gathers: there this walk took that random forest at 4096 rows from 7162
-/// to 7836 ns a row (64 lanes' gathers keep more of the deep trees' cache misses in flight than 8).
+/// AVX2's walk of V · 8 lanes, without gathers: 8 lanes at a time in general registers, each step a
+/// scalar load of the node's record, one of the key, a compare and an add, the 8 lanes' chains of loads
+/// interleaved. On AMD Zen 3 the gathers cost more than the loads they stand for. InferenceBench on
+/// bench/inference_sklearn.py's kinds, best of 4 to 6 alternating runs, ns a row, walk_avx2's gathers ->
+/// this walk: at 1 / 2 rows (each row's trees), GradientBoostingRegressor (300, depth 6) 3749 / 3571
+/// -> 2996 / 2917, HistGradientBoostingRegressor 6344 / 5905 -> 4793 / 4704, RandomForestRegressor
+/// (100, deep) 4413 / 3949 -> 3984 / 3857; at 4096 rows (each tree's rows), deep lone trees 9–14 % less
+/// (DecisionTreeRegressor 47 -> 42, ExtraTreeClassifier 58 -> 50), ExtraTreesClassifier on digits 4191
+/// -> 3616, the deep random forest the same, HistGradientBoostingRegressor 3 % more (3956 -> 4061).
 /// `still` (a constant at each call, as `missing`): walk until no lane moves, else `rounds` levels.
 __attribute__((always_inline))
 static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
@@ -340,7 +341,6 @@ static inline void walk_scalar_any(const ctk_forest *f, const int32_t *keys, int
     WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_packing_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, 1, NULL, 0)) \
-    WALK_WITH(walk_avx2_##V, "avx2", walk_avx2(f, keys, node, row, rounds, V)) \
     WALK_WITH(walk_scalar_##V, "avx2", walk_scalar_any(f, keys, node, row, rounds, V)) \
     WALK_WITH(walk_narrow_##V, "avx2,avx512f,avx512vl", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
@@ -367,7 +367,7 @@ walk_fn ctk_walker(int isa, int64_t lanes, int held) {
     static const walk_fn avx512[8][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
                                          EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_),
                                          EIGHT(walk_avx512_packing_), EIGHT(walk_narrow_)};
-    static const walk_fn avx2[8] = EIGHT(walk_avx2_);
+    static const walk_fn avx2[8] = EIGHT(walk_scalar_);
 #undef EIGHT
     if (isa == 2 && isa <= ctk_best_isa() && held == 7) return avx512[held][(lanes - 1) / 8];
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
@@ -377,17 +377,6 @@ walk_fn ctk_walker(int isa, int64_t lanes, int held) {
     (void)lanes;
     (void)held;
     abort();  // callers pass a level up to ctk_best_isa(), and never 0; only AVX-512 holds keys
-}
-
-/// (Walks.h says what.)
-walk_fn ctk_scalar_walker(int64_t lanes) {
-#if defined(__x86_64__)
-    static const walk_fn scalar[8] = {walk_scalar_1, walk_scalar_2, walk_scalar_3, walk_scalar_4,
-                                      walk_scalar_5, walk_scalar_6, walk_scalar_7, walk_scalar_8};
-    if (ctk_best_isa() >= 1) return scalar[(lanes - 1) / 8];
-#endif
-    (void)lanes;
-    abort();  // callers ask for it only where ctk_best_isa() is 1
 }
 
 #if defined(__x86_64__)

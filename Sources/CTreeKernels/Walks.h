@@ -39,10 +39,6 @@ typedef struct {
 /// The walk of `lanes` lanes with instruction set `isa` and key source `held` (Walks.c says which).
 walk_fn ctk_walker(int isa, int64_t lanes, int held);
 
-/// The walk of `lanes` (1...lanes_of(1)) lanes with AVX2's registers and scalar loads instead of gathers
-/// (walk_scalar in Walks.c), for the walks of each row's trees (ctk_add_trees_of_each_row).
-walk_fn ctk_scalar_walker(int64_t lanes);
-
 #if defined(__x86_64__)
 /// A full walk (128 lanes, AVX-512) of one tree whose upper levels are held in registers, whose last few
 /// moving lanes go to `pending` instead of being walked now; `doubles` as the walks reading values.
