@@ -7,8 +7,8 @@
 
 enum { LANES = ctk_lanes };
 
-/// The lanes one walk takes with instruction set `isa`: 8 AVX-512 vectors, or 8 AVX2 ones (AVX2 has
-/// 16 registers, and each vector needs two).
+/// The lanes one walk takes with instruction set `isa`: 8 AVX-512 vectors, or with AVX2 alone 64 (walked
+/// 8 at a time in general registers: walk_scalar).
 static inline int64_t lanes_of(int isa) { return isa == 2 ? LANES : LANES / 2; }
 
 /// The lanes of a narrow walk (ctk_walker's held 7): as AVX2's; 128 measured slower on Zen 4 (its last rounds
