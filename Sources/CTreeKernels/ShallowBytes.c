@@ -115,6 +115,22 @@ static inline __m256i leaves32_vbmi(const ctk_shallow_bytes *f, int64_t b, __m25
     return _mm256_mask_add_epi8(lowLeaf, inHigh, lowLeaf, trailing_zeros(high));
 }
 
+/// Adds the first n trees of block `block` to each row's sum (a float32 sum in sum32 when `single`), in
+/// tree order: row r's leaf of the block's tree j is leaf[r][j]. Both builds' loops end with it.
+__attribute__((always_inline))
+static inline void add_block(const ctk_shallow_bytes *f, int64_t block, int64_t n, uint8_t leaf[][32], double *sum, float *sum32,
+                             const int rows, const int single) {
+    for (int64_t j = 0; j < n; j++) {
+        for (int r = 0; r < rows; r++) {
+            if (single) {
+                sum32[r] += f->values32[block * 32 * 16 + 16 * j + leaf[r][j]];
+            } else {
+                sum[r] += f->values[block * 32 * 16 + 16 * j + leaf[r][j]];
+            }
+        }
+    }
+}
+
 /// Adds `rows` (1, 2 or 4) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`,
 /// the rows' keys from `keys`, featureCount a row): in double, or, when `single`, in float from
 /// values32: each addition rounded to float, as XGBoost adds (the sums come and go as floats widened to
@@ -144,16 +160,7 @@ static inline void add_rows_vbmi_in(const ctk_shallow_bytes *f, const int32_t *k
         if (block + 1 < blocks) {
             for (int r = 0; r < rows; r++) _mm256_store_si256((__m256i *)leaf[cur ^ 1][r], leaves32_vbmi(f, block + 1, ranks[r]));
         }
-        const int64_t n = f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32;
-        for (int64_t j = 0; j < n; j++) {
-            for (int r = 0; r < rows; r++) {
-                if (single) {
-                    sum32[r] += f->values32[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
-                } else {
-                    sum[r] += f->values[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
-                }
-            }
-        }
+        add_block(f, block, f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32, leaf[cur], sum, sum32, rows, single);
     }
     for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
 }
@@ -205,10 +212,11 @@ static inline void add_group(const double *values, const float *values32, uint8_
 /// The AVX2 build's row loop (as add_rows_vbmi_in's, which says what it adds), for `rows` 1, 2 or 4.
 /// The next block's leaves are found in four stages (PathLeaf.h), one before each group of 8 of this
 /// block's additions. Found all at once, ahead of the block, they did not overlap the chain of
-/// additions: without them (a timing test) the reference model's 2 rows took 333 ns a row against 419
-/// with them, and 446 before the stages (InferenceBench, AMD Zen 3). The compiler gathered the stages
-/// back into one piece, so empty asm statements, which keep their order, take each stage's result and
-/// each group's sums (and the ranks the next stage reads) as operands.
+/// additions (InferenceBench on AMD Zen 3, the reference model at 2 rows, best of 15 alternating runs:
+/// 431 ns a row before the stages, 412 with them; a timing test that found no leaves after block 0
+/// took 333 against 419 beside it, so a fifth of the call is still theirs). The compiler gathered the
+/// stages back into one piece, so empty asm statements, which keep their order, take each stage's
+/// result and each group's sums (and the ranks the next stage reads) as operands.
 AVX2_TARGET __attribute__((always_inline))
 static inline void add_rows_avx2_in(const ctk_shallow_bytes *f, const int32_t *keys, double *acc, const int rows, const int single, const int wide) {
     __m256i ranks[4], low[4], high[4];
@@ -263,17 +271,7 @@ static inline void add_rows_avx2_in(const ctk_shallow_bytes *f, const int32_t *k
 #undef KEEP_RANKS
 #undef STAGE_THEN_GROUP
     // The last block, full or not, has no next one.
-    const int cur = block & 1;
-    const int64_t n = f->treeCount - block * 32;
-    for (int64_t j = 0; j < n; j++) {
-        for (int r = 0; r < rows; r++) {
-            if (single) {
-                sum32[r] += f->values32[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
-            } else {
-                sum[r] += f->values[block * 32 * 16 + 16 * j + leaf[cur][r][j]];
-            }
-        }
-    }
+    add_block(f, block, f->treeCount - block * 32, leaf[block & 1], sum, sum32, rows, single);
     for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
 }
 
