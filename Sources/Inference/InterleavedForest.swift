@@ -12,9 +12,10 @@ import CTreeKernels
 /// A node is 16 bytes, one load: its feature, its threshold as a `CompiledForest.orderKey` (the
 /// threshold rounded down to Float, which decides every Float input as scikit-learn's
 /// `Double(Float(x)) <= threshold` does), and its children's absolute indices (siblings side by side:
-/// right = left + 1). On x86-64 with AVX2 or AVX-512 the walks run in SIMD registers, up to 64 or 128
-/// lanes at once (CTreeKernels: with AVX-512, a few rows' keys are held in registers, and one-output
-/// models walk two rows at once); elsewhere in Swift, 16 at once. A leaf points to itself
+/// right = left + 1). On x86-64 the walks run in CTreeKernels, 128 lanes at once in AVX-512's registers
+/// (a few rows' keys held in registers, and one-output models walking two rows at once), or with AVX2
+/// alone 64, 8 at a time in general registers with scalar loads (cheaper there than AVX2's gathers);
+/// elsewhere in Swift, 16 at once. A leaf points to itself
 /// with a key no input key exceeds, so a finished walk stays put while the others go on. A split that
 /// sends missing values left stores its feature as `~feature`; missing values have the key `Int32.max`
 /// (`CompiledForest.inputKey`), above every threshold's key, so they go right at the other splits,
