@@ -191,7 +191,8 @@ static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, 
 
 /// Adds trees 8q … 8q + 7 of a full block (values from `values`, leaves from `leaf`) to each row's sum,
 /// in tree order. A row's 8 leaves come in one load and are shifted out of it, which leaves the loads
-/// to the values (each folded into its addition).
+/// to the values (each folded into its addition); add_block's load of each leaf, in this loop, measured
+/// 418 -> 447 ns a row for the reference model at 2 rows.
 AVX2_TARGET __attribute__((always_inline))
 static inline void add_group(const double *values, const float *values32, uint8_t leaf[][32], int q, double *sum, float *sum32, const int rows, const int single) {
     uint64_t word[4];
