@@ -301,9 +301,13 @@ static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t
                 const uint64_t record = packed[n[l]];
                 const int32_t w = (int32_t)record, t = (int32_t)(record >> 32);
                 const int32_t key = k[l][w & featureMask];
-                uint32_t right = key > t;
-                // A missing value's key is INT32_MAX: it goes left where the split says so.
-                if (missing) right &= !((w & missingBit) && key == INT32_MAX);
+                // A missing value's key is INT32_MAX. Where the node sends it left (its missing bit m
+                // is 1), the key and the threshold are compared with m added to both, wrapping:
+                // INT32_MAX becomes INT32_MIN, below every threshold, and every other key compares as
+                // it did (InterleavedForest.pack gives the bit only to thresholds below INT32_MAX, and
+                // leaves, INT32_MAX, have m 0).
+                const uint32_t m = missing ? ((uint32_t)w & (uint32_t)missingBit) >> (deltaShift - 1) : 0;
+                const uint32_t right = (int32_t)((uint32_t)key + m) > (int32_t)((uint32_t)t + m);
                 uint32_t x = n[l] + ((uint32_t)w >> deltaShift) + right;
                 // In a general register: the compiler otherwise packs the 8 lanes into a vector, whose
                 // lanes it then extracts one by one for the loads.

@@ -205,8 +205,11 @@ final class InterleavedForest: Sendable {
                 packed += [0, Int32.max]  // a leaf
                 continue
             }
-            let missingLeft = node[0] < 0
-            let feature = missingLeft ? ~node[0] : node[0]
+            let feature = node[0] < 0 ? ~node[0] : node[0]
+            // A threshold of Int32.max sends every key left, a missing one's (Int32.max) too, so its
+            // missing bit changes nothing; it is left out, because walk_scalar (Walks.c) adds the bit to
+            // the threshold, which must not wrap.
+            let missingLeft = node[0] < 0 && node[1] != Int32.max
             let delta = Int(node[2]) - i
             guard delta > 0, delta < deltaLimit else { return ([], 0) }
             let word = Int(feature) | (missingLeft ? 1 << featureBits : 0) | delta << (featureBits + 1)
