@@ -286,12 +286,15 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
 /// Missing values are routed by an addition (below) instead of a test of the key: 2 / 4096 rows,
 /// HistGradientBoostingRegressor 4435 / 4145 -> 3806 / 3467 ns a row, RandomForestRegressor (deep)
 /// 4004 / 6701 -> 3115 / 5440 (InferenceBench, best of 6 alternating runs, the same Zen 3).
+/// `common` (a constant too): the forest's featureBits is CTK_COMMON_FEATURE_BITS, so that the masks and
+/// shifts are immediates rather than registers or spilled values.
 __attribute__((always_inline))
 static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int still, const int missing) {
+                               int rounds, const int V, const int still, const int missing, const int common) {
     const uint64_t *packed = (const uint64_t *)f->packed;
-    const int32_t featureMask = (1 << f->featureBits) - 1, missingBit = 1 << f->featureBits;
-    const int deltaShift = f->featureBits + 1;
+    const int featureBits = common ? CTK_COMMON_FEATURE_BITS : f->featureBits;
+    const int32_t featureMask = (1 << featureBits) - 1, missingBit = 1 << featureBits;
+    const int deltaShift = featureBits + 1;
     for (int g = 0; g < V; g++) {
         uint32_t n[8];
         const int32_t *k[8];
@@ -328,13 +331,17 @@ static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t
 /// walk_scalar with its constants picked.
 __attribute__((always_inline))
 static inline void walk_scalar_any(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row, int rounds, const int V) {
+#define WITH_BITS(still, missing) do { \
+        if (f->featureBits == CTK_COMMON_FEATURE_BITS) walk_scalar(f, keys, node, row, rounds, V, still, missing, 1); \
+        else walk_scalar(f, keys, node, row, rounds, V, still, missing, 0); } while (0)
     if (rounds == 0) {
-        if (f->routesMissing) walk_scalar(f, keys, node, row, 0, V, 1, 1);
-        else walk_scalar(f, keys, node, row, 0, V, 1, 0);
+        if (f->routesMissing) WITH_BITS(1, 1);
+        else WITH_BITS(1, 0);
     } else {
-        if (f->routesMissing) walk_scalar(f, keys, node, row, rounds, V, 0, 1);
-        else walk_scalar(f, keys, node, row, rounds, V, 0, 0);
+        if (f->routesMissing) WITH_BITS(0, 1);
+        else WITH_BITS(0, 0);
     }
+#undef WITH_BITS
 }
 
 #define WALK_WITH(name, features, body) \

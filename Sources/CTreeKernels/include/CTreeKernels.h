@@ -14,6 +14,10 @@
 /// `idle`: a leaf node that lanes without work point to. `depths`: each tree's depth (the walks of
 /// trees at most `ctk_fixed_rounds_up_to` deep take exactly that many rounds, without checking whether
 /// a lane still moves).
+/// The featureBits that InterleavedForest.pack gives every forest it can (at most 256 features, and
+/// every left child less than 2^22 nodes ahead), so that walk_scalar's masks and shifts are constants.
+enum { CTK_COMMON_FEATURE_BITS = 8 };
+
 typedef struct {
     const int32_t *packed;
     int32_t featureBits;
