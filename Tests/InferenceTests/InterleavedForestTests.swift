@@ -120,6 +120,23 @@ import TestSupport
                                             featureCount: featureCount, outputs: outputs, missing: missing, &random)
     }
 
+    /// Forests of more than 256 features keep their exact feature bits (`InterleavedForest.pack`: the
+    /// common 8 do not hold them), and every walk reads those from the forest: the same raw scores as
+    /// the plain walk, with and without missing values.
+    @Test(arguments: [false, true])
+    func wideForestsKeepTheirFeatureBits(missing: Bool) {
+        var random = SeededGenerator(seed: missing ? 301 : 300)
+        let featureCount = 300, outputs = 1
+        let trees = (0..<20).map { _ in Self.randomTree(depth: 12, featureCount: featureCount, width: 1, &random) }
+        let ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: missing,
+                                    base: [0.5], leafScale: 0.1, trees: trees)
+        let forest = InterleavedForest(ensemble, trees: trees)
+        #expect(!forest.packed.isEmpty)
+        #expect(forest.featureBits == 9)
+        Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [1, 2, 15, 64, 300],
+                                            featureCount: featureCount, outputs: outputs, missing: missing, &random)
+    }
+
     /// Float32 sums (XGBoost's): every instruction set adds the Float leaves to the Float base in
     /// tree order, as the plain walk (`TreeWalk`) does, bit for bit, for few and many rows.
     @Test(arguments: [(3, 6, true), (40, 6, false), (130, 3, true), (50, 14, true)])
