@@ -373,7 +373,8 @@ void ctk_add_trees_of_each_row(const ctk_forest *f, const int32_t *keys, int64_t
                 }
             }
             for (int64_t j = rows * n; j < LANES; j++) node[j] = f->idle, row[j] = 0;
-            ctk_walker(isa, rows * n, holds ? (int)rows : 0)(f, walked, node, row, rounds_for(f, first, n));
+            // With AVX2 alone, one row's trees: every lane's row is row[0] (held 1 there).
+            ctk_walker(isa, rows * n, holds ? (int)rows : isa == 1 && rows == 1 ? 1 : 0)(f, walked, node, row, rounds_for(f, first, n));
             const int32_t *b = node + n;  // the second row's leaves
             if (!single) {
                 for (int64_t j = 0; j < n; j++) {

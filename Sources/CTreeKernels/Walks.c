@@ -287,10 +287,13 @@ static inline void walk_avx2(const ctk_forest *f, const int32_t *keys, int32_t *
 /// HistGradientBoostingRegressor 4435 / 4145 -> 3806 / 3467 ns a row, RandomForestRegressor (deep)
 /// 4004 / 6701 -> 3115 / 5440 (InferenceBench, best of 6 alternating runs, the same Zen 3).
 /// `common` (a constant too): the forest's featureBits is CTK_COMMON_FEATURE_BITS, so that the masks and
-/// shifts are immediates rather than registers or spilled values.
+/// shifts are immediates rather than registers or spilled values. `oneRow` (a constant): every lane
+/// reads the keys at row[0] (one row's trees), one pointer where 8 lanes' pointers did not fit the
+/// registers: 2-6 % less a row at 2 rows (GradientBoostingRegressor (300, depth 6) 2528 -> 2489,
+/// HistGradientBoostingRegressor 3535 -> 3325 ns a row, best of 5 alternating runs).
 __attribute__((always_inline))
 static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row,
-                               int rounds, const int V, const int still, const int missing, const int common) {
+                               int rounds, const int V, const int still, const int missing, const int common, const int oneRow) {
     const uint64_t *packed = (const uint64_t *)f->packed;
     const int featureBits = common ? CTK_COMMON_FEATURE_BITS : f->featureBits;
     const int32_t featureMask = (1 << featureBits) - 1, missingBit = 1 << featureBits;
@@ -299,7 +302,7 @@ static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t
         uint32_t n[8];
         const int32_t *k[8];
 #pragma clang loop unroll(full)
-        for (int l = 0; l < 8; l++) n[l] = (uint32_t)node[8 * g + l], k[l] = keys + row[8 * g + l];
+        for (int l = 0; l < 8; l++) n[l] = (uint32_t)node[8 * g + l], k[l] = keys + row[oneRow ? 0 : 8 * g + l];
         for (int round = 0; still || round < rounds; round++) {
             uint32_t moved = 0;
 #pragma clang loop unroll(full)
@@ -330,10 +333,11 @@ static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t
 
 /// walk_scalar with its constants picked.
 __attribute__((always_inline))
-static inline void walk_scalar_any(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row, int rounds, const int V) {
+static inline void walk_scalar_any(const ctk_forest *f, const int32_t *keys, int32_t *node, const int32_t *row, int rounds, const int V,
+                                   const int oneRow) {
 #define WITH_BITS(still, missing) do { \
-        if (f->featureBits == CTK_COMMON_FEATURE_BITS) walk_scalar(f, keys, node, row, rounds, V, still, missing, 1); \
-        else walk_scalar(f, keys, node, row, rounds, V, still, missing, 0); } while (0)
+        if (f->featureBits == CTK_COMMON_FEATURE_BITS) walk_scalar(f, keys, node, row, rounds, V, still, missing, 1, oneRow); \
+        else walk_scalar(f, keys, node, row, rounds, V, still, missing, 0, oneRow); } while (0)
     if (rounds == 0) {
         if (f->routesMissing) WITH_BITS(1, 1);
         else WITH_BITS(1, 0);
@@ -355,7 +359,8 @@ static inline void walk_scalar_any(const ctk_forest *f, const int32_t *keys, int
     WALK_WITH(walk_avx512_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 1, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_packing_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 0, 0, 1, NULL, 0)) \
     WALK_WITH(walk_avx512_upper_doubles_##V, "avx512f", walk_avx512(f, keys, node, row, rounds, V, 0, 1, 1, 1, NULL, 0)) \
-    WALK_WITH(walk_scalar_##V, "avx2", walk_scalar_any(f, keys, node, row, rounds, V)) \
+    WALK_WITH(walk_scalar_##V, "avx2", walk_scalar_any(f, keys, node, row, rounds, V, 0)) \
+    WALK_WITH(walk_scalar_one_row_##V, "avx2", walk_scalar_any(f, keys, node, row, rounds, V, 1)) \
     WALK_WITH(walk_narrow_##V, "avx2,avx512f,avx512vl", walk_avx2(f, keys, node, row, rounds, V))
 WALKS_OF(1) WALKS_OF(2) WALKS_OF(3) WALKS_OF(4) WALKS_OF(5) WALKS_OF(6) WALKS_OF(7) WALKS_OF(8)
 
@@ -370,7 +375,8 @@ void ctk_walk_upper_deferring(const ctk_forest *f, const void *keys, int32_t *no
 #endif
 
 /// The walk of `lanes` (1...lanes_of(isa)) walks with instruction set `isa`, reading keys held in
-/// registers for `held` rows (1 or 2; AVX-512 only) or gathering them (0), or (held 3, AVX-512 only)
+/// registers for `held` rows (1 or 2; with AVX2, held 1: every lane's row is row[0], read from
+/// memory) or gathering them (0), or (held 3, AVX-512 only)
 /// gathering them for lanes that all walk one tree, whose upper levels it holds in registers; held 4
 /// and 5 (AVX-512 only) as 0 and 3, reading the rows' values instead of keys (keys_at); held 6 (AVX-512
 /// only) as 0, packing its last few moving lanes (finish_few: the stragglers' walks); held 7 (AVX-512
@@ -381,11 +387,11 @@ walk_fn ctk_walker(int isa, int64_t lanes, int held) {
     static const walk_fn avx512[8][8] = {EIGHT(walk_avx512_), EIGHT(walk_avx512_held1_), EIGHT(walk_avx512_held2_),
                                          EIGHT(walk_avx512_upper_), EIGHT(walk_avx512_doubles_), EIGHT(walk_avx512_upper_doubles_),
                                          EIGHT(walk_avx512_packing_), EIGHT(walk_narrow_)};
-    static const walk_fn avx2[8] = EIGHT(walk_scalar_);
+    static const walk_fn avx2[2][8] = {EIGHT(walk_scalar_), EIGHT(walk_scalar_one_row_)};
 #undef EIGHT
     if (isa == 2 && isa <= ctk_best_isa() && held == 7) return avx512[held][(lanes - 1) / 8];
     if (isa == 2 && isa <= ctk_best_isa()) return avx512[held][(lanes - 1) / 16];
-    if (isa == 1 && isa <= ctk_best_isa() && held == 0) return avx2[(lanes - 1) / 8];
+    if (isa == 1 && isa <= ctk_best_isa() && held <= 1) return avx2[held][(lanes - 1) / 8];
 #endif
     (void)isa;
     (void)lanes;
