@@ -6,18 +6,18 @@
 
 #include <stdint.h>
 
-/// A forest in InterleavedForest's node layout, borrowed for one call.
-/// `packed`: 2 int32 per node (one 64-bit gather reads both): the word
-/// `feature | missingLeft << featureBits | (left − node) << (featureBits + 1)` (missingLeft: the split
-/// sends missing values left), and the threshold key. The right child is always left + 1, and a leaf
-/// is (0, INT32_MAX): it points to itself, and no key is above INT32_MAX, so a leaf keeps its lanes.
-/// `idle`: a leaf node that lanes without work point to. `depths`: each tree's depth (the walks of
-/// trees at most `ctk_fixed_rounds_up_to` deep take exactly that many rounds, without checking whether
-/// a lane still moves).
 /// The featureBits that InterleavedForest.pack gives every forest it can (at most 256 features, and
 /// every left child less than 2^22 nodes ahead), so that walk_scalar's masks and shifts are constants.
 enum { CTK_COMMON_FEATURE_BITS = 8 };
 
+/// A forest in InterleavedForest's node layout, borrowed for one call.
+/// `packed`: 2 int32 per node (one 64-bit gather reads both): the word
+/// `feature | missingLeft << featureBits | (left − node) << (featureBits + 1)` (missingLeft: the split
+/// sends missing values left and its threshold key is below INT32_MAX), and the threshold key. The right child is always left + 1, and a leaf
+/// is (0, INT32_MAX): it points to itself, and no key is above INT32_MAX, so a leaf keeps its lanes.
+/// `idle`: a leaf node that lanes without work point to. `depths`: each tree's depth (the walks of
+/// trees at most `ctk_fixed_rounds_up_to` deep take exactly that many rounds, without checking whether
+/// a lane still moves).
 typedef struct {
     const int32_t *packed;
     int32_t featureBits;
