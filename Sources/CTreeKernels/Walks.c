@@ -315,7 +315,7 @@ static inline void walk_scalar(const ctk_forest *f, const int32_t *keys, int32_t
                 // INT32_MAX becomes INT32_MIN, below every threshold, and every other key compares as
                 // it did (InterleavedForest.pack gives the bit only to thresholds below INT32_MAX, and
                 // leaves, INT32_MAX, have m 0).
-                const uint32_t m = missing ? ((uint32_t)w & (uint32_t)missingBit) >> (deltaShift - 1) : 0;
+                const uint32_t m = missing ? ((uint32_t)w & (uint32_t)missingBit) >> featureBits : 0;
                 const uint32_t right = (int32_t)((uint32_t)key + m) > (int32_t)((uint32_t)t + m);
                 uint32_t x = n[l] + ((uint32_t)w >> deltaShift) + right;
                 // In a general register: the compiler otherwise packs the 8 lanes into a vector, whose

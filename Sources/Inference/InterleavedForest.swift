@@ -197,12 +197,11 @@ final class InterleavedForest: Sendable {
     static func pack(_ nodes: [SIMD4<Int32>], featureCount: Int) -> ([Int32], Int) {
         var featureBits = 1
         while (1 << featureBits) < featureCount { featureBits += 1 }
-        // The common width where it fits (every feature, and every left child's offset in the bits
-        // above the missing bit), so that the scalar walk's masks and shifts are constants: 3 to 10 % less
-        // a row for deep trees at 2 and 4096 rows (InferenceBench on AMD Zen 3, alternating runs).
+        // The common width where it fits (every feature, and every left child's offset within the
+        // limit below), so that the scalar walk's masks and shifts are constants: 3 to 10 % less a row
+        // for deep trees at 2 and 4096 rows (InferenceBench on AMD Zen 3, alternating runs).
         let common = Int(CTK_COMMON_FEATURE_BITS)
-        let farthest = nodes.enumerated().map { Int($0.element[2]) - $0.offset }.max() ?? 0
-        if featureBits <= common && farthest < 1 << (31 - common - 1) { featureBits = common }
+        if featureBits <= common && nodes.indices.allSatisfy({ Int(nodes[$0][2]) - $0 < 1 << (31 - common) }) { featureBits = common }
         let deltaLimit = 1 << (31 - featureBits)
         var packed = [Int32]()
         packed.reserveCapacity(2 * nodes.count)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /// The featureBits that InterleavedForest.pack gives every forest it can (at most 256 features, and
-/// every left child less than 2^22 nodes ahead), so that walk_scalar's masks and shifts are constants.
+/// every left child less than 2^23 nodes ahead), so that walk_scalar's masks and shifts are constants.
 enum { CTK_COMMON_FEATURE_BITS = 8 };
 
 /// A forest in InterleavedForest's node layout, borrowed for one call.
