@@ -51,7 +51,7 @@ static inline int row_of_double(int k, int l) { return 4 * (k / 2) + 2 * (k % 2)
 
 /// Adds every tree's leaf value in tree order to the block's 32 sums (`acc`, by row; floats for float32).
 AVX2_TARGET __attribute__((always_inline))
-static inline void block_add(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, const uint8_t *right, double *acc, const int single) {
+static inline void block_add(const ctk_byte_trees *f, const ctk_row_lanes *lanes, const uint8_t *right, double *acc, const int single) {
     if (single) {
         __m256 sum[4];
         for (int g = 0; g < 4; g++) {
@@ -113,11 +113,11 @@ static inline void block_add(const ctk_shallow_bytes *f, const ctk_row_lanes *la
     }
 }
 
-AVX2_TARGET static void block_add_64(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, const uint8_t *right, double *acc) {
+AVX2_TARGET static void block_add_64(const ctk_byte_trees *f, const ctk_row_lanes *lanes, const uint8_t *right, double *acc) {
     block_add(f, lanes, right, acc, 0);
 }
 
-AVX2_TARGET static void block_add_32(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, const uint8_t *right, double *acc) {
+AVX2_TARGET static void block_add_32(const ctk_byte_trees *f, const ctk_row_lanes *lanes, const uint8_t *right, double *acc) {
     block_add(f, lanes, right, acc, 1);
 }
 
@@ -126,7 +126,7 @@ AVX2_TARGET static void block_add_32(const ctk_shallow_bytes *f, const ctk_row_l
 /// it (all ones) or not (zeros). The inputs of a feature are compared as Int32 keys, 8 rows a vector,
 /// and two packs narrow four vectors' results to bytes; the rows are placed in the vectors so that the
 /// packs leave row r at byte r (vector i holds rows 4i … 4i + 3 and 16 + 4i … 19 + 4i).
-AVX2_TARGET static void block_decisions(const ctk_shallow_bytes *f, const int32_t *keys, int64_t rows, uint8_t *right) {
+AVX2_TARGET static void block_decisions(const ctk_byte_trees *f, const int32_t *keys, int64_t rows, uint8_t *right) {
     int32_t inputs[32][32] __attribute__((aligned(32)));  // [feature][lane of the four vectors]
     for (int r = 0; r < 32; r++) {
         const int32_t *row = keys + (r < rows ? r : rows - 1) * f->featureCount;
@@ -159,7 +159,7 @@ int ctk_row_lanes_available(void) {
     return ctk_best_isa() >= 1;
 }
 
-void ctk_row_lanes_add(const ctk_shallow_bytes *f, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
+void ctk_row_lanes_add(const ctk_byte_trees *f, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
                        void *scratch) {
 #if defined(__x86_64__)
     if (!ctk_row_lanes_available()) abort();  // callers ask ctk_row_lanes_available() first

@@ -36,50 +36,8 @@
 #define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512bitalg,avx512vl")))
 #define AVX2_TARGET __attribute__((target("avx2")))
 
+#include "ByteRanks.h"
 #include "PathLeaf.h"
-
-/// The sum of v's eight lanes.
-AVX2_TARGET __attribute__((always_inline))
-static inline int lane_sum(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
-}
-
-/// The rank bytes of one or two rows (`second` may be `first`), xor 0x80: for each feature f <
-/// featureCount, how many of its keys are below the row's key (NaN's INT32_MAX: all of them); 0 in the
-/// lanes above. The keys go 16 at a time; each key below the row's subtracts 1 from its lane of a
-/// running vector (a compare's all-ones), whose lanes are added up where the feature changes: no
-/// scalar chain from group to group. (AVX2 only, so that both builds inline it.)
-AVX2_TARGET __attribute__((always_inline))
-static inline void ranks_of(const ctk_shallow_bytes *f, const int32_t *first, const int32_t *second, __m256i *ranksFirst, __m256i *ranksSecond) {
-    uint8_t rankA[32] __attribute__((aligned(32))) = {0}, rankB[32] __attribute__((aligned(32))) = {0};
-    if (f->groupCount > 0) {
-        int feature = f->groupFeature[0];
-        __m256i xa = _mm256_set1_epi32(first[feature]), xb = _mm256_set1_epi32(second[feature]);
-        __m256i belowA = _mm256_setzero_si256(), belowB = _mm256_setzero_si256();
-        for (int64_t g = 0; g < f->groupCount; g++) {
-            if (f->groupFeature[g] != feature) {
-                rankA[feature] = (uint8_t)-lane_sum(belowA);
-                rankB[feature] = (uint8_t)-lane_sum(belowB);
-                feature = f->groupFeature[g];
-                xa = _mm256_set1_epi32(first[feature]);
-                xb = _mm256_set1_epi32(second[feature]);
-                belowA = belowB = _mm256_setzero_si256();
-            }
-            const __m256i keys0 = _mm256_loadu_si256((const __m256i *)(f->keys + 16 * g));
-            const __m256i keys1 = _mm256_loadu_si256((const __m256i *)(f->keys + 16 * g + 8));
-            belowA = _mm256_add_epi32(belowA, _mm256_add_epi32(_mm256_cmpgt_epi32(xa, keys0), _mm256_cmpgt_epi32(xa, keys1)));
-            belowB = _mm256_add_epi32(belowB, _mm256_add_epi32(_mm256_cmpgt_epi32(xb, keys0), _mm256_cmpgt_epi32(xb, keys1)));
-        }
-        rankA[feature] = (uint8_t)-lane_sum(belowA);
-        rankB[feature] = (uint8_t)-lane_sum(belowB);
-    }
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-    *ranksFirst = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rankA), flip);
-    *ranksSecond = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rankB), flip);
-}
 
 /// The 14 splits below the root, as CLEAR(set, position, kept): the leaves of `set` (the low byte,
 /// leaves 0–7, or the high one, 8–15) that a row sent right at `position` keeps.
@@ -98,7 +56,7 @@ static inline __m256i trailing_zeros(__m256i x) {
 
 /// The leaf (0–15) of each of the 32 trees of block b for the row of `ranks`, one byte a tree.
 VBMI_TARGET __attribute__((always_inline))
-static inline __m256i leaves32_vbmi(const ctk_shallow_bytes *f, int64_t b, __m256i ranks) {
+static inline __m256i leaves32_vbmi(const ctk_byte_trees *f, int64_t b, __m256i ranks) {
     const uint8_t *feature = f->nodeFeature + b * 15 * 32, *rank = f->nodeRank + b * 15 * 32;
     __m256i low = _mm256_set1_epi8(-1), high = _mm256_set1_epi8(-1);
     // `ranks` and the node ranks are stored xor 0x80, so a signed byte compare orders them as unsigned;
@@ -118,7 +76,7 @@ static inline __m256i leaves32_vbmi(const ctk_shallow_bytes *f, int64_t b, __m25
 /// Adds the first n trees of block `block` to each row's sum (a float32 sum in sum32 when `single`), in
 /// tree order: row r's leaf of the block's tree j is leaf[r][j]. Both builds' loops end with it.
 __attribute__((always_inline))
-static inline void add_block(const ctk_shallow_bytes *f, int64_t block, int64_t n, uint8_t leaf[][32], double *sum, float *sum32,
+static inline void add_block(const ctk_byte_trees *f, int64_t block, int64_t n, uint8_t leaf[][32], double *sum, float *sum32,
                              const int rows, const int single) {
     for (int64_t j = 0; j < n; j++) {
         for (int r = 0; r < rows; r++) {
@@ -138,7 +96,7 @@ static inline void add_block(const ctk_shallow_bytes *f, int64_t block, int64_t 
 /// additions are independent and interleave: more rows, more of each chain's latency hidden. This is
 /// the VBMI build's loop; the AVX2 build's (add_rows_avx2_in) adds in the same order.
 VBMI_TARGET __attribute__((always_inline))
-static inline void add_rows_vbmi_in(const ctk_shallow_bytes *f, const int32_t *keys, double *acc, const int rows, const int single) {
+static inline void add_rows_vbmi_in(const ctk_byte_trees *f, const int32_t *keys, double *acc, const int rows, const int single) {
     // Ranks two rows at a time (a lone row's twice).
     __m256i ranks[4];
     for (int r = 0; r < rows; r += 2) {
@@ -166,28 +124,12 @@ static inline void add_rows_vbmi_in(const ctk_shallow_bytes *f, const int32_t *k
 }
 
 #define ROWS_FUNCTION(rows, single) \
-    VBMI_TARGET static void add_rows_##rows##_##single##_vbmi(const ctk_shallow_bytes *f, const int32_t *keys, double *acc) { \
+    VBMI_TARGET static void add_rows_##rows##_##single##_vbmi(const ctk_byte_trees *f, const int32_t *keys, double *acc) { \
         add_rows_vbmi_in(f, keys, acc, rows, single); \
     }
 ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(4, 0)
 ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1) ROWS_FUNCTION(4, 1)
 #undef ROWS_FUNCTION
-
-/// The outcome at heap position p of the 32 trees whose nodes are at `feature` and `rank`, for the row
-/// whose ranks 0–15 fill both halves of ranksLow (16–31: ranksHigh); `wide` (a constant at each call):
-/// more than 16 features, so two lookups. Without a ternary op or a byte popcount, leaves32_vbmi's
-/// sets of leaves would cost 4 more instructions a position, so the AVX2 build reads each tree's path
-/// from its nodes' outcomes instead (PathLeaf.h). A padded subtree's leaves are all one leaf's value,
-/// so its padding nodes' outcomes do not matter here either.
-AVX2_TARGET __attribute__((always_inline))
-static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, int p, __m256i ranksLow, __m256i ranksHigh, const int wide) {
-    const __m256i index = _mm256_loadu_si256((const __m256i *)(feature + 32 * p));
-    // pshufb looks up within each 128-bit half, and reads an index with bit 7 set as "zero".
-    const __m256i looked = wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
-                                                  _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
-                                : _mm256_shuffle_epi8(ranksLow, index);
-    return _mm256_cmpgt_epi8(looked, _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
-}
 
 /// Adds trees 8q … 8q + 7 of a full block (values from `values`, leaves from `leaf`) to each row's sum,
 /// in tree order. A row's 8 leaves come in one load and are shifted out of it, which leaves the loads
@@ -219,7 +161,7 @@ static inline void add_group(const double *values, const float *values32, uint8_
 /// stages back into one piece, so empty asm statements, which keep their order, take each stage's
 /// result and each group's sums (and the ranks the next stage reads) as operands.
 AVX2_TARGET __attribute__((always_inline))
-static inline void add_rows_avx2_in(const ctk_shallow_bytes *f, const int32_t *keys, double *acc, const int rows, const int single, const int wide) {
+static inline void add_rows_avx2_in(const ctk_byte_trees *f, const int32_t *keys, double *acc, const int rows, const int single, const int wide) {
     __m256i ranks[4], low[4], high[4];
     for (int r = 0; r < rows; r += 2) {
         ranks_of(f, keys + r * f->featureCount, keys + (r + (rows > 1)) * f->featureCount, &ranks[r], &ranks[r + 1]);
@@ -276,10 +218,10 @@ static inline void add_rows_avx2_in(const ctk_shallow_bytes *f, const int32_t *k
     for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
 }
 
-/// One function per (rows, single), each with a loop for more than 16 features and one for the rest.
+/// One function per (rows, single), each with a loop for more than 16 slots (features) and one for the rest.
 #define ROWS_FUNCTION(rows, single) \
-    AVX2_TARGET static void add_rows_##rows##_##single##_avx2(const ctk_shallow_bytes *f, const int32_t *keys, double *acc) { \
-        if (f->featureCount > 16) add_rows_avx2_in(f, keys, acc, rows, single, 1); \
+    AVX2_TARGET static void add_rows_##rows##_##single##_avx2(const ctk_byte_trees *f, const int32_t *keys, double *acc) { \
+        if (f->slotCount > 16) add_rows_avx2_in(f, keys, acc, rows, single, 1); \
         else add_rows_avx2_in(f, keys, acc, rows, single, 0); \
     }
 ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(4, 0)
@@ -288,9 +230,9 @@ ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1) ROWS_FUNCTION(4, 1)
 
 #endif
 
-void ctk_shallow_bytes_add(const ctk_shallow_bytes *f, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet) {
+void ctk_shallow_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet) {
 #if defined(__x86_64__)
-    typedef void (*rows_fn)(const ctk_shallow_bytes *, const int32_t *, double *);
+    typedef void (*rows_fn)(const ctk_byte_trees *, const int32_t *, double *);
     // [build: VBMI, AVX2][float32 sums][1, 2, 4 rows]
     static const rows_fn kernels[2][2][3] = {
         {{add_rows_1_0_vbmi, add_rows_2_0_vbmi, add_rows_4_0_vbmi}, {add_rows_1_1_vbmi, add_rows_2_1_vbmi, add_rows_4_1_vbmi}},

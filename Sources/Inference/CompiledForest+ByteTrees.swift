@@ -1,46 +1,68 @@
 import CTreeKernels
 
-/// The complete layout of trees at most 4 deep on byte lanes, for the kernel that decides one heap
-/// position of 32 trees for one row with one permutation and one compare (`ctk_shallow_bytes_add`,
-/// ShallowBytes.c, on 256-bit vectors: AVX-512 VBMI and BITALG, or AVX2): the few-rows path of shallow
-/// forests (the reference model's), before `AcrossTrees`, and without AVX-512 every call's
-/// (`CompiledForest.bytesTakeEveryCall`).
+/// The complete layout of trees at most 8 deep on byte lanes, for the kernels that decide one heap
+/// position of 32 trees for one row with one permutation and one compare: trees at most 4 deep padded
+/// to depth 4 (`ctk_shallow_bytes_add`, ShallowBytes.c, on 256-bit vectors: AVX-512 VBMI and BITALG, or
+/// AVX2): the few-rows path of shallow forests (the reference model's), before `AcrossTrees`, and
+/// without AVX-512 every call's (`CompiledForest.bytesTakeEveryCall`); deeper trees at their own depth,
+/// 5–7 (`ctk_deep_bytes_add`, DeepBytes.c, AVX2): the few-rows path of deeper boosting where AVX-512 does
+/// not run (`EnsemblePredictor.fewRows`).
 ///
 /// Exactness: an input key's rank among its feature's distinct threshold keys (`ThresholdTable.key`:
 /// each threshold rounded down to Float) decides every node of that feature as the key does:
-/// `key <= k_j` iff at most j keys are below it (see `RankEncoder`). Trees shallower than 4 are
-/// padded to depth 4: a leaf above depth 4 fills its whole padded subtree, so the padding nodes'
-/// tests (feature 0, rank 0) do not matter, and QuickScorer's rule still lands in that subtree.
-/// Float32 sums (XGBoost's, `float32(trees:featureCount:)`): the leaf values are the Floats XGBoost
-/// holds, and the kernel adds them on Floats in tree order from the sum it is given (a Float), so the
-/// sums are `InterleavedForest`'s and XGBoost's.
+/// `key <= k_j` iff at most j keys are below it (see `RankEncoder`). A rank is a byte, so a feature's
+/// keys are cut into slots of at most 255 (deeper layouts only; shallow ones need a slot a feature, which
+/// their row lanes read as features): key j of a feature is key j − 255s of its slot s, and the input is
+/// above it iff its rank in that slot is above j − 255s, as every key of the slots before is below j.
+/// Trees shallower than the layout are padded: a leaf above the layout's depth fills its whole padded
+/// subtree, so the padding nodes' tests do not matter, and the kernels' paths still land in that subtree.
+/// Float32 sums (XGBoost's, `float32Sums`): the leaf values are the Floats XGBoost holds, and the kernels
+/// add them on Floats in tree order from the sum they are given (a Float), so the sums are
+/// `InterleavedForest`'s and XGBoost's.
 /// A class, so that the few-rows path retains one reference per call rather than each of its arrays.
 final class ByteTrees: Sendable {
-    static let maxFeatures = 32
-    /// A rank is one byte: at most 255 keys a feature.
-    static let maxKeysPerFeature = 255
+    /// Rank slots (the kernels look a row's ranks up in two 16-byte tables).
+    static let maxSlots = 32
+    /// A rank is one byte: at most 255 keys a slot.
+    static let maxKeysPerSlot = 255
     static let blockTrees = 32
-    static let positions = 15
-    /// The kernel's best build on this CPU (`ctk_byte_lanes`: 2 AVX-512 VBMI, 1 AVX2, 0 none).
+    /// Trees up to this deep are padded to it, for `ctk_shallow_bytes_add` and row lanes.
+    static let shallowDepth = 4
+    /// Deeper trees cost the byte lanes more than the walks (DeepBytes.c).
+    static let maxDepth = 7
+    /// The kernel's best build on this CPU (`ctk_byte_lanes`: 2 AVX-512 VBMI, 1 AVX2, 0 none). The deeper
+    /// layouts' kernel is AVX2's at either.
     static let bestInstructionSet = Int(ctk_byte_lanes())
+    /// `EnsemblePredictor` gives few rows of trees 5–7 deep to the deeper layouts: only where AVX-512 does not
+    /// run (there the walks gather, QuickScorer takes batches, and these layouts are unmeasured).
+    static let deepChosen = bestInstructionSet > 0 && CompiledForest.bytesTakeEveryCall
+    /// Calls of fewer rows go to the deeper layouts (`deepChosen`); from here on `InterleavedForest`, whose
+    /// blocks of rows on bit lanes (`DeepLanes`) cost less a row from about 32 to 64 rows on (AMD Zen 3,
+    /// InferenceBench, XGBoost's 200 trees, ns a row at 32 / 63 rows, walks -> here: depth 5 716 / 535 ->
+    /// 421 / 422, depth 6 724 / 524 -> 642 / 862, depth 7 1,128 / 908 -> 925 / 975).
+    static let deepRowsBelow = 32
 
     let treeCount: Int
     let featureCount: Int
-    /// Per block of 32 trees, per heap position p (0...14), per tree j: [(15 · block + p) · 32 + j].
+    /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–7).
+    let depth: Int
+    /// Per block of 32 trees, per heap position p (0 ..< 2^depth − 1), per tree j:
+    /// [((2^depth − 1) · block + p) · 32 + j]: the node's slot, with bit 7 set from slot 16 on.
     let nodeFeature: [UInt8]
-    /// The node's threshold's index among its feature's keys, xor 0x80 (the kernel compares signed bytes).
+    /// The node's threshold's index among its slot's keys, xor 0x80 (the kernel compares signed bytes).
     let nodeRank: [UInt8]
-    /// 16 leaf values a tree (depth-4 leaves, left to right; the complete layout's, repeated when shallower).
+    /// 2^depth leaf values a tree (left to right; the complete layout's, repeated when shallower).
     let values: [Double]
     /// The same values as Floats when the sums are float32 (then the kernel adds these, on Floats); else empty.
     let values32: [Float]
-    /// `ThresholdTable.keys` (per feature its distinct keys ascending, padded to 16 with `Int32.max`),
-    /// and the feature of each group of 16.
+    /// Per slot its keys ascending, padded to 16 with `Int32.max` (at depth 4, `ThresholdTable.keys`);
+    /// the slot of each group of 16; the feature of each slot.
     let keys: [Int32]
     let groupFeature: [UInt8]
-    /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it, else empty: per tree 16
-    /// node slots (each the byte offset of its threshold key's decisions: 32 times the key's index among
-    /// the forest's), and its leaf values as byte planes.
+    let slotFeature: [UInt8]
+    /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it and the layout is 4 deep,
+    /// else empty: per tree 16 node slots (each the byte offset of its threshold key's decisions: 32 times
+    /// the key's index among the forest's), and its leaf values as byte planes.
     let rowNodes: [UInt32]
     let rowTables: [Int32]
     /// Rows a block of `addRows`.
@@ -57,52 +79,83 @@ final class ByteTrees: Sendable {
     /// `float32Sums`: every leaf value is already an exact Float, and the sums are to be added in float32.
     init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double],
           float32Sums: Bool = false) {
-        guard Self.bestInstructionSet > 0, depth >= 1, depth <= ShallowForest.maxDepth,
-              featureCount <= Self.maxFeatures, !trees.isEmpty else { return nil }
+        guard Self.bestInstructionSet > 0, depth >= 1, depth <= Self.maxDepth, !trees.isEmpty else { return nil }
+        let layoutDepth = max(depth, Self.shallowDepth)
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
-        guard table.featureKeyCount.allSatisfy({ $0 <= Self.maxKeysPerFeature }) else { return nil }
-        let positions = (1 << depth) - 1
+        guard let slots = Slots(table, aSlotAFeature: layoutDepth == Self.shallowDepth) else { return nil }
+        let positions = (1 << depth) - 1, layoutPositions = (1 << layoutDepth) - 1, leaves = 1 << layoutDepth
         let blocks = (trees.count + Self.blockTrees - 1) / Self.blockTrees
-        var features = [UInt8](repeating: 0, count: blocks * Self.positions * Self.blockTrees)
+        var features = [UInt8](repeating: 0, count: blocks * layoutPositions * Self.blockTrees)
         var ranks = [UInt8](repeating: 0x80, count: features.count)
-        var values = [Double](repeating: 0, count: trees.count * 16)
-        // Padding positions keep key 0: their outcomes do not matter (as above).
-        let rowLanes = Self.rowLanesRun
+        var values = [Double](repeating: 0, count: trees.count * leaves)
+        // Padding positions keep slot 0 and rank 0: their outcomes do not matter (as above).
+        let rowLanes = Self.rowLanesRun && layoutDepth == Self.shallowDepth
         var rowNodes = rowLanes ? [UInt32](repeating: 0, count: trees.count * 16) : []
         for t in 0..<trees.count {
-            // Positions from `positions` on stay (feature 0, rank 0): padding, whose tests do not matter.
             for node in 0..<positions {
                 let feature = Int(nodeFeature[t * positions + node])
-                let start = table.featureStart[feature]
-                let featureKeys = table.keys[start ..< start + table.featureKeyCount[feature]]
-                // The count of keys below the node's: its index for a real split, some byte for padding.
-                let rank = featureKeys.firstIndex { $0 >= nodeThreshold[t * positions + node] }.map { $0 - start } ?? featureKeys.count
-                let slot = ((t / Self.blockTrees) * Self.positions + node) * Self.blockTrees + t % Self.blockTrees
-                // Bit 7 from feature 16 on: the AVX2 build's first lookup (of ranks 0–15) reads it as
-                // zero, its second (of 16–31) sees it cleared; VBMI's permutation reads bits 0–4 only.
-                features[slot] = UInt8(feature | (feature & 16) << 3)
-                ranks[slot] = UInt8(rank) ^ 0x80
-                // A padding node's rank may be its feature's key count (even 0 of 0): it reads the forest's
+                let start = table.featureStart[feature], count = table.featureKeyCount[feature]
+                // The count of keys below the node's: its index for a real split, some count for padding.
+                let index = table.keys[start ..< start + count].firstIndex { $0 >= nodeThreshold[t * positions + node] }.map { $0 - start } ?? count
+                let slotByte = ((t / Self.blockTrees) * layoutPositions + node) * Self.blockTrees + t % Self.blockTrees
+                // A padding node may have no key at its index (or its feature none at all): any slot will do.
+                let (slot, rank) = count == 0 ? (0, 0) : slots.place(feature: feature, index: min(index, count - 1))
+                // Bit 7 from slot 16 on: the AVX2 builds' first lookup (of ranks 0–15) reads it as zero, their
+                // second (of 16–31) sees it cleared; VBMI's permutation reads bits 0–4 only.
+                features[slotByte] = UInt8(slot | (slot & 16) << 3)
+                ranks[slotByte] = UInt8(rank) ^ 0x80
+                // A padding node's index may be its feature's key count (even 0 of 0): it reads the forest's
                 // first key instead, whose decisions the kernel always writes.
-                if rowLanes && rank < table.featureKeyCount[feature] { rowNodes[t * 16 + node] = UInt32(32 * (start + rank)) }
+                if rowLanes && index < count { rowNodes[t * 16 + node] = UInt32(32 * (start + index)) }
             }
-            for leaf in 0..<16 { values[t * 16 + leaf] = leafValue[t << depth + leaf >> (4 - depth)] }
+            for leaf in 0..<leaves { values[t * leaves + leaf] = leafValue[t << depth + leaf >> (layoutDepth - depth)] }
         }
         treeCount = trees.count
         self.featureCount = featureCount
+        self.depth = layoutDepth
         self.nodeFeature = features
         self.nodeRank = ranks
         self.values = values
         values32 = float32Sums ? values.map { Float($0) } : []
         self.rowNodes = rowNodes
         rowTables = rowLanes ? Self.rowPlanes(values: values, float32Sums: float32Sums) : []
-        keys = table.keys
-        var groupFeature = [UInt8]()
-        for f in 0..<featureCount {
-            let groups = (table.featureStart[f + 1] - table.featureStart[f]) / ThresholdTable.groupSize
-            groupFeature += repeatElement(UInt8(f), count: groups)
+        keys = slots.keys
+        groupFeature = slots.groupSlot
+        slotFeature = slots.slotFeature
+    }
+
+    /// A forest's threshold keys as rank slots: each feature's keys in runs of at most 255, each run padded to
+    /// groups of 16.
+    private struct Slots {
+        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [UInt8]()
+        /// Per feature, its first slot.
+        var firstSlot = [Int]()
+
+        /// nil when more than `maxSlots` slots would be needed, or, with `aSlotAFeature`, when a feature has
+        /// more than 255 keys (every feature then has one slot, keys or none, and the keys are the table's).
+        init?(_ table: ThresholdTable, aSlotAFeature: Bool) {
+            for feature in 0..<table.featureCount {
+                let start = table.featureStart[feature], count = table.featureKeyCount[feature]
+                if aSlotAFeature && count > ByteTrees.maxKeysPerSlot { return nil }
+                firstSlot.append(slotFeature.count)
+                let runs = aSlotAFeature ? 1 : (count + ByteTrees.maxKeysPerSlot - 1) / ByteTrees.maxKeysPerSlot
+                for run in 0..<runs {
+                    let slot = slotFeature.count
+                    guard slot < ByteTrees.maxSlots else { return nil }
+                    slotFeature.append(UInt8(feature))
+                    let first = start + run * ByteTrees.maxKeysPerSlot, end = min(first + ByteTrees.maxKeysPerSlot, start + count)
+                    let padded = (end - first + ThresholdTable.groupSize - 1) / ThresholdTable.groupSize * ThresholdTable.groupSize
+                    keys += table.keys[first ..< end]
+                    keys += repeatElement(ThresholdTable.paddingKey, count: padded - (end - first))
+                    groupSlot += repeatElement(UInt8(slot), count: padded / ThresholdTable.groupSize)
+                }
+            }
         }
-        self.groupFeature = groupFeature
+
+        /// The slot holding key `index` of `feature`, and the key's index in it.
+        func place(feature: Int, index: Int) -> (slot: Int, rank: Int) {
+            (firstSlot[feature] + index / ByteTrees.maxKeysPerSlot, index % ByteTrees.maxKeysPerSlot)
+        }
     }
 
     /// `ctk_row_lanes`' planes from 16 leaf values a tree: plane k holds byte k of each value (a Double's,
@@ -125,42 +178,55 @@ final class ByteTrees: Sendable {
         return planes
     }
 
-    /// The byte layout of trees whose leaf values are summed in float32 (XGBoost's: each value rounded to
-    /// Float, each addition on Floats), or nil where the kernel does not run or the trees do not fit
-    /// (deeper than 4, more than 32 features or 255 thresholds a feature, or only leaves).
-    static func float32(trees: [DecisionTree], featureCount: Int) -> ByteTrees? {
+    /// The byte layout of one raw score's trees (each with one value a leaf), or nil where the kernels do not
+    /// run or the trees do not fit (deeper than 7, more than 32 rank slots, or only leaves): float32 sums
+    /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
+    /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
+    static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?) -> ByteTrees? {
         let depth = trees.map(\.depth).max() ?? 0
-        guard Self.bestInstructionSet > 0, depth >= 1, depth <= ShallowForest.maxDepth,
+        guard Self.bestInstructionSet > 0, depth >= 1, depth <= Self.maxDepth,
               trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
-        let layout = CompiledForest.completeLayout(trees, depth: depth) { Double(Float($0)) }
+        let layout = CompiledForest.completeLayout(trees, depth: depth) { value in
+            float32 ? Double(Float(value)) : leafScale.map { $0 * value } ?? value
+        }
         return ByteTrees(trees: trees, depth: depth, featureCount: featureCount, nodeFeature: layout.features,
-                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: true)
+                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: float32)
     }
 
     /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys
     /// (`featureCount` a row); for float32 sums `acc[r]` holds a Float and gets one. The pointers are
-    /// borrowed for the call. `instructionSet` (1...`bestInstructionSet`; tests lower it) picks the build.
+    /// borrowed for the call. `instructionSet` (1...`bestInstructionSet`; tests lower it) picks the build
+    /// of depth 4's kernel (the deeper layouts' is AVX2's).
     func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>,
              instructionSet: Int = ByteTrees.bestInstructionSet) {
         precondition(instructionSet >= 1 && instructionSet <= Self.bestInstructionSet)
-        withKernelForest { forest in ctk_shallow_bytes_add(forest, inputKeys, Int64(count), acc, Int32(instructionSet)) }
+        withKernelForest { forest in
+            if depth > Self.shallowDepth {
+                ctk_deep_bytes_add(forest, inputKeys, Int64(count), acc)
+            } else {
+                ctk_shallow_bytes_add(forest, inputKeys, Int64(count), acc, Int32(instructionSet))
+            }
+        }
     }
 
-    /// This layout as both kernels' `ctk_shallow_bytes`, its arrays borrowed for `body` only.
+    /// This layout as the kernels' `ctk_byte_trees`, its arrays borrowed for `body` only.
     @inline(__always)
-    private func withKernelForest(_ body: (UnsafePointer<ctk_shallow_bytes>) -> Void) {
+    private func withKernelForest(_ body: (UnsafePointer<ctk_byte_trees>) -> Void) {
         nodeFeature.withUnsafeBufferPointer { features in
         nodeRank.withUnsafeBufferPointer { ranks in
         values.withUnsafeBufferPointer { values in
         values32.withUnsafeBufferPointer { values32 in
         keys.withUnsafeBufferPointer { keys in
         groupFeature.withUnsafeBufferPointer { groupFeature in
-            var forest = ctk_shallow_bytes(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
-                                           values32: values32.isEmpty ? nil : values32.baseAddress,
-                                           keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
-                                           groupCount: Int64(groupFeature.count), treeCount: Int64(treeCount),
-                                           featureCount: Int64(featureCount))
+        slotFeature.withUnsafeBufferPointer { slotFeature in
+            var forest = ctk_byte_trees(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
+                                        values32: values32.isEmpty ? nil : values32.baseAddress,
+                                        keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
+                                        slotFeature: slotFeature.baseAddress, groupCount: Int64(groupFeature.count),
+                                        slotCount: Int64(slotFeature.count), treeCount: Int64(treeCount),
+                                        featureCount: Int64(featureCount), depth: Int64(depth))
             body(&forest)
+        }
         }
         }
         }

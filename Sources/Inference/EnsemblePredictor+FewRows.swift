@@ -1,20 +1,23 @@
 import CTreeKernels
 
-/// XGBoost's shallow forests on byte lanes: a few rows (up to `QuickScorerForest.minimumRows`), and, where
-/// QuickScorer cannot run but row lanes can (AVX2 without AVX-512), every call. Float32 sums, which
-/// `CompiledForest`'s byte path (float64 sums) does not add.
+/// Forests on byte lanes per raw score, beside `InterleavedForest`: XGBoost's shallow forests (float32
+/// sums, which `CompiledForest`'s byte path does not add) at a few rows (up to
+/// `QuickScorerForest.minimumRows`), and, where QuickScorer cannot run but row lanes can (AVX2 without
+/// AVX-512), every call; and, where AVX-512 does not run, forests of trees 5–7 deep (float64 or float32
+/// sums) below `ByteTrees.deepRowsBelow` rows.
 extension EnsemblePredictor {
-    /// One float32 `ByteTrees` per raw score, or nil when any of them cannot be built (the kernel does
-    /// not run here, or the trees do not fit it): then `InterleavedForest` predicts every row count.
-    static func float32ByteTrees(_ ensemble: TreeEnsemble, contributions: [[(tree: Int, column: Int)]],
-                                 ranks: RankEncoder?) -> [ByteTrees]? {
+    /// One `ByteTrees` per raw score, or nil when any of them cannot be built (the kernels do not run
+    /// here, or the trees do not fit them): then `InterleavedForest` predicts every row count.
+    static func byteTrees(_ ensemble: TreeEnsemble, contributions: [[(tree: Int, column: Int)]],
+                          ranks: RankEncoder?) -> [ByteTrees]? {
         var layouts = [ByteTrees]()
         for parts in contributions {
             let trees = parts.map { part in
                 let tree = ensemble.trees[part.tree].column(part.column)
                 return ranks?.encode(tree) ?? tree
             }
-            guard let layout = ByteTrees.float32(trees: trees, featureCount: ensemble.featureCount) else { return nil }
+            guard let layout = ByteTrees.sums(of: trees, featureCount: ensemble.featureCount, float32: ensemble.accumulation == .float32,
+                                              leafScale: ensemble.leafScale) else { return nil }
             layouts.append(layout)
         }
         return layouts.isEmpty ? nil : layouts
@@ -27,9 +30,10 @@ extension EnsemblePredictor {
         return missing
     }
 
-    /// Raw scores of `rowCount` rows (row-major, `outputCount` a row) from the Float bases, each raw
-    /// score's trees added on Floats. No row may hold a missing value when the ensemble accepts them: ranks
-    /// send NaN right at every split, not where its split says (`raw` sends such rows elsewhere).
+    /// Raw scores of `rowCount` rows (row-major, `outputCount` a row): each raw score's trees added in
+    /// order to its base (float32 sums: on Floats from the Float base), averaged for forests. No row may
+    /// hold a missing value when the ensemble accepts them: ranks send NaN right at every split, not where
+    /// its split says (`raw` sends such rows elsewhere).
     func predictOnBytes(_ layouts: [ByteTrees], _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         let outputs = outputCount
         let chunk = min(rowCount, CompiledForest.byteChunkRows)
@@ -41,10 +45,11 @@ extension EnsemblePredictor {
                 let count = min(chunk, rowCount - start)
                 ctk_input_keys(rows + start * featureCount, Int64(count * featureCount), keys.baseAddress!)
                 for (k, layout) in layouts.enumerated() {
-                    let base = Double(Float(ensemble.base[k]))
+                    let base = ensemble.accumulation == .float32 ? Double(Float(ensemble.base[k])) : ensemble.base[k]
                     for r in 0..<count { sums[r] = base }
                     layout.addOnEitherLanes(keys.baseAddress!, count, sums.baseAddress!)
-                    for r in 0..<count { out[(start &+ r) &* outputs &+ k] = sums[r] }
+                    let divisor = Double(layout.treeCount)
+                    for r in 0..<count { out[(start &+ r) &* outputs &+ k] = ensemble.averaged ? sums[r] / divisor : sums[r] }
                 }
                 start += count
             }

@@ -6,7 +6,8 @@
 ///   `InterleavedForest` for every raw score at once, which walks 16 trees or rows at a time and
 ///   routes missing values itself.
 /// Float32 sums of shallow trees at fewer than `QuickScorerForest.minimumRows` rows go to `ByteTrees`
-/// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit.
+/// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit,
+/// and so do trees 5–7 deep at fewer than `ByteTrees.deepRowsBelow` rows where it has AVX2 but not AVX-512.
 /// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more (`CompiledForest.byteRowsBelow`
 /// when the per-output forests have byte lanes) go to `QuickScorerForest` when it can hold the trees (at
 /// most 64 leaves each, an AVX-512 CPU).
@@ -36,13 +37,14 @@ final class EnsemblePredictor: Sendable {
     /// it costs less per row than QuickScorer's smallest pass below that.
     let quickScorerRows: Int
     let ranks: RankEncoder?
-    /// Per raw score, the few-rows byte layout of float32 sums (XGBoost's shallow forests), or nil.
-    /// Calls with a missing value among their rows go to `interleaved`: ranks send NaN right at every split.
+    /// Per raw score, the few-rows byte layout of float32 sums of shallow forests (XGBoost's), or of forests
+    /// 5–7 deep (`ByteTrees.deepChosen`), or nil. Calls with a missing value among their rows go to
+    /// `interleaved`: ranks send NaN right at every split.
     let fewRows: [ByteTrees]?
-    /// `fewRows` takes calls of every size: they all give blocks of rows to row lanes (AVX2 without
-    /// AVX-512, where QuickScorer does not run). On an AMD Zen 3, XGBoost's 500 trees of depth 4 cost
-    /// 4.0-6.3 µs a row on `interleaved` from 16 rows on, 0.28-0.62 on the byte layout.
-    let fewRowsTakeEveryCall: Bool
+    /// Calls of fewer rows go to `fewRows`; `Int.max` when they all give blocks of rows to row lanes (AVX2
+    /// without AVX-512, where QuickScorer does not run). On an AMD Zen 3, XGBoost's 500 trees of depth 4
+    /// cost 4.0-6.3 µs a row on `interleaved` from 16 rows on, 0.28-0.62 on the byte layout.
+    let fewRowsBelow: Int
     /// Per raw score k, the trees adding to it and the column of their values: (tree, column).
     let contributions: [[(tree: Int, column: Int)]]
     /// Set when the compiled layouts cannot decide the ensemble (categorical splits, zero as missing):
@@ -62,9 +64,10 @@ final class EnsemblePredictor: Sendable {
         let shallow = ensemble.trees.allSatisfy { $0.depth <= ShallowForest.maxDepth }
         quickScorer = walk == nil && layout == .automatic
             ? QuickScorerForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 }) : nil
-        fewRows = walk == nil && layout == .automatic && ensemble.accumulation == .float32 && shallow
-            ? Self.float32ByteTrees(ensemble, contributions: contributions, ranks: ranks) : nil
-        fewRowsTakeEveryCall = fewRows?.allSatisfy(\.takesRows) ?? false
+        let deepOnBytes = !shallow && ByteTrees.deepChosen && ensemble.trees.allSatisfy { $0.depth <= ByteTrees.maxDepth }
+        fewRows = walk == nil && layout == .automatic && ((ensemble.accumulation == .float32 && shallow) || deepOnBytes)
+            ? Self.byteTrees(ensemble, contributions: contributions, ranks: ranks) : nil
+        fewRowsBelow = fewRows?.allSatisfy(\.takesRows) ?? false ? Int.max : shallow ? QuickScorerForest.minimumRows : ByteTrees.deepRowsBelow
         if walk != nil {
             interleaved = nil
             forests = []
@@ -100,7 +103,7 @@ final class EnsemblePredictor: Sendable {
         let outputs = outputCount
         // Rows with a missing value go to the interleaved layout, which routes it: the byte lanes would
         // need the walk after them, which costs more than the interleaved walk alone.
-        let onBytes = fewRows != nil && (rowCount < QuickScorerForest.minimumRows || fewRowsTakeEveryCall)
+        let onBytes = fewRows != nil && rowCount < fewRowsBelow
             && !(ensemble.acceptsMissing && Self.anyMissing(rows, count: rowCount * featureCount))
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in

@@ -27,7 +27,7 @@ import Testing
         #expect(CompiledForest(trees: wide, featureCount: 33, base: 0, leafScale: nil, averaged: false).bytes == nil)
         let cuts = (0..<600).map { Double($0) }
         let fine = ShallowForestTests.randomForest(&random, trees: 400, features: 1, cuts: cuts)
-        #expect(ThresholdTable(trees: fine, featureCount: 1).featureKeyCount[0] > ByteTrees.maxKeysPerFeature)
+        #expect(ThresholdTable(trees: fine, featureCount: 1).featureKeyCount[0] > ByteTrees.maxKeysPerSlot)
         #expect(CompiledForest(trees: fine, featureCount: 1, base: 0, leafScale: nil, averaged: false).bytes == nil)
     }
 
@@ -56,7 +56,7 @@ import Testing
         let forest = CompiledForest(trees: trees, featureCount: features, base: 0.5, leafScale: 0.1, averaged: false)
         let complete = CompiledForest(trees: trees, featureCount: features, base: 0.5, leafScale: 0.1, averaged: false,
                                       shallowLayout: false)
-        let float32 = ByteTrees.float32(trees: trees, featureCount: features)
+        let float32 = ByteTrees.sums(of: trees, featureCount: features, float32: true, leafScale: nil)
         guard Self.kernelRuns else {
             #expect(forest.bytes == nil && float32 == nil)
             return

@@ -120,15 +120,22 @@ typedef struct {
 /// features per row). Needs ctk_best_isa() == 2 (AVX-512). `leaf`: scratch for 2 × treeStride Int32.
 void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
 
-/// Complete trees of depth ≤ 4 (padded to 4) on byte lanes, for `ctk_shallow_bytes_add`
-/// (ShallowBytes.c), 32 trees a block: node at heap position p (0–14) of tree 32b + j at byte
-/// [(15b + p) · 32 + j] of nodeFeature (its feature f < 32, with bit 7 set when f ≥ 16: f | (f & 16) << 3) and nodeRank (the index of its threshold
-/// among its feature's distinct keys, xor 0x80: the row goes right iff its rank is above the index);
-/// padding trees' bytes are 0. keys: groupCount groups of 16, each group of one feature (groupFeature[g]), a
-/// feature's groups consecutive, holding its distinct threshold keys ascending (at most 255), padded
-/// with INT32_MAX. values[16 t + leaf]: tree t's leaves at depth 4, left to right; float32 sums
-/// (XGBoost's) take them from values32 instead when it is not null, and `ctk_shallow_bytes_add` then
-/// adds each in float (acc holding floats widened to double).
+/// Complete trees on byte lanes, 32 trees a block, at depth D = `depth`: 4 for `ctk_shallow_bytes_add`
+/// (ShallowBytes.c, trees of depth ≤ 4 padded to 4) and `ctk_row_lanes_add`, 5–7 for `ctk_deep_bytes_add`
+/// (DeepBytes.c). With P = 2^D − 1 heap positions, the node at position p of tree 32b + j is at byte
+/// [(Pb + p) · 32 + j] of nodeFeature and nodeRank; padding trees' bytes are 0.
+/// A row's inputs become rank bytes in up to 32 slots: slot s holds the rank of input slotFeature[s]
+/// among the keys of s (how many are below it), s < slotCount. keys: groupCount groups of 16, each group of one slot
+/// (groupFeature[g]), a slot's groups consecutive, holding up to 255 distinct threshold keys ascending,
+/// padded with INT32_MAX. At depth 4 a slot is a feature (slotFeature[s] = s, every feature at most
+/// 255 keys; row lanes read groupFeature as features); deeper, a feature's keys may fill several slots,
+/// 255 keys each, in order.
+/// A node's nodeFeature byte is its slot s < 32, with bit 7 set when s ≥ 16 (s | (s & 16) << 3); its
+/// nodeRank byte the index of its threshold among its slot's keys, xor 0x80: the row goes right iff its
+/// rank in that slot is above the index.
+/// values[2^D t + leaf]: tree t's leaves at depth D, left to right; float32 sums (XGBoost's) take them
+/// from values32 instead when it is not null, and the kernels then add each in float (acc holding floats
+/// widened to double).
 typedef struct {
     const uint8_t *nodeFeature;
     const uint8_t *nodeRank;
@@ -136,10 +143,13 @@ typedef struct {
     const float *values32;
     const int32_t *keys;
     const uint8_t *groupFeature;
+    const uint8_t *slotFeature;
     int64_t groupCount;
+    int64_t slotCount;
     int64_t treeCount;
     int64_t featureCount;
-} ctk_shallow_bytes;
+    int64_t depth;
+} ctk_byte_trees;
 
 /// The best build of `ctk_shallow_bytes_add` this CPU runs: 2 AVX-512 VBMI and BITALG (with ctk_best_isa()
 /// == 2), 1 AVX2 (ctk_best_isa() >= 1), 0 none.
@@ -147,13 +157,17 @@ int ctk_byte_lanes(void);
 
 /// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of input keys (at most 32
 /// features per row), with build `instructionSet` (1...ctk_byte_lanes(); aborts otherwise).
-void ctk_shallow_bytes_add(const ctk_shallow_bytes *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
+void ctk_shallow_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
+
+/// The same sums for trees of depth 5–7 (forest->depth, on AVX2: aborts where ctk_byte_lanes() is 0),
+/// each tree's leaf picked from its 2^D − 1 nodes' outcomes for one row at a time.
+void ctk_deep_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc);
 
 /// The same trees for `ctk_row_lanes_add` (RowLanes.c: 32 rows on byte lanes, a tree at a time). Tree t's
 /// node at heap position p is nodes[16 t + p] (the 16th unused): 32 times the forest's index of the node's
 /// threshold key (16 g + i for key i of group g), the byte offset of its decisions. Tree t's leaf values
 /// as planes: plane k holds byte k of each leaf's value (k < 8 for doubles, < 4 for float32 sums, when
-/// ctk_shallow_bytes' values32 is not null), leaf l (at depth 4, left to right) at byte l; 4 int32 a
+/// ctk_byte_trees' values32 is not null), leaf l (at depth 4, left to right) at byte l; 4 int32 a
 /// plane, from tables[32 t] (tables[16 t] for float32).
 typedef struct {
     const uint32_t *nodes;
@@ -166,7 +180,7 @@ int ctk_row_lanes_available(void);
 /// `ctk_shallow_bytes_add`'s sums (at most 32 features a row), on row lanes: rows in blocks of 32 (the
 /// last block padded), each tree's 15 nodes decided for a block's 32 rows at once. `scratch`: a block's
 /// decisions, 32 bytes a key: forest->groupCount × 512 bytes, 32-byte aligned. Aborts without AVX2.
-void ctk_row_lanes_add(const ctk_shallow_bytes *forest, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
+void ctk_row_lanes_add(const ctk_byte_trees *forest, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
                        void *scratch);
 
 /// Trees up to 8 deep for `ctk_deep_lanes_add` (DeepLanes.c: blocks of up to 512 rows on bit lanes, a

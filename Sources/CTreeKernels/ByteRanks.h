@@ -1,0 +1,63 @@
+// A row's inputs as rank bytes, and one heap position's outcomes for 32 trees from them: the first steps
+// of both byte-lane kernels on trees' lanes, ShallowBytes.c (depth 4) and DeepBytes.c (depths 5–8). Each
+// includes it after immintrin.h and its AVX2_TARGET.
+
+/// The sum of v's eight lanes.
+AVX2_TARGET __attribute__((always_inline))
+static inline int lane_sum(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/// The rank bytes of one or two rows (`second` may be `first`), xor 0x80: for each slot s < slotCount,
+/// how many of its keys are below the row's input slotFeature[s] (NaN's INT32_MAX: all of them); 0 in
+/// the lanes above. The keys go 16 at a time; each key below the row's subtracts 1 from its lane of a
+/// running vector (a compare's all-ones), whose lanes are added up where the slot changes: no scalar
+/// chain from group to group. (AVX2 only, so that every build inlines it.)
+AVX2_TARGET __attribute__((always_inline))
+static inline void ranks_of(const ctk_byte_trees *f, const int32_t *first, const int32_t *second, __m256i *ranksFirst, __m256i *ranksSecond) {
+    uint8_t rankA[32] __attribute__((aligned(32))) = {0}, rankB[32] __attribute__((aligned(32))) = {0};
+    if (f->groupCount > 0) {
+        int slot = f->groupFeature[0];
+        __m256i xa = _mm256_set1_epi32(first[f->slotFeature[slot]]), xb = _mm256_set1_epi32(second[f->slotFeature[slot]]);
+        __m256i belowA = _mm256_setzero_si256(), belowB = _mm256_setzero_si256();
+        for (int64_t g = 0; g < f->groupCount; g++) {
+            if (f->groupFeature[g] != slot) {
+                rankA[slot] = (uint8_t)-lane_sum(belowA);
+                rankB[slot] = (uint8_t)-lane_sum(belowB);
+                slot = f->groupFeature[g];
+                xa = _mm256_set1_epi32(first[f->slotFeature[slot]]);
+                xb = _mm256_set1_epi32(second[f->slotFeature[slot]]);
+                belowA = belowB = _mm256_setzero_si256();
+            }
+            const __m256i keys0 = _mm256_loadu_si256((const __m256i *)(f->keys + 16 * g));
+            const __m256i keys1 = _mm256_loadu_si256((const __m256i *)(f->keys + 16 * g + 8));
+            belowA = _mm256_add_epi32(belowA, _mm256_add_epi32(_mm256_cmpgt_epi32(xa, keys0), _mm256_cmpgt_epi32(xa, keys1)));
+            belowB = _mm256_add_epi32(belowB, _mm256_add_epi32(_mm256_cmpgt_epi32(xb, keys0), _mm256_cmpgt_epi32(xb, keys1)));
+        }
+        rankA[slot] = (uint8_t)-lane_sum(belowA);
+        rankB[slot] = (uint8_t)-lane_sum(belowB);
+    }
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    *ranksFirst = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rankA), flip);
+    *ranksSecond = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rankB), flip);
+}
+
+/// The outcome at heap position p of the 32 trees whose nodes are at `feature` and `rank`, for the row
+/// whose ranks 0–15 fill both halves of ranksLow (16–31: ranksHigh); `wide` (a constant at each call):
+/// more than 16 slots, so two lookups. A byte of all ones where the tree's node sends the row right.
+/// Without a ternary op or a byte popcount, ShallowBytes.c's VBMI sets of leaves would cost 4 more
+/// instructions a position, so the AVX2 builds read each tree's path from its nodes' outcomes instead
+/// (PathLeaf.h, DeepBytes.c). A padded subtree's leaves are all one leaf's value, so its padding nodes'
+/// outcomes do not matter here either.
+AVX2_TARGET __attribute__((always_inline))
+static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, int p, __m256i ranksLow, __m256i ranksHigh, const int wide) {
+    const __m256i index = _mm256_loadu_si256((const __m256i *)(feature + 32 * p));
+    // pshufb looks up within each 128-bit half, and reads an index with bit 7 set as "zero".
+    const __m256i looked = wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
+                                                  _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
+                                : _mm256_shuffle_epi8(ranksLow, index);
+    return _mm256_cmpgt_epi8(looked, _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
+}

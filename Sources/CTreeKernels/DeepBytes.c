@@ -1,0 +1,145 @@
+// A few rows through trees of depth 5–7 on byte lanes, with AVX2: the few-rows path of deeper gradient
+// boosting (scikit-learn's max_depth 5–7, XGBoost's default depth 6) on CPUs without AVX-512. A walk moves
+// a row down one level at a time, each level a dependent load; on an AMD Zen 3 that cost about 4.5 cycles a
+// level a tree-row, 8 ns a tree at depth 6. Here no row walks: as ShallowBytes.c does at depth 4, trees go
+// 32 at a time, one byte lane each, and every heap position's 32 nodes are decided for the row at once by
+// one lookup of its rank bytes and one compare (ByteRanks.h). The outcome at level d is then picked from
+// the level's 2^d nodes by 2^d − 1 byte blends, adjacent nodes first (they differ in the last outcome
+// above), then pairs of pairs, as DeepLanes.c picks for a block of rows; the D outcomes' bits number the
+// leaf, left to right, one byte a tree. Each row's leaf values are then added to its sum
+// in tree order, in float64 or, for XGBoost's float32 sums, in float, so every sum is the one the training
+// library computes.
+//
+// A forest's features become up to 32 rank slots: a feature of more than 255 threshold keys takes a slot
+// for each 255 of them (CTreeKernels.h), so scikit-learn's exact splits fit too.
+//
+// The next block's leaves are found before this block's values are added, so the chain of additions
+// (one a tree, in order) overlaps the next block's compares and blends. Each depth and slot width has its
+// own fully unrolled leaf function (depth 7: 127 positions and 120 blends a block); rows share them, one
+// row after the other, and two rows' chains of additions interleave.
+//
+// What it costs grows as 2^D a tree where a walk's grows as D: every node of every tree is decided, and
+// its two bytes read, from L2 for all but the first row. On an AMD Zen 3 (InferenceBench, XGBoost's 200
+// trees on 20 features, ns a row at 2 rows, walk -> here): depth 5 2,115 -> 445, depth 6 1,760 -> 662,
+// depth 7 2,755 -> 1,396; depth 8 measured 2,368 -> 2,353 at 2 rows and 1,664 -> 2,308 at 32 rows, so
+// depth 8 is left to the walks.
+//
+// Memory: every pointer is the caller's, borrowed for the call.
+#include "CTreeKernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define AVX2_TARGET __attribute__((target("avx2")))
+
+#include "ByteRanks.h"
+
+/// The leaf (0 … 2^depth − 1) of each of the 32 trees whose nodes are at `feature` and `rank`, for the
+/// row whose ranks are in ranksLow/ranksHigh (as outcome_avx2 takes them), one byte a tree.
+/// `pending[j]` holds a merged run of 2^j of a level's nodes waiting for its partner, as a binary
+/// counter carries; the leaf collects the levels' outcomes as 2 × leaf − outcome (an outcome is 0 or −1).
+AVX2_TARGET __attribute__((always_inline))
+static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, __m256i ranksLow, __m256i ranksHigh, const int depth,
+                                const int wide) {
+    __m256i above[7], leaf = _mm256_setzero_si256();
+#pragma clang loop unroll(full)
+    for (int d = 0; d < depth; d++) {
+        __m256i pending[7];
+#pragma clang loop unroll(full)
+        for (int p = 0; p < (1 << d); p++) {
+            __m256i x = outcome_avx2(feature, rank, (1 << d) - 1 + p, ranksLow, ranksHigh, wide);
+            int j = 0;
+#pragma clang loop unroll(full)
+            for (; j < d && ((p >> j) & 1); j++) x = _mm256_blendv_epi8(pending[j], x, above[d - 1 - j]);
+            pending[j] = x;
+        }
+        above[d] = pending[d];
+        leaf = _mm256_sub_epi8(_mm256_add_epi8(leaf, leaf), above[d]);
+    }
+    return leaf;
+}
+
+/// One block's leaves for one row, stored at `out` (32 bytes, aligned): a function per depth and width,
+/// so that each is unrolled once and shared by every row loop.
+typedef void (*leaves_fn)(const uint8_t *feature, const uint8_t *rank, const __m256i *ranks, uint8_t *out);
+#define LEAVES_FUNCTION(depth, wide) \
+    AVX2_TARGET __attribute__((noinline)) static void leaves_##depth##_##wide(const uint8_t *feature, const uint8_t *rank, \
+                                                                              const __m256i *ranks, uint8_t *out) { \
+        _mm256_store_si256((__m256i *)out, leaves_in(feature, rank, ranks[0], ranks[1], depth, wide)); \
+    }
+LEAVES_FUNCTION(5, 0) LEAVES_FUNCTION(6, 0) LEAVES_FUNCTION(7, 0)
+LEAVES_FUNCTION(5, 1) LEAVES_FUNCTION(6, 1) LEAVES_FUNCTION(7, 1)
+#undef LEAVES_FUNCTION
+
+/// Adds `rows` (1 or 2) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`, the
+/// rows' keys from `keys`): in double, or, when `single`, in float from values32 (each addition rounded to
+/// float, as XGBoost adds; the sums come and go as floats widened to double).
+AVX2_TARGET __attribute__((always_inline))
+static inline void add_rows_in(const ctk_byte_trees *f, leaves_fn leaves, const int32_t *keys, double *acc, const int rows,
+                               const int single) {
+    const int depth = (int)f->depth;
+    const int64_t positions = ((int64_t)1 << depth) - 1, blocks = (f->treeCount + 31) / 32;
+    // Per row: its rank bytes' low 16 slots in both halves, then the high 16 (outcome_avx2's operands).
+    __m256i ranks[2], lanes[2][2];
+    ranks_of(f, keys, keys + (rows > 1) * f->featureCount, &ranks[0], &ranks[1]);
+    for (int r = 0; r < rows; r++) {
+        lanes[r][0] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x00);
+        lanes[r][1] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x11);
+    }
+    double sum[2];
+    float sum32[2];
+    for (int r = 0; r < rows; r++) {
+        sum[r] = acc[r];
+        sum32[r] = (float)acc[r];
+    }
+    uint8_t leaf[2][2][32] __attribute__((aligned(32)));
+    for (int r = 0; r < rows; r++) leaves(f->nodeFeature, f->nodeRank, lanes[r], leaf[0][r]);
+    for (int64_t block = 0; block < blocks; block++) {
+        const int cur = block & 1;
+        if (block + 1 < blocks) {
+            const int64_t next = (block + 1) * positions * 32;
+            for (int r = 0; r < rows; r++) leaves(f->nodeFeature + next, f->nodeRank + next, lanes[r], leaf[cur ^ 1][r]);
+        }
+        const int64_t n = f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32;
+        for (int64_t j = 0; j < n; j++) {
+            const int64_t tree = (block * 32 + j) << depth;
+            for (int r = 0; r < rows; r++) {
+                if (single) {
+                    sum32[r] += f->values32[tree + leaf[cur][r][j]];
+                } else {
+                    sum[r] += f->values[tree + leaf[cur][r][j]];
+                }
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
+}
+
+#define ROWS_FUNCTION(rows, single) \
+    AVX2_TARGET static void add_rows_##rows##_##single(const ctk_byte_trees *f, leaves_fn leaves, const int32_t *keys, double *acc) { \
+        add_rows_in(f, leaves, keys, acc, rows, single); \
+    }
+ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1)
+#undef ROWS_FUNCTION
+
+#endif
+
+void ctk_deep_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc) {
+#if defined(__x86_64__)
+    // [depth − 5][more than 16 slots]
+    static const leaves_fn leavesOf[3][2] = {{leaves_5_0, leaves_5_1}, {leaves_6_0, leaves_6_1}, {leaves_7_0, leaves_7_1}};
+    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 7 || f->slotCount > 32) abort();  // callers check first
+    const leaves_fn leaves = leavesOf[f->depth - 5][f->slotCount > 16];
+    const int single = f->values32 != 0;
+    int64_t r = 0;
+    for (; r + 1 < rowCount; r += 2) {
+        (single ? add_rows_2_1 : add_rows_2_0)(f, leaves, keys + r * f->featureCount, acc + r);
+    }
+    if (r < rowCount) (single ? add_rows_1_1 : add_rows_1_0)(f, leaves, keys + r * f->featureCount, acc + r);
+#else
+    (void)f; (void)keys; (void)rowCount; (void)acc;
+    abort();  // callers ask ctk_byte_lanes() first
+#endif
+}

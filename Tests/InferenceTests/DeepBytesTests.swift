@@ -1,0 +1,130 @@
+import CTreeKernels
+import TestSupport
+import Testing
+@testable import Inference
+
+/// Trees 5–7 deep on byte lanes (`ByteTrees` at their own depth, DeepBytes.c) add each row's leaf values
+/// in tree order, as the walk does, bit for bit: float64 sums (scaled as gradient boosting scales them)
+/// and float32 sums (XGBoost's), every depth, blocks of 32 trees whole and partial, one rank table or two,
+/// features whose keys fill several rank slots; and `EnsemblePredictor` gives them few rows where it
+/// chooses them.
+@Suite struct DeepBytesTests {
+    /// An ensemble of `trees` with float32 inputs (the rows below are Floats), summed as `accumulation` says.
+    static func ensemble(_ trees: [DecisionTree], featureCount: Int, _ accumulation: TreeEnsemble.Accumulation,
+                         averaged: Bool = false, acceptsMissing: Bool = false) -> TreeEnsemble {
+        var ensemble = TreeEnsemble(estimator: "test", featureCount: featureCount, featureNames: nil, acceptsMissing: acceptsMissing,
+                                    base: [averaged ? 0 : 0.1], leafScale: accumulation == .float64 && !averaged ? 0.1 : nil,
+                                    averaged: averaged, trees: trees)
+        ensemble.accumulation = accumulation
+        return ensemble
+    }
+
+    /// The walk's raw score of each row (`EnsemblePredictor.walk`: every tree, in order).
+    static func walked(_ ensemble: TreeEnsemble, _ rows: [Double], rowCount: Int) -> [Double] {
+        let predictor = EnsemblePredictor(ensemble, layout: .interleaved)
+        var out = [Double](repeating: .nan, count: rowCount)
+        rows.withUnsafeBufferPointer { input in
+            for r in 0..<rowCount { predictor.walk(input.baseAddress! + r * ensemble.featureCount, into: &out[r]) }
+        }
+        return out
+    }
+
+    /// The layout's sums from the ensemble's base for `rowCount` rows (the kernel must run here).
+    static func added(_ bytes: ByteTrees, _ ensemble: TreeEnsemble, _ rows: [Double], rowCount: Int) -> [Double] {
+        var keys = [Int32](repeating: 0, count: rowCount * ensemble.featureCount)
+        ctk_input_keys(rows, Int64(keys.count), &keys)
+        let base = ensemble.accumulation == .float32 ? Double(Float(ensemble.base[0])) : ensemble.base[0]
+        var sums = [Double](repeating: base, count: rowCount)
+        bytes.add(keys, rowCount, &sums)
+        return sums
+    }
+
+    /// Rows without missing values (ranks send NaN right at every split; `raw` gives such rows to the walks).
+    static func rows(_ count: Int, featureCount: Int, _ random: inout SeededGenerator) -> [Double] {
+        DeepLanesTests.rows(count, featureCount: featureCount, missing: false, &random).map { Double(Float($0)) }
+    }
+
+    /// Each depth, with few and many features (one rank table, or two from 17 slots on), tree counts on both
+    /// sides of the 32-tree block, at 1 to 5 rows (pairs, then a lone row): every sum is the walk's.
+    @Test(arguments: [(5, 70, 5), (10, 45, 6), (23, 33, 7), (3, 65, 7), (12, 31, 7), (17, 40, 6)])
+    func everyDepthAddsAsTheWalk(featureCount: Int, treeCount: Int, depth: Int) throws {
+        var random = SeededGenerator(seed: UInt64(featureCount * 1000 + treeCount * 10 + depth))
+        let trees = DeepLanesTests.trees(treeCount, depth: depth, featureCount: featureCount, fineThresholds: false, &random)
+        for accumulation in [TreeEnsemble.Accumulation.float64, .float32] {
+            let ensemble = Self.ensemble(trees, featureCount: featureCount, accumulation)
+            let bytes = ByteTrees.sums(of: trees, featureCount: featureCount, float32: accumulation == .float32, leafScale: ensemble.leafScale)
+            guard ByteTreesTests.kernelRuns else {
+                #expect(bytes == nil)
+                continue
+            }
+            let layout = try #require(bytes)
+            #expect(layout.depth == trees.map(\.depth).max())
+            let rows = Self.rows(5, featureCount: featureCount, &random)
+            let expected = Self.walked(ensemble, rows, rowCount: 5)
+            for rowCount in 1...5 {
+                let sums = Self.added(layout, ensemble, rows, rowCount: rowCount)
+                #expect(sums.map(\.bitPattern) == expected.prefix(rowCount).map(\.bitPattern), "\(accumulation), \(rowCount) rows")
+            }
+        }
+    }
+
+    /// A feature of hundreds of threshold keys takes a rank slot for each 255 of them, and every node of it
+    /// is decided in its key's slot: the sums are still the walk's, inputs on its keys and between them.
+    @Test func aFeatureOfManyKeysTakesSeveralSlots() throws {
+        var random = SeededGenerator(seed: 91)
+        let featureCount = 3
+        let trees = DeepLanesTests.trees(150, depth: 7, featureCount: featureCount, fineThresholds: true, &random)
+        let table = ThresholdTable(trees: trees, featureCount: featureCount)
+        #expect(table.featureKeyCount[0] > 2 * ByteTrees.maxKeysPerSlot)
+        guard ByteTreesTests.kernelRuns else { return }
+        let layout = try #require(ByteTrees.sums(of: trees, featureCount: featureCount, float32: false, leafScale: 0.1))
+        let slotsOfFeature0 = (table.featureKeyCount[0] + ByteTrees.maxKeysPerSlot - 1) / ByteTrees.maxKeysPerSlot
+        #expect(layout.slotFeature == [UInt8](repeating: 0, count: slotsOfFeature0) + [1, 2])
+        // Inputs at feature 0's keys, just above them, and between the grid's points.
+        let keys = trees.flatMap { tree in (0..<tree.nodeCount).filter { tree.feature[$0] == 0 }.map { tree.threshold[$0] } }
+        var rows = Self.rows(60, featureCount: featureCount, &random)
+        for r in 0..<60 {
+            let key = Float(keys[Int(random.next() % UInt64(keys.count))])
+            rows[r * featureCount] = Double([key, key.nextUp, key.nextDown][r % 3])
+        }
+        let ensemble = Self.ensemble(trees, featureCount: featureCount, .float64)
+        let expected = Self.walked(ensemble, rows, rowCount: 60)
+        #expect(Self.added(layout, ensemble, rows, rowCount: 60).map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    /// Trees deeper than 7, or more rank slots than two tables hold, leave the forest to the walks.
+    @Test func refusesWhatTheLanesCannotHold() {
+        var random = SeededGenerator(seed: 92)
+        let deep = [RandomTree.make(depth: 8, featureCount: 4, fullLevels: 8, splitChance: 1, &random)]
+        #expect(ByteTrees.sums(of: deep, featureCount: 4, float32: false, leafScale: nil) == nil)
+        let wide = DeepLanesTests.trees(200, depth: 6, featureCount: 33, fineThresholds: false, &random)
+        #expect(ThresholdTable(trees: wide, featureCount: 33).featureKeyCount.filter { $0 > 0 }.count > ByteTrees.maxSlots)
+        #expect(ByteTrees.sums(of: wide, featureCount: 33, float32: false, leafScale: nil) == nil)
+    }
+
+    /// Where the deeper layouts are chosen, `EnsemblePredictor` gives them calls below `deepRowsBelow`
+    /// rows: gradient boosting (float64, scaled), XGBoost's float32 sums and averaged forests predict as the
+    /// walk at 1, 2, 7 and 31 rows, and at 32 and 64 (the interleaved walk's); a row with a missing value sends
+    /// its call to the interleaved walk, which routes it.
+    @Test func fewRowsOfDeepForestsGoToTheLanes() {
+        var random = SeededGenerator(seed: 93)
+        let featureCount = 9
+        let trees = DeepLanesTests.trees(50, depth: 6, featureCount: featureCount, fineThresholds: false, &random)
+        for (accumulation, averaged) in [(TreeEnsemble.Accumulation.float64, false), (.float32, false), (.float64, true)] {
+            let ensemble = Self.ensemble(trees, featureCount: featureCount, accumulation, averaged: averaged, acceptsMissing: true)
+            let predictor = EnsemblePredictor(ensemble)
+            #expect((predictor.fewRows != nil) == ByteTrees.deepChosen)
+            var rows = Self.rows(64, featureCount: featureCount, &random)
+            for withMissing in [false, true] {
+                if withMissing { rows[featureCount + 3] = .nan }
+                let expected = Self.walked(ensemble, rows, rowCount: 64)
+                for rowCount in [1, 2, 7, 31, 32, 64] {
+                    var raw = [Double](repeating: .nan, count: rowCount)
+                    rows.withUnsafeBufferPointer { predictor.raw($0.baseAddress!, rowCount: rowCount, into: &raw) }
+                    #expect(raw.map(\.bitPattern) == expected.prefix(rowCount).map(\.bitPattern),
+                            "\(accumulation), averaged \(averaged), \(rowCount) rows, missing \(withMissing)")
+                }
+            }
+        }
+    }
+}
