@@ -60,6 +60,9 @@ final class ByteTrees: Sendable {
     let keys: [Int32]
     let groupFeature: [UInt8]
     let slotFeature: [UInt8]
+    /// Per slot, its groups' last keys, 16 (`Int32.max` past its groups); and its first group, then `groupCount`.
+    let splitters: [Int32]
+    let slotGroup: [Int32]
     /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it and the layout is 4 deep,
     /// else empty: per tree 16 node slots (each the byte offset of its threshold key's decisions: 32 times
     /// the key's index among the forest's), and its leaf values as byte planes.
@@ -122,12 +125,18 @@ final class ByteTrees: Sendable {
         keys = slots.keys
         groupFeature = slots.groupSlot
         slotFeature = slots.slotFeature
+        slotGroup = slots.slotGroup + [Int32(slots.groupSlot.count)]
+        var splitters = [Int32](repeating: ThresholdTable.paddingKey, count: 16 * slots.slotFeature.count)
+        for (g, slot) in slots.groupSlot.enumerated() {
+            splitters[16 * Int(slot) + g - Int(slots.slotGroup[Int(slot)])] = slots.keys[16 * g + 15]
+        }
+        self.splitters = splitters
     }
 
     /// A forest's threshold keys as rank slots: each feature's keys in runs of at most 255, each run padded to
     /// groups of 16.
     private struct Slots {
-        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [UInt8]()
+        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [UInt8](), slotGroup = [Int32]()
         /// Per feature, its first slot.
         var firstSlot = [Int]()
 
@@ -143,6 +152,7 @@ final class ByteTrees: Sendable {
                     let slot = slotFeature.count
                     guard slot < ByteTrees.maxSlots else { return nil }
                     slotFeature.append(UInt8(feature))
+                    slotGroup.append(Int32(groupSlot.count))
                     let first = start + run * ByteTrees.maxKeysPerSlot, end = min(first + ByteTrees.maxKeysPerSlot, start + count)
                     let padded = (end - first + ThresholdTable.groupSize - 1) / ThresholdTable.groupSize * ThresholdTable.groupSize
                     keys += table.keys[first ..< end]
@@ -219,13 +229,18 @@ final class ByteTrees: Sendable {
         keys.withUnsafeBufferPointer { keys in
         groupFeature.withUnsafeBufferPointer { groupFeature in
         slotFeature.withUnsafeBufferPointer { slotFeature in
+        splitters.withUnsafeBufferPointer { splitters in
+        slotGroup.withUnsafeBufferPointer { slotGroup in
             var forest = ctk_byte_trees(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
                                         values32: values32.isEmpty ? nil : values32.baseAddress,
                                         keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
-                                        slotFeature: slotFeature.baseAddress, groupCount: Int64(groupFeature.count),
+                                        slotFeature: slotFeature.baseAddress, splitters: splitters.baseAddress,
+                                        slotGroup: slotGroup.baseAddress, groupCount: Int64(groupFeature.count),
                                         slotCount: Int64(slotFeature.count), treeCount: Int64(treeCount),
                                         featureCount: Int64(featureCount), depth: Int64(depth))
             body(&forest)
+        }
+        }
         }
         }
         }

@@ -92,6 +92,36 @@ import Testing
         #expect(Self.added(layout, ensemble, rows, rowCount: 60).map(\.bitPattern) == expected.map(\.bitPattern))
     }
 
+    /// A rank is searched in two steps (the slot's groups of 16, then one group): slots of exactly one, two and
+    /// fifteen full groups (above them all, the search stays in the last: past it, 240 keys would rank 256,
+    /// which a byte holds as 0), of 255 keys (the last group padded), and features of 256 and 510 keys (a
+    /// slot of 255, then one of 1 or 255) rank inputs at every key, beside each, and below and above them
+    /// all as the walk decides them.
+    @Test(arguments: [16, 32, 240, 255, 256, 510])
+    func searchedRanksAtEveryGroupEdge(keyCount: Int) throws {
+        guard ByteTreesTests.kernelRuns else { return }
+        var random = SeededGenerator(seed: UInt64(keyCount))
+        let cuts = (0..<keyCount).map { Double($0) / 64 - 2 }
+        var trees = DeepLanesTests.trees(150, depth: 6, featureCount: 2, fineThresholds: false, &random)
+        var next = 0
+        for t in trees.indices {
+            for node in 0..<trees[t].nodeCount where !trees[t].isLeaf(node) && trees[t].feature[node] == 0 {
+                trees[t].threshold[node] = cuts[next % keyCount]
+                next += 1
+            }
+        }
+        #expect(next >= keyCount)
+        #expect(ThresholdTable(trees: trees, featureCount: 2).featureKeyCount[0] == keyCount)
+        let layout = try #require(ByteTrees.sums(of: trees, featureCount: 2, float32: false, leafScale: 0.1))
+        #expect(layout.slotFeature.filter { $0 == 0 }.count == (keyCount + 254) / 255)
+        var inputs = [-100.0, 100, cuts[0] - 1, cuts[keyCount - 1] + 1]
+        for cut in cuts { inputs += [cut, Double(Float(cut).nextUp), Double(Float(cut).nextDown)] }
+        let rows = inputs.flatMap { [$0, Double(Float(Double.random(in: -2...2, using: &random)))] }
+        let ensemble = Self.ensemble(trees, featureCount: 2, .float64)
+        let expected = Self.walked(ensemble, rows, rowCount: inputs.count)
+        #expect(Self.added(layout, ensemble, rows, rowCount: inputs.count).map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     /// Trees deeper than 7, or more rank slots than two tables hold, leave the forest to the walks.
     @Test func refusesWhatTheLanesCannotHold() {
         var random = SeededGenerator(seed: 92)
