@@ -107,6 +107,12 @@ def compare_predict(model_file, X, expected, *, proba=None, labels=None):
             status, body = post(url, "/predict", {"X": as_json_rows(X[start:start + 500])})
             assert status == 200, body
             got.extend(body["y"])
+        # A few rows at a time take the few-rows paths (32 trees at once on byte lanes for one or two rows,
+        # or one row's trees walked together), which the calls of 500 rows do not.
+        for start, count in [(0, 1), (1, 1), (2, 2), (4, 2), (6, 3), (9, 47)]:
+            status, body = post(url, "/predict", {"X": as_json_rows(X[start:start + count])})
+            assert status == 200, body
+            assert body["y"] == got[start:start + count], (start, count)
         if labels is not None:
             assert got == [int(v) for v in labels]
         else:

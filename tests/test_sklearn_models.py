@@ -116,6 +116,11 @@ CASES = [
 ]
 
 
+# (first row, row count) of the few-rows calls: one row, pairs, three, and 47 (the most the few-rows paths
+# of trees 5–8 deep take: `ByteTrees.deepRowsBelow`).
+FEW_ROWS = [(0, 1), (1, 1), (2, 2), (4, 2), (6, 3), (9, 47)]
+
+
 @pytest.mark.parametrize("label,make,dataset", CASES, ids=[c[0] for c in CASES])
 def test_served_model_equals_scikit_learn(tmp_path, label, make, dataset):
     seed = 7
@@ -163,6 +168,18 @@ def test_served_model_equals_scikit_learn(tmp_path, label, make, dataset):
                 assert ulps(proba, expected_proba) <= ULP_BOUND[document["link"]]
             else:
                 assert np.array_equal(proba, expected_proba), np.argwhere(proba != expected_proba)[:10]
+        # A few rows at a time take the few-rows paths (32 trees at once on byte lanes for one or two rows,
+        # or one row's trees walked together), which the call of every row above does not.
+        for start, count in FEW_ROWS:
+            status, answer = post(url, "/predict", wire_rows[start:start + count])
+            assert status == 200, answer
+            want = expected[start:start + count]
+            if expected_proba is not None:
+                assert answer["y"] == want.tolist(), (start, count)
+            elif uses_numpy_exp(document):
+                assert ulps(np.array(answer["y"], dtype=np.float64), want) <= ULP_BOUND[document["link"]], (start, count)
+            else:
+                assert answer["y"] == want.tolist(), (start, count)
         if not missing:
             status, answer = post(url, "/predict", [[None] * X.shape[1]])
             assert status == 422 and answer["detail"][0]["type"] == "float_type"

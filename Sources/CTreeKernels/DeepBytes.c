@@ -1,28 +1,32 @@
-// A few rows through trees of depth 5–7 on byte lanes, with AVX2: the few-rows path of deeper gradient
-// boosting (scikit-learn's max_depth 5–7, XGBoost's default depth 6) on CPUs without AVX-512. A walk moves
+// A few rows through trees of depth 5–8 on byte lanes, with AVX2: the few-rows path of deeper gradient
+// boosting (scikit-learn's max_depth 5–8, XGBoost's default depth 6) on CPUs without AVX-512. A walk moves
 // a row down one level at a time, each level a dependent load; on an AMD Zen 3 that cost about 4.5 cycles a
 // level a tree-row, 8 ns a tree at depth 6. Here no row walks: as ShallowBytes.c does at depth 4, trees go
-// 32 at a time, one byte lane each, and every heap position's 32 nodes are decided for the row at once by
-// one lookup of its rank bytes and one compare (ByteRanks.h). The outcome at level d is then picked from
-// the level's 2^d nodes by 2^d − 1 byte blends, adjacent nodes first (they differ in the last outcome
-// above), then pairs of pairs, as DeepLanes.c picks for a block of rows; the D outcomes' bits number the
-// leaf, left to right, one byte a tree. Each row's leaf values are then added to its sum
-// in tree order, in float64 or, for XGBoost's float32 sums, in float, so every sum is the one the training
-// library computes.
+// 32 at a time, one byte lane each. At each level every tree's node on the row's path is picked from the
+// level's 2^d nodes by byte blends of their feature and rank bytes, adjacent nodes first (they differ in
+// the last outcome above), then pairs of pairs, as DeepLanes.c picks for a block of rows; then one lookup
+// of the row's rank bytes and one compare decide the 32 picked nodes (ByteRanks.h says how). The D
+// outcomes' bits number the leaf, left to right, one byte a tree. Each row's leaf values are then added to
+// its sum in tree order, in float64 or, for XGBoost's float32 sums, in float, so every sum is the one the
+// training library computes.
 //
 // A forest's features become up to 32 rank slots: a feature of more than 255 threshold keys takes a slot
-// for each 255 of them (CTreeKernels.h), so scikit-learn's exact splits fit too.
+// for each 255 of them (CTreeKernels.h), so scikit-learn's exact splits fit too. A row's rank in a slot is
+// searched in two steps of 16 keys (ranks_by_search).
 //
 // The next block's leaves are found before this block's values are added, so the chain of additions
-// (one a tree, in order) overlaps the next block's compares and blends. Each depth and slot width has its
-// own fully unrolled leaf function (depth 7: 127 positions and 120 blends a block); rows share them, one
-// row after the other, and two rows' chains of additions interleave.
+// (one a tree, in order) overlaps the next block's blends. Each depth and slot width has its own fully
+// unrolled leaf function (depth 8: 510 blends a block); rows share them, one row after the other, and two
+// rows' chains of additions interleave.
 //
-// What it costs grows as 2^D a tree where a walk's grows as D: every node of every tree is decided, and
-// its two bytes read, from L2 for all but the first row. On an AMD Zen 3 (InferenceBench, XGBoost's 200
-// trees on 20 features, ns a row at 2 rows, walk -> here): depth 5 2,115 -> 445, depth 6 1,760 -> 662,
-// depth 7 2,755 -> 1,396; depth 8 measured 2,368 -> 2,353 at 2 rows and 1,664 -> 2,308 at 32 rows, so
-// depth 8 is left to the walks.
+// What it costs grows as 2^D a tree where a walk's grows as D: every node's two bytes are read (from L2 for
+// the first row, at depth 8 16 KB a block) and blended. InferenceBench on an AMD Zen 3, XGBoost's 200 trees
+// on 20 features, best of 6 alternating runs, ns a row at 2 rows, the walks -> here: depth 5 1,440 -> 362,
+// depth 6 1,648 -> 479, depth 7 1,997 -> 751, depth 8 2,184 -> 1,258; scikit-learn's
+// GradientBoostingRegressor (300 trees of depth 6 on 10 features, one of 632 keys) 2,421 -> 673, and a
+// RandomForestRegressor of 100 trees of depth 8 1,403 -> 887. Deciding every node and blending the
+// outcomes (the first version) measured 662 at depth 6 and 2,353 at depth 8, and comparing each row with
+// every key for its ranks (ranks_of) took 140 ns a row of that 662.
 //
 // Memory: every pointer is the caller's, borrowed for the call.
 #include "CTreeKernels.h"
@@ -45,10 +49,10 @@
 AVX2_TARGET __attribute__((always_inline))
 static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, __m256i ranksLow, __m256i ranksHigh, const int depth,
                                 const int wide) {
-    __m256i above[7], leaf = _mm256_setzero_si256();
+    __m256i above[8], leaf = _mm256_setzero_si256();
 #pragma clang loop unroll(full)
     for (int d = 0; d < depth; d++) {
-        __m256i pendingF[7], pendingR[7];
+        __m256i pendingF[8], pendingR[8];
 #pragma clang loop unroll(full)
         for (int p = 0; p < (1 << d); p++) {
             const int q = (1 << d) - 1 + p;
@@ -81,8 +85,8 @@ typedef void (*leaves_fn)(const uint8_t *feature, const uint8_t *rank, const __m
                                                                               const __m256i *ranks, uint8_t *out) { \
         _mm256_store_si256((__m256i *)out, leaves_in(feature, rank, ranks[0], ranks[1], depth, wide)); \
     }
-LEAVES_FUNCTION(5, 0) LEAVES_FUNCTION(6, 0) LEAVES_FUNCTION(7, 0)
-LEAVES_FUNCTION(5, 1) LEAVES_FUNCTION(6, 1) LEAVES_FUNCTION(7, 1)
+LEAVES_FUNCTION(5, 0) LEAVES_FUNCTION(6, 0) LEAVES_FUNCTION(7, 0) LEAVES_FUNCTION(8, 0)
+LEAVES_FUNCTION(5, 1) LEAVES_FUNCTION(6, 1) LEAVES_FUNCTION(7, 1) LEAVES_FUNCTION(8, 1)
 #undef LEAVES_FUNCTION
 
 /// The rank bytes of one or two rows (`second` may be `first`), xor 0x80, as ranks_of gives them, by a
@@ -175,8 +179,9 @@ ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1)
 void ctk_deep_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc) {
 #if defined(__x86_64__)
     // [depth − 5][more than 16 slots]
-    static const leaves_fn leavesOf[3][2] = {{leaves_5_0, leaves_5_1}, {leaves_6_0, leaves_6_1}, {leaves_7_0, leaves_7_1}};
-    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 7 || f->slotCount > 32) abort();  // callers check first
+    static const leaves_fn leavesOf[4][2] = {{leaves_5_0, leaves_5_1}, {leaves_6_0, leaves_6_1}, {leaves_7_0, leaves_7_1},
+                                             {leaves_8_0, leaves_8_1}};
+    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 8 || f->slotCount > 32) abort();  // callers check first
     const leaves_fn leaves = leavesOf[f->depth - 5][f->slotCount > 16];
     const int single = f->values32 != 0;
     int64_t r = 0;

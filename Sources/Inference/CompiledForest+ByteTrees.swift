@@ -5,7 +5,7 @@ import CTreeKernels
 /// to depth 4 (`ctk_shallow_bytes_add`, ShallowBytes.c, on 256-bit vectors: AVX-512 VBMI and BITALG, or
 /// AVX2): the few-rows path of shallow forests (the reference model's), before `AcrossTrees`, and
 /// without AVX-512 every call's (`CompiledForest.bytesTakeEveryCall`); deeper trees at their own depth,
-/// 5–7 (`ctk_deep_bytes_add`, DeepBytes.c, AVX2): the few-rows path of deeper boosting where AVX-512 does
+/// 5–8 (`ctk_deep_bytes_add`, DeepBytes.c, AVX2): the few-rows path of deeper boosting where AVX-512 does
 /// not run (`EnsemblePredictor.fewRows`).
 ///
 /// Exactness: an input key's rank among its feature's distinct threshold keys (`ThresholdTable.key`:
@@ -28,23 +28,25 @@ final class ByteTrees: Sendable {
     static let blockTrees = 32
     /// Trees up to this deep are padded to it, for `ctk_shallow_bytes_add` and row lanes.
     static let shallowDepth = 4
-    /// Deeper trees cost the byte lanes more than the walks (DeepBytes.c).
-    static let maxDepth = 7
+    /// Deeper trees on byte lanes: their cost doubles a level (DeepBytes.c), and depth 8 is already half the walks'.
+    static let maxDepth = 8
     /// The kernel's best build on this CPU (`ctk_byte_lanes`: 2 AVX-512 VBMI, 1 AVX2, 0 none). The deeper
     /// layouts' kernel is AVX2's at either.
     static let bestInstructionSet = Int(ctk_byte_lanes())
-    /// `EnsemblePredictor` gives few rows of trees 5–7 deep to the deeper layouts: only where AVX-512 does not
+    /// `EnsemblePredictor` gives few rows of trees 5–8 deep to the deeper layouts: only where AVX-512 does not
     /// run (there the walks gather, QuickScorer takes batches, and these layouts are unmeasured).
     static let deepChosen = bestInstructionSet > 0 && CompiledForest.bytesTakeEveryCall
     /// Calls of fewer rows go to the deeper layouts (`deepChosen`); from here on `InterleavedForest`, whose
-    /// blocks of rows on bit lanes (`DeepLanes`) cost less a row from about 32 to 64 rows on (AMD Zen 3,
-    /// InferenceBench, XGBoost's 200 trees, ns a row at 32 / 63 rows, walks -> here: depth 5 716 / 535 ->
-    /// 421 / 422, depth 6 724 / 524 -> 642 / 862, depth 7 1,128 / 908 -> 925 / 975).
-    static let deepRowsBelow = 32
+    /// blocks of rows on bit lanes (`DeepLanes`) cost about as much a row at 48 rows and less from 56 on
+    /// (AMD Zen 3, InferenceBench, best of 4 alternating runs, ns a row at 40 / 48 / 56 / 64 rows, bit lanes
+    /// against these: XGBoost's 200 trees of depth 6 1,106 / 862 / 859 / 449 against 428 / 430 / 432 / 469,
+    /// of depth 8 1,589 / 1,271 / 1,076 / 973 against 1,320 / 1,336 / 1,343 / 1,254; scikit-learn's 300
+    /// trees of depth 6 809 / 677 / 604 / 487 against 806 / 593 / 596 / 607).
+    static let deepRowsBelow = 48
 
     let treeCount: Int
     let featureCount: Int
-    /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–7).
+    /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–8).
     let depth: Int
     /// Per block of 32 trees, per heap position p (0 ..< 2^depth − 1), per tree j:
     /// [((2^depth − 1) · block + p) · 32 + j]: the node's slot, with bit 7 set from slot 16 on.
@@ -189,7 +191,7 @@ final class ByteTrees: Sendable {
     }
 
     /// The byte layout of one raw score's trees (each with one value a leaf), or nil where the kernels do not
-    /// run or the trees do not fit (deeper than 7, more than 32 rank slots, or only leaves): float32 sums
+    /// run or the trees do not fit (deeper than 8, more than 32 rank slots, or only leaves): float32 sums
     /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
     /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
     static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?) -> ByteTrees? {

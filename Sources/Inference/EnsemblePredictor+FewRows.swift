@@ -3,7 +3,7 @@ import CTreeKernels
 /// Forests on byte lanes per raw score, beside `InterleavedForest`: XGBoost's shallow forests (float32
 /// sums, which `CompiledForest`'s byte path does not add) at a few rows (up to
 /// `QuickScorerForest.minimumRows`), and, where QuickScorer cannot run but row lanes can (AVX2 without
-/// AVX-512), every call; and, where AVX-512 does not run, forests of trees 5–7 deep (float64 or float32
+/// AVX-512), every call; and, where AVX-512 does not run, forests of trees 5–8 deep (float64 or float32
 /// sums) below `ByteTrees.deepRowsBelow` rows.
 extension EnsemblePredictor {
     /// One `ByteTrees` per raw score, or nil when any of them cannot be built (the kernels do not run

@@ -7,7 +7,7 @@
 ///   routes missing values itself.
 /// Float32 sums of shallow trees at fewer than `QuickScorerForest.minimumRows` rows go to `ByteTrees`
 /// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit,
-/// and so do trees 5–7 deep at fewer than `ByteTrees.deepRowsBelow` rows where it has AVX2 but not AVX-512.
+/// and so do trees 5–8 deep at fewer than `ByteTrees.deepRowsBelow` rows where it has AVX2 but not AVX-512.
 /// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more (`CompiledForest.byteRowsBelow`
 /// when the per-output forests have byte lanes) go to `QuickScorerForest` when it can hold the trees (at
 /// most 64 leaves each, an AVX-512 CPU).
@@ -38,7 +38,7 @@ final class EnsemblePredictor: Sendable {
     let quickScorerRows: Int
     let ranks: RankEncoder?
     /// Per raw score, the few-rows byte layout of float32 sums of shallow forests (XGBoost's), or of forests
-    /// 5–7 deep (`ByteTrees.deepChosen`), or nil. Calls with a missing value among their rows go to
+    /// 5–8 deep (`ByteTrees.deepChosen`), or nil. Calls with a missing value among their rows go to
     /// `interleaved`: ranks send NaN right at every split.
     let fewRows: [ByteTrees]?
     /// Calls of fewer rows go to `fewRows`; `Int.max` when they all give blocks of rows to row lanes (AVX2

@@ -85,13 +85,13 @@ import Testing
         Self.expectAgree(ensemble, rows: complete, sizes: [1, 2, 3, 5, 15])
     }
 
-    /// Trees deeper than 7, or more than 32 features, leave XGBoost's forests to the interleaved layout;
-    /// trees 5–7 deep get the deeper byte layout where it is chosen (`DeepBytesTests` checks its sums).
+    /// Trees deeper than 8, or more than 32 features, leave XGBoost's forests to the interleaved layout;
+    /// trees 5–8 deep get the deeper byte layout where it is chosen (`DeepBytesTests` checks its sums).
     @Test func refusesWhatTheBytesCannotHold() {
         var random = SeededGenerator(seed: 41)
         let wide = Self.ensemble(&random, trees: 10, features: 33, outputs: 1, conditions: [0, 1], base: 0)
         #expect(EnsemblePredictor(wide).fewRows == nil)
-        for (depth, onBytes) in [(6, ByteTrees.deepChosen), (8, false)] {
+        for (depth, onBytes) in [(6, ByteTrees.deepChosen), (9, false)] {
             var deep = Self.ensemble(&random, trees: 3, features: 3, outputs: 1, conditions: [0, 1], base: 0)
             deep.trees.append(RandomTree.make(depth: depth, featureCount: 3, fullLevels: depth, splitChance: 1, &random))
             deep.treeOutput.append(0)

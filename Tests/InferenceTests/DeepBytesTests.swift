@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 @testable import Inference
 
-/// Trees 5–7 deep on byte lanes (`ByteTrees` at their own depth, DeepBytes.c) add each row's leaf values
+/// Trees 5–8 deep on byte lanes (`ByteTrees` at their own depth, DeepBytes.c) add each row's leaf values
 /// in tree order, as the walk does, bit for bit: float64 sums (scaled as gradient boosting scales them)
 /// and float32 sums (XGBoost's), every depth, blocks of 32 trees whole and partial, one rank table or two,
 /// features whose keys fill several rank slots; and `EnsemblePredictor` gives them few rows where it
@@ -46,7 +46,7 @@ import Testing
 
     /// Each depth, with few and many features (one rank table, or two from 17 slots on), tree counts on both
     /// sides of the 32-tree block, at 1 to 5 rows (pairs, then a lone row): every sum is the walk's.
-    @Test(arguments: [(5, 70, 5), (10, 45, 6), (23, 33, 7), (3, 65, 7), (12, 31, 7), (17, 40, 6)])
+    @Test(arguments: [(5, 70, 5), (10, 45, 6), (23, 33, 7), (3, 65, 8), (12, 31, 8), (17, 40, 6)])
     func everyDepthAddsAsTheWalk(featureCount: Int, treeCount: Int, depth: Int) throws {
         var random = SeededGenerator(seed: UInt64(featureCount * 1000 + treeCount * 10 + depth))
         let trees = DeepLanesTests.trees(treeCount, depth: depth, featureCount: featureCount, fineThresholds: false, &random)
@@ -122,10 +122,10 @@ import Testing
         #expect(Self.added(layout, ensemble, rows, rowCount: inputs.count).map(\.bitPattern) == expected.map(\.bitPattern))
     }
 
-    /// Trees deeper than 7, or more rank slots than two tables hold, leave the forest to the walks.
+    /// Trees deeper than 8, or more rank slots than two tables hold, leave the forest to the walks.
     @Test func refusesWhatTheLanesCannotHold() {
         var random = SeededGenerator(seed: 92)
-        let deep = [RandomTree.make(depth: 8, featureCount: 4, fullLevels: 8, splitChance: 1, &random)]
+        let deep = [RandomTree.make(depth: 9, featureCount: 4, fullLevels: 9, splitChance: 1, &random)]
         #expect(ByteTrees.sums(of: deep, featureCount: 4, float32: false, leafScale: nil) == nil)
         let wide = DeepLanesTests.trees(200, depth: 6, featureCount: 33, fineThresholds: false, &random)
         #expect(ThresholdTable(trees: wide, featureCount: 33).featureKeyCount.filter { $0 > 0 }.count > ByteTrees.maxSlots)
@@ -134,7 +134,7 @@ import Testing
 
     /// Where the deeper layouts are chosen, `EnsemblePredictor` gives them calls below `deepRowsBelow`
     /// rows: gradient boosting (float64, scaled), XGBoost's float32 sums and averaged forests predict as the
-    /// walk at 1, 2, 7 and 31 rows, and at 32 and 64 (the interleaved walk's); a row with a missing value sends
+    /// walk at 1, 2, 7 and 47 rows, and at 48 and 64 (the interleaved walk's); a row with a missing value sends
     /// its call to the interleaved walk, which routes it.
     @Test func fewRowsOfDeepForestsGoToTheLanes() {
         var random = SeededGenerator(seed: 93)
@@ -148,7 +148,7 @@ import Testing
             for withMissing in [false, true] {
                 if withMissing { rows[featureCount + 3] = .nan }
                 let expected = Self.walked(ensemble, rows, rowCount: 64)
-                for rowCount in [1, 2, 7, 31, 32, 64] {
+                for rowCount in [1, 2, 7, 47, 48, 64] {
                     var raw = [Double](repeating: .nan, count: rowCount)
                     rows.withUnsafeBufferPointer { predictor.raw($0.baseAddress!, rowCount: rowCount, into: &raw) }
                     #expect(raw.map(\.bitPattern) == expected.prefix(rowCount).map(\.bitPattern),

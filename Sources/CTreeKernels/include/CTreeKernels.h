@@ -121,7 +121,7 @@ typedef struct {
 void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t rowCount, double *acc, int32_t *leaf);
 
 /// Complete trees on byte lanes, 32 trees a block, at depth D = `depth`: 4 for `ctk_shallow_bytes_add`
-/// (ShallowBytes.c, trees of depth ≤ 4 padded to 4) and `ctk_row_lanes_add`, 5–7 for `ctk_deep_bytes_add`
+/// (ShallowBytes.c, trees of depth ≤ 4 padded to 4) and `ctk_row_lanes_add`, 5–8 for `ctk_deep_bytes_add`
 /// (DeepBytes.c). With P = 2^D − 1 heap positions, the node at position p of tree 32b + j is at byte
 /// [(Pb + p) · 32 + j] of nodeFeature and nodeRank; padding trees' bytes are 0.
 /// A row's inputs become rank bytes in up to 32 slots: slot s holds the rank of input slotFeature[s]
@@ -163,7 +163,7 @@ int ctk_byte_lanes(void);
 /// features per row), with build `instructionSet` (1...ctk_byte_lanes(); aborts otherwise).
 void ctk_shallow_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
 
-/// The same sums for trees of depth 5–7 (forest->depth, on AVX2: aborts where ctk_byte_lanes() is 0),
+/// The same sums for trees of depth 5–8 (forest->depth, on AVX2: aborts where ctk_byte_lanes() is 0),
 /// each tree's leaf picked from its 2^D − 1 nodes' outcomes for one row at a time.
 void ctk_deep_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc);
 
