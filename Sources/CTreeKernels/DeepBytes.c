@@ -89,40 +89,6 @@ LEAVES_FUNCTION(5, 0) LEAVES_FUNCTION(6, 0) LEAVES_FUNCTION(7, 0) LEAVES_FUNCTIO
 LEAVES_FUNCTION(5, 1) LEAVES_FUNCTION(6, 1) LEAVES_FUNCTION(7, 1) LEAVES_FUNCTION(8, 1)
 #undef LEAVES_FUNCTION
 
-/// The rank bytes of one or two rows (`second` may be `first`), xor 0x80, as ranks_of gives them, by a
-/// search in two steps of 16 compares a slot: its groups' last keys say which group of 16 holds the
-/// row's rank (the last if the row is above them all), and that group's keys say where in it. ranks_of
-/// compares a row with every key; XGBoost's 20 features of about 200 keys each took it 140 ns a row of
-/// 600 at depth 6 (AMD Zen 3, a timing test that ranked only 16 keys).
-AVX2_TARGET __attribute__((always_inline))
-static inline void ranks_by_search(const ctk_byte_trees *f, const int32_t *first, const int32_t *second, __m256i *ranksFirst,
-                                   __m256i *ranksSecond) {
-    uint8_t rank[2][32] __attribute__((aligned(32))) = {{0}};
-    for (int64_t slot = 0; slot < f->slotCount; slot++) {
-        const int32_t *splitters = f->splitters + 16 * slot;
-        const __m256i s0 = _mm256_loadu_si256((const __m256i *)splitters), s1 = _mm256_loadu_si256((const __m256i *)(splitters + 8));
-        const int32_t lastGroup = f->slotGroup[slot + 1] - f->slotGroup[slot] - 1;
-        const int32_t input[2] = {first[f->slotFeature[slot]], second[f->slotFeature[slot]]};
-        for (int r = 0; r < 2; r++) {
-            const __m256i x = _mm256_set1_epi32(input[r]);
-            // Groups wholly below the row, at most the last: when the row is above every key, the last group's
-            // keys all count and the rank is the slot's key count (searching on, 240 keys would rank 256,
-            // which is 0 as a byte, and the last slot would read past the keys).
-            int group = __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, s0)))
-                                           | (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, s1))) << 8);
-            group = group < lastGroup ? group : lastGroup;
-            const int32_t *keys = f->keys + 16 * (f->slotGroup[slot] + group);
-            const __m256i k0 = _mm256_loadu_si256((const __m256i *)keys), k1 = _mm256_loadu_si256((const __m256i *)(keys + 8));
-            const int below = __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, k0)))
-                                                 | (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, k1))) << 8);
-            rank[r][slot] = (uint8_t)(16 * group + below);
-        }
-    }
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-    *ranksFirst = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rank[0]), flip);
-    *ranksSecond = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rank[1]), flip);
-}
-
 /// Adds `rows` (1 or 2) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`, the
 /// rows' keys from `keys`): in double, or, when `single`, in float from values32 (each addition rounded to
 /// float, as XGBoost adds; the sums come and go as floats widened to double).

@@ -30,6 +30,8 @@ final class ByteTrees: Sendable {
     static let shallowDepth = 4
     /// Deeper trees on byte lanes: their cost doubles a level (DeepBytes.c), and depth 8 is already half the walks'.
     static let maxDepth = 8
+    /// Deeper trees of at most this many leaves are laid out as leaf sets (one bit a leaf, LeafSets.c).
+    static let maxLeafSetLeaves = 32
     /// The kernel's best build on this CPU (`ctk_byte_lanes`: 2 AVX-512 VBMI, 1 AVX2, 0 none). The deeper
     /// layouts' kernel is AVX2's at either.
     static let bestInstructionSet = Int(ctk_byte_lanes())
@@ -46,7 +48,7 @@ final class ByteTrees: Sendable {
 
     let treeCount: Int
     let featureCount: Int
-    /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–8).
+    /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–8); 0 for leaf sets.
     let depth: Int
     /// Per block of 32 trees, per heap position p (0 ..< 2^depth − 1), per tree j:
     /// [((2^depth − 1) · block + p) · 32 + j]: the node's slot, with bit 7 set from slot 16 on.
@@ -65,6 +67,10 @@ final class ByteTrees: Sendable {
     /// Per slot, its groups' last keys, 16 (`Int32.max` past its groups); and its first group, then `groupCount`.
     let splitters: [Int32]
     let slotGroup: [Int32]
+    /// Leaf sets only (`depth` 0): node slots a tree, and per slot the leaves a row sent right there cannot
+    /// reach, one bit a leaf, laid out as `nodeFeature` (`ctk_leaf_sets_add`); else 0 and empty.
+    let positions: Int
+    let nodeClear: [UInt32]
     /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it and the layout is 4 deep,
     /// else empty: per tree 16 node slots (each the byte offset of its threshold key's decisions: 32 times
     /// the key's index among the forest's), and its leaf values as byte planes.
@@ -133,6 +139,70 @@ final class ByteTrees: Sendable {
             splitters[16 * Int(slot) + g - Int(slots.slotGroup[Int(slot)])] = slots.keys[16 * g + 15]
         }
         self.splitters = splitters
+        self.positions = 0
+        nodeClear = []
+    }
+
+    /// Trees of at most `maxLeafSetLeaves` leaves, of any depth, as leaf sets (`ctk_leaf_sets_add`, LeafSets.c):
+    /// each tree's internal nodes in preorder in node slots, its leaves numbered left to right, values 32 a
+    /// tree. `leafValue(t, node)` is tree t's value at leaf `node` (scaled, or a Float's, as the sums want).
+    /// nil where the kernel does not run or the trees do not fit (more leaves, more than 32 rank slots, or only leaves).
+    init?(leafSetsOf trees: [DecisionTree], featureCount: Int, float32Sums: Bool, leafValue: (Int, Int) -> Double) {
+        guard Self.bestInstructionSet > 0, !trees.isEmpty, trees.contains(where: { $0.nodeCount > 1 }),
+              trees.allSatisfy({ ($0.nodeCount + 1) / 2 <= Self.maxLeafSetLeaves }) else { return nil }
+        let table = ThresholdTable(trees: trees, featureCount: featureCount)
+        guard let slots = Slots(table, aSlotAFeature: false) else { return nil }
+        let positions = trees.map { ($0.nodeCount - 1) / 2 }.max()!
+        let blocks = (trees.count + Self.blockTrees - 1) / Self.blockTrees
+        var features = [UInt8](repeating: 0, count: blocks * positions * Self.blockTrees)
+        var ranks = [UInt8](repeating: 0x80, count: features.count)
+        // Padding slots clear nothing, so their outcomes do not matter.
+        var clear = [UInt32](repeating: 0, count: features.count)
+        var values = [Double](repeating: 0, count: trees.count * 32)
+        for (t, tree) in trees.enumerated() {
+            var slot = 0, leaf = 0
+            // Preorder; a left subtree's leaves are the ones numbered while it is visited.
+            func visit(_ node: Int) {
+                if tree.isLeaf(node) {
+                    values[t * 32 + leaf] = leafValue(t, node)
+                    leaf += 1
+                    return
+                }
+                let at = ((t / Self.blockTrees) * positions + slot) * Self.blockTrees + t % Self.blockTrees
+                slot += 1
+                let feature = tree.feature[node], key = ThresholdTable.key(tree.threshold[node])
+                let start = table.featureStart[feature]
+                let index = table.keys[start ..< start + table.featureKeyCount[feature]].firstIndex(of: key)! - start
+                let (rankSlot, rank) = slots.place(feature: feature, index: index)
+                features[at] = UInt8(rankSlot | (rankSlot & 16) << 3)
+                ranks[at] = UInt8(rank) ^ 0x80
+                let first = leaf
+                visit(tree.childrenLeft[node])
+                clear[at] = UInt32(truncatingIfNeeded: (UInt64(1) << leaf) - (UInt64(1) << first))
+                visit(tree.childrenRight[node])
+            }
+            visit(0)
+        }
+        treeCount = trees.count
+        self.featureCount = featureCount
+        depth = 0
+        nodeFeature = features
+        nodeRank = ranks
+        self.values = values
+        values32 = float32Sums ? values.map { Float($0) } : []
+        rowNodes = []
+        rowTables = []
+        keys = slots.keys
+        groupFeature = slots.groupSlot
+        slotFeature = slots.slotFeature
+        slotGroup = slots.slotGroup + [Int32(slots.groupSlot.count)]
+        var splitters = [Int32](repeating: ThresholdTable.paddingKey, count: 16 * slots.slotFeature.count)
+        for (g, slot) in slots.groupSlot.enumerated() {
+            splitters[16 * Int(slot) + g - Int(slots.slotGroup[Int(slot)])] = slots.keys[16 * g + 15]
+        }
+        self.splitters = splitters
+        self.positions = positions
+        nodeClear = clear
     }
 
     /// A forest's threshold keys as rank slots: each feature's keys in runs of at most 255, each run padded to
@@ -190,17 +260,19 @@ final class ByteTrees: Sendable {
         return planes
     }
 
-    /// The byte layout of one raw score's trees (each with one value a leaf), or nil where the kernels do not
-    /// run or the trees do not fit (deeper than 8, more than 32 rank slots, or only leaves): float32 sums
+    /// The byte layout of one raw score's trees (each with one value a leaf): complete at their depth up to 8,
+    /// leaf sets beyond; or nil where the kernels do not run or the trees do not fit (deeper than 8 with more
+    /// than 32 leaves, more than 32 rank slots, or only leaves): float32 sums
     /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
     /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
     static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?) -> ByteTrees? {
         let depth = trees.map(\.depth).max() ?? 0
-        guard Self.bestInstructionSet > 0, depth >= 1, depth <= Self.maxDepth,
-              trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
-        let layout = CompiledForest.completeLayout(trees, depth: depth) { value in
-            float32 ? Double(Float(value)) : leafScale.map { $0 * value } ?? value
+        guard Self.bestInstructionSet > 0, depth >= 1, trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
+        let scale = { (value: Double) in float32 ? Double(Float(value)) : leafScale.map { $0 * value } ?? value }
+        guard depth <= Self.maxDepth else {
+            return ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32) { t, node in scale(trees[t].value[node]) }
         }
+        let layout = CompiledForest.completeLayout(trees, depth: depth, scale: scale)
         return ByteTrees(trees: trees, depth: depth, featureCount: featureCount, nodeFeature: layout.features,
                          nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: float32)
     }
@@ -213,7 +285,9 @@ final class ByteTrees: Sendable {
              instructionSet: Int = ByteTrees.bestInstructionSet) {
         precondition(instructionSet >= 1 && instructionSet <= Self.bestInstructionSet)
         withKernelForest { forest in
-            if depth > Self.shallowDepth {
+            if depth == 0 {
+                ctk_leaf_sets_add(forest, inputKeys, Int64(count), acc)
+            } else if depth > Self.shallowDepth {
                 ctk_deep_bytes_add(forest, inputKeys, Int64(count), acc)
             } else {
                 ctk_shallow_bytes_add(forest, inputKeys, Int64(count), acc, Int32(instructionSet))
@@ -233,14 +307,17 @@ final class ByteTrees: Sendable {
         slotFeature.withUnsafeBufferPointer { slotFeature in
         splitters.withUnsafeBufferPointer { splitters in
         slotGroup.withUnsafeBufferPointer { slotGroup in
+        nodeClear.withUnsafeBufferPointer { nodeClear in
             var forest = ctk_byte_trees(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
                                         values32: values32.isEmpty ? nil : values32.baseAddress,
                                         keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
                                         slotFeature: slotFeature.baseAddress, splitters: splitters.baseAddress,
                                         slotGroup: slotGroup.baseAddress, groupCount: Int64(groupFeature.count),
                                         slotCount: Int64(slotFeature.count), treeCount: Int64(treeCount),
-                                        featureCount: Int64(featureCount), depth: Int64(depth))
+                                        featureCount: Int64(featureCount), depth: Int64(depth),
+                                        nodeClear: nodeClear.isEmpty ? nil : nodeClear.baseAddress, positions: Int64(positions))
             body(&forest)
+        }
         }
         }
         }

@@ -153,6 +153,11 @@ typedef struct {
     int64_t treeCount;
     int64_t featureCount;
     int64_t depth;
+    /// Leaf sets only (`ctk_leaf_sets_add`, depth 0): P = positions node slots a tree (at most 31), and
+    /// nodeClear[(P b + p) · 32 + j]: the leaves (bit l: leaf l, left to right) of the left subtree of tree
+    /// 32b + j's node at slot p, which a row sent right there cannot reach (0 for padding slots).
+    const uint32_t *nodeClear;
+    int64_t positions;
 } ctk_byte_trees;
 
 /// The best build of `ctk_shallow_bytes_add` this CPU runs: 2 AVX-512 VBMI and BITALG (with ctk_best_isa()
@@ -166,6 +171,11 @@ void ctk_shallow_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, in
 /// The same sums for trees of depth 5–8 (forest->depth, on AVX2: aborts where ctk_byte_lanes() is 0),
 /// each tree's leaf picked from its 2^D − 1 nodes' outcomes for one row at a time.
 void ctk_deep_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc);
+
+/// The same sums for trees of up to 32 leaves, of any depth (LeafSets.c, AVX2: aborts where ctk_byte_lanes()
+/// is 0): forest->depth 0, its nodes in P = forest->positions slots a tree (any order; nodeFeature and
+/// nodeRank as above with P for 2^D − 1), values[32 t + leaf] for its leaves left to right.
+void ctk_leaf_sets_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc);
 
 /// The same trees for `ctk_row_lanes_add` (RowLanes.c: 32 rows on byte lanes, a tree at a time). Tree t's
 /// node at heap position p is nodes[16 t + p] (the 16th unused): 32 times the forest's index of the node's
