@@ -64,6 +64,11 @@ final class ByteTrees: Sendable {
     let keys: [Int32]
     let groupFeature: [UInt8]
     let slotFeature: [UInt8]
+    /// Where the layout routes missing values (not empty), per slot 1 when its splits send them left (a
+    /// missing input ranks first there, and last in the others).
+    let slotMissingLeft: [UInt8]
+    /// The layout sends a missing value (NaN) where each split says; else right at every split, as ranks do.
+    var routesMissing: Bool { !slotMissingLeft.isEmpty }
     /// Per slot, its groups' last keys, 16 (`Int32.max` past its groups); and its first group, then `groupCount`.
     let splitters: [Int32]
     let slotGroup: [Int32]
@@ -89,11 +94,14 @@ final class ByteTrees: Sendable {
     /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
     /// `float32Sums`: every leaf value is already an exact Float, and the sums are to be added in float32.
     init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double],
-          float32Sums: Bool = false) {
+          float32Sums: Bool = false, routesMissing: Bool = false) {
         guard Self.bestInstructionSet > 0, depth >= 1, depth <= Self.maxDepth, !trees.isEmpty else { return nil }
         let layoutDepth = max(depth, Self.shallowDepth)
+        // Depth 4's kernel ranks a row against every key (ranks_of), which does not route missing values.
+        let routes = routesMissing && layoutDepth > Self.shallowDepth
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
-        guard let slots = Slots(table, aSlotAFeature: layoutDepth == Self.shallowDepth) else { return nil }
+        guard let slots = Slots(table, aSlotAFeature: layoutDepth == Self.shallowDepth,
+                                sides: Slots.sides(trees, featureCount: featureCount, routesMissing: routes)) else { return nil }
         let positions = (1 << depth) - 1, layoutPositions = (1 << layoutDepth) - 1, leaves = 1 << layoutDepth
         let blocks = (trees.count + Self.blockTrees - 1) / Self.blockTrees
         var features = [UInt8](repeating: 0, count: blocks * layoutPositions * Self.blockTrees)
@@ -103,14 +111,20 @@ final class ByteTrees: Sendable {
         let rowLanes = Self.rowLanesRun && layoutDepth == Self.shallowDepth
         var rowNodes = rowLanes ? [UInt32](repeating: 0, count: trees.count * 16) : []
         for t in 0..<trees.count {
+            // Which split (if any) is at each position, for the side its missing values go to.
+            let complete = routes ? trees[t].complete(depth: depth) : nil
             for node in 0..<positions {
                 let feature = Int(nodeFeature[t * positions + node])
                 let start = table.featureStart[feature], count = table.featureKeyCount[feature]
                 // The count of keys below the node's: its index for a real split, some count for padding.
                 let index = table.keys[start ..< start + count].firstIndex { $0 >= nodeThreshold[t * positions + node] }.map { $0 - start } ?? count
                 let slotByte = ((t / Self.blockTrees) * layoutPositions + node) * Self.blockTrees + t % Self.blockTrees
-                // A padding node may have no key at its index (or its feature none at all): any slot will do.
-                let (slot, rank) = count == 0 ? (0, 0) : slots.place(feature: feature, index: min(index, count - 1))
+                // A padding node may have no key at its index (or its feature none at all, or no slot on a side):
+                // any slot will do.
+                let split = complete.map { $0.internalNodes[node] }
+                let padding = count == 0 || split.map { $0 == nil } ?? false
+                let missingLeft = split.flatMap { $0 }.map { trees[t].missingGoesLeft[$0] } ?? false
+                let (slot, rank) = padding ? (0, 0) : slots.place(feature: feature, index: min(index, count - 1), missingLeft: missingLeft)
                 // Bit 7 from slot 16 on: the AVX2 builds' first lookup (of ranks 0–15) reads it as zero, their
                 // second (of 16–31) sees it cleared; VBMI's permutation reads bits 0–4 only.
                 features[slotByte] = UInt8(slot | (slot & 16) << 3)
@@ -141,17 +155,20 @@ final class ByteTrees: Sendable {
         self.splitters = splitters
         self.positions = 0
         nodeClear = []
+        slotMissingLeft = routes ? slots.slotMissingLeft : []
     }
 
     /// Trees of at most `maxLeafSetLeaves` leaves, of any depth, as leaf sets (`ctk_leaf_sets_add`, LeafSets.c):
     /// each tree's internal nodes in preorder in node slots, its leaves numbered left to right, values 32 a
     /// tree. `leafValue(t, node)` is tree t's value at leaf `node` (scaled, or a Float's, as the sums want).
     /// nil where the kernel does not run or the trees do not fit (more leaves, more than 32 rank slots, or only leaves).
-    init?(leafSetsOf trees: [DecisionTree], featureCount: Int, float32Sums: Bool, leafValue: (Int, Int) -> Double) {
+    init?(leafSetsOf trees: [DecisionTree], featureCount: Int, float32Sums: Bool, routesMissing: Bool = false,
+          leafValue: (Int, Int) -> Double) {
         guard Self.bestInstructionSet > 0, !trees.isEmpty, trees.contains(where: { $0.nodeCount > 1 }),
               trees.allSatisfy({ ($0.nodeCount + 1) / 2 <= Self.maxLeafSetLeaves }) else { return nil }
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
-        guard let slots = Slots(table, aSlotAFeature: false) else { return nil }
+        guard let slots = Slots(table, aSlotAFeature: false, sides: Slots.sides(trees, featureCount: featureCount, routesMissing: routesMissing))
+        else { return nil }
         let positions = trees.map { ($0.nodeCount - 1) / 2 }.max()!
         let blocks = (trees.count + Self.blockTrees - 1) / Self.blockTrees
         var features = [UInt8](repeating: 0, count: blocks * positions * Self.blockTrees)
@@ -173,7 +190,7 @@ final class ByteTrees: Sendable {
                 let feature = tree.feature[node], key = ThresholdTable.key(tree.threshold[node])
                 let start = table.featureStart[feature]
                 let index = table.keys[start ..< start + table.featureKeyCount[feature]].firstIndex(of: key)! - start
-                let (rankSlot, rank) = slots.place(feature: feature, index: index)
+                let (rankSlot, rank) = slots.place(feature: feature, index: index, missingLeft: routesMissing && tree.missingGoesLeft[node])
                 features[at] = UInt8(rankSlot | (rankSlot & 16) << 3)
                 ranks[at] = UInt8(rank) ^ 0x80
                 let first = leaf
@@ -203,40 +220,63 @@ final class ByteTrees: Sendable {
         self.splitters = splitters
         self.positions = positions
         nodeClear = clear
+        slotMissingLeft = routesMissing ? slots.slotMissingLeft : []
     }
 
     /// A forest's threshold keys as rank slots: each feature's keys in runs of at most 255, each run padded to
     /// groups of 16.
     private struct Slots {
-        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [UInt8](), slotGroup = [Int32]()
-        /// Per feature, its first slot.
-        var firstSlot = [Int]()
+        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [UInt8](), slotGroup = [Int32](), slotMissingLeft = [UInt8]()
+        /// Per feature, its first slot, and its first slot for splits that send a missing value left.
+        var firstSlot = [Int](), firstLeftSlot = [Int]()
 
         /// nil when more than `maxSlots` slots would be needed, or, with `aSlotAFeature`, when a feature has
         /// more than 255 keys (every feature then has one slot, keys or none, and the keys are the table's).
-        init?(_ table: ThresholdTable, aSlotAFeature: Bool) {
+        /// `missingLeft`: per feature, whether splits of it send a missing value left, right, or both; a
+        /// feature's keys then fill a run of slots for each side (a missing value ranks last in a right-hand
+        /// slot, first in a left-hand one). nil: every split sends it right.
+        init?(_ table: ThresholdTable, aSlotAFeature: Bool, sides: [(left: Bool, right: Bool)]? = nil) {
             for feature in 0..<table.featureCount {
                 let start = table.featureStart[feature], count = table.featureKeyCount[feature]
                 if aSlotAFeature && count > ByteTrees.maxKeysPerSlot { return nil }
-                firstSlot.append(slotFeature.count)
                 let runs = aSlotAFeature ? 1 : (count + ByteTrees.maxKeysPerSlot - 1) / ByteTrees.maxKeysPerSlot
-                for run in 0..<runs {
-                    let slot = slotFeature.count
-                    guard slot < ByteTrees.maxSlots else { return nil }
-                    slotFeature.append(UInt8(feature))
-                    slotGroup.append(Int32(groupSlot.count))
-                    let first = start + run * ByteTrees.maxKeysPerSlot, end = min(first + ByteTrees.maxKeysPerSlot, start + count)
-                    let padded = (end - first + ThresholdTable.groupSize - 1) / ThresholdTable.groupSize * ThresholdTable.groupSize
-                    keys += table.keys[first ..< end]
-                    keys += repeatElement(ThresholdTable.paddingKey, count: padded - (end - first))
-                    groupSlot += repeatElement(UInt8(slot), count: padded / ThresholdTable.groupSize)
+                let side = sides?[feature] ?? (left: false, right: true)
+                for left in [false, true] where left ? side.left : side.right {
+                    if left { firstLeftSlot.append(slotFeature.count) } else { firstSlot.append(slotFeature.count) }
+                    for run in 0..<runs {
+                        let slot = slotFeature.count
+                        guard slot < ByteTrees.maxSlots else { return nil }
+                        slotFeature.append(UInt8(feature))
+                        slotMissingLeft.append(left ? 1 : 0)
+                        slotGroup.append(Int32(groupSlot.count))
+                        let first = start + run * ByteTrees.maxKeysPerSlot, end = min(first + ByteTrees.maxKeysPerSlot, start + count)
+                        let padded = (end - first + ThresholdTable.groupSize - 1) / ThresholdTable.groupSize * ThresholdTable.groupSize
+                        keys += table.keys[first ..< end]
+                        keys += repeatElement(ThresholdTable.paddingKey, count: padded - (end - first))
+                        groupSlot += repeatElement(UInt8(slot), count: padded / ThresholdTable.groupSize)
+                    }
                 }
+                if !side.right { firstSlot.append(-1) }
+                if !side.left { firstLeftSlot.append(-1) }
             }
         }
 
-        /// The slot holding key `index` of `feature`, and the key's index in it.
-        func place(feature: Int, index: Int) -> (slot: Int, rank: Int) {
-            (firstSlot[feature] + index / ByteTrees.maxKeysPerSlot, index % ByteTrees.maxKeysPerSlot)
+        /// The slot holding key `index` of `feature` for a split sending a missing value left or not, and the
+        /// key's index in it.
+        func place(feature: Int, index: Int, missingLeft: Bool = false) -> (slot: Int, rank: Int) {
+            ((missingLeft ? firstLeftSlot : firstSlot)[feature] + index / ByteTrees.maxKeysPerSlot, index % ByteTrees.maxKeysPerSlot)
+        }
+
+        /// Per feature, the sides its splits send a missing value to (`routesMissing`), or nil (every one right).
+        static func sides(_ trees: [DecisionTree], featureCount: Int, routesMissing: Bool) -> [(left: Bool, right: Bool)]? {
+            guard routesMissing else { return nil }
+            var sides = [(left: Bool, right: Bool)](repeating: (false, false), count: featureCount)
+            for tree in trees {
+                for node in 0..<tree.nodeCount where !tree.isLeaf(node) {
+                    if tree.missingGoesLeft[node] { sides[tree.feature[node]].left = true } else { sides[tree.feature[node]].right = true }
+                }
+            }
+            return sides
         }
     }
 
@@ -265,16 +305,18 @@ final class ByteTrees: Sendable {
     /// than 32 leaves, more than 32 rank slots, or only leaves): float32 sums
     /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
     /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
-    static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?) -> ByteTrees? {
+    static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?, routesMissing: Bool = false) -> ByteTrees? {
         let depth = trees.map(\.depth).max() ?? 0
         guard Self.bestInstructionSet > 0, depth >= 1, trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
         let scale = { (value: Double) in float32 ? Double(Float(value)) : leafScale.map { $0 * value } ?? value }
         guard depth <= Self.maxDepth else {
-            return ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32) { t, node in scale(trees[t].value[node]) }
+            return ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32, routesMissing: routesMissing) { t, node in
+                scale(trees[t].value[node])
+            }
         }
         let layout = CompiledForest.completeLayout(trees, depth: depth, scale: scale)
         return ByteTrees(trees: trees, depth: depth, featureCount: featureCount, nodeFeature: layout.features,
-                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: float32)
+                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: float32, routesMissing: routesMissing)
     }
 
     /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys
@@ -308,15 +350,18 @@ final class ByteTrees: Sendable {
         splitters.withUnsafeBufferPointer { splitters in
         slotGroup.withUnsafeBufferPointer { slotGroup in
         nodeClear.withUnsafeBufferPointer { nodeClear in
+        slotMissingLeft.withUnsafeBufferPointer { slotMissingLeft in
             var forest = ctk_byte_trees(nodeFeature: features.baseAddress, nodeRank: ranks.baseAddress, values: values.baseAddress,
                                         values32: values32.isEmpty ? nil : values32.baseAddress,
                                         keys: keys.baseAddress, groupFeature: groupFeature.baseAddress,
                                         slotFeature: slotFeature.baseAddress, splitters: splitters.baseAddress,
-                                        slotGroup: slotGroup.baseAddress, groupCount: Int64(groupFeature.count),
+                                        slotGroup: slotGroup.baseAddress, slotMissingLeft: slotMissingLeft.isEmpty ? nil : slotMissingLeft.baseAddress,
+                                        groupCount: Int64(groupFeature.count),
                                         slotCount: Int64(slotFeature.count), treeCount: Int64(treeCount),
                                         featureCount: Int64(featureCount), depth: Int64(depth),
                                         nodeClear: nodeClear.isEmpty ? nil : nodeClear.baseAddress, positions: Int64(positions))
             body(&forest)
+        }
         }
         }
         }

@@ -16,8 +16,13 @@ extension EnsemblePredictor {
                 let tree = ensemble.trees[part.tree].column(part.column)
                 return ranks?.encode(tree) ?? tree
             }
-            guard let layout = ByteTrees.sums(of: trees, featureCount: ensemble.featureCount, float32: ensemble.accumulation == .float32,
-                                              leafScale: ensemble.leafScale) else { return nil }
+            // Routing missing values takes a second run of slots for features whose splits send them both ways;
+            // where that is more than 32 slots, the layout without it still takes the calls that hold none.
+            let layout = { (routes: Bool) in
+                ByteTrees.sums(of: trees, featureCount: ensemble.featureCount, float32: ensemble.accumulation == .float32,
+                               leafScale: ensemble.leafScale, routesMissing: routes)
+            }
+            guard let layout = layout(ensemble.acceptsMissing) ?? (ensemble.acceptsMissing ? layout(false) : nil) else { return nil }
             layouts.append(layout)
         }
         return layouts.isEmpty ? nil : layouts
@@ -32,8 +37,8 @@ extension EnsemblePredictor {
 
     /// Raw scores of `rowCount` rows (row-major, `outputCount` a row): each raw score's trees added in
     /// order to its base (float32 sums: on Floats from the Float base), averaged for forests. No row may
-    /// hold a missing value when the ensemble accepts them: ranks send NaN right at every split, not where
-    /// its split says (`raw` sends such rows elsewhere).
+    /// hold a missing value when the ensemble accepts them unless every layout routes them (the deeper
+    /// layouts do; depth 4's ranks send NaN right at every split: `raw` sends such rows elsewhere).
     func predictOnBytes(_ layouts: [ByteTrees], _ rows: UnsafePointer<Double>, rowCount: Int, into out: UnsafeMutablePointer<Double>) {
         let outputs = outputCount
         let chunk = min(rowCount, CompiledForest.byteChunkRows)

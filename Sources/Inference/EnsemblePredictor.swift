@@ -38,9 +38,12 @@ final class EnsemblePredictor: Sendable {
     let quickScorerRows: Int
     let ranks: RankEncoder?
     /// Per raw score, the few-rows byte layout of float32 sums of shallow forests (XGBoost's), or of forests
-    /// 5–8 deep (`ByteTrees.deepChosen`), or nil. Calls with a missing value among their rows go to
-    /// `interleaved`: ranks send NaN right at every split.
+    /// 5–8 deep or of at most 32 leaves (`ByteTrees.deepChosen`), or nil. Calls with a missing value among
+    /// their rows go to `interleaved` unless the layouts route it (`fewRowsRouteMissing`).
     let fewRows: [ByteTrees]?
+    /// Every `fewRows` layout routes missing values as the splits say (the deeper ones, where the ensemble
+    /// accepts them): rows holding one stay on them.
+    let fewRowsRouteMissing: Bool
     /// Calls of fewer rows go to `fewRows`; `Int.max` when they all give blocks of rows to row lanes (AVX2
     /// without AVX-512, where QuickScorer does not run) or are leaf sets. On an AMD Zen 3, XGBoost's 500
     /// trees of depth 4 cost 4.0-6.3 µs a row on `interleaved` from 16 rows on, 0.28-0.62 on the byte
@@ -73,6 +76,7 @@ final class EnsemblePredictor: Sendable {
         // Row lanes, and leaf sets (trees deeper than 8: bit lanes do not take them), cost less a row than
         // the walks at every count.
         let everyCall = fewRows?.allSatisfy { $0.takesRows || $0.depth == 0 } ?? false
+        fewRowsRouteMissing = fewRows?.allSatisfy(\.routesMissing) ?? false
         fewRowsBelow = everyCall ? Int.max : shallow ? QuickScorerForest.minimumRows : ByteTrees.deepRowsBelow
         if walk != nil {
             interleaved = nil
@@ -110,7 +114,7 @@ final class EnsemblePredictor: Sendable {
         // Rows with a missing value go to the interleaved layout, which routes it: the byte lanes would
         // need the walk after them, which costs more than the interleaved walk alone.
         let onBytes = fewRows != nil && rowCount < fewRowsBelow
-            && !(ensemble.acceptsMissing && Self.anyMissing(rows, count: rowCount * featureCount))
+            && (fewRowsRouteMissing || !(ensemble.acceptsMissing && Self.anyMissing(rows, count: rowCount * featureCount)))
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs > 1 ? rowCount : 0) { column in
             var input = rows

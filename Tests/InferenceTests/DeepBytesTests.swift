@@ -68,6 +68,33 @@ import Testing
         }
     }
 
+    /// Where the ensemble accepts missing values, each feature's keys fill a run of slots for the splits that
+    /// send a missing value left (it ranks first there) and one for the rest (it ranks last): rows with
+    /// missing values then add as the walk, on complete layouts of each depth and on leaf sets, with one
+    /// rank table or two (16 features, both sides: 32 slots).
+    @Test(arguments: [(6, 5), (10, 6), (16, 7), (5, 8), (8, 0), (16, 0)])
+    func missingValuesGoWhereEachSplitSends(featureCount: Int, depth: Int) throws {
+        guard ByteTreesTests.kernelRuns else { return }
+        var random = SeededGenerator(seed: UInt64(300 + featureCount * 10 + depth))
+        let trees = depth == 0 ? LeafSetsTests.trees(45, leaves: 32, depth: 20, featureCount: featureCount, &random)
+            : DeepLanesTests.trees(45, depth: depth, featureCount: featureCount, fineThresholds: false, &random)
+        for accumulation in [TreeEnsemble.Accumulation.float64, .float32] {
+            let ensemble = Self.ensemble(trees, featureCount: featureCount, accumulation, acceptsMissing: true)
+            let layout = try #require(ByteTrees.sums(of: trees, featureCount: featureCount, float32: accumulation == .float32,
+                                                     leafScale: ensemble.leafScale, routesMissing: true))
+            #expect(layout.routesMissing && layout.depth == depth)
+            #expect(layout.slotMissingLeft.filter { $0 == 1 }.count == Set(trees.flatMap { tree in
+                (0..<tree.nodeCount).filter { !tree.isLeaf($0) && tree.missingGoesLeft[$0] }.map { tree.feature[$0] } }).count)
+            let rows = DeepLanesTests.rows(40, featureCount: featureCount, missing: true, &random).map { Double(Float($0)) }
+            #expect(rows.contains { $0.isNaN })
+            let expected = Self.walked(ensemble, rows, rowCount: 40)
+            for rowCount in [1, 2, 3, 40] {
+                let sums = Self.added(layout, ensemble, rows, rowCount: rowCount)
+                #expect(sums.map(\.bitPattern) == expected.prefix(rowCount).map(\.bitPattern), "\(accumulation), \(rowCount) rows")
+            }
+        }
+    }
+
     /// A feature of hundreds of threshold keys takes a rank slot for each 255 of them, and every node of it
     /// is decided in its key's slot: the sums are still the walk's, inputs on its keys and between them.
     @Test func aFeatureOfManyKeysTakesSeveralSlots() throws {
@@ -134,8 +161,8 @@ import Testing
 
     /// Where the deeper layouts are chosen, `EnsemblePredictor` gives them calls below `deepRowsBelow`
     /// rows: gradient boosting (float64, scaled), XGBoost's float32 sums and averaged forests predict as the
-    /// walk at 1, 2, 7 and 47 rows, and at 48 and 64 (the interleaved walk's); a row with a missing value sends
-    /// its call to the interleaved walk, which routes it.
+    /// walk at 1, 2, 7 and 47 rows, and at 48 and 64 (the interleaved walk's), rows with a missing value too
+    /// (the layouts route it as each split says).
     @Test func fewRowsOfDeepForestsGoToTheLanes() {
         var random = SeededGenerator(seed: 93)
         let featureCount = 9
@@ -144,6 +171,7 @@ import Testing
             let ensemble = Self.ensemble(trees, featureCount: featureCount, accumulation, averaged: averaged, acceptsMissing: true)
             let predictor = EnsemblePredictor(ensemble)
             #expect((predictor.fewRows != nil) == ByteTrees.deepChosen)
+            #expect(predictor.fewRowsRouteMissing == ByteTrees.deepChosen)
             var rows = Self.rows(64, featureCount: featureCount, &random)
             for withMissing in [false, true] {
                 if withMissing { rows[featureCount + 3] = .nan }

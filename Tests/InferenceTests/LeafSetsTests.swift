@@ -50,8 +50,8 @@ import Testing
         #expect(ByteTrees.sums(of: trees, featureCount: 4, float32: false, leafScale: nil) == nil)
     }
 
-    /// Where the deeper layouts are chosen, histogram boosting's shape (31 leaves, deep) predicts few rows on
-    /// leaf sets, as the walk, and rows with a missing value on the interleaved walk.
+    /// Where the deeper layouts are chosen, histogram boosting's shape (31 leaves, deep) predicts rows on leaf
+    /// sets, as the walk, rows with a missing value too.
     @Test func fewRowsOfLeafWiseTreesGoToTheSets() {
         var random = SeededGenerator(seed: 96)
         let featureCount = 8

@@ -131,7 +131,9 @@ void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t row
 /// 255 keys; row lanes read groupFeature as features); deeper, a feature's keys may fill several slots,
 /// 255 keys each, in order.
 /// splitters[16 s + i]: the last key of slot s's group i (INT32_MAX past its groups), and slotGroup[s]: its
-/// first group (slotGroup[slotCount] = groupCount), for the deeper kernel's two-step search of a rank.
+/// first group (slotGroup[slotCount] = groupCount), for the deeper kernels' two-step search of a rank.
+/// slotMissingLeft (deeper kernels; null: none): 1 for the slots of splits that send a missing input
+/// (INT32_MAX) left, where it ranks 0 (below every key; elsewhere it ranks above them all).
 /// A node's nodeFeature byte is its slot s < 32, with bit 7 set when s ≥ 16 (s | (s & 16) << 3); its
 /// nodeRank byte the index of its threshold among its slot's keys, xor 0x80: the row goes right iff its
 /// rank in that slot is above the index.
@@ -148,6 +150,7 @@ typedef struct {
     const uint8_t *slotFeature;
     const int32_t *splitters;
     const int32_t *slotGroup;
+    const uint8_t *slotMissingLeft;
     int64_t groupCount;
     int64_t slotCount;
     int64_t treeCount;
