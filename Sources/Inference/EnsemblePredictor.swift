@@ -73,9 +73,10 @@ final class EnsemblePredictor: Sendable {
         }
         fewRows = walk == nil && layout == .automatic && ((ensemble.accumulation == .float32 && shallow) || deepOnBytes)
             ? Self.byteTrees(ensemble, contributions: contributions, ranks: ranks) : nil
-        // Row lanes, and leaf sets (trees deeper than 8: bit lanes do not take them), cost less a row than
+        // Row lanes, and leaf sets of trees deeper than 8 (which bit lanes do not take), cost less a row than
         // the walks at every count.
-        let everyCall = fewRows?.allSatisfy { $0.takesRows || $0.depth == 0 } ?? false
+        let deeperThanLanes = ensemble.trees.contains { $0.depth > ByteTrees.maxDepth }
+        let everyCall = fewRows?.allSatisfy { $0.takesRows || ($0.depth == 0 && deeperThanLanes) } ?? false
         fewRowsRouteMissing = fewRows?.allSatisfy(\.routesMissing) ?? false
         fewRowsBelow = everyCall ? Int.max : shallow ? QuickScorerForest.minimumRows : ByteTrees.deepRowsBelow
         if walk != nil {

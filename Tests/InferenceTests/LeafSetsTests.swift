@@ -42,6 +42,25 @@ import Testing
         }
     }
 
+    /// Trees of at most 32 leaves take leaf sets from depth 8 on, and the complete layout below it; calls of
+    /// every size go to leaf sets of trees deeper than 8 (bit lanes take none), to those of trees 8 deep
+    /// below `deepRowsBelow` rows (bit lanes take more).
+    @Test func leafSetsFromDepthEight() throws {
+        guard ByteTrees.deepChosen else { return }
+        var random = SeededGenerator(seed: 97)
+        for (depth, sets, below) in [(7, false, ByteTrees.deepRowsBelow), (8, true, ByteTrees.deepRowsBelow), (12, true, Int.max)] {
+            let forest = (0..<40).map { _ in
+                RandomTree.make(depth: depth, featureCount: 6, leaves: 32, fullLevels: 2, splitChance: 0.95, &random)
+            }
+            let deepest = forest.map(\.depth).max()!
+            try #require(deepest == depth, "the random trees reach depth \(depth)")
+            let predictor = EnsemblePredictor(DeepBytesTests.ensemble(forest, featureCount: 6, .float64))
+            let layout = try #require(predictor.fewRows?.first)
+            #expect((layout.depth == 0) == sets, "depth \(depth)")
+            #expect(predictor.fewRowsBelow == below, "depth \(depth)")
+        }
+    }
+
     /// Deeper than 8 with more than 32 leaves: neither byte layout holds the trees.
     @Test func refusesMoreLeaves() {
         var random = SeededGenerator(seed: 95)
