@@ -14,10 +14,8 @@
 // for each 255 of them (CTreeKernels.h), so scikit-learn's exact splits fit too. A row's rank in a slot is
 // searched in two steps of 16 keys (ranks_by_search).
 //
-// The next block's leaves are found before this block's values are added, so the chain of additions
-// (one a tree, in order) overlaps the next block's blends. Each depth and slot width has its own fully
-// unrolled leaf function (depth 8: 510 blends a block); rows share them, one row after the other, and two
-// rows' chains of additions interleave.
+// Each depth and slot width has its own fully unrolled leaf function (depth 8: 510 blends a block), which
+// the row loop (ByteRows.h) calls for each row and block.
 //
 // What it costs grows as 2^D a tree where a walk's grows as D: every node's two bytes are read (from L2 for
 // the first row, at depth 8 16 KB a block) and blended. InferenceBench on an AMD Zen 3, XGBoost's 200 trees
@@ -32,13 +30,13 @@
 #include "CTreeKernels.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define AVX2_TARGET __attribute__((target("avx2")))
 
 #include "ByteRanks.h"
+#include "ByteRows.h"
 
 /// The leaf (0 … 2^depth − 1) of each of the 32 trees whose nodes are at `feature` and `rank`, for the
 /// row whose ranks are in ranksLow/ranksHigh (as outcome_avx2 takes them), one byte a tree.
@@ -77,68 +75,17 @@ static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, __m
     return leaf;
 }
 
-/// One block's leaves for one row, stored at `out` (32 bytes, aligned): a function per depth and width,
-/// so that each is unrolled once and shared by every row loop.
-typedef void (*leaves_fn)(const uint8_t *feature, const uint8_t *rank, const __m256i *ranks, uint8_t *out);
+/// One block's leaves for one row (ByteRows.h's leaves_fn): a function per depth and width, so that each is
+/// unrolled once and shared by every row loop.
 #define LEAVES_FUNCTION(depth, wide) \
-    AVX2_TARGET __attribute__((noinline)) static void leaves_##depth##_##wide(const uint8_t *feature, const uint8_t *rank, \
+    AVX2_TARGET __attribute__((noinline)) static void leaves_##depth##_##wide(const ctk_byte_trees *f, int64_t block, \
                                                                               const __m256i *ranks, uint8_t *out) { \
-        _mm256_store_si256((__m256i *)out, leaves_in(feature, rank, ranks[0], ranks[1], depth, wide)); \
+        const int64_t at = block * ((1 << depth) - 1) * 32; \
+        _mm256_store_si256((__m256i *)out, leaves_in(f->nodeFeature + at, f->nodeRank + at, ranks[0], ranks[1], depth, wide)); \
     }
 LEAVES_FUNCTION(5, 0) LEAVES_FUNCTION(6, 0) LEAVES_FUNCTION(7, 0) LEAVES_FUNCTION(8, 0)
 LEAVES_FUNCTION(5, 1) LEAVES_FUNCTION(6, 1) LEAVES_FUNCTION(7, 1) LEAVES_FUNCTION(8, 1)
 #undef LEAVES_FUNCTION
-
-/// Adds `rows` (1 or 2) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`, the
-/// rows' keys from `keys`): in double, or, when `single`, in float from values32 (each addition rounded to
-/// float, as XGBoost adds; the sums come and go as floats widened to double).
-AVX2_TARGET __attribute__((always_inline))
-static inline void add_rows_in(const ctk_byte_trees *f, leaves_fn leaves, const int32_t *keys, double *acc, const int rows,
-                               const int single) {
-    const int depth = (int)f->depth;
-    const int64_t positions = ((int64_t)1 << depth) - 1, blocks = (f->treeCount + 31) / 32;
-    // Per row: its rank bytes' low 16 slots in both halves, then the high 16 (outcome_avx2's operands).
-    __m256i ranks[2], lanes[2][2];
-    ranks_by_search(f, keys, keys + (rows > 1) * f->featureCount, &ranks[0], &ranks[1]);
-    for (int r = 0; r < rows; r++) {
-        lanes[r][0] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x00);
-        lanes[r][1] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x11);
-    }
-    double sum[2];
-    float sum32[2];
-    for (int r = 0; r < rows; r++) {
-        sum[r] = acc[r];
-        sum32[r] = (float)acc[r];
-    }
-    uint8_t leaf[2][2][32] __attribute__((aligned(32)));
-    for (int r = 0; r < rows; r++) leaves(f->nodeFeature, f->nodeRank, lanes[r], leaf[0][r]);
-    for (int64_t block = 0; block < blocks; block++) {
-        const int cur = block & 1;
-        if (block + 1 < blocks) {
-            const int64_t next = (block + 1) * positions * 32;
-            for (int r = 0; r < rows; r++) leaves(f->nodeFeature + next, f->nodeRank + next, lanes[r], leaf[cur ^ 1][r]);
-        }
-        const int64_t n = f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32;
-        for (int64_t j = 0; j < n; j++) {
-            const int64_t tree = (block * 32 + j) << depth;
-            for (int r = 0; r < rows; r++) {
-                if (single) {
-                    sum32[r] += f->values32[tree + leaf[cur][r][j]];
-                } else {
-                    sum[r] += f->values[tree + leaf[cur][r][j]];
-                }
-            }
-        }
-    }
-    for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
-}
-
-#define ROWS_FUNCTION(rows, single) \
-    AVX2_TARGET static void add_rows_##rows##_##single(const ctk_byte_trees *f, leaves_fn leaves, const int32_t *keys, double *acc) { \
-        add_rows_in(f, leaves, keys, acc, rows, single); \
-    }
-ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1)
-#undef ROWS_FUNCTION
 
 #endif
 
@@ -148,13 +95,7 @@ void ctk_deep_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t ro
     static const leaves_fn leavesOf[4][2] = {{leaves_5_0, leaves_5_1}, {leaves_6_0, leaves_6_1}, {leaves_7_0, leaves_7_1},
                                              {leaves_8_0, leaves_8_1}};
     if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 8 || f->slotCount > 32) abort();  // callers check first
-    const leaves_fn leaves = leavesOf[f->depth - 5][f->slotCount > 16];
-    const int single = f->values32 != 0;
-    int64_t r = 0;
-    for (; r + 1 < rowCount; r += 2) {
-        (single ? add_rows_2_1 : add_rows_2_0)(f, leaves, keys + r * f->featureCount, acc + r);
-    }
-    if (r < rowCount) (single ? add_rows_1_1 : add_rows_1_0)(f, leaves, keys + r * f->featureCount, acc + r);
+    add_byte_rows(f, leavesOf[f->depth - 5][f->slotCount > 16], (int)f->depth, keys, rowCount, acc);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;
     abort();  // callers ask ctk_byte_lanes() first

@@ -7,10 +7,7 @@
 // and one compare on byte lanes (ByteRanks.h), widened to four vectors of 32-bit lanes, each clearing its
 // trees' sets where the row went right. Then each row's leaf values are added to its sum in tree order,
 // in float64 or, for float32 sums, in float, so every sum is the one the training library computes.
-//
-// The next block's leaves are found before this block's values are added, so the chain of additions
-// overlaps them; rows share the leaf function, one row after the other, and two rows' chains of additions
-// interleave.
+// The row loop is ByteRows.h's.
 //
 // Memory: every pointer is the caller's, borrowed for the call.
 #include "CTreeKernels.h"
@@ -22,11 +19,12 @@
 #define AVX2_TARGET __attribute__((target("avx2")))
 
 #include "ByteRanks.h"
+#include "ByteRows.h"
 
 /// The leaf (0–31) of each of block `block`'s 32 trees for the row whose ranks are in ranksLow/ranksHigh
 /// (as outcome_avx2 takes them), stored at `out`. `wide`: more than 16 slots.
 AVX2_TARGET __attribute__((always_inline))
-static inline void leaves_in(const ctk_byte_trees *f, int64_t block, __m256i ranksLow, __m256i ranksHigh, uint32_t *out, const int wide) {
+static inline void leaves_in(const ctk_byte_trees *f, int64_t block, __m256i ranksLow, __m256i ranksHigh, uint8_t *out, const int wide) {
     const int64_t positions = f->positions;
     const uint8_t *feature = f->nodeFeature + block * positions * 32, *rank = f->nodeRank + block * positions * 32;
     const uint32_t *clear = f->nodeClear + block * positions * 32;
@@ -45,82 +43,31 @@ static inline void leaves_in(const ctk_byte_trees *f, int64_t block, __m256i ran
     }
     // The lowest leaf left: its bit alone (never none: no left subtree holds the last leaf), whose index is
     // its exponent as a float (2^31, negative as an int, converts to −2^31: the same exponent).
+    __m256i leaf[4];
     for (int k = 0; k < 4; k++) {
         const __m256i lowest = _mm256_and_si256(set[k], _mm256_sub_epi32(_mm256_setzero_si256(), set[k]));
         const __m256i exponent = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(_mm256_cvtepi32_ps(lowest)), 23), _mm256_set1_epi32(0xFF));
-        _mm256_storeu_si256((__m256i *)(out + 8 * k), _mm256_sub_epi32(exponent, _mm256_set1_epi32(127)));
+        leaf[k] = _mm256_sub_epi32(exponent, _mm256_set1_epi32(127));
     }
+    // Packed to bytes in tree order: the packs work within 128-bit halves, so the 32-bit groups come out
+    // as trees 0–3, 8–11, 16–19, 24–27, 4–7, 12–15, 20–23, 28–31, and one permutation orders them.
+    const __m256i packed = _mm256_packus_epi16(_mm256_packus_epi32(leaf[0], leaf[1]), _mm256_packus_epi32(leaf[2], leaf[3]));
+    _mm256_store_si256((__m256i *)out, _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 }
 
-typedef void (*leaves_fn)(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint32_t *out);
-AVX2_TARGET __attribute__((noinline)) static void leaves_narrow(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint32_t *out) {
+AVX2_TARGET __attribute__((noinline)) static void leaves_narrow(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint8_t *out) {
     leaves_in(f, block, ranks[0], ranks[1], out, 0);
 }
-AVX2_TARGET __attribute__((noinline)) static void leaves_wide(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint32_t *out) {
+AVX2_TARGET __attribute__((noinline)) static void leaves_wide(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint8_t *out) {
     leaves_in(f, block, ranks[0], ranks[1], out, 1);
 }
-
-/// Adds `rows` (1 or 2) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`, the
-/// rows' keys from `keys`): in double, or, when `single`, in float from values32 (each addition rounded to
-/// float, as XGBoost adds; the sums come and go as floats widened to double).
-AVX2_TARGET __attribute__((always_inline))
-static inline void add_rows_in(const ctk_byte_trees *f, leaves_fn leaves, const int32_t *keys, double *acc, const int rows,
-                               const int single) {
-    const int64_t blocks = (f->treeCount + 31) / 32;
-    // Per row: its rank bytes' low 16 slots in both halves, then the high 16 (outcome_avx2's operands).
-    __m256i ranks[2], lanes[2][2];
-    ranks_by_search(f, keys, keys + (rows > 1) * f->featureCount, &ranks[0], &ranks[1]);
-    for (int r = 0; r < rows; r++) {
-        lanes[r][0] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x00);
-        lanes[r][1] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x11);
-    }
-    double sum[2];
-    float sum32[2];
-    for (int r = 0; r < rows; r++) {
-        sum[r] = acc[r];
-        sum32[r] = (float)acc[r];
-    }
-    uint32_t leaf[2][2][32] __attribute__((aligned(32)));
-    for (int r = 0; r < rows; r++) leaves(f, 0, lanes[r], leaf[0][r]);
-    for (int64_t block = 0; block < blocks; block++) {
-        const int cur = block & 1;
-        if (block + 1 < blocks) {
-            for (int r = 0; r < rows; r++) leaves(f, block + 1, lanes[r], leaf[cur ^ 1][r]);
-        }
-        const int64_t n = f->treeCount - block * 32 < 32 ? f->treeCount - block * 32 : 32;
-        for (int64_t j = 0; j < n; j++) {
-            const int64_t tree = (block * 32 + j) * 32;
-            for (int r = 0; r < rows; r++) {
-                if (single) {
-                    sum32[r] += f->values32[tree + leaf[cur][r][j]];
-                } else {
-                    sum[r] += f->values[tree + leaf[cur][r][j]];
-                }
-            }
-        }
-    }
-    for (int r = 0; r < rows; r++) acc[r] = single ? (double)sum32[r] : sum[r];
-}
-
-#define ROWS_FUNCTION(rows, single) \
-    AVX2_TARGET static void add_rows_##rows##_##single(const ctk_byte_trees *f, leaves_fn leaves, const int32_t *keys, double *acc) { \
-        add_rows_in(f, leaves, keys, acc, rows, single); \
-    }
-ROWS_FUNCTION(1, 0) ROWS_FUNCTION(2, 0) ROWS_FUNCTION(1, 1) ROWS_FUNCTION(2, 1)
-#undef ROWS_FUNCTION
 
 #endif
 
 void ctk_leaf_sets_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc) {
 #if defined(__x86_64__)
     if (ctk_byte_lanes() < 1 || f->depth != 0 || f->positions > 31 || f->slotCount > 32) abort();  // callers check first
-    const leaves_fn leaves = f->slotCount > 16 ? leaves_wide : leaves_narrow;
-    const int single = f->values32 != 0;
-    int64_t r = 0;
-    for (; r + 1 < rowCount; r += 2) {
-        (single ? add_rows_2_1 : add_rows_2_0)(f, leaves, keys + r * f->featureCount, acc + r);
-    }
-    if (r < rowCount) (single ? add_rows_1_1 : add_rows_1_0)(f, leaves, keys + r * f->featureCount, acc + r);
+    add_byte_rows(f, f->slotCount > 16 ? leaves_wide : leaves_narrow, 5, keys, rowCount, acc);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;
     abort();  // callers ask ctk_byte_lanes() first

@@ -153,11 +153,7 @@ final class ByteTrees: Sendable {
         groupFeature = slots.groupSlot
         slotFeature = slots.slotFeature
         slotGroup = slots.slotGroup + [Int32(slots.groupSlot.count)]
-        var splitters = [Int32](repeating: ThresholdTable.paddingKey, count: 16 * slots.slotFeature.count)
-        for (g, slot) in slots.groupSlot.enumerated() {
-            splitters[16 * Int(slot) + g - Int(slots.slotGroup[Int(slot)])] = slots.keys[16 * g + 15]
-        }
-        self.splitters = splitters
+        splitters = slots.splitters
         self.positions = 0
         nodeClear = []
         slotMissingLeft = routes ? slots.slotMissingLeft : []
@@ -218,11 +214,7 @@ final class ByteTrees: Sendable {
         groupFeature = slots.groupSlot
         slotFeature = slots.slotFeature
         slotGroup = slots.slotGroup + [Int32(slots.groupSlot.count)]
-        var splitters = [Int32](repeating: ThresholdTable.paddingKey, count: 16 * slots.slotFeature.count)
-        for (g, slot) in slots.groupSlot.enumerated() {
-            splitters[16 * Int(slot) + g - Int(slots.slotGroup[Int(slot)])] = slots.keys[16 * g + 15]
-        }
-        self.splitters = splitters
+        splitters = slots.splitters
         self.positions = positions
         nodeClear = clear
         slotMissingLeft = routesMissing ? slots.slotMissingLeft : []
@@ -237,7 +229,7 @@ final class ByteTrees: Sendable {
 
         /// nil when more than `maxSlots` slots would be needed, or, with `aSlotAFeature`, when a feature has
         /// more than 255 keys (every feature then has one slot, keys or none, and the keys are the table's).
-        /// `missingLeft`: per feature, whether splits of it send a missing value left, right, or both; a
+        /// `sides`: per feature, whether splits of it send a missing value left, right, or both; a
         /// feature's keys then fill a run of slots for each side (a missing value ranks last in a right-hand
         /// slot, first in a left-hand one). nil: every split sends it right.
         init?(_ table: ThresholdTable, aSlotAFeature: Bool, sides: [(left: Bool, right: Bool)]? = nil) {
@@ -264,6 +256,13 @@ final class ByteTrees: Sendable {
                 if !side.right { firstSlot.append(-1) }
                 if !side.left { firstLeftSlot.append(-1) }
             }
+        }
+
+        /// Per slot, its groups' last keys, 16 (`Int32.max` past its groups).
+        var splitters: [Int32] {
+            var splitters = [Int32](repeating: ThresholdTable.paddingKey, count: 16 * slotFeature.count)
+            for (g, slot) in groupSlot.enumerated() { splitters[16 * Int(slot) + g - Int(slotGroup[Int(slot)])] = keys[16 * g + 15] }
+            return splitters
         }
 
         /// The slot holding key `index` of `feature` for a split sending a missing value left or not, and the

@@ -4,7 +4,7 @@ import CTreeKernels
 /// sums, which `CompiledForest`'s byte path does not add) at a few rows (up to
 /// `QuickScorerForest.minimumRows`), and, where QuickScorer cannot run but row lanes can (AVX2 without
 /// AVX-512), every call; and, where AVX-512 does not run, forests of trees 5–8 deep (float64 or float32
-/// sums) below `ByteTrees.deepRowsBelow` rows.
+/// sums) below `ByteTrees.deepRowsBelow` rows, and of trees of at most 32 leaves deeper than 8 at every count.
 extension EnsemblePredictor {
     /// One `ByteTrees` per raw score, or nil when any of them cannot be built (the kernels do not run
     /// here, or the trees do not fit them): then `InterleavedForest` predicts every row count.

@@ -7,7 +7,8 @@
 ///   routes missing values itself.
 /// Float32 sums of shallow trees at fewer than `QuickScorerForest.minimumRows` rows go to `ByteTrees`
 /// (one per raw score, 32 trees at once on byte lanes) where the CPU has AVX-512 VBMI and the trees fit,
-/// and so do trees 5–8 deep at fewer than `ByteTrees.deepRowsBelow` rows where it has AVX2 but not AVX-512.
+/// and so do trees 5–8 deep at fewer than `ByteTrees.deepRowsBelow` rows, and trees of at most 32 leaves
+/// deeper than 8 at every count, where it has AVX2 but not AVX-512.
 /// Whatever the layout, batches of `QuickScorerForest.minimumRows` rows or more (`CompiledForest.byteRowsBelow`
 /// when the per-output forests have byte lanes) go to `QuickScorerForest` when it can hold the trees (at
 /// most 64 leaves each, an AVX-512 CPU).
@@ -112,8 +113,9 @@ final class EnsemblePredictor: Sendable {
         guard rowCount > 0 else { return }
         if let walk { return walk.raw(rows, rowCount: rowCount, into: out) }
         let outputs = outputCount
-        // Rows with a missing value go to the interleaved layout, which routes it: the byte lanes would
-        // need the walk after them, which costs more than the interleaved walk alone.
+        // Rows with a missing value go to the interleaved layout, which routes it, unless the byte layouts
+        // route it themselves: depth 4's would need the walk after them, which costs more than the
+        // interleaved walk alone.
         let onBytes = fewRows != nil && rowCount < fewRowsBelow
             && (fewRowsRouteMissing || !(ensemble.acceptsMissing && Self.anyMissing(rows, count: rowCount * featureCount)))
         withUnsafeTemporaryAllocation(of: Double.self, capacity: ranks == nil ? 0 : rowCount * featureCount) { encoded in
