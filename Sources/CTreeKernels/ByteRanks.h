@@ -82,19 +82,24 @@ static inline void ranks_by_search(const ctk_byte_trees *f, const int32_t *first
     *ranksSecond = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rank[1]), flip);
 }
 
+/// Each lane's rank byte for the slot its byte of `index` names, from a row's ranks 0–15 in both halves of
+/// ranksLow and 16–31 in ranksHigh; `wide` (a constant at each call): more than 16 slots, so two lookups
+/// (a slot byte has bit 7 set from slot 16 on, and pshufb reads an index with bit 7 set as "zero").
+AVX2_TARGET __attribute__((always_inline))
+static inline __m256i rank_of_slot(__m256i index, __m256i ranksLow, __m256i ranksHigh, const int wide) {
+    return wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
+                                  _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
+                : _mm256_shuffle_epi8(ranksLow, index);
+}
+
 /// The outcome at heap position p of the 32 trees whose nodes are at `feature` and `rank`, for the row
-/// whose ranks 0–15 fill both halves of ranksLow (16–31: ranksHigh); `wide` (a constant at each call):
-/// more than 16 slots, so two lookups. A byte of all ones where the tree's node sends the row right.
-/// Without a ternary op or a byte popcount, ShallowBytes.c's VBMI sets of leaves would cost 4 more
-/// instructions a position, so the AVX2 builds read each tree's path from its nodes' outcomes instead
-/// (PathLeaf.h, DeepBytes.c). A padded subtree's leaves are all one leaf's value, so its padding nodes'
-/// outcomes do not matter here either.
+/// whose ranks are in ranksLow and ranksHigh (as rank_of_slot takes them): a byte of all ones where the
+/// tree's node sends the row right. Without a ternary op or a byte popcount, ShallowBytes.c's VBMI sets of
+/// leaves would cost 4 more instructions a position, so the AVX2 builds read each tree's path from its
+/// nodes' outcomes instead (PathLeaf.h, DeepBytes.c). A padded subtree's leaves are all one leaf's value, so
+/// its padding nodes' outcomes do not matter here either.
 AVX2_TARGET __attribute__((always_inline))
 static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, int p, __m256i ranksLow, __m256i ranksHigh, const int wide) {
     const __m256i index = _mm256_loadu_si256((const __m256i *)(feature + 32 * p));
-    // pshufb looks up within each 128-bit half, and reads an index with bit 7 set as "zero".
-    const __m256i looked = wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
-                                                  _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
-                                : _mm256_shuffle_epi8(ranksLow, index);
-    return _mm256_cmpgt_epi8(looked, _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
+    return _mm256_cmpgt_epi8(rank_of_slot(index, ranksLow, ranksHigh, wide), _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
 }

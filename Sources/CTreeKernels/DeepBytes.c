@@ -14,7 +14,7 @@
 // for each 255 of them (CTreeKernels.h), so scikit-learn's exact splits fit too. A row's rank in a slot is
 // searched in two steps of 16 keys (ranks_by_search).
 //
-// Each depth and slot width has its own fully unrolled leaf function (depth 8: 510 blends a block), which
+// Each depth and slot width has its own fully unrolled leaf function (depth 8: 494 blends a block), which
 // the row loop (ByteRows.h) calls for each row and block.
 //
 // What it costs grows as 2^D a tree where a walk's grows as D: every node's two bytes are read (from L2 for
@@ -39,7 +39,7 @@
 #include "ByteRows.h"
 
 /// The leaf (0 … 2^depth − 1) of each of the 32 trees whose nodes are at `feature` and `rank`, for the
-/// row whose ranks are in ranksLow/ranksHigh (as outcome_avx2 takes them), one byte a tree.
+/// row whose ranks are in ranksLow/ranksHigh (as rank_of_slot takes them), one byte a tree.
 /// Each level's node on the path is picked first, its feature and rank bytes by blends of the level's
 /// nodes', and then its outcome alone is looked up and compared.
 /// `pending[j]` holds a merged run of 2^j of a level's nodes waiting for its partner, as a binary
@@ -65,11 +65,7 @@ static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, __m
             pendingF[j] = xf;
             pendingR[j] = xr;
         }
-        const __m256i index = pendingF[d];
-        const __m256i looked = wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
-                                                      _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
-                                    : _mm256_shuffle_epi8(ranksLow, index);
-        above[d] = _mm256_cmpgt_epi8(looked, pendingR[d]);
+        above[d] = _mm256_cmpgt_epi8(rank_of_slot(pendingF[d], ranksLow, ranksHigh, wide), pendingR[d]);
         leaf = _mm256_sub_epi8(_mm256_add_epi8(leaf, leaf), above[d]);
     }
     return leaf;
