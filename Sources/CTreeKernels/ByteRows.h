@@ -17,7 +17,7 @@ AVX2_TARGET __attribute__((always_inline))
 static inline void add_rows_in(const ctk_byte_trees *f, leaves_fn leaves, const int leafShift, const int32_t *keys, double *acc,
                                const int rows, const int single) {
     const int64_t blocks = (f->treeCount + 31) / 32;
-    // Per row: its rank bytes' low 16 slots in both halves, then the high 16 (outcome_avx2's operands).
+    // Per row: its rank bytes' low 16 slots in both halves, then the high 16 (rank_of_slot's operands).
     __m256i ranks[2], lanes[2][2];
     ranks_by_search(f, keys, keys + (rows > 1) * f->featureCount, &ranks[0], &ranks[1]);
     for (int r = 0; r < rows; r++) {

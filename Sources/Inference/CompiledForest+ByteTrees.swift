@@ -166,11 +166,11 @@ final class ByteTrees: Sendable {
     init?(leafSetsOf trees: [DecisionTree], featureCount: Int, float32Sums: Bool, routesMissing: Bool = false,
           leafValue: (Int, Int) -> Double) {
         guard Self.bestInstructionSet > 0, !trees.isEmpty, trees.contains(where: { $0.nodeCount > 1 }),
-              trees.allSatisfy({ ($0.nodeCount + 1) / 2 <= Self.maxLeafSetLeaves }) else { return nil }
+              trees.allSatisfy({ $0.leafCount <= Self.maxLeafSetLeaves }) else { return nil }
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
         guard let slots = Slots(table, aSlotAFeature: false, sides: Slots.sides(trees, featureCount: featureCount, routesMissing: routesMissing))
         else { return nil }
-        let positions = trees.map { ($0.nodeCount - 1) / 2 }.max()!
+        let positions = trees.map(\.leafCount).max()! - 1
         let blocks = (trees.count + Self.blockTrees - 1) / Self.blockTrees
         var features = [UInt8](repeating: 0, count: blocks * positions * Self.blockTrees)
         var ranks = [UInt8](repeating: 0x80, count: features.count)
@@ -313,11 +313,11 @@ final class ByteTrees: Sendable {
         let depth = trees.map(\.depth).max() ?? 0
         guard Self.bestInstructionSet > 0, depth >= 1, trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
         let scale = { (value: Double) in float32 ? Double(Float(value)) : leafScale.map { $0 * value } ?? value }
-        if depth >= Self.leafSetsFromDepth && trees.allSatisfy({ ($0.nodeCount + 1) / 2 <= Self.maxLeafSetLeaves }) {
-            let sets = ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32, routesMissing: routesMissing) { t, node in
+        // Both layouts rank in the same slots: where leaf sets do not fit them, neither does the complete layout.
+        if depth >= Self.leafSetsFromDepth && trees.allSatisfy({ $0.leafCount <= Self.maxLeafSetLeaves }) {
+            return ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32, routesMissing: routesMissing) { t, node in
                 scale(trees[t].value[node])
             }
-            if sets != nil || depth > Self.maxDepth { return sets }
         }
         guard depth <= Self.maxDepth else { return nil }
         let layout = CompiledForest.completeLayout(trees, depth: depth, scale: scale)

@@ -44,6 +44,9 @@ public struct DecisionTree: Sendable, Equatable {
 
     public var nodeCount: Int { childrenLeft.count }
 
+    /// The number of its leaves (a walk of its nodes).
+    var leafCount: Int { (0..<nodeCount).count { isLeaf($0) } }
+
     /// This tree with one number per node: column `k` of its values.
     func column(_ k: Int) -> DecisionTree {
         guard valueWidth > 1 else { return self }

@@ -70,7 +70,7 @@ final class EnsemblePredictor: Sendable {
         quickScorer = walk == nil && layout == .automatic
             ? QuickScorerForest(ensemble, trees: ensemble.trees.map { ranks?.encode($0) ?? $0 }) : nil
         let deepOnBytes = !shallow && ByteTrees.deepChosen && ensemble.trees.allSatisfy {
-            $0.depth <= ByteTrees.maxDepth || ($0.nodeCount + 1) / 2 <= ByteTrees.maxLeafSetLeaves
+            $0.depth <= ByteTrees.maxDepth || $0.leafCount <= ByteTrees.maxLeafSetLeaves
         }
         fewRows = walk == nil && layout == .automatic && ((ensemble.accumulation == .float32 && shallow) || deepOnBytes)
             ? Self.byteTrees(ensemble, contributions: contributions, ranks: ranks) : nil

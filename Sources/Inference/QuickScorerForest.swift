@@ -59,7 +59,7 @@ final class QuickScorerForest: Sendable {
     /// and numeric splits only. `trees` are the ensemble's, rank-encoded for float64 models.
     init?(_ ensemble: TreeEnsemble, trees: [DecisionTree]) {
         guard InterleavedForest.bestInstructionSet >= 2, !trees.isEmpty,
-              trees.allSatisfy({ $0.valueWidth == 1 && !$0.hasSpecialSplits && Self.leafCount($0) <= Self.maxLeaves })
+              trees.allSatisfy({ $0.valueWidth == 1 && !$0.hasSpecialSplits && $0.leafCount <= Self.maxLeaves })
         else { return nil }
         featureCount = ensemble.featureCount
         outputCount = ensemble.outputCount
@@ -147,7 +147,6 @@ final class QuickScorerForest: Sendable {
         return (keys, start)
     }
 
-    static func leafCount(_ tree: DecisionTree) -> Int { (0..<tree.nodeCount).count { tree.isLeaf($0) } }
 
     /// The byte with bits `places` set.
     static func bits(_ places: ClosedRange<Int>) -> Int { places.reduce(0) { $0 | 1 << $1 } }

@@ -23,7 +23,7 @@ import Testing
         var random = SeededGenerator(seed: UInt64(featureCount * 100 + treeCount))
         let trees = Self.trees(treeCount, leaves: leaves, depth: 30, featureCount: featureCount, &random)
         #expect(trees.map(\.depth).max()! > ByteTrees.maxDepth)
-        #expect(trees.map { ($0.nodeCount + 1) / 2 }.max()! == leaves)
+        #expect(trees.map(\.leafCount).max()! == leaves)
         for accumulation in [TreeEnsemble.Accumulation.float64, .float32] {
             let ensemble = DeepBytesTests.ensemble(trees, featureCount: featureCount, accumulation)
             let bytes = ByteTrees.sums(of: trees, featureCount: featureCount, float32: accumulation == .float32, leafScale: ensemble.leafScale)
@@ -65,7 +65,7 @@ import Testing
     @Test func refusesMoreLeaves() {
         var random = SeededGenerator(seed: 95)
         let trees = Self.trees(10, leaves: 33, depth: 30, featureCount: 4, &random)
-        #expect(trees.map { ($0.nodeCount + 1) / 2 }.max()! == 33 && trees.map(\.depth).max()! > ByteTrees.maxDepth)
+        #expect(trees.map(\.leafCount).max()! == 33 && trees.map(\.depth).max()! > ByteTrees.maxDepth)
         #expect(ByteTrees.sums(of: trees, featureCount: 4, float32: false, leafScale: nil) == nil)
     }
 

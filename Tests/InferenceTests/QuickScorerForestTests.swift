@@ -126,7 +126,7 @@ import TestSupport
         var random = SeededGenerator(seed: 3)
         let big = Self.randomTree(depth: 12, leaves: 65, featureCount: 4, &random)
         let ensemble = TreeEnsemble(estimator: "test", featureCount: 4, featureNames: nil, base: [0], trees: [big])
-        #expect(QuickScorerForest.leafCount(big) == 65)
+        #expect(big.leafCount == 65)
         #expect(QuickScorerForest(ensemble, trees: [big]) == nil)
     }
 
