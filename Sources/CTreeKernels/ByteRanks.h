@@ -45,16 +45,15 @@ static inline void ranks_of(const ctk_byte_trees *f, const int32_t *first, const
     *ranksSecond = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rankB), flip);
 }
 
-/// The rank bytes of one or two rows (`second` may be `first`), xor 0x80, as ranks_of gives them, by a
-/// search in two steps of 16 compares a slot: its groups' last keys say which group of 16 holds the
-/// row's rank (the last if the row is above them all), and that group's keys say where in it; a missing
-/// input ranks 0 in slots whose splits send it left (`slotMissingLeft`). ranks_of
-/// compares a row with every key; in DeepBytes.c, XGBoost's 20 features of about 200 keys each took it 140 ns a row of
-/// 600 at depth 6 (AMD Zen 3, a timing test that ranked only 16 keys).
+/// The rank bytes of one or two rows (`second` may be `first`), xor 0x80, as ranks_of gives them but for up to
+/// 64 slots: rank[0] the first row's, rank[1] the second's. They come from a search in two steps of 16
+/// compares a slot: its groups' last keys say which group of 16 holds the row's rank (the last if the row is
+/// above them all), and that group's keys say where in it; a missing input ranks 0 in slots whose splits
+/// send it left (`slotMissingLeft`). ranks_of compares a row with every key; in DeepBytes.c, XGBoost's 20
+/// features of about 200 keys each took it 140 ns a row of 600 at depth 6 (AMD Zen 3, a timing test that
+/// ranked only 16 keys).
 AVX2_TARGET __attribute__((always_inline))
-static inline void ranks_by_search(const ctk_byte_trees *f, const int32_t *first, const int32_t *second, __m256i *ranksFirst,
-                                   __m256i *ranksSecond) {
-    uint8_t rank[2][32] __attribute__((aligned(32))) = {{0}};
+static inline void ranks_by_search(const ctk_byte_trees *f, const int32_t *first, const int32_t *second, uint8_t rank[2][64]) {
     for (int64_t slot = 0; slot < f->slotCount; slot++) {
         const int32_t *splitters = f->splitters + 16 * slot;
         const __m256i s0 = _mm256_loadu_si256((const __m256i *)splitters), s1 = _mm256_loadu_si256((const __m256i *)(splitters + 8));
@@ -74,32 +73,50 @@ static inline void ranks_by_search(const ctk_byte_trees *f, const int32_t *first
                                                  | (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, k1))) << 8);
             // A missing input ranks first in the slots of splits that send it left.
             const int left = f->slotMissingLeft != 0 && f->slotMissingLeft[slot] && input[r] == INT32_MAX;
-            rank[r][slot] = left ? 0 : (uint8_t)(16 * group + below);
+            rank[r][slot] = (uint8_t)((left ? 0 : 16 * group + below) ^ 0x80);
         }
     }
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-    *ranksFirst = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rank[0]), flip);
-    *ranksSecond = _mm256_xor_si256(_mm256_load_si256((const __m256i *)rank[1]), flip);
 }
 
-/// Each lane's rank byte for the slot its byte of `index` names, from a row's ranks 0–15 in both halves of
-/// ranksLow and 16–31 in ranksHigh; `wide` (a constant at each call): more than 16 slots, so two lookups
-/// (a slot byte has bit 7 set from slot 16 on, and pshufb reads an index with bit 7 set as "zero").
+/// rank_of_slot's tables for one row's rank bytes (64, as ranks_by_search gives them): slots 16k … 16k + 15
+/// in both halves of tables[k], for the first `width` + 1 tables, or 4 when width is 2.
 AVX2_TARGET __attribute__((always_inline))
-static inline __m256i rank_of_slot(__m256i index, __m256i ranksLow, __m256i ranksHigh, const int wide) {
-    return wide ? _mm256_or_si256(_mm256_shuffle_epi8(ranksLow, index),
-                                  _mm256_shuffle_epi8(ranksHigh, _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80))))
-                : _mm256_shuffle_epi8(ranksLow, index);
+static inline void rank_tables(const uint8_t rank[64], __m256i tables[4], const int width) {
+    const __m256i low = _mm256_load_si256((const __m256i *)rank);
+    tables[0] = _mm256_permute2x128_si256(low, low, 0x00);
+    tables[1] = _mm256_permute2x128_si256(low, low, 0x11);
+    if (width == 2) {
+        const __m256i high = _mm256_load_si256((const __m256i *)(rank + 32));
+        tables[2] = _mm256_permute2x128_si256(high, high, 0x00);
+        tables[3] = _mm256_permute2x128_si256(high, high, 0x11);
+    }
+}
+
+/// Each lane's rank byte for the slot its byte of `index` names, from a row's rank tables (rank_tables):
+/// slots 0–15 in both halves of tables[0], 16–31 of tables[1], 32–47 of tables[2], 48–63 of tables[3].
+/// `width` (a constant at each call): 0 for at most 16 slots, one lookup; 1 for at most 32, two (a slot byte
+/// has bit 7 set from slot 16 on, s | (s & 16) << 3, and pshufb reads an index with bit 7 set as "zero");
+/// 2 for at most 64, the two lookups in tables 0–1 and in tables 2–3, then a blend by bit 6 of the slot
+/// byte, set from slot 32 on ((s & 32) << 1; pshufb reads bits 0–3 and 7 only).
+AVX2_TARGET __attribute__((always_inline))
+static inline __m256i rank_of_slot(__m256i index, const __m256i *tables, const int width) {
+    if (width == 0) return _mm256_shuffle_epi8(tables[0], index);
+    const __m256i second = _mm256_xor_si256(index, _mm256_set1_epi8((char)0x80));
+    const __m256i low = _mm256_or_si256(_mm256_shuffle_epi8(tables[0], index), _mm256_shuffle_epi8(tables[1], second));
+    if (width == 1) return low;
+    const __m256i high = _mm256_or_si256(_mm256_shuffle_epi8(tables[2], index), _mm256_shuffle_epi8(tables[3], second));
+    // blendv picks by each byte's bit 7: the index added to itself moves bit 6 there.
+    return _mm256_blendv_epi8(low, high, _mm256_add_epi8(index, index));
 }
 
 /// The outcome at heap position p of the 32 trees whose nodes are at `feature` and `rank`, for the row
-/// whose ranks are in ranksLow and ranksHigh (as rank_of_slot takes them): a byte of all ones where the
+/// whose rank tables are `tables` (as rank_of_slot takes them): a byte of all ones where the
 /// tree's node sends the row right. Without a ternary op or a byte popcount, ShallowBytes.c's VBMI sets of
 /// leaves would cost 4 more instructions a position, so the AVX2 builds read each tree's path from its
 /// nodes' outcomes instead (PathLeaf.h, DeepBytes.c). A padded subtree's leaves are all one leaf's value, so
 /// its padding nodes' outcomes do not matter here either.
 AVX2_TARGET __attribute__((always_inline))
-static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, int p, __m256i ranksLow, __m256i ranksHigh, const int wide) {
+static inline __m256i outcome_avx2(const uint8_t *feature, const uint8_t *rank, int p, const __m256i *tables, const int width) {
     const __m256i index = _mm256_loadu_si256((const __m256i *)(feature + 32 * p));
-    return _mm256_cmpgt_epi8(rank_of_slot(index, ranksLow, ranksHigh, wide), _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
+    return _mm256_cmpgt_epi8(rank_of_slot(index, tables, width), _mm256_loadu_si256((const __m256i *)(rank + 32 * p)));
 }

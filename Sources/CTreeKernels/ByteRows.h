@@ -3,8 +3,8 @@
 // block after block its 32 trees' leaves and the adding of their values. Each includes it after
 // ByteRanks.h.
 
-/// Block `block`'s 32 leaves (one byte a tree) for the row whose rank bytes are ranks[0] (slots 0–15 in
-/// both halves) and ranks[1] (16–31), stored at `out` (32 bytes, aligned).
+/// Block `block`'s 32 leaves (one byte a tree) for the row whose rank tables (rank_tables) are `ranks`, stored
+/// at `out` (32 bytes, aligned).
 typedef void (*leaves_fn)(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint8_t *out);
 
 /// Adds `rows` (1 or 2) consecutive rows' leaf values in tree order to their sums (`acc[0 ..< rows]`, the
@@ -17,13 +17,12 @@ AVX2_TARGET __attribute__((always_inline))
 static inline void add_rows_in(const ctk_byte_trees *f, leaves_fn leaves, const int leafShift, const int32_t *keys, double *acc,
                                const int rows, const int single) {
     const int64_t blocks = (f->treeCount + 31) / 32;
-    // Per row: its rank bytes' low 16 slots in both halves, then the high 16 (rank_of_slot's operands).
-    __m256i ranks[2], lanes[2][2];
-    ranks_by_search(f, keys, keys + (rows > 1) * f->featureCount, &ranks[0], &ranks[1]);
-    for (int r = 0; r < rows; r++) {
-        lanes[r][0] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x00);
-        lanes[r][1] = _mm256_permute2x128_si256(ranks[r], ranks[r], 0x11);
-    }
+    // Per row: its rank tables (rank_of_slot's operands), of 32 slots, or 64 when there are more.
+    uint8_t rank[2][64] __attribute__((aligned(32)));
+    memset(rank, 0x80, sizeof rank);
+    ranks_by_search(f, keys, keys + (rows > 1) * f->featureCount, rank);
+    __m256i lanes[2][4];
+    for (int r = 0; r < rows; r++) rank_tables(rank[r], lanes[r], f->slotCount > 32 ? 2 : 1);
     double sum[2];
     float sum32[2];
     for (int r = 0; r < rows; r++) {

@@ -10,7 +10,7 @@
 // its sum in tree order, in float64 or, for XGBoost's float32 sums, in float, so every sum is the one the
 // training library computes.
 //
-// A forest's features become up to 32 rank slots: a feature of more than 255 threshold keys takes a slot
+// A forest's features become up to 64 rank slots: a feature of more than 255 threshold keys takes a slot
 // for each 255 of them (CTreeKernels.h), so scikit-learn's exact splits fit too. A row's rank in a slot is
 // searched in two steps of 16 keys (ranks_by_search).
 //
@@ -30,6 +30,7 @@
 #include "CTreeKernels.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -39,14 +40,14 @@
 #include "ByteRows.h"
 
 /// The leaf (0 … 2^depth − 1) of each of the 32 trees whose nodes are at `feature` and `rank`, for the
-/// row whose ranks are in ranksLow/ranksHigh (as rank_of_slot takes them), one byte a tree.
+/// row whose rank tables are `ranks` (as rank_of_slot takes them, `width` its width), one byte a tree.
 /// Each level's node on the path is picked first, its feature and rank bytes by blends of the level's
 /// nodes', and then its outcome alone is looked up and compared.
 /// `pending[j]` holds a merged run of 2^j of a level's nodes waiting for its partner, as a binary
 /// counter carries; the leaf collects the levels' outcomes as 2 × leaf − outcome (an outcome is 0 or −1).
 AVX2_TARGET __attribute__((always_inline))
-static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, __m256i ranksLow, __m256i ranksHigh, const int depth,
-                                const int wide) {
+static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, const __m256i *ranks, const int depth,
+                                const int width) {
     __m256i above[8], leaf = _mm256_setzero_si256();
 #pragma clang loop unroll(full)
     for (int d = 0; d < depth; d++) {
@@ -65,33 +66,34 @@ static inline __m256i leaves_in(const uint8_t *feature, const uint8_t *rank, __m
             pendingF[j] = xf;
             pendingR[j] = xr;
         }
-        above[d] = _mm256_cmpgt_epi8(rank_of_slot(pendingF[d], ranksLow, ranksHigh, wide), pendingR[d]);
+        above[d] = _mm256_cmpgt_epi8(rank_of_slot(pendingF[d], ranks, width), pendingR[d]);
         leaf = _mm256_sub_epi8(_mm256_add_epi8(leaf, leaf), above[d]);
     }
     return leaf;
 }
 
-/// One block's leaves for one row (ByteRows.h's leaves_fn): a function per depth and width, so that each is
-/// unrolled once and shared by every row loop.
-#define LEAVES_FUNCTION(depth, wide) \
-    AVX2_TARGET __attribute__((noinline)) static void leaves_##depth##_##wide(const ctk_byte_trees *f, int64_t block, \
-                                                                              const __m256i *ranks, uint8_t *out) { \
+/// One block's leaves for one row (ByteRows.h's leaves_fn): a function per depth and rank width (rank_of_slot's),
+/// so that each is unrolled once and shared by every row loop.
+#define LEAVES_FUNCTION(depth, width) \
+    AVX2_TARGET __attribute__((noinline)) static void leaves_##depth##_##width(const ctk_byte_trees *f, int64_t block, \
+                                                                               const __m256i *ranks, uint8_t *out) { \
         const int64_t at = block * ((1 << depth) - 1) * 32; \
-        _mm256_store_si256((__m256i *)out, leaves_in(f->nodeFeature + at, f->nodeRank + at, ranks[0], ranks[1], depth, wide)); \
+        _mm256_store_si256((__m256i *)out, leaves_in(f->nodeFeature + at, f->nodeRank + at, ranks, depth, width)); \
     }
-LEAVES_FUNCTION(5, 0) LEAVES_FUNCTION(6, 0) LEAVES_FUNCTION(7, 0) LEAVES_FUNCTION(8, 0)
-LEAVES_FUNCTION(5, 1) LEAVES_FUNCTION(6, 1) LEAVES_FUNCTION(7, 1) LEAVES_FUNCTION(8, 1)
+#define LEAVES_OF_WIDTH(width) LEAVES_FUNCTION(5, width) LEAVES_FUNCTION(6, width) LEAVES_FUNCTION(7, width) LEAVES_FUNCTION(8, width)
+LEAVES_OF_WIDTH(0) LEAVES_OF_WIDTH(1) LEAVES_OF_WIDTH(2)
+#undef LEAVES_OF_WIDTH
 #undef LEAVES_FUNCTION
 
 #endif
 
 void ctk_deep_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc) {
 #if defined(__x86_64__)
-    // [depth − 5][more than 16 slots]
-    static const leaves_fn leavesOf[4][2] = {{leaves_5_0, leaves_5_1}, {leaves_6_0, leaves_6_1}, {leaves_7_0, leaves_7_1},
-                                             {leaves_8_0, leaves_8_1}};
-    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 8 || f->slotCount > 32) abort();  // callers check first
-    add_byte_rows(f, leavesOf[f->depth - 5][f->slotCount > 16], (int)f->depth, keys, rowCount, acc);
+    // [depth − 5][rank width: at most 16, 32 or 64 slots]
+    static const leaves_fn leavesOf[4][3] = {{leaves_5_0, leaves_5_1, leaves_5_2}, {leaves_6_0, leaves_6_1, leaves_6_2},
+                                             {leaves_7_0, leaves_7_1, leaves_7_2}, {leaves_8_0, leaves_8_1, leaves_8_2}};
+    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 8 || f->slotCount > 64) abort();  // callers check first
+    add_byte_rows(f, leavesOf[f->depth - 5][(f->slotCount > 16) + (f->slotCount > 32)], (int)f->depth, keys, rowCount, acc);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;
     abort();  // callers ask ctk_byte_lanes() first

@@ -13,6 +13,7 @@
 #include "CTreeKernels.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -21,17 +22,17 @@
 #include "ByteRanks.h"
 #include "ByteRows.h"
 
-/// The leaf (0–31) of each of block `block`'s 32 trees for the row whose ranks are in ranksLow/ranksHigh
-/// (as outcome_avx2 takes them), stored at `out`. `wide`: more than 16 slots.
+/// The leaf (0–31) of each of block `block`'s 32 trees for the row whose rank tables are `ranks` (as
+/// outcome_avx2 takes them, `width` their width), stored at `out`.
 AVX2_TARGET __attribute__((always_inline))
-static inline void leaves_in(const ctk_byte_trees *f, int64_t block, __m256i ranksLow, __m256i ranksHigh, uint8_t *out, const int wide) {
+static inline void leaves_in(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint8_t *out, const int width) {
     const int64_t positions = f->positions;
     const uint8_t *feature = f->nodeFeature + block * positions * 32, *rank = f->nodeRank + block * positions * 32;
     const uint32_t *clear = f->nodeClear + block * positions * 32;
     __m256i set[4];
     for (int k = 0; k < 4; k++) set[k] = _mm256_set1_epi32(-1);
     for (int64_t p = 0; p < positions; p++) {
-        const __m256i right = outcome_avx2(feature, rank, (int)p, ranksLow, ranksHigh, wide);
+        const __m256i right = outcome_avx2(feature, rank, (int)p, ranks, width);
         // Trees 8k … 8k + 7's outcomes, one 32-bit lane each (all ones where the row went right).
         const __m128i low = _mm256_castsi256_si128(right), high = _mm256_extracti128_si256(right, 1);
         const __m256i lanes[4] = {_mm256_cvtepi8_epi32(low), _mm256_cvtepi8_epi32(_mm_srli_si128(low, 8)),
@@ -55,19 +56,22 @@ static inline void leaves_in(const ctk_byte_trees *f, int64_t block, __m256i ran
     _mm256_store_si256((__m256i *)out, _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 }
 
-AVX2_TARGET __attribute__((noinline)) static void leaves_narrow(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint8_t *out) {
-    leaves_in(f, block, ranks[0], ranks[1], out, 0);
-}
-AVX2_TARGET __attribute__((noinline)) static void leaves_wide(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, uint8_t *out) {
-    leaves_in(f, block, ranks[0], ranks[1], out, 1);
-}
+/// One function per rank width (rank_of_slot's: at most 16, 32 or 64 slots).
+#define LEAVES_FUNCTION(width) \
+    AVX2_TARGET __attribute__((noinline)) static void leaves_##width(const ctk_byte_trees *f, int64_t block, const __m256i *ranks, \
+                                                                     uint8_t *out) { \
+        leaves_in(f, block, ranks, out, width); \
+    }
+LEAVES_FUNCTION(0) LEAVES_FUNCTION(1) LEAVES_FUNCTION(2)
+#undef LEAVES_FUNCTION
 
 #endif
 
 void ctk_leaf_sets_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc) {
 #if defined(__x86_64__)
-    if (ctk_byte_lanes() < 1 || f->depth != 0 || f->positions > 31 || f->slotCount > 32) abort();  // callers check first
-    add_byte_rows(f, f->slotCount > 16 ? leaves_wide : leaves_narrow, 5, keys, rowCount, acc);
+    static const leaves_fn leavesOf[3] = {leaves_0, leaves_1, leaves_2};
+    if (ctk_byte_lanes() < 1 || f->depth != 0 || f->positions > 31 || f->slotCount > 64) abort();  // callers check first
+    add_byte_rows(f, leavesOf[(f->slotCount > 16) + (f->slotCount > 32)], 5, keys, rowCount, acc);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;
     abort();  // callers ask ctk_byte_lanes() first

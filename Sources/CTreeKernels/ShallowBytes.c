@@ -176,7 +176,7 @@ static inline void add_rows_avx2_in(const ctk_byte_trees *f, const int32_t *keys
         sum[r] = acc[r];
         sum32[r] = (float)acc[r];
     }
-#define OUTCOME(p) outcome_avx2(feature, rank, p, low[r], high[r], wide)
+#define OUTCOME(p) outcome_avx2(feature, rank, p, (const __m256i[2]){low[r], high[r]}, wide)
 #define KEEP_SUMS() for (int r = 0; r < rows; r++) { \
         if (single) __asm__ volatile("" : "+x"(sum32[r])); else __asm__ volatile("" : "+x"(sum[r])); }
 #define KEEP_RANKS() for (int r = 0; r < rows; r++) { \

@@ -21,8 +21,11 @@ import CTreeKernels
 /// `InterleavedForest`'s and XGBoost's.
 /// A class, so that the few-rows path retains one reference per call rather than each of its arrays.
 final class ByteTrees: Sendable {
-    /// Rank slots (the kernels look a row's ranks up in two 16-byte tables).
-    static let maxSlots = 32
+    /// Rank slots of the deeper layouts and leaf sets (the kernels look a row's ranks up in up to four 16-byte
+    /// tables: `slotByte`).
+    static let maxSlots = 64
+    /// Rank slots at depth 4, a slot a feature (two tables; VBMI's permutation reads 5 bits of a slot byte).
+    static let maxShallowSlots = 32
     /// A rank is one byte: at most 255 keys a slot.
     static let maxKeysPerSlot = 255
     static let blockTrees = 32
@@ -56,7 +59,7 @@ final class ByteTrees: Sendable {
     /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–8); 0 for leaf sets.
     let depth: Int
     /// Per block of 32 trees, per heap position p (0 ..< 2^depth − 1), per tree j:
-    /// [((2^depth − 1) · block + p) · 32 + j]: the node's slot, with bit 7 set from slot 16 on.
+    /// [((2^depth − 1) · block + p) · 32 + j]: the node's slot as `slotByte` encodes it.
     let nodeFeature: [UInt8]
     /// The node's threshold's index among its slot's keys, xor 0x80 (the kernel compares signed bytes).
     let nodeRank: [UInt8]
@@ -68,7 +71,7 @@ final class ByteTrees: Sendable {
     /// the slot of each group of 16; the feature of each slot.
     let keys: [Int32]
     let groupFeature: [UInt8]
-    let slotFeature: [UInt8]
+    let slotFeature: [Int32]
     /// Where the layout routes missing values (not empty), per slot 1 when its splits send them left (a
     /// missing input ranks first there, and last in the others).
     let slotMissingLeft: [UInt8]
@@ -130,9 +133,7 @@ final class ByteTrees: Sendable {
                 let padding = count == 0 || split.map { $0 == nil } ?? false
                 let missingLeft = split.flatMap { $0 }.map { trees[t].missingGoesLeft[$0] } ?? false
                 let (slot, rank) = padding ? (0, 0) : slots.place(feature: feature, index: min(index, count - 1), missingLeft: missingLeft)
-                // Bit 7 from slot 16 on: the AVX2 builds' first lookup (of ranks 0–15) reads it as zero, their
-                // second (of 16–31) sees it cleared; VBMI's permutation reads bits 0–4 only.
-                features[slotByte] = UInt8(slot | (slot & 16) << 3)
+                features[slotByte] = Self.slotByte(slot)
                 ranks[slotByte] = UInt8(rank) ^ 0x80
                 // A padding node's index may be its feature's key count (even 0 of 0): it reads the forest's
                 // first key instead, whose decisions the kernel always writes.
@@ -162,7 +163,7 @@ final class ByteTrees: Sendable {
     /// Trees of at most `maxLeafSetLeaves` leaves, of any depth, as leaf sets (`ctk_leaf_sets_add`, LeafSets.c):
     /// each tree's internal nodes in preorder in node slots, its leaves numbered left to right, values 32 a
     /// tree. `leafValue(t, node)` is tree t's value at leaf `node` (scaled, or a Float's, as the sums want).
-    /// nil where the kernel does not run or the trees do not fit (more leaves, more than 32 rank slots, or only leaves).
+    /// nil where the kernel does not run or the trees do not fit (more leaves, more than 64 rank slots, or only leaves).
     init?(leafSetsOf trees: [DecisionTree], featureCount: Int, float32Sums: Bool, routesMissing: Bool = false,
           leafValue: (Int, Int) -> Double) {
         guard Self.bestInstructionSet > 0, !trees.isEmpty, trees.contains(where: { $0.nodeCount > 1 }),
@@ -192,7 +193,7 @@ final class ByteTrees: Sendable {
                 let start = table.featureStart[feature]
                 let index = table.keys[start ..< start + table.featureKeyCount[feature]].firstIndex(of: key)! - start
                 let (rankSlot, rank) = slots.place(feature: feature, index: index, missingLeft: routesMissing && tree.missingGoesLeft[node])
-                features[at] = UInt8(rankSlot | (rankSlot & 16) << 3)
+                features[at] = Self.slotByte(rankSlot)
                 ranks[at] = UInt8(rank) ^ 0x80
                 let first = leaf
                 visit(tree.childrenLeft[node])
@@ -220,15 +221,21 @@ final class ByteTrees: Sendable {
         slotMissingLeft = routesMissing ? slots.slotMissingLeft : []
     }
 
+    /// A node's slot byte, what `rank_of_slot` (ByteRanks.h) reads: bits 0–3 the slot's place in its table
+    /// of 16; bit 7 set from slot 16 on (the AVX2 builds' lookup of slots 0–15 reads it as zero, that of
+    /// 16–31 sees it cleared), bit 6 from slot 32 on (it picks tables 2–3's lookup over 0–1's); bits 0–4 the
+    /// slot below 32 (VBMI's permutation, at depth 4, reads those).
+    static func slotByte(_ slot: Int) -> UInt8 { UInt8(slot | (slot & 16) << 3 | (slot & 32) << 1) }
+
     /// A forest's threshold keys as rank slots: each feature's keys in runs of at most 255, each run padded to
     /// groups of 16.
     private struct Slots {
-        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [UInt8](), slotGroup = [Int32](), slotMissingLeft = [UInt8]()
+        var keys = [Int32](), groupSlot = [UInt8](), slotFeature = [Int32](), slotGroup = [Int32](), slotMissingLeft = [UInt8]()
         /// Per feature, its first slot, and its first slot for splits that send a missing value left.
         var firstSlot = [Int](), firstLeftSlot = [Int]()
 
-        /// nil when more than `maxSlots` slots would be needed, or, with `aSlotAFeature`, when a feature has
-        /// more than 255 keys (every feature then has one slot, keys or none, and the keys are the table's).
+        /// nil when more than `maxSlots` slots would be needed (`maxShallowSlots` with `aSlotAFeature`), or, with
+        /// `aSlotAFeature`, when a feature has more than 255 keys (every feature then has one slot, keys or none, and the keys are the table's).
         /// `sides`: per feature, whether splits of it send a missing value left, right, or both; a
         /// feature's keys then fill a run of slots for each side (a missing value ranks last in a right-hand
         /// slot, first in a left-hand one). nil: every split sends it right.
@@ -242,8 +249,8 @@ final class ByteTrees: Sendable {
                     if left { firstLeftSlot.append(slotFeature.count) } else { firstSlot.append(slotFeature.count) }
                     for run in 0..<runs {
                         let slot = slotFeature.count
-                        guard slot < ByteTrees.maxSlots else { return nil }
-                        slotFeature.append(UInt8(feature))
+                        guard slot < (aSlotAFeature ? ByteTrees.maxShallowSlots : ByteTrees.maxSlots) else { return nil }
+                        slotFeature.append(Int32(feature))
                         slotMissingLeft.append(left ? 1 : 0)
                         slotGroup.append(Int32(groupSlot.count))
                         let first = start + run * ByteTrees.maxKeysPerSlot, end = min(first + ByteTrees.maxKeysPerSlot, start + count)
@@ -306,7 +313,7 @@ final class ByteTrees: Sendable {
 
     /// The byte layout of one raw score's trees (each with one value a leaf): leaf sets for trees of at most 32
     /// leaves from depth 8 on, else complete at their depth up to 8; or nil where the kernels do not run or the
-    /// trees do not fit (deeper than 8 with more than 32 leaves, more than 32 rank slots, or only leaves): float32 sums
+    /// trees do not fit (deeper than 8 with more than 32 leaves, more than 64 rank slots, or only leaves): float32 sums
     /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
     /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
     static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?, routesMissing: Bool = false) -> ByteTrees? {

@@ -17,7 +17,7 @@ extension EnsemblePredictor {
                 return ranks?.encode(tree) ?? tree
             }
             // Routing missing values takes a second run of slots for features whose splits send them both ways;
-            // where that is more than 32 slots, the layout without it still takes the calls that hold none.
+            // where that is more than 64 slots, the layout without it still takes the calls that hold none.
             let layout = { (routes: Bool) in
                 ByteTrees.sums(of: trees, featureCount: ensemble.featureCount, float32: ensemble.accumulation == .float32,
                                leafScale: ensemble.leafScale, routesMissing: routes)

@@ -5,7 +5,7 @@ import Testing
 
 /// Trees 5–8 deep on byte lanes (`ByteTrees` at their own depth, DeepBytes.c) add each row's leaf values
 /// in tree order, as the walk does, bit for bit: float64 sums (scaled as gradient boosting scales them)
-/// and float32 sums (XGBoost's), every depth, blocks of 32 trees whole and partial, one rank table or two,
+/// and float32 sums (XGBoost's), every depth, blocks of 32 trees whole and partial, one, two or four rank tables,
 /// features whose keys fill several rank slots; and `EnsemblePredictor` gives them few rows where it
 /// chooses them.
 @Suite struct DeepBytesTests {
@@ -44,9 +44,9 @@ import Testing
         DeepLanesTests.rows(count, featureCount: featureCount, missing: false, &random).map { Double(Float($0)) }
     }
 
-    /// Each depth, with few and many features (one rank table, or two from 17 slots on), tree counts on both
-    /// sides of the 32-tree block, at 1 to 5 rows (pairs, then a lone row): every sum is the walk's.
-    @Test(arguments: [(5, 70, 5), (10, 45, 6), (23, 33, 7), (3, 65, 8), (12, 31, 8), (17, 40, 6)])
+    /// Each depth, with few and many features (one rank table, two from 17 slots on, four from 33), tree counts
+    /// on both sides of the 32-tree block, at 1 to 5 rows (pairs, then a lone row): every sum is the walk's.
+    @Test(arguments: [(5, 70, 5), (10, 45, 6), (23, 33, 7), (3, 65, 8), (12, 31, 8), (17, 40, 6), (40, 45, 6), (64, 33, 8), (50, 40, 5)])
     func everyDepthAddsAsTheWalk(featureCount: Int, treeCount: Int, depth: Int) throws {
         var random = SeededGenerator(seed: UInt64(featureCount * 1000 + treeCount * 10 + depth))
         let trees = DeepLanesTests.trees(treeCount, depth: depth, featureCount: featureCount, fineThresholds: false, &random)
@@ -71,8 +71,8 @@ import Testing
     /// Where the ensemble accepts missing values, each feature's keys fill a run of slots for the splits that
     /// send a missing value left (it ranks first there) and one for the rest (it ranks last): rows with
     /// missing values then add as the walk, on complete layouts of each depth and on leaf sets, with one
-    /// rank table or two (16 features, both sides: 32 slots).
-    @Test(arguments: [(6, 5), (10, 6), (16, 7), (5, 8), (8, 0), (16, 0)])
+    /// rank table, two or four (16 features, both sides: 32 slots; 24: 48).
+    @Test(arguments: [(6, 5), (10, 6), (16, 7), (5, 8), (8, 0), (16, 0), (24, 6), (30, 0)])
     func missingValuesGoWhereEachSplitSends(featureCount: Int, depth: Int) throws {
         guard ByteTreesTests.kernelRuns else { return }
         var random = SeededGenerator(seed: UInt64(300 + featureCount * 10 + depth))
@@ -106,7 +106,7 @@ import Testing
         guard ByteTreesTests.kernelRuns else { return }
         let layout = try #require(ByteTrees.sums(of: trees, featureCount: featureCount, float32: false, leafScale: 0.1))
         let slotsOfFeature0 = (table.featureKeyCount[0] + ByteTrees.maxKeysPerSlot - 1) / ByteTrees.maxKeysPerSlot
-        #expect(layout.slotFeature == [UInt8](repeating: 0, count: slotsOfFeature0) + [1, 2])
+        #expect(layout.slotFeature == [Int32](repeating: 0, count: slotsOfFeature0) + [1, 2])
         // Inputs at feature 0's keys, just above them, and between the grid's points.
         let keys = trees.flatMap { tree in (0..<tree.nodeCount).filter { tree.feature[$0] == 0 }.map { tree.threshold[$0] } }
         var rows = Self.rows(60, featureCount: featureCount, &random)
@@ -149,14 +149,31 @@ import Testing
         #expect(Self.added(layout, ensemble, rows, rowCount: inputs.count).map(\.bitPattern) == expected.map(\.bitPattern))
     }
 
-    /// Trees deeper than 8, or more rank slots than two tables hold, leave the forest to the walks.
+    /// Trees deeper than 8, or more rank slots than four tables hold, leave the forest to the walks.
     @Test func refusesWhatTheLanesCannotHold() {
         var random = SeededGenerator(seed: 92)
         let deep = [RandomTree.make(depth: 9, featureCount: 4, fullLevels: 9, splitChance: 1, &random)]
         #expect(ByteTrees.sums(of: deep, featureCount: 4, float32: false, leafScale: nil) == nil)
-        let wide = DeepLanesTests.trees(200, depth: 6, featureCount: 33, fineThresholds: false, &random)
-        #expect(ThresholdTable(trees: wide, featureCount: 33).featureKeyCount.filter { $0 > 0 }.count > ByteTrees.maxSlots)
-        #expect(ByteTrees.sums(of: wide, featureCount: 33, float32: false, leafScale: nil) == nil)
+        let wide = DeepLanesTests.trees(200, depth: 6, featureCount: 65, fineThresholds: false, &random)
+        #expect(ThresholdTable(trees: wide, featureCount: 65).featureKeyCount.filter { $0 > 0 }.count > ByteTrees.maxSlots)
+        #expect(ByteTrees.sums(of: wide, featureCount: 65, float32: false, leafScale: nil) == nil)
+    }
+
+    /// A slot's feature may be any of the row's (a model of hundreds of features whose trees use a few):
+    /// trees on features 260–299 of 300 rank them and add as the walk.
+    @Test func slotsReachFeaturesPastAByte() throws {
+        guard ByteTreesTests.kernelRuns else { return }
+        var random = SeededGenerator(seed: 93)
+        let trees = DeepLanesTests.trees(40, depth: 6, featureCount: 40, fineThresholds: false, &random).map { tree in
+            var moved = tree
+            moved.feature = tree.feature.enumerated().map { node, feature in tree.isLeaf(node) ? feature : feature + 260 }
+            return moved
+        }
+        let ensemble = Self.ensemble(trees, featureCount: 300, .float64)
+        let layout = try #require(ByteTrees.sums(of: trees, featureCount: 300, float32: false, leafScale: ensemble.leafScale))
+        #expect(layout.slotFeature.min()! >= 260 && layout.slotFeature.count > 32)
+        let rows = Self.rows(3, featureCount: 300, &random)
+        #expect(Self.added(layout, ensemble, rows, rowCount: 3).map(\.bitPattern) == Self.walked(ensemble, rows, rowCount: 3).map(\.bitPattern))
     }
 
     /// Where the deeper layouts are chosen, `EnsemblePredictor` gives them calls below `deepRowsBelow`

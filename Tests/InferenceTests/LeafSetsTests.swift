@@ -5,7 +5,7 @@ import Testing
 /// Trees of up to 32 leaves deeper than 8 as leaf sets (`ByteTrees(leafSetsOf:)`, LeafSets.c) add each
 /// row's leaf values in tree order, as the walk does, bit for bit: float64 and float32 sums, lopsided trees
 /// 9 to 30 deep, exactly 32 leaves and lone leaves among them, blocks of 32 trees whole and partial, one
-/// rank table or two; and `EnsemblePredictor` gives them few rows where it chooses the deeper layouts.
+/// rank table, two or four; and `EnsemblePredictor` gives them few rows where it chooses the deeper layouts.
 @Suite struct LeafSetsTests {
     /// `count` trees of at most `leaves` leaves, grown lopsided to `depth` (every 9th a lone leaf, every 5th
     /// exactly `leaves` leaves when it can reach them).
@@ -17,8 +17,9 @@ import Testing
         }
     }
 
-    /// Few and many features, 31 and 32 leaves, tree counts on both sides of the block, at 1 to 5 rows.
-    @Test(arguments: [(5, 70, 32), (12, 31, 31), (23, 33, 32), (3, 40, 20)])
+    /// Few and many features (up to four rank tables), 31 and 32 leaves, tree counts on both sides of the
+    /// block, at 1 to 5 rows.
+    @Test(arguments: [(5, 70, 32), (12, 31, 31), (23, 33, 32), (3, 40, 20), (50, 40, 32)])
     func everyTreeAddsAsTheWalk(featureCount: Int, treeCount: Int, leaves: Int) throws {
         var random = SeededGenerator(seed: UInt64(featureCount * 100 + treeCount))
         let trees = Self.trees(treeCount, leaves: leaves, depth: 30, featureCount: featureCount, &random)

@@ -124,7 +124,7 @@ void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t row
 /// (ShallowBytes.c, trees of depth ≤ 4 padded to 4) and `ctk_row_lanes_add`, 5–8 for `ctk_deep_bytes_add`
 /// (DeepBytes.c). With P = 2^D − 1 heap positions, the node at position p of tree 32b + j is at byte
 /// [(Pb + p) · 32 + j] of nodeFeature and nodeRank; padding trees' bytes are 0.
-/// A row's inputs become rank bytes in up to 32 slots: slot s holds the rank of input slotFeature[s]
+/// A row's inputs become rank bytes in up to 64 slots (32 at depth 4): slot s holds the rank of input slotFeature[s]
 /// among the keys of s (how many are below it), s < slotCount. keys: groupCount groups of 16, each group of one slot
 /// (groupFeature[g]), a slot's groups consecutive, holding up to 255 distinct threshold keys ascending,
 /// padded with INT32_MAX. At depth 4 a slot is a feature (slotFeature[s] = s, every feature at most
@@ -134,7 +134,8 @@ void ctk_shallow_add(const ctk_shallow *forest, const int32_t *keys, int64_t row
 /// first group (slotGroup[slotCount] = groupCount), for the deeper kernels' two-step search of a rank.
 /// slotMissingLeft (deeper kernels; null: none): 1 for the slots of splits that send a missing input
 /// (INT32_MAX) left, where it ranks 0 (below every key; elsewhere it ranks above them all).
-/// A node's nodeFeature byte is its slot s < 32, with bit 7 set when s ≥ 16 (s | (s & 16) << 3); its
+/// A node's nodeFeature byte is its slot s < 64, with bit 7 set when s ≥ 16 and bit 6 when s ≥ 32
+/// (s | (s & 16) << 3 | (s & 32) << 1, which ByteRanks.h's rank_of_slot reads); its
 /// nodeRank byte the index of its threshold among its slot's keys, xor 0x80: the row goes right iff its
 /// rank in that slot is above the index.
 /// values[2^D t + leaf]: tree t's leaves at depth D, left to right; float32 sums (XGBoost's) take them
@@ -147,7 +148,7 @@ typedef struct {
     const float *values32;
     const int32_t *keys;
     const uint8_t *groupFeature;
-    const uint8_t *slotFeature;
+    const int32_t *slotFeature;
     const int32_t *splitters;
     const int32_t *slotGroup;
     const uint8_t *slotMissingLeft;
