@@ -18,4 +18,22 @@ import TestSupport
             #expect(keys == values[0..<count].map(CompiledForest.inputKey), "count \(count)")
         }
     }
+
+    /// It also says whether any value is missing (NaN), wherever the NaN is: in a vector step or the tail, of
+    /// either sign, and not for infinities.
+    @Test func saysWhetherAnyValueIsMissing() {
+        for count in [1, 3, 4, 8, 13, 35] {
+            let plain = (0..<count).map { Double($0) - 3.5 }
+            var keys = [Int32](repeating: 0, count: count)
+            #expect(ctk_input_keys(plain, Int64(count), &keys) == 0, "count \(count)")
+            #expect(ctk_input_keys(plain.map { $0 < 0 ? -.infinity : .infinity }, Int64(count), &keys) == 0, "count \(count)")
+            for at in 0..<count {
+                for nan in [Double.nan, -.nan] {
+                    var values = plain
+                    values[at] = nan
+                    #expect(ctk_input_keys(values, Int64(count), &keys) == 1, "count \(count), NaN at \(at)")
+                }
+            }
+        }
+    }
 }

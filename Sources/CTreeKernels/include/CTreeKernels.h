@@ -69,8 +69,9 @@ int ctk_prefers_narrow_gathers(void);
 
 /// Writes the key of each of the `count` values (CompiledForest.inputKey): the value rounded to float
 /// (to nearest), −0 as +0, its bits turned into an int32 ordered as the floats are; INT32_MAX for NaN.
-/// Any CPU (AVX-512 or AVX2 when there, by ctk_best_isa()).
-void ctk_input_keys(const double *values, int64_t count, int32_t *keys);
+/// Any CPU (AVX-512 or AVX2 when there, by ctk_best_isa()). Returns 1 when any value is NaN, else 0: a
+/// walk of keys without INT32_MAX needs no missing-value routing (ctk_forest.routesMissing may be 0).
+int ctk_input_keys(const double *values, int64_t count, int32_t *keys);
 
 /// RankEncoder's input encoding: each value of `rowCount` rows (`featureCount` a row, row-major)
 /// becomes the count of its feature's thresholds below it (thresholds[featureStart[f] ..<
