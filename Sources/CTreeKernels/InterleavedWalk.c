@@ -220,6 +220,55 @@ static void find_leaves(const ctk_forest *f, int64_t t, int64_t g, const void *k
     free(walkKeys);
 }
 
+/// add_group_avx512 with AVX2 (forest classifiers on CPUs without AVX-512): per four rows, a run of four of
+/// their sums at a time held in registers across the group's trees, each tree's values added in tree order.
+__attribute__((target("avx2")))
+static void add_group_avx2(const ctk_forest *f, int64_t g, const int32_t *leaf, int64_t leafStride, int64_t count, double *acc) {
+    const double *restrict values = f->valueRow ? f->rowValues : f->values;  // as find_leaves_avx2 wrote `leaf`
+    const int64_t width = f->valueWidth, stride = f->valueRow ? f->rowStride : width;
+    enum { ROWS = 4 };
+    int64_t j = 0;
+    for (; j < count; j += ROWS) {
+        const int rows = count - j < ROWS ? (int)(count - j) : ROWS;
+        for (int64_t c = 0; c < width; c += 4) {
+            // The sums past the row's last are masked off (a masked load reads zero and faults nowhere).
+            const __m256i part = _mm256_cmpgt_epi64(_mm256_set1_epi64x(width - c), _mm256_setr_epi64x(0, 1, 2, 3));
+            __m256d sum[ROWS];
+            for (int q = 0; q < rows; q++) sum[q] = _mm256_maskload_pd(acc + (j + q) * width + c, part);
+            const double *from = values + c;
+            for (int64_t i = 0; i < g; i++) {
+                const int32_t *at = leaf + i * leafStride + j;
+                for (int q = 0; q < rows; q++) sum[q] = _mm256_add_pd(sum[q], _mm256_maskload_pd(from + (int64_t)at[q] * stride, part));
+            }
+            for (int q = 0; q < rows; q++) _mm256_maskstore_pd(acc + (j + q) * width + c, part, sum[q]);
+        }
+    }
+}
+
+/// find_leaves with AVX2's walk (walk_scalar): each walk's rows go through all g trees before the next
+/// rows, so their keys are read from the L1 cache after the first tree.
+__attribute__((target("avx2")))
+static void find_leaves_avx2(const ctk_forest *f, int64_t t, int64_t g, const int32_t *keys, const int32_t *offsets, int64_t count,
+                             int32_t *leaf, int64_t stride) {
+    const int64_t lanes = lanes_of(1);
+    int32_t node[LANES];
+    for (int64_t first = 0; first < count; first += lanes) {
+        const int64_t n = count - first < lanes ? count - first : lanes;
+        for (int64_t i = 0; i < g; i++) {
+            const int32_t root = f->roots[t + i];
+            for (int64_t j = 0; j < n; j++) node[j] = root;
+            for (int64_t j = n; j < LANES; j++) node[j] = f->idle;
+            ctk_walker(1, n, 0)(f, keys, node, offsets + first, rounds_for(f, t + i, 1));
+            int32_t *out = leaf + i * stride + first;
+            if (f->valueRow) {
+                for (int64_t j = 0; j < n; j++) out[j] = f->valueRow[node[j]];
+            } else {
+                memcpy(out, node, sizeof(int32_t) * (size_t)n);
+            }
+        }
+    }
+}
+
 /// Each of `count` rows of `width` sums set to `base`.
 static void fill_rows(double *restrict out, int64_t count, const double *restrict base, int64_t width) {
     if (width == 1) {
@@ -245,8 +294,8 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
     enum { LEAF_STRIDE = CHUNK + 16 };
     int32_t offsets[CHUNK + LANES];  // 16.5 KiB of stack
     int32_t node[LANES];
-    // Wide leaves adding to every raw score (forest classifiers) with AVX-512: trees in groups.
-    const int grouped = isa == 2 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
+    // Wide leaves adding to every raw score (forest classifiers): trees in groups.
+    const int grouped = isa >= 1 && f->treeCount > 1 && f->valueWidth > 1 && f->valueWidth == f->outputCount && !f->float32Sums;
     // The groups' leaves, GROUP × LEAF_STRIDE (320 KiB, the heap's), owned by this call (NULL if the
     // allocation fails: then tree by tree).
     int32_t *groupLeaves = grouped ? malloc(sizeof(int32_t) * GROUP * LEAF_STRIDE) : NULL;
@@ -291,8 +340,13 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
         if (groupLeaves) {
             for (int64_t t = 0; t < f->treeCount; t += GROUP) {
                 const int64_t g = f->treeCount - t < GROUP ? f->treeCount - t : GROUP;
-                find_leaves(f, t, g, keys, 0, offsets, count, isa, groupLeaves, LEAF_STRIDE);
-                add_group_avx512(f, g, groupLeaves, LEAF_STRIDE, count, out);
+                if (isa == 2) {
+                    find_leaves(f, t, g, keys, 0, offsets, count, isa, groupLeaves, LEAF_STRIDE);
+                    add_group_avx512(f, g, groupLeaves, LEAF_STRIDE, count, out);
+                } else {
+                    find_leaves_avx2(f, t, g, keys, offsets, count, groupLeaves, LEAF_STRIDE);
+                    add_group_avx2(f, g, groupLeaves, LEAF_STRIDE, count, out);
+                }
             }
             continue;
         }
