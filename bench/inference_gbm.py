@@ -14,7 +14,10 @@ the same file and the same 4096 float64 rows, at 1, 2, 100 and 4096 rows a call,
 - lleaves (LightGBM only): the file compiled by LLVM, `forest_root` called from InferenceBench
   (--gbm lleaves, the object file linked into a shared library), and Model.predict(n_jobs=1) from Python.
 
-Each figure is the best round of repeated calls over the budget. Each compile runs in a child process, bounded in time. The last column is the largest
+Each figure is the best round of repeated calls over the budget, each call predicting the next rows of the
+4096 (1, 2 or 100 of them), as a server's requests bring different rows: one row predicted again and again
+lets a branchy predictor (TL2cgen's and lleaves' compiled trees) learn its every branch, which no stream
+of requests does (until stop 32 every call predicted the first rows). Each compile runs in a child process, bounded in time. The last column is the largest
 |prediction − the library's| over the 4096 rows (XGBoost's predictions are float32). A predictor that
 cannot be installed, load the file or compile says so in its row, with the reason. Compiled libraries
 are kept in the venv (keyed by the model file's hash), so a second run does not compile again.
@@ -23,6 +26,7 @@ Usage: python3 bench/inference_gbm.py --swift .build/release/InferenceBench [--o
 """
 import argparse
 import hashlib
+import itertools
 from importlib import metadata
 import json
 import os
@@ -173,8 +177,12 @@ def swift_figures(binary, kind, target_flag, target, rows_file, features, budget
 
 
 def python_figures(predict, rows, budget):
-    return ({batch: best_time_per_call(lambda part=np.ascontiguousarray(rows[:batch]): predict(part), budget) * 1e9 / batch
-             for batch in BATCHES}, np.asarray(predict(rows), dtype=np.float64).ravel())
+    figures = {}
+    for batch in BATCHES:
+        # Each call the next `batch` rows, as InferenceBench --gbm calls them (the module's docstring says why).
+        parts = itertools.cycle([np.ascontiguousarray(rows[start:start + batch]) for start in range(0, ROWS - batch + 1, batch)])
+        figures[batch] = best_time_per_call(lambda: predict(next(parts)), budget) * 1e9 / batch
+    return figures, np.asarray(predict(rows), dtype=np.float64).ravel()
 
 
 def predictors(library, path, booster, rows, binary, rows_file, budget, scratch):

@@ -1,7 +1,8 @@
 // `InferenceBench --gbm PREDICTOR ...`: times an XGBoost or LightGBM model file's compiled predictors in
-// this process, on the same rows, so that bench/inference_gbm.py can set them beside the libraries' own
-// predict: evserve (`--model FILE`, `TreeModel.predict` into a buffer) and the shared libraries that
-// TL2cgen and lleaves compile from the same file (`--library FILE`), called directly as C functions.
+// this process, on the same rows (each call the next rows of the file), so that bench/inference_gbm.py
+// can set them beside the libraries' own predict: evserve (`--model FILE`, `TreeModel.predict` into a
+// buffer) and the shared libraries that TL2cgen and lleaves compile from the same file (`--library FILE`),
+// called directly as C functions.
 //
 //   InferenceBench --gbm evserve|tl2cgen|lleaves (--model FILE | --library FILE) --rows FILE
 //                  --features N [--batches 1,2,100,4096] [--budget SECONDS] [--out FILE [--out-batch N]]
@@ -41,8 +42,14 @@ func runLibraryModelBench(_ arguments: [String]) {
     values.withUnsafeBufferPointer { rows in
         out.withUnsafeMutableBufferPointer { output in
             for batch in batches where batch <= rowCount {
+                // Each call predicts the next `batch` rows, as a server's requests bring different rows: one row
+                // predicted again and again lets a branchy predictor (TL2cgen's and lleaves' compiled trees) learn
+                // its every branch, which no stream of requests does.
+                var call = 0
                 let perCall = bestTimePerCall(budget: budget) {
-                    predictor(rows.baseAddress!, batch, output.baseAddress!)
+                    let start = call % (rowCount / batch) * batch
+                    call += 1
+                    predictor(rows.baseAddress! + start * featureCount, batch, output.baseAddress!)
                     sink += output[0]
                 }
                 print("predict_ns_per_row_\(batch) \(perCall * 1e9 / Double(batch))")
