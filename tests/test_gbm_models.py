@@ -165,6 +165,35 @@ def test_xgboost_booster_predict(case, suffix, tmp_path):
     compare_predict(path, rows, booster.predict(xgb.DMatrix(rows)))
 
 
+def wide_rows(rng, count, features=300, used=40):
+    """Rows of `features` values of which only the last `used` vary (the rest are 0), so that a model's
+    trees split on features past 255 only, and on more of them than 32."""
+    X = np.zeros((count, features))
+    X[:, -used:] = rng.normal(size=(count, used))
+    return X
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_trees_on_features_past_255_of_300(library, tmp_path):
+    """A model of 300 features whose trees use only the last 40 (deep enough for the few-rows byte lanes
+    where AVX-512 does not run, each used feature a rank slot: one lost its feature number past 255 and
+    the server died loading the file) serves what the library predicts."""
+    rng = np.random.default_rng(5)
+    X = wide_rows(rng, 3000)
+    y = X[:, -40:] @ rng.normal(size=40) + rng.normal(size=3000)
+    rows = wide_rows(rng, 300)
+    if library == "xgboost":
+        booster = xgb.train({"max_depth": 6, "seed": 1}, xgb.DMatrix(X, y), 60)
+        path = tmp_path / "wide.json"
+        expected = booster.predict(xgb.DMatrix(rows))
+    else:
+        booster = lgb.train({"objective": "regression", "num_leaves": 31, "verbose": -1, "seed": 1}, lgb.Dataset(X, y), 60)
+        path = tmp_path / "wide.txt"
+        expected = booster.predict(rows)
+    booster.save_model(str(path))
+    compare_predict(path, rows, expected)
+
+
 def test_xgboost_categorical_splits(tmp_path):
     """Categorical splits: a category in the set goes right, others (and negative ones) left; NaN by default_left."""
     rng = np.random.default_rng(3)
