@@ -81,9 +81,9 @@ final class ByteTrees: Sendable {
     let splitters: [Int32]
     let slotGroup: [Int32]
     /// Leaf sets only (`depth` 0): node slots a tree, and per slot the leaves a row sent right there cannot
-    /// reach, one bit a leaf, laid out as `nodeFeature` (`ctk_leaf_sets_add`); else 0 and empty.
+    /// reach, one bit a leaf, as four byte planes of 32 trees (`ctk_byte_trees.nodeClear`); else 0 and empty.
     let positions: Int
-    let nodeClear: [UInt32]
+    let nodeClear: [UInt8]
     /// The row-lane layout (`ctk_row_lanes`, for `addRows`) where the CPU runs it and the layout is 4 deep,
     /// else empty: per tree 16 node slots (each the byte offset of its threshold key's decisions: 32 times
     /// the key's index among the forest's), and its leaf values as byte planes.
@@ -176,7 +176,7 @@ final class ByteTrees: Sendable {
         var features = [UInt8](repeating: 0, count: blocks * positions * Self.blockTrees)
         var ranks = [UInt8](repeating: 0x80, count: features.count)
         // Padding slots clear nothing, so their outcomes do not matter.
-        var clear = [UInt32](repeating: 0, count: features.count)
+        var clear = [UInt8](repeating: 0, count: 4 * features.count)
         var values = [Double](repeating: 0, count: trees.count * 32)
         for (t, tree) in trees.enumerated() {
             var slot = 0, leaf = 0
@@ -197,7 +197,10 @@ final class ByteTrees: Sendable {
                 ranks[at] = UInt8(rank) ^ 0x80
                 let first = leaf
                 visit(tree.childrenLeft[node])
-                clear[at] = UInt32(truncatingIfNeeded: (UInt64(1) << leaf) - (UInt64(1) << first))
+                let cleared = UInt32(truncatingIfNeeded: (UInt64(1) << leaf) - (UInt64(1) << first))
+                for k in 0..<4 {
+                    clear[(at - t % Self.blockTrees) * 4 + k * Self.blockTrees + t % Self.blockTrees] = UInt8(truncatingIfNeeded: cleared >> (8 * k))
+                }
                 visit(tree.childrenRight[node])
             }
             visit(0)

@@ -159,9 +159,10 @@ typedef struct {
     int64_t featureCount;
     int64_t depth;
     /// Leaf sets only (`ctk_leaf_sets_add`, depth 0): P = positions node slots a tree (at most 31), and
-    /// nodeClear[(P b + p) · 32 + j]: the leaves (bit l: leaf l, left to right) of the left subtree of tree
-    /// 32b + j's node at slot p, which a row sent right there cannot reach (0 for padding slots).
-    const uint32_t *nodeClear;
+    /// nodeClear[((P b + p) · 4 + k) · 32 + j]: byte k of the leaves (bit l: leaf l, left to right) of the left
+    /// subtree of tree 32b + j's node at slot p, which a row sent right there cannot reach (0 for padding
+    /// slots): four byte planes a slot, so that they clear the sets on the outcomes' own byte lanes.
+    const uint8_t *nodeClear;
     int64_t positions;
 } ctk_byte_trees;
 
