@@ -15,6 +15,13 @@ static inline int32_t key_of(double value) {
     return bits ^ ((bits >> 31) & 0x7FFFFFFF);
 }
 
+/// key_of for values[from ..< count], and whether any of them is NaN.
+static int keys_of(const double *values, int64_t from, int64_t count, int32_t *keys) {
+    int missing = 0;
+    for (int64_t i = from; i < count; i++) missing |= (keys[i] = key_of(values[i])) == INT32_MAX;
+    return missing;
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -37,8 +44,7 @@ static int keys_avx512(const double *values, int64_t count, int32_t *keys) {
         key = _mm256_mask_mov_epi32(key, unordered, nan);
         _mm256_storeu_si256((__m256i *)(keys + i), key);
     }
-    int tail = 0;
-    for (; i < count; i++) tail |= (keys[i] = key_of(values[i])) == INT32_MAX;
+    const int tail = keys_of(values, i, count, keys);
     return missing != 0 || tail;
 }
 
@@ -56,8 +62,7 @@ static int keys_avx2(const double *values, int64_t count, int32_t *keys) {
         key = _mm_blendv_epi8(key, nan, _mm_castps_si128(unordered));
         _mm_storeu_si128((__m128i *)(keys + i), key);
     }
-    int tail = 0;
-    for (; i < count; i++) tail |= (keys[i] = key_of(values[i])) == INT32_MAX;
+    const int tail = keys_of(values, i, count, keys);
     return _mm_movemask_ps(missing) != 0 || tail;
 }
 #endif
@@ -68,7 +73,5 @@ int ctk_input_keys(const double *values, int64_t count, int32_t *keys) {
     if (isa == 2) return keys_avx512(values, count, keys);
     if (isa == 1) return keys_avx2(values, count, keys);
 #endif
-    int missing = 0;
-    for (int64_t i = 0; i < count; i++) missing |= (keys[i] = key_of(values[i])) == INT32_MAX;
-    return missing;
+    return keys_of(values, 0, count, keys);
 }

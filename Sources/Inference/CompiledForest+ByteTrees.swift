@@ -197,10 +197,10 @@ final class ByteTrees: Sendable {
                 ranks[at] = UInt8(rank) ^ 0x80
                 let first = leaf
                 visit(tree.childrenLeft[node])
+                // Byte k of the mask in plane k of the slot's four (`at` is the slot's first tree's byte plus j).
                 let cleared = UInt32(truncatingIfNeeded: (UInt64(1) << leaf) - (UInt64(1) << first))
-                for k in 0..<4 {
-                    clear[(at - t % Self.blockTrees) * 4 + k * Self.blockTrees + t % Self.blockTrees] = UInt8(truncatingIfNeeded: cleared >> (8 * k))
-                }
+                let j = t % Self.blockTrees, planes = (at - j) * 4
+                for k in 0..<4 { clear[planes + k * Self.blockTrees + j] = UInt8(truncatingIfNeeded: cleared >> (8 * k)) }
                 visit(tree.childrenRight[node])
             }
             visit(0)
@@ -237,8 +237,9 @@ final class ByteTrees: Sendable {
         /// Per feature, its first slot, and its first slot for splits that send a missing value left.
         var firstSlot = [Int](), firstLeftSlot = [Int]()
 
-        /// nil when more than `maxSlots` slots would be needed (`maxShallowSlots` with `aSlotAFeature`), or, with
-        /// `aSlotAFeature`, when a feature has more than 255 keys (every feature then has one slot, keys or none, and the keys are the table's).
+        /// nil when more than `maxSlots` slots would be needed (`maxShallowSlots` with `aSlotAFeature`), or,
+        /// with `aSlotAFeature`, when a feature has more than 255 keys (every feature then has one slot, keys
+        /// or none, and the keys are the table's).
         /// `sides`: per feature, whether splits of it send a missing value left, right, or both; a
         /// feature's keys then fill a run of slots for each side (a missing value ranks last in a right-hand
         /// slot, first in a left-hand one). nil: every split sends it right.

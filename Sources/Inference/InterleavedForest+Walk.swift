@@ -57,10 +57,12 @@ extension InterleavedForest {
                 // A lone tree's AVX-512 walk reads the values and makes the keys of those it reads only,
                 // and writes each row's sums from the base itself.
                 if kernels && count >= Self.rowMajorBelow && instructionSet == 2 && treeCount == 1 {
+                    kernelForest.routesMissing = routesMissing ? 1 : 0
                     base.withUnsafeBufferPointer { ctk_add_rows_of_lone_tree(&kernelForest, source, Int64(count), $0.baseAddress!, acc) }
                 } else {
                     Self.fill(acc, rowCount: count, with: base)
-                    // Keys without a missing value walk without routing them, a few instructions less a level.
+                    // Each block's keys decide: without a missing value they walk without routing, a few
+                    // instructions less a level.
                     let missing = ctk_input_keys(source, Int64(count * featureCount), keys.baseAddress!) != 0
                     kernelForest.routesMissing = routesMissing && missing ? 1 : 0
                     switch (kernels, count < Self.rowMajorBelow) {
