@@ -5,8 +5,9 @@
 // the row goes right at removes the leaves of its left subtree, and the leaf reached is the lowest one
 // left. Trees go 32 at a time: each node slot's outcome for 32 trees is one lookup of the row's rank bytes
 // and one compare on byte lanes (ByteRanks.h), which clears its trees' sets where the row went right: each
-// set is four byte planes, so the outcome clears them on its own lanes. Then each row's leaf values are added to its sum in tree order,
-// in float64 or, for float32 sums, in float, so every sum is the one the training library computes.
+// set is four byte planes, so the outcome clears them on its own lanes. Then each row's leaf values are
+// added to its sum in tree order, in float64 or, for float32 sums, in float, so every sum is the one the
+// training library computes.
 // The row loop is ByteRows.h's.
 //
 // Memory: every pointer is the caller's, borrowed for the call.

@@ -147,7 +147,6 @@ final class QuickScorerForest: Sendable {
         return (keys, start)
     }
 
-
     /// The byte with bits `places` set.
     static func bits(_ places: ClosedRange<Int>) -> Int { places.reduce(0) { $0 | 1 << $1 } }
 
