@@ -92,7 +92,8 @@ void ctk_deep_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t ro
     // [depth − 5][rank width: at most 16, 32 or 64 slots]
     static const leaves_fn leavesOf[4][3] = {{leaves_5_0, leaves_5_1, leaves_5_2}, {leaves_6_0, leaves_6_1, leaves_6_2},
                                              {leaves_7_0, leaves_7_1, leaves_7_2}, {leaves_8_0, leaves_8_1, leaves_8_2}};
-    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 8 || f->slotCount > 64) abort();  // callers check first
+    if (ctk_byte_lanes() < 1 || f->depth < 5 || f->depth > 8 || f->slotCount > 64 || f->outputCount < 1
+        || f->outputCount > ctk_max_byte_outputs) abort();  // callers check first
     add_byte_rows(f, leavesOf[f->depth - 5][(f->slotCount > 16) + (f->slotCount > 32)], (int)f->depth, keys, rowCount, acc);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;

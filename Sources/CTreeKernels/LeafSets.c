@@ -72,7 +72,8 @@ LEAVES_FUNCTION(0) LEAVES_FUNCTION(1) LEAVES_FUNCTION(2)
 void ctk_leaf_sets_add(const ctk_byte_trees *f, const int32_t *keys, int64_t rowCount, double *acc) {
 #if defined(__x86_64__)
     static const leaves_fn leavesOf[3] = {leaves_0, leaves_1, leaves_2};
-    if (ctk_byte_lanes() < 1 || f->depth != 0 || f->positions > 31 || f->slotCount > 64) abort();  // callers check first
+    if (ctk_byte_lanes() < 1 || f->depth != 0 || f->positions > 31 || f->slotCount > 64 || f->outputCount < 1
+        || f->outputCount > ctk_max_byte_outputs) abort();  // callers check first
     add_byte_rows(f, leavesOf[(f->slotCount > 16) + (f->slotCount > 32)], 5, keys, rowCount, acc);
 #else
     (void)f; (void)keys; (void)rowCount; (void)acc;

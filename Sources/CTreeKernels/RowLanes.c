@@ -162,7 +162,7 @@ int ctk_row_lanes_available(void) {
 void ctk_row_lanes_add(const ctk_byte_trees *f, const ctk_row_lanes *lanes, const int32_t *keys, int64_t rowCount, double *acc,
                        void *scratch) {
 #if defined(__x86_64__)
-    if (!ctk_row_lanes_available()) abort();  // callers ask ctk_row_lanes_available() first
+    if (!ctk_row_lanes_available() || f->outputCount != 1) abort();  // callers ask ctk_row_lanes_available() first
     uint8_t *right = scratch;
     for (int64_t start = 0; start < rowCount; start += 32) {
         const int64_t rows = rowCount - start < 32 ? rowCount - start : 32;

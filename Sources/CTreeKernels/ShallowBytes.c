@@ -237,7 +237,7 @@ void ctk_shallow_bytes_add(const ctk_byte_trees *f, const int32_t *keys, int64_t
     static const rows_fn kernels[2][2][3] = {
         {{add_rows_1_0_vbmi, add_rows_2_0_vbmi, add_rows_4_0_vbmi}, {add_rows_1_1_vbmi, add_rows_2_1_vbmi, add_rows_4_1_vbmi}},
         {{add_rows_1_0_avx2, add_rows_2_0_avx2, add_rows_4_0_avx2}, {add_rows_1_1_avx2, add_rows_2_1_avx2, add_rows_4_1_avx2}}};
-    if (instructionSet < 1 || instructionSet > ctk_byte_lanes()) abort();  // callers ask ctk_byte_lanes() first
+    if (instructionSet < 1 || instructionSet > ctk_byte_lanes() || f->outputCount != 1) abort();  // callers ask ctk_byte_lanes() first
     const rows_fn *add = kernels[instructionSet == 2 ? 0 : 1][f->values32 != 0];
     int64_t r = 0;
     // Four rows at a time with AVX2, whose pairs of rows measured slower than the chains of additions

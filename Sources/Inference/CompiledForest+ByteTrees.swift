@@ -55,6 +55,8 @@ final class ByteTrees: Sendable {
     static let deepRowsBelow = 48
 
     let treeCount: Int
+    /// The raw scores the trees add to: tree t to raw score t mod `outputCount` (`sums(of:…)` says why).
+    let outputCount: Int
     let featureCount: Int
     /// The layout's depth: 4 for every forest at most 4 deep, else the deepest tree's (5–8); 0 for leaf sets.
     let depth: Int
@@ -101,10 +103,12 @@ final class ByteTrees: Sendable {
     /// nil unless the kernel runs on this CPU and the forest fits it. `nodeFeature`, `nodeThreshold`
     /// (keys) and `leafValue` are `CompiledForest`'s complete layout of depth `depth`.
     /// `float32Sums`: every leaf value is already an exact Float, and the sums are to be added in float32.
+    /// `outputCount` (`sums(of:…)`) above 1 only deeper than 4 (depth 4's kernel and row lanes add to one sum).
     init?(trees: [DecisionTree], depth: Int, featureCount: Int, nodeFeature: [Int32], nodeThreshold: [Int32], leafValue: [Double],
-          float32Sums: Bool = false, routesMissing: Bool = false) {
-        guard Self.bestInstructionSet > 0, depth >= 1, depth <= Self.maxDepth, !trees.isEmpty else { return nil }
+          float32Sums: Bool = false, routesMissing: Bool = false, outputCount: Int = 1) {
         let layoutDepth = max(depth, Self.shallowDepth)
+        guard Self.bestInstructionSet > 0, depth >= 1, depth <= Self.maxDepth, !trees.isEmpty,
+              outputCount == 1 || (layoutDepth > Self.shallowDepth && Self.fitsOutputs(outputCount, trees: trees.count)) else { return nil }
         // Depth 4's kernel ranks a row against every key (ranks_of), which does not route missing values.
         let routes = routesMissing && layoutDepth > Self.shallowDepth
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
@@ -142,6 +146,7 @@ final class ByteTrees: Sendable {
             for leaf in 0..<leaves { values[t * leaves + leaf] = leafValue[t << depth + leaf >> (layoutDepth - depth)] }
         }
         treeCount = trees.count
+        self.outputCount = outputCount
         self.featureCount = featureCount
         self.depth = layoutDepth
         self.nodeFeature = features
@@ -165,9 +170,9 @@ final class ByteTrees: Sendable {
     /// tree. `leafValue(t, node)` is tree t's value at leaf `node` (scaled, or a Float's, as the sums want).
     /// nil where the kernel does not run or the trees do not fit (more leaves, more than 64 rank slots, or only leaves).
     init?(leafSetsOf trees: [DecisionTree], featureCount: Int, float32Sums: Bool, routesMissing: Bool = false,
-          leafValue: (Int, Int) -> Double) {
+          outputCount: Int = 1, leafValue: (Int, Int) -> Double) {
         guard Self.bestInstructionSet > 0, !trees.isEmpty, trees.contains(where: { $0.nodeCount > 1 }),
-              trees.allSatisfy({ $0.leafCount <= Self.maxLeafSetLeaves }) else { return nil }
+              trees.allSatisfy({ $0.leafCount <= Self.maxLeafSetLeaves }), Self.fitsOutputs(outputCount, trees: trees.count) else { return nil }
         let table = ThresholdTable(trees: trees, featureCount: featureCount)
         guard let slots = Slots(table, aSlotAFeature: false, sides: Slots.sides(trees, featureCount: featureCount, routesMissing: routesMissing))
         else { return nil }
@@ -206,6 +211,7 @@ final class ByteTrees: Sendable {
             visit(0)
         }
         treeCount = trees.count
+        self.outputCount = outputCount
         self.featureCount = featureCount
         depth = 0
         nodeFeature = features
@@ -315,29 +321,42 @@ final class ByteTrees: Sendable {
         return planes
     }
 
+    /// The most raw scores one layout adds to (`outputCount`): the kernels keep each row's sums on their stack.
+    static let maxOutputs = Int(ctk_max_byte_outputs)
+
+    /// Whether `trees` trees can add to `outputs` raw scores in turns: each raw score the same count of them.
+    static func fitsOutputs(_ outputs: Int, trees: Int) -> Bool { outputs >= 1 && outputs <= maxOutputs && trees % outputs == 0 }
+
     /// The byte layout of one raw score's trees (each with one value a leaf): leaf sets for trees of at most 32
     /// leaves from depth 8 on, else complete at their depth up to 8; or nil where the kernels do not run or the
     /// trees do not fit (deeper than 8 with more than 32 leaves, more than 64 rank slots, or only leaves): float32 sums
     /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
     /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
-    static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?, routesMissing: Bool = false) -> ByteTrees? {
+    /// With `outputCount` K > 1, the trees of K raw scores, taken in turns (tree t adds to raw score t mod K), in
+    /// one layout deeper than 4 (nil at depth 4): a row is then ranked once for all K (a multiclass model's ranks
+    /// took a quarter of the 10-class histogram boosting's time on digits, once per raw score), and its K chains of additions interleave.
+    static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?, routesMissing: Bool = false,
+                     outputCount: Int = 1) -> ByteTrees? {
         let depth = trees.map(\.depth).max() ?? 0
         guard Self.bestInstructionSet > 0, depth >= 1, trees.allSatisfy({ $0.valueWidth == 1 }) else { return nil }
         let scale = { (value: Double) in float32 ? Double(Float(value)) : leafScale.map { $0 * value } ?? value }
         // Both layouts rank in the same slots: where leaf sets do not fit them, neither does the complete layout.
         if depth >= Self.leafSetsFromDepth && trees.allSatisfy({ $0.leafCount <= Self.maxLeafSetLeaves }) {
-            return ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32, routesMissing: routesMissing) { t, node in
+            return ByteTrees(leafSetsOf: trees, featureCount: featureCount, float32Sums: float32, routesMissing: routesMissing,
+                             outputCount: outputCount) { t, node in
                 scale(trees[t].value[node])
             }
         }
         guard depth <= Self.maxDepth else { return nil }
         let layout = CompiledForest.completeLayout(trees, depth: depth, scale: scale)
         return ByteTrees(trees: trees, depth: depth, featureCount: featureCount, nodeFeature: layout.features,
-                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: float32, routesMissing: routesMissing)
+                         nodeThreshold: layout.thresholds, leafValue: layout.leaves, float32Sums: float32, routesMissing: routesMissing,
+                         outputCount: outputCount)
     }
 
     /// Adds every tree's leaf value in tree order to `acc[r]` for `count` rows of input keys
-    /// (`featureCount` a row); for float32 sums `acc[r]` holds a Float and gets one. The pointers are
+    /// (`featureCount` a row; with several raw scores, tree t's to `acc[outputCount · r + t % outputCount]`);
+    /// for float32 sums each sum holds a Float and gets one. The pointers are
     /// borrowed for the call. `instructionSet` (1...`bestInstructionSet`; tests lower it) picks the build
     /// of depth 4's kernel (the deeper layouts' is AVX2's).
     func add(_ inputKeys: UnsafePointer<Int32>, _ count: Int, _ acc: UnsafeMutablePointer<Double>,
@@ -376,7 +395,8 @@ final class ByteTrees: Sendable {
                                         groupCount: Int64(groupFeature.count),
                                         slotCount: Int64(slotFeature.count), treeCount: Int64(treeCount),
                                         featureCount: Int64(featureCount), depth: Int64(depth),
-                                        nodeClear: nodeClear.isEmpty ? nil : nodeClear.baseAddress, positions: Int64(positions))
+                                        nodeClear: nodeClear.isEmpty ? nil : nodeClear.baseAddress, positions: Int64(positions),
+                                        outputCount: Int64(outputCount))
             body(&forest)
         }
         }
@@ -407,7 +427,7 @@ final class ByteTrees: Sendable {
         let rest = count % Self.rowBlock
         let onRows = takesRows ? count - (rest >= Self.rowLanesFrom ? 0 : rest) : 0
         if onRows > 0 { addRows(inputKeys, onRows, acc) }
-        if onRows < count { add(inputKeys + onRows * featureCount, count - onRows, acc + onRows) }
+        if onRows < count { add(inputKeys + onRows * featureCount, count - onRows, acc + onRows * outputCount) }
     }
 
     /// `add`'s sums on row lanes (`ctk_row_lanes_add`): 32 rows at a time, a tree at a time, for many rows.

@@ -164,23 +164,33 @@ typedef struct {
     /// slots): four byte planes a slot, so that they clear the sets on the outcomes' own byte lanes.
     const uint8_t *nodeClear;
     int64_t positions;
+    /// The raw scores the trees add to (1 ... ctk_max_byte_outputs; depth 4 and row lanes: 1): tree t adds to
+    /// raw score t mod outputCount, so a model's raw scores, their trees taken in turns, share one layout and
+    /// rank a row once (DeepBytes.c and LeafSets.c). acc is then row-major, outputCount a row.
+    int64_t outputCount;
 } ctk_byte_trees;
+
+/// The most raw scores one byte-tree layout adds to (ctk_byte_trees.outputCount).
+enum { ctk_max_byte_outputs = 32 };
 
 /// The best build of `ctk_shallow_bytes_add` this CPU runs: 2 AVX-512 VBMI and BITALG (with ctk_best_isa()
 /// == 2), 1 AVX2 (ctk_best_isa() >= 1), 0 none.
 int ctk_byte_lanes(void);
 
 /// Adds each tree's leaf value, in tree order, to acc[r] for `rowCount` rows of input keys (at most 32
-/// features per row), with build `instructionSet` (1...ctk_byte_lanes(); aborts otherwise).
+/// features per row), with build `instructionSet` (1...ctk_byte_lanes(); aborts otherwise, and where
+/// forest->outputCount is not 1).
 void ctk_shallow_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc, int instructionSet);
 
 /// The same sums for trees of depth 5–8 (forest->depth, on AVX2: aborts where ctk_byte_lanes() is 0),
-/// each tree's leaf picked from its 2^D − 1 nodes' outcomes for one row at a time.
+/// each tree's leaf picked from its 2^D − 1 nodes' outcomes for one row at a time; with several raw
+/// scores (forest->outputCount K), tree t's value to acc[K r + t mod K].
 void ctk_deep_bytes_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc);
 
 /// The same sums for trees of up to 32 leaves, of any depth (LeafSets.c, AVX2: aborts where ctk_byte_lanes()
 /// is 0): forest->depth 0, its nodes in P = forest->positions slots a tree (any order; nodeFeature and
-/// nodeRank as above with P for 2^D − 1), values[32 t + leaf] for its leaves left to right.
+/// nodeRank as above with P for 2^D − 1), values[32 t + leaf] for its leaves left to right; several raw
+/// scores as ctk_deep_bytes_add's.
 void ctk_leaf_sets_add(const ctk_byte_trees *forest, const int32_t *keys, int64_t rowCount, double *acc);
 
 /// The same trees for `ctk_row_lanes_add` (RowLanes.c: 32 rows on byte lanes, a tree at a time). Tree t's
