@@ -282,6 +282,40 @@ static void fill_rows(double *restrict out, int64_t count, const double *restric
 }
 #endif
 
+/// Rows a chunk from which each tree's walks fetch the next tree into the cache while they go (next_tree).
+enum { FETCH_AHEAD_ROWS = 1024 };
+
+/// The next tree's lines, fetched a share at a time while this tree's rows walk (`shares` walks): from
+/// FETCH_AHEAD_ROWS rows on, some row reads nearly every line of a deep tree, and a tree not yet in the
+/// cache otherwise comes a miss at a time, each walk waiting on its own. Its extent is taken as this
+/// tree's node count (a forest's trees are about as large), up to the idle leaf, the forest's last node.
+typedef struct {
+    const char *records, *recordsEnd, *values, *valuesEnd;
+    int64_t recordLines, valueLines;  // a share
+} next_tree;
+
+static next_tree next_tree_of(const ctk_forest *f, int64_t t, int64_t shares) {
+    next_tree n = {0};
+    if (t + 1 >= f->treeCount || shares < 1) return n;
+    const int64_t first = f->roots[t + 1], end = first + (first - f->roots[t]) < f->idle ? first + (first - f->roots[t]) : f->idle;
+    // A leaf's values: its row of rowValues (few rows, in L1) where the forest has them, else its own.
+    const int64_t valueBytes = f->valueRow ? (int64_t)sizeof(int32_t) : (int64_t)sizeof(double) * f->valueWidth;
+    const char *values = f->valueRow ? (const char *)f->valueRow : (const char *)f->values;
+    n.records = (const char *)(f->packed + 2 * first);
+    n.recordsEnd = (const char *)(f->packed + 2 * end);
+    n.values = values + valueBytes * first;
+    n.valuesEnd = values + valueBytes * end;
+    n.recordLines = ((n.recordsEnd - n.records) / 64 + shares) / shares;
+    n.valueLines = ((n.valuesEnd - n.values) / 64 + shares) / shares;
+    return n;
+}
+
+/// One share of next_tree's lines.
+static inline void fetch_share(next_tree *n) {
+    for (int64_t k = 0; k < n->recordLines && n->records < n->recordsEnd; k++, n->records += 64) __builtin_prefetch(n->records, 0, 3);
+    for (int64_t k = 0; k < n->valueLines && n->values < n->valuesEnd; k++, n->values += 64) __builtin_prefetch(n->values, 0, 3);
+}
+
 /// ctk_add_rows_of_each_tree, or with `doubles` (1: AVX-512 and a lone tree only) ctk_add_rows_of_lone_tree:
 /// then `keys` is the rows' values, and the sums are written from `base` (acc's starting values are not read).
 static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int doubles, const double *base, int64_t rowCount,
@@ -367,7 +401,9 @@ static void add_rows_of_each_tree(const ctk_forest *f, const void *keys, int dou
             }
 #endif
             const int64_t lanes = lanes_of(isa);
+            next_tree ahead = next_tree_of(f, t, count >= FETCH_AHEAD_ROWS ? (count + lanes - 1) / lanes : 0);
             for (int64_t first = 0; first < count; first += lanes) {
+                fetch_share(&ahead);
                 const int64_t n = count - first < lanes ? count - first : lanes;
                 for (int64_t j = 0; j < n; j++) node[j] = root;
                 for (int64_t j = n; j < LANES; j++) node[j] = f->idle;

@@ -36,7 +36,7 @@ extension InterleavedForest {
         rowValues.withUnsafeBufferPointer { rowValueBuffer in
             // The kernels' view of this forest: pointers into this object's arrays, valid for this call.
             var kernelForest = ctk_forest(
-                packed: packedBuffer.baseAddress, featureBits: Int32(featureBits),
+                packed: packedBuffer.baseAddress.map { $0 + 2 * packedShift }, featureBits: Int32(featureBits),
                 roots: rootBuffer.baseAddress, depths: depthBuffer.baseAddress, treeOutput: outputBuffer.baseAddress, values: valueBuffer.baseAddress,
                 treeCount: Int64(treeCount), featureCount: Int64(featureCount), outputCount: Int64(outputCount),
                 valueWidth: Int64(valueWidth), idle: idle, routesMissing: routesMissing ? 1 : 0,

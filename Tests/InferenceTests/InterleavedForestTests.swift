@@ -314,13 +314,53 @@ import TestSupport
         #expect(forest.rowStride == (classes > 8 ? 16 : classes))
         // A placeholder row, then a row per class (after the shift that aligns padded rows, at most 7).
         #expect((forest.rowValues.count - forest.rowShift) / forest.rowStride <= classes + 1)
-        for (node, row) in forest.valueRow.enumerated() where forest.nodes[node][2] == Int32(node) && node != Int(forest.idle) {
+        // Every leaf's row holds its values (padding slots, feature −1, hold no leaf).
+        for (node, row) in forest.valueRow.enumerated()
+        where forest.nodes[node][2] == Int32(node) && forest.nodes[node][0] >= 0 && node != Int(forest.idle) {
             let own = Array(forest.values[(node * classes)..<((node + 1) * classes)])
             let start = forest.rowShift + Int(row) * forest.rowStride
             #expect(Array(forest.rowValues[start..<(start + classes)]) == own)
         }
         Self.expectEveryInstructionSetWalks(forest, ensemble, rowCounts: [300, 4096 + 17], featureCount: featureCount,
                                             outputs: classes, missing: true, &random)
+    }
+
+    /// The layout's order (`chunkedOrder`): every node once, children after their parent, the first
+    /// `breadthFirstLevels` levels breadth first from the tree's first slot (AVX-512's walks of one tree hold
+    /// nodes of depth 0–4 among its first 32 records, depth 5 among its first 64), and below them the
+    /// root-to-leaf paths read under 0.7 cache lines a level on average (breadth first: about one), for a few
+    /// padding slots; node 0's record is 64-byte aligned.
+    @Test(arguments: [0, 3, 5]) func chunksHoldStretchesOfPathsALine(start: Int) {
+        var random = SeededGenerator(seed: UInt64(40 + start))
+        let lines = InterleavedForest.chunkRecords, top = InterleavedForest.breadthFirstLevels
+        for tree in (0..<8).map({ _ in RandomTree.make(depth: 14, featureCount: 4, fullLevels: 8, splitChance: 0.8, &random) }) {
+            let order = InterleavedForest.chunkedOrder(tree, start: start)
+            #expect(order.filter { $0 >= 0 }.sorted() == Array(0..<tree.nodeCount))
+            #expect(order.count - tree.nodeCount < tree.nodeCount / 100 + lines)
+            var place = [Int](repeating: -1, count: tree.nodeCount), depth = [Int](repeating: 0, count: tree.nodeCount)
+            for (i, node) in order.enumerated() where node >= 0 { place[node] = i }
+            var stack = [(0, [0])]
+            var levels = 0, touched = 0
+            while let (node, path) = stack.popLast() {
+                if tree.isLeaf(node) {
+                    let below = path.filter { depth[$0] >= top }
+                    levels += below.count
+                    touched += Set(below.map { (start + place[$0]) / lines }).count
+                    continue
+                }
+                let (left, right) = (tree.childrenLeft[node], tree.childrenRight[node])
+                #expect(place[right] == place[left] + 1 && place[left] > place[node])
+                depth[left] = depth[node] + 1
+                depth[right] = depth[node] + 1
+                if depth[left] <= 4 { #expect(place[left] < 32 && place[right] < 32) }
+                if depth[left] == 5 { #expect(place[right] < 64) }
+                stack += [(left, path + [left]), (right, path + [right])]
+            }
+            #expect(levels > 500 && Double(touched) < 0.7 * Double(levels), "\(touched) lines for \(levels) levels")
+        }
+        let trees = (0..<3).map { _ in RandomTree.make(depth: 15, featureCount: 4, fullLevels: 6, splitChance: 0.8, &random) }
+        let forest = InterleavedForest(TreeEnsemble(estimator: "test", featureCount: 4, featureNames: nil, base: [0], trees: trees), trees: trees)
+        forest.packed.withUnsafeBufferPointer { #expect(Int(bitPattern: $0.baseAddress! + 2 * forest.packedShift) % 64 == 0) }
     }
 
     /// Siblings sit side by side in the layout (the SIMD walk computes the right child as left + 1).
