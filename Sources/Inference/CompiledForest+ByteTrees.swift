@@ -333,8 +333,9 @@ final class ByteTrees: Sendable {
     /// (XGBoost's: each value rounded to Float, each addition on Floats), or float64 sums of the values
     /// times `leafScale` (scikit-learn's gradient boosting multiplies each value so before adding it).
     /// With `outputCount` K > 1, the trees of K raw scores, taken in turns (tree t adds to raw score t mod K), in
-    /// one layout deeper than 4 (nil at depth 4): a row is then ranked once for all K (a multiclass model's ranks
-    /// took a quarter of the 10-class histogram boosting's time on digits, once per raw score), and its K chains of additions interleave.
+    /// one layout deeper than 4 (nil at depth 4): a row is then ranked once for all K, where a layout each ranked
+    /// it K times (a quarter of the 10-class histogram boosting's time on digits), and its K chains of additions
+    /// interleave.
     static func sums(of trees: [DecisionTree], featureCount: Int, float32: Bool, leafScale: Double?, routesMissing: Bool = false,
                      outputCount: Int = 1) -> ByteTrees? {
         let depth = trees.map(\.depth).max() ?? 0
