@@ -297,7 +297,7 @@ typedef struct {
 static next_tree next_tree_of(const ctk_forest *f, int64_t t, int64_t shares) {
     next_tree n = {0};
     if (t + 1 >= f->treeCount || shares < 1) return n;
-    const int64_t first = f->roots[t + 1], end = first + (first - f->roots[t]) < f->idle ? first + (first - f->roots[t]) : f->idle;
+    const int64_t first = f->roots[t + 1], guess = first + (first - f->roots[t]), end = guess < f->idle ? guess : f->idle;
     // A leaf's values: its row of rowValues (few rows, in L1) where the forest has them, else its own.
     const int64_t valueBytes = f->valueRow ? (int64_t)sizeof(int32_t) : (int64_t)sizeof(double) * f->valueWidth;
     const char *values = f->valueRow ? (const char *)f->valueRow : (const char *)f->values;

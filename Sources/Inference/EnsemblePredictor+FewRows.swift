@@ -55,7 +55,7 @@ extension EnsemblePredictor {
         let chunk = min(rowCount, CompiledForest.byteChunkRows)
         // Stack buffers for a chunk of rows, alive for this call only: its keys, and the sums of one layout's raw
         // scores (`width` a row: 1, or every raw score where they share the layout).
-        let width = layouts.count == 1 ? outputs : 1
+        let width = layouts.first?.outputCount ?? 1
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk * featureCount) { keys in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: chunk * width) { sums in
             var start = 0

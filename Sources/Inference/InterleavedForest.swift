@@ -138,11 +138,13 @@ final class InterleavedForest: Sendable {
             for (i, node) in order.enumerated() where node >= 0 { place[node] = offset + Int32(i) }
             for (i, node) in order.enumerated() {
                 let me = offset + Int32(i)
-                if node < 0 {
+                guard node >= 0 else {
                     // A padding slot: a leaf no walk reaches, feature −1 (`distinctRows` gives it no row).
                     nodes.append(SIMD4(-1, Int32.max, me, me))
                     values += repeatElement(0, count: tree.valueWidth)
-                } else if tree.isLeaf(node) {
+                    continue
+                }
+                if tree.isLeaf(node) {
                     nodes.append(SIMD4(0, Int32.max, me, me))
                 } else {
                     let feature = Int32(tree.feature[node])
@@ -152,7 +154,7 @@ final class InterleavedForest: Sendable {
                                        CompiledForest.orderKey(CompiledForest.floatRoundedDown(tree.threshold[node])),
                                        place[tree.childrenLeft[node]], place[tree.childrenRight[node]]))
                 }
-                if node >= 0 { for c in 0..<tree.valueWidth { values.append(scale(tree.value[node * tree.valueWidth + c])) } }
+                for c in 0..<tree.valueWidth { values.append(scale(tree.value[node * tree.valueWidth + c])) }
             }
         }
         // The leaf that idle SIMD lanes point to.

@@ -19,12 +19,14 @@ import Testing
         return ensemble
     }
 
-    /// The walk's raw score of each row (`EnsemblePredictor.walk`: every tree, in order).
+    /// The walk's raw scores of each row, row-major (`EnsemblePredictor.walk`: every tree, in order).
     static func walked(_ ensemble: TreeEnsemble, _ rows: [Double], rowCount: Int) -> [Double] {
-        let predictor = EnsemblePredictor(ensemble, layout: .interleaved)
-        var out = [Double](repeating: .nan, count: rowCount)
+        let predictor = EnsemblePredictor(ensemble, layout: .interleaved), outputs = ensemble.outputCount
+        var out = [Double](repeating: .nan, count: rowCount * outputs)
         rows.withUnsafeBufferPointer { input in
-            for r in 0..<rowCount { predictor.walk(input.baseAddress! + r * ensemble.featureCount, into: &out[r]) }
+            out.withUnsafeMutableBufferPointer { scores in
+                for r in 0..<rowCount { predictor.walk(input.baseAddress! + r * ensemble.featureCount, into: scores.baseAddress! + r * outputs) }
+            }
         }
         return out
     }

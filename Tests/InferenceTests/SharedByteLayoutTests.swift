@@ -25,17 +25,13 @@ import Testing
         }
     }
 
-    /// The raw scores of `rowCount` rows by the predictor and by the walk of every tree (`EnsemblePredictor.walk`).
+    /// The raw scores of `rowCount` rows by the predictor and by the walk of every tree (`DeepBytesTests.walked`).
     static func expectTheWalks(_ ensemble: TreeEnsemble, _ predictor: EnsemblePredictor, _ rows: [Double], _ comment: String) {
-        let walker = EnsemblePredictor(ensemble, layout: .interleaved), outputs = ensemble.outputCount
+        let walkedRows = DeepBytesTests.walked(ensemble, rows, rowCount: 47)
         for rowCount in [1, 2, 3, 5, 47] {
-            var walked = [Double](repeating: .nan, count: rowCount * outputs), predicted = walked
-            rows.withUnsafeBufferPointer { input in
-                walked.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<rowCount { walker.walk(input.baseAddress! + r * ensemble.featureCount, into: out.baseAddress! + r * outputs) }
-                }
-                predictor.raw(input.baseAddress!, rowCount: rowCount, into: &predicted)
-            }
+            let walked = Array(walkedRows.prefix(rowCount * ensemble.outputCount))
+            var predicted = [Double](repeating: .nan, count: walked.count)
+            rows.withUnsafeBufferPointer { predictor.raw($0.baseAddress!, rowCount: rowCount, into: &predicted) }
             #expect(predicted.map(\.bitPattern) == walked.map(\.bitPattern), "\(comment), \(rowCount) rows")
         }
     }

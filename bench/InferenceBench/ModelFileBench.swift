@@ -1,8 +1,8 @@
 // `InferenceBench --model FILE --rows FILE`: times a model file as the server predicts with it
 // (`predict` for a regressor; `predictClasses` and `predictProbabilities` for a classifier, arrays
-// in and out as a request makes them) at 1, 2 and 4096 rows, each call the next rows. The rows file holds 4096 rows of
-// float64 values, little-endian, row-major (bench/inference_sklearn.py writes it, and times
-// scikit-learn on the same rows). `--batches 4096` times only the sizes listed: quick runs, profiles.
+// in and out as a request makes them) at 1, 2 and 4096 rows, each call the next rows. The rows file
+// holds 4096 rows of float64 values, little-endian, row-major (bench/inference_sklearn.py writes it, and
+// times scikit-learn on the same rows). `--batches 4096` times only the sizes listed: quick runs, profiles.
 import Glibc
 import Inference
 
