@@ -141,25 +141,16 @@ final class Worker {
     /// (`ev_invoke_pending` pops its array), so served from their callbacks the connections that
     /// waited longest went last: under load each request's wait swung between about none and two
     /// iterations, where in arrival order every request waits about one (the tail, not the mean).
-    /// A backlog (thousands at once) is read in rounds, its newest share first, and each round is
-    /// answered before the next is read (`ReadOrder`).
+    /// Thousands at once are read the same way, in one pass (`ReadOrder` says what was measured).
     /// Runs right after libev has called this iteration's watchers (`EvLoop.afterPendingCallbacks`).
     func serveReadable() {
         // Not retained: each is alive in the table or, closed this iteration, in `retired`, which
-        // is emptied only before the loop blocks, after this. One closed by a round's answers
-        // reads nothing (`Connection.readable`).
+        // is emptied only before the loop blocks, after this. One that has closed reads nothing
+        // (`Connection.readable`).
         ReadOrder.visit(count: readable.count) { index in
             readable[index]._withUnsafeGuaranteedRef { $0.readable() }
-        } endOfRound: {
-            answerRound()
         }
         readable.removeAll(keepingCapacity: readable.capacity <= 4096)
-    }
-
-    /// Between two rounds of a backlog: hands off the round's jobs and sends the answers already
-    /// back. On the loop's own core the woken job thread runs the round at once, so they usually are.
-    private func answerRound() {
-        if flushJobs() > 0 { _ = completions.takePosted() }
     }
 
     /// Puts a spare output buffer in `buffer` (see `SpareOutputs`).
