@@ -8,7 +8,7 @@
 /// bench-concurrency`'s load (10 000 connections, 20 s rounds, the builds and nginx taking turns, six
 /// rounds each over two sittings) put every build in the many-segments state alike (3.7-4.0 a
 /// request), and the rounds only reordered who waited: p99 333-451 ms with them (median 383), 268-305
-/// in one pass (median 279), nginx's static 200 257-323 (median 269), at the same requests/s (medians
+/// in one pass (median 279), nginx's static 200 257-323 (median 268), at the same requests/s (medians
 /// 38.7k with rounds, 38.8k in one pass, nginx 41.3k). Rounds in arrival order, without the newest
 /// quarter first, measured between the two (p99 309-443).
 enum ReadOrder {
