@@ -160,8 +160,10 @@ public enum DecimalText {
         return number(UnsafeBufferPointer(rebasing: text[..<end]), at: &i)?.value ?? slowPath(text, from: start, to: end)
     }
 
-    /// 10^`power` for `power` in 0...22, where every power is an exact Double: a switch the compiler
-    /// makes a constant table, read with no lazy-initialization check (a `static let` array has one).
+    /// 10^`power` for `power` in 0...22, where every power is an exact Double: a switch (a jump table
+    /// where the body readers inline it). A `static let` array, even a literal one, is read through a
+    /// lazy-initialization check from another module: +390 instructions for the Boston 2x13 body
+    /// (`ValidationBench count boston` under callgrind).
     @inlinable @inline(__always)
     static func exactPowerOfTen(_ power: Int) -> Double {
         switch power {
@@ -203,20 +205,101 @@ public enum DecimalText {
         } else if exponent < 0, exponent >= -19, mantissa > 1 << 53 {
             // m * 2^64 / 10^k, exact quotient and remainder: since m > 2^53 and 10^k < 2^64 the
             // quotient has at least 54 bits, enough to round correctly with the remainder as sticky bit.
-            // Long division by a 64-bit divisor in two hardware steps: (m : 0) / d.
-            let divisor = integerPowersOfTen[-exponent]
-            let (high, carry) = mantissa.quotientAndRemainder(dividingBy: divisor)
-            let (low, remainder) = divisor.dividingFullWidth((high: carry, low: 0))
-            value = rounded(UInt128(high) << 64 | UInt128(low), scale: -64, sticky: remainder != 0)
+            // Long division in two steps, both scaled by the divisor's shift (which changes neither
+            // quotient, and leaves the remainder zero or not): (m << s) / d, then (r : 0) / d.
+            let (divisor, shift, reciprocal) = (normalizedPowersOfTen[-exponent - 1], powerOfTenShifts[-exponent - 1],
+                                                powerOfTenReciprocals[-exponent - 1])
+            let first = divide(high: mantissa >> (64 &- shift), low: mantissa << shift, by: divisor, reciprocal: reciprocal)
+            let second = divide(high: first.remainder, low: 0, by: divisor, reciprocal: reciprocal)
+            value = rounded(UInt128(first.quotient) << 64 | UInt128(second.quotient), scale: -64, sticky: second.remainder != 0)
         } else {
             return nil
         }
         return negative ? -value : value
     }
 
+    /// 10^`power` for `power` in 0...19 (10^19 < 2^64). Literal arrays are laid out in the binary and
+    /// read with no lazy-initialization check (an array computed at first use had one on every call,
+    /// and a switch became a jump table, an indirect branch).
     @usableFromInline
-    static let integerPowersOfTen: [UInt64] = (0...19).map { power in
-        (0..<power).reduce(UInt64(1)) { value, _ in value * 10 }
+    static let integerPowersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
+        10_000_000_000_000_000_000,
+    ]
+
+    /// 10^k for k in 1...19 as divisors (index k - 1): shifted left until the top bit is set
+    /// (`normalizedPowersOfTen`), by `powerOfTenShifts`, with the reciprocals ⌊(2^128 - 1) / normalized⌋
+    /// - 2^64 (`powerOfTenReciprocals`) with which `divide` divides by multiplying (Möller and Granlund,
+    /// "Improved division by invariant integers", 2011). The tests check them against 128-bit division.
+    @usableFromInline
+    static let normalizedPowersOfTen: [UInt64] = [
+        0xA000_0000_0000_0000,
+        0xC800_0000_0000_0000,
+        0xFA00_0000_0000_0000,
+        0x9C40_0000_0000_0000,
+        0xC350_0000_0000_0000,
+        0xF424_0000_0000_0000,
+        0x9896_8000_0000_0000,
+        0xBEBC_2000_0000_0000,
+        0xEE6B_2800_0000_0000,
+        0x9502_F900_0000_0000,
+        0xBA43_B740_0000_0000,
+        0xE8D4_A510_0000_0000,
+        0x9184_E72A_0000_0000,
+        0xB5E6_20F4_8000_0000,
+        0xE35F_A931_A000_0000,
+        0x8E1B_C9BF_0400_0000,
+        0xB1A2_BC2E_C500_0000,
+        0xDE0B_6B3A_7640_0000,
+        0x8AC7_2304_89E8_0000,
+    ]
+    @usableFromInline
+    static let powerOfTenShifts: [Int] = [60, 57, 54, 50, 47, 44, 40, 37, 34, 30, 27, 24, 20, 17, 14, 10, 7, 4, 0]
+    @usableFromInline
+    static let powerOfTenReciprocals: [UInt64] = [
+        0x9999_9999_9999_9999,
+        0x47AE_147A_E147_AE14,
+        0x0624_DD2F_1A9F_BE76,
+        0xA36E_2EB1_C432_CA57,
+        0x4F8B_588E_368F_0846,
+        0x0C6F_7A0B_5ED8_D36B,
+        0xAD7F_29AB_CAF4_8578,
+        0x5798_EE23_08C3_9DF9,
+        0x12E0_BE82_6D69_4B2E,
+        0xB7CD_FD9D_7BDB_AB7D,
+        0x5FD7_FE17_9649_55FD,
+        0x1979_9812_DEA1_1197,
+        0xC25C_2684_9768_1C26,
+        0x6849_B86A_12B9_B01E,
+        0x203A_F9EE_7561_59B2,
+        0xCD2B_297D_889B_C2B6,
+        0x70EF_5464_6D49_6892,
+        0x2725_DD1D_243A_BA0E,
+        0xD83C_94FB_6D2A_C34A,
+    ]
+
+    /// (`high` : `low`) divided by `divisor`, whose top bit is set, with `high` < `divisor`: the quotient
+    /// and remainder, exactly, from two multiplications by `reciprocal` (`powerOfTenDivisor`'s) and
+    /// at most two corrections, instead of a 128-by-64-bit division (a library call in Swift).
+    @usableFromInline @inline(__always)
+    static func divide(high: UInt64, low: UInt64, by divisor: UInt64, reciprocal: UInt64) -> (quotient: UInt64, remainder: UInt64) {
+        let product = reciprocal.multipliedFullWidth(by: high)
+        let (sumLow, carry) = product.low.addingReportingOverflow(low)
+        var quotient = product.high &+ high &+ (carry ? 2 : 1)
+        var remainder = low &- quotient &* divisor
+        // The estimate is at most one too large (then the remainder wrapped past the low word) ...
+        if remainder > sumLow {
+            quotient &-= 1
+            remainder &+= divisor
+        }
+        // ... or, rarely, one too small.
+        if remainder >= divisor {
+            quotient &+= 1
+            remainder &-= divisor
+        }
+        return (quotient, remainder)
     }
 
     /// `value * 2^scale` rounded to the nearest Double, ties to even; `sticky` says that nonzero
@@ -226,7 +309,7 @@ public enum DecimalText {
     static func rounded(_ value: UInt128, scale: Int, sticky: Bool) -> Double {
         let bitCount = 128 - value.leadingZeroBitCount
         if bitCount <= 53 {
-            return Double(sign: .plus, exponent: scale, significand: Double(UInt64(truncatingIfNeeded: value)))
+            return Double(UInt64(truncatingIfNeeded: value)) * powerOfTwo(scale)
         }
         let shift = bitCount - 53
         var significand = UInt64(truncatingIfNeeded: value >> shift)
@@ -235,7 +318,15 @@ public enum DecimalText {
         if dropped > half || (dropped == half && (sticky || significand & 1 == 1)) {
             significand += 1  // may become 2^53, still exact as a Double
         }
-        return Double(sign: .plus, exponent: shift + scale, significand: Double(significand))
+        // An exact product: the significand fits 53 bits (or is 2^53), and the result is normal.
+        return Double(significand) * powerOfTwo(shift + scale)
+    }
+
+    /// 2^`power` for a normal power (-1022...1023), from its bits: `Double(sign:exponent:significand:)`
+    /// cost more than the rest of `rounded` (perf).
+    @usableFromInline @inline(__always)
+    static func powerOfTwo(_ power: Int) -> Double {
+        Double(bitPattern: UInt64(truncatingIfNeeded: 1023 &+ power) << 52)
     }
 
     @usableFromInline

@@ -1,5 +1,5 @@
 import Testing
-import JSON
+@testable import JSON
 
 /// Number text converts exactly as the standard library's correctly rounded `Double(String)` does.
 @Suite struct DecimalTextTests {
@@ -109,6 +109,53 @@ import JSON
                 var text = digits
                 text[position] = byte
                 #expect(DecimalText.eightDigits(word(text)) == nil, "byte \(byte) at \(position)")
+            }
+        }
+    }
+
+    /// Each power of ten's divisor is 10^k with its top bit set, and its reciprocal is
+    /// ⌊(2^128 - 1) / divisor⌋ - 2^64; division with it gives the quotient and remainder of 128-bit
+    /// division, for random dividends and for those next to multiples of the divisor.
+    @Test func divisionByPowersOfTen() {
+        var generator = SystemRandomNumberGenerator()
+        var power: UInt128 = 1
+        for k in 1...19 {
+            power *= 10
+            let divisor = (normalized: DecimalText.normalizedPowersOfTen[k - 1], shift: DecimalText.powerOfTenShifts[k - 1],
+                           reciprocal: DecimalText.powerOfTenReciprocals[k - 1])
+            #expect(DecimalText.integerPowersOfTen[k] == UInt64(power))
+            #expect(UInt128(divisor.normalized) == power << divisor.shift && divisor.normalized >> 63 == 1, "10^\(k)")
+            #expect(UInt128(divisor.reciprocal) == UInt128.max / UInt128(divisor.normalized) - (UInt128(1) << 64), "10^\(k)")
+            let d = UInt128(divisor.normalized)
+            for _ in 0..<2_000 {
+                let high = UInt64.random(in: 0..<divisor.normalized, using: &generator)
+                var dividend = UInt128(high) << 64 | UInt128(UInt64.random(in: 0...UInt64.max, using: &generator))
+                if Bool.random(using: &generator) {  // near a multiple of the divisor
+                    let near = dividend / d * d
+                    let offset = UInt128(Int.random(in: 0...2, using: &generator))
+                    dividend = Bool.random(using: &generator) && near >= offset ? near - offset : near + offset
+                    if dividend >> 64 >= d { continue }
+                }
+                let result = DecimalText.divide(high: UInt64(dividend >> 64), low: UInt64(truncatingIfNeeded: dividend),
+                                                by: divisor.normalized, reciprocal: divisor.reciprocal)
+                #expect(UInt128(result.quotient) == dividend / d && UInt128(result.remainder) == dividend % d, "\(dividend) / 10^\(k)")
+            }
+        }
+    }
+
+    /// Python's 17-digit reprs whose mantissa passes 2^53 (the division path), with every exponent
+    /// from -1 to -19, convert to the standard library's bits.
+    @Test func seventeenToNineteenDigitsDivided() {
+        var generator = SystemRandomNumberGenerator()
+        for digits in 16...19 {
+            for fraction in 1...min(19, digits) {
+                for _ in 0..<300 {
+                    var text = String(Int.random(in: 1...9, using: &generator))
+                    for _ in 1..<digits { text += String(Int.random(in: 0...9, using: &generator)) }
+                    let whole = text.prefix(digits - fraction)
+                    text = (whole.isEmpty ? "0" : String(whole)) + "." + text.suffix(fraction)
+                    #expect(Self.convert(text).bitPattern == Double(text)!.bitPattern, "\(text)")
+                }
             }
         }
     }

@@ -77,6 +77,27 @@ if CommandLine.arguments.dropFirst().first == "large-body" {
     exit(0)
 }
 
+// `ValidationBench count BODY N`: the fast reader on one body (`2x13`, `boston` or `1000x13`) N times,
+// untimed: a fixed amount of work for valgrind to count (instructions, and with `--branch-sim=yes` the
+// simulated branch mispredictions, which timings on this machine cannot resolve).
+if CommandLine.arguments.dropFirst().first == "count", CommandLine.arguments.count == 4,
+   let times = Int(CommandLine.arguments[3]) {
+    let bodies = ["2x13": body, "boston": bostonBody, "1000x13": body1000]
+    guard let chosen = bodies[CommandLine.arguments[2]] else { print("bodies: 2x13, boston, 1000x13"); exit(2) }
+    var total = 0
+    for _ in 0..<times { total &+= rows(reader.read(chosen, contentType: "application/json")) }
+    print("\(times) reads, \(total) rows")
+    exit(0)
+}
+
+// `ValidationBench fast-reader`: the fast reader alone, on the three bodies (to compare builds of it).
+if CommandLine.arguments.dropFirst().first == "fast-reader" {
+    _ = measure("evserve fast reader, 2x13") { rows(reader.read(body, contentType: "application/json")) }
+    _ = measure("evserve fast reader, 2x13 Boston rows (make bench's body)") { rows(reader.read(bostonBody, contentType: "application/json")) }
+    measureLargeBody()
+    exit(0)
+}
+
 print("body: 2x13, \(body.count) bytes; 100x13, \(body100.count) bytes; 1000x13, \(body1000.count) bytes")
 let fast = measure("evserve fast reader, 2x13") { rows(reader.read(body, contentType: "application/json")) }
 _ = measure("evserve fast reader, 2x13 Boston rows (make bench's body)") { rows(reader.read(bostonBody, contentType: "application/json")) }
