@@ -218,9 +218,9 @@ public enum DecimalText {
         return negative ? -value : value
     }
 
-    /// 10^`power` for `power` in 0...19 (10^19 < 2^64). Literal arrays are laid out in the binary and
-    /// read with no lazy-initialization check (an array computed at first use had one on every call,
-    /// and a switch became a jump table, an indirect branch).
+    /// 10^`power` for `power` in 0...19 (10^19 < 2^64). Literal arrays are laid out in the binary, and
+    /// this module reads them with no lazy-initialization check (an array computed at first use had one,
+    /// `swift_once`, on every call; a switch became a jump table, an indirect branch).
     @usableFromInline
     static let integerPowersOfTen: [UInt64] = [
         1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
@@ -281,7 +281,7 @@ public enum DecimalText {
     ]
 
     /// (`high` : `low`) divided by `divisor`, whose top bit is set, with `high` < `divisor`: the quotient
-    /// and remainder, exactly, from two multiplications by `reciprocal` (`powerOfTenDivisor`'s) and
+    /// and remainder, exactly, from two multiplications by `reciprocal` (`powerOfTenReciprocals`) and
     /// at most two corrections, instead of a 128-by-64-bit division (a library call in Swift).
     @usableFromInline @inline(__always)
     static func divide(high: UInt64, low: UInt64, by divisor: UInt64, reciprocal: UInt64) -> (quotient: UInt64, remainder: UInt64) {
@@ -323,7 +323,7 @@ public enum DecimalText {
     }
 
     /// 2^`power` for a normal power (-1022...1023), from its bits: `Double(sign:exponent:significand:)`
-    /// cost more than the rest of `rounded` (perf).
+    /// took about 30 % of `rounded`'s instructions (callgrind).
     @usableFromInline @inline(__always)
     static func powerOfTwo(_ power: Int) -> Double {
         Double(bitPattern: UInt64(truncatingIfNeeded: 1023 &+ power) << 52)
