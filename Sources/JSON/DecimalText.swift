@@ -207,8 +207,9 @@ public enum DecimalText {
             // quotient has at least 54 bits, enough to round correctly with the remainder as sticky bit.
             // Long division in two steps, both scaled by the divisor's shift (which changes neither
             // quotient, and leaves the remainder zero or not): (m << s) / d, then (r : 0) / d.
-            let (divisor, shift, reciprocal) = (normalizedPowersOfTen[-exponent - 1], powerOfTenShifts[-exponent - 1],
-                                                powerOfTenReciprocals[-exponent - 1])
+            let power = integerPowersOfTen[-exponent]
+            let shift = power.leadingZeroBitCount
+            let (divisor, reciprocal) = (power << shift, powerOfTenReciprocals[-exponent - 1])
             let first = divide(high: mantissa >> (64 &- shift), low: mantissa << shift, by: divisor, reciprocal: reciprocal)
             let second = divide(high: first.remainder, low: 0, by: divisor, reciprocal: reciprocal)
             value = rounded(UInt128(first.quotient) << 64 | UInt128(second.quotient), scale: -64, sticky: second.remainder != 0)
@@ -229,34 +230,10 @@ public enum DecimalText {
         10_000_000_000_000_000_000,
     ]
 
-    /// 10^k for k in 1...19 as divisors (index k - 1): shifted left until the top bit is set
-    /// (`normalizedPowersOfTen`), by `powerOfTenShifts`, with the reciprocals ⌊(2^128 - 1) / normalized⌋
-    /// - 2^64 (`powerOfTenReciprocals`) with which `divide` divides by multiplying (Möller and Granlund,
-    /// "Improved division by invariant integers", 2011). The tests check them against 128-bit division.
-    @usableFromInline
-    static let normalizedPowersOfTen: [UInt64] = [
-        0xA000_0000_0000_0000,
-        0xC800_0000_0000_0000,
-        0xFA00_0000_0000_0000,
-        0x9C40_0000_0000_0000,
-        0xC350_0000_0000_0000,
-        0xF424_0000_0000_0000,
-        0x9896_8000_0000_0000,
-        0xBEBC_2000_0000_0000,
-        0xEE6B_2800_0000_0000,
-        0x9502_F900_0000_0000,
-        0xBA43_B740_0000_0000,
-        0xE8D4_A510_0000_0000,
-        0x9184_E72A_0000_0000,
-        0xB5E6_20F4_8000_0000,
-        0xE35F_A931_A000_0000,
-        0x8E1B_C9BF_0400_0000,
-        0xB1A2_BC2E_C500_0000,
-        0xDE0B_6B3A_7640_0000,
-        0x8AC7_2304_89E8_0000,
-    ]
-    @usableFromInline
-    static let powerOfTenShifts: [Int] = [60, 57, 54, 50, 47, 44, 40, 37, 34, 30, 27, 24, 20, 17, 14, 10, 7, 4, 0]
+    /// For 10^k, k in 1...19 (index k - 1), shifted left until its top bit is set: the reciprocal
+    /// ⌊(2^128 - 1) / (10^k << shift)⌋ - 2^64, with which `divide` divides by multiplying (Möller and
+    /// Granlund, "Improved division by invariant integers", 2011). The tests check them against 128-bit
+    /// division.
     @usableFromInline
     static let powerOfTenReciprocals: [UInt64] = [
         0x9999_9999_9999_9999,

@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    /// Each power of ten's divisor is 10^k with its top bit set, and its reciprocal is
+    /// Each power of ten, shifted until its top bit is set, has the reciprocal
     /// ⌊(2^128 - 1) / divisor⌋ - 2^64; division with it gives the quotient and remainder of 128-bit
     /// division, for random dividends and for those next to multiples of the divisor.
     @Test func divisionByPowersOfTen() {
@@ -121,10 +121,10 @@ import Testing
         var power: UInt128 = 1
         for k in 1...19 {
             power *= 10
-            let divisor = (normalized: DecimalText.normalizedPowersOfTen[k - 1], shift: DecimalText.powerOfTenShifts[k - 1],
-                           reciprocal: DecimalText.powerOfTenReciprocals[k - 1])
             #expect(DecimalText.integerPowersOfTen[k] == UInt64(power))
-            #expect(UInt128(divisor.normalized) == power << divisor.shift && divisor.normalized >> 63 == 1, "10^\(k)")
+            let shift = DecimalText.integerPowersOfTen[k].leadingZeroBitCount
+            let divisor = (normalized: DecimalText.integerPowersOfTen[k] << shift, reciprocal: DecimalText.powerOfTenReciprocals[k - 1])
+            #expect(UInt128(divisor.normalized) == power << shift && divisor.normalized >> 63 == 1, "10^\(k)")
             #expect(UInt128(divisor.reciprocal) == UInt128.max / UInt128(divisor.normalized) - (UInt128(1) << 64), "10^\(k)")
             let d = UInt128(divisor.normalized)
             for _ in 0..<2_000 {
